@@ -1,0 +1,97 @@
+// Result<T>: a value or an error code, the return type of every engine and alloc call.
+//   Result<int> r = open_thing();
+//   if (!r) return r.error();          // propagate
+//   use(*r);
+// Our own small type: GCC 12 has std::expected only in C++23 mode, and clang 14
+// cannot use libstdc++ 12's <expected> at all.
+#pragma once
+
+#include <cerrno>
+#include <cstdlib>
+#include <new>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+namespace zp {
+
+// Errors are errno values in the generic category unless a component defines its own.
+using Error = std::error_code;
+
+inline Error errno_error(int e) { return Error(e, std::generic_category()); }
+
+// A wrapper to construct a failed Result without ambiguity with T.
+struct Failure {
+  Error error;
+};
+inline Failure fail(int errno_value) { return Failure{errno_error(errno_value)}; }
+inline Failure fail(Error e) { return Failure{e}; }
+
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : ok_(true) { new (&value_) T(std::move(value)); }
+  Result(Failure f) : ok_(false) { new (&error_) Error(f.error); }
+  Result(Error e) : ok_(false) { new (&error_) Error(e); }
+  Result(const Result& o) : ok_(o.ok_) {
+    if (ok_) new (&value_) T(o.value_);
+    else new (&error_) Error(o.error_);
+  }
+  Result(Result&& o) noexcept(std::is_nothrow_move_constructible_v<T>) : ok_(o.ok_) {
+    if (ok_) new (&value_) T(std::move(o.value_));
+    else new (&error_) Error(o.error_);
+  }
+  Result& operator=(Result o) {
+    this->~Result();
+    new (this) Result(std::move(o));
+    return *this;
+  }
+  ~Result() {
+    if (ok_) value_.~T();
+  }
+
+  explicit operator bool() const { return ok_; }
+  bool ok() const { return ok_; }
+  // Aborts when called on the other alternative: that is a programmer error.
+  T& value() & { check(ok_); return value_; }
+  const T& value() const& { check(ok_); return value_; }
+  T&& value() && { check(ok_); return std::move(value_); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  Error error() const { check(!ok_); return error_; }
+
+ private:
+  static void check(bool c) {
+    if (!c) std::abort();
+  }
+  bool ok_;
+  union {
+    T value_;
+    Error error_;
+  };
+};
+
+template <>
+class [[nodiscard]] Result<void> {
+ public:
+  Result() = default;
+  Result(Failure f) : error_(f.error) {}
+  Result(Error e) : error_(e) {}
+  explicit operator bool() const { return !error_; }
+  bool ok() const { return !error_; }
+  Error error() const { return error_; }
+
+ private:
+  Error error_{};
+};
+
+// Result from a syscall-style return: negative is -errno.
+inline Result<void> from_res(int res) {
+  if (res < 0) return fail(-res);
+  return {};
+}
+
+}  // namespace zp

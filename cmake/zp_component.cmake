@@ -1,0 +1,68 @@
+# zp_add_library(NAME SOURCES... [DEPS ...]) -> target zp_NAME, alias zproto::NAME,
+# public headers in <folder>/include, exported for find_package(zproto).
+function(zp_add_library name)
+  cmake_parse_arguments(A "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  if(A_SOURCES)
+    add_library(zp_${name} STATIC ${A_SOURCES})
+    set(scope PUBLIC)
+  else()
+    add_library(zp_${name} INTERFACE)
+    set(scope INTERFACE)
+  endif()
+  add_library(zproto::${name} ALIAS zp_${name})
+  set_target_properties(zp_${name} PROPERTIES EXPORT_NAME ${name} POSITION_INDEPENDENT_CODE ON)
+  target_include_directories(zp_${name} ${scope}
+    $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  target_compile_features(zp_${name} ${scope} cxx_std_20)
+  if(A_DEPS)
+    target_link_libraries(zp_${name} ${scope} ${A_DEPS})
+  endif()
+  if(A_PRIVATE_DEPS)
+    target_link_libraries(zp_${name} PRIVATE ${A_PRIVATE_DEPS})
+  endif()
+  install(TARGETS zp_${name} EXPORT zprotoTargets
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+endfunction()
+
+# zp_add_test(NAME SOURCES... DEPS ...) -> gtest executable registered with CTest.
+function(zp_add_test name)
+  cmake_parse_arguments(A "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${A_SOURCES})
+  target_link_libraries(${name} PRIVATE ${A_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  if(NOT A_TIMEOUT)
+    set(A_TIMEOUT 120)
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT ${A_TIMEOUT} LABELS "${A_LABELS}")
+endfunction()
+
+# zp_add_codec(NAME SOURCES ... TESTS ... FUZZ file.cpp BENCH ... CORPUS dir)
+# One call gives a codec its library (zproto::codec_NAME), unit test, libFuzzer target
+# (ZP_FUZZ=ON, clang), a corpus-replay CTest test (always) and a Google Benchmark.
+function(zp_add_codec name)
+  cmake_parse_arguments(A "" "FUZZ;CORPUS" "SOURCES;DEPS;TESTS;BENCH" ${ARGN})
+  zp_add_library(codec_${name} SOURCES ${A_SOURCES} DEPS ${A_DEPS})
+  if(ZP_BUILD_TESTS AND A_TESTS)
+    zp_add_test(codec_${name}_test SOURCES ${A_TESTS} DEPS zproto::codec_${name})
+  endif()
+  if(A_FUZZ)
+    if(ZP_FUZZ)
+      add_executable(fuzz_${name} ${A_FUZZ})
+      target_compile_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
+      target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
+      target_link_libraries(fuzz_${name} PRIVATE zproto::codec_${name})
+    endif()
+    if(ZP_BUILD_TESTS)
+      # The same entry point driven by a plain main over the corpus: CI replays it without libFuzzer.
+      add_executable(fuzz_replay_${name} ${A_FUZZ} ${PROJECT_SOURCE_DIR}/tests/fuzz/replay_main.cpp)
+      target_link_libraries(fuzz_replay_${name} PRIVATE zproto::codec_${name})
+      add_test(NAME fuzz_replay_${name} COMMAND fuzz_replay_${name} ${A_CORPUS})
+    endif()
+  endif()
+  if(ZP_BUILD_BENCH AND A_BENCH)
+    add_executable(bench_${name} ${A_BENCH})
+    target_link_libraries(bench_${name} PRIVATE zproto::codec_${name} benchmark::benchmark benchmark::benchmark_main)
+  endif()
+endfunction()

@@ -1,0 +1,120 @@
+// Backend: the one interface between the reactor and the kernel. io_uring and epoll
+// implement it; the fault-injection layer wraps either. Services never see it: they use
+// the sockets in net.h. Every operation is a caller-owned Op (nothing allocated per op).
+//
+// Op lifetime rule: once submitted, an Op stays valid until its final completion, the
+// one without kMore. cancel() asks for that final completion soon (res -ECANCELED or the
+// real result); it never completes the Op inside the cancel() call itself.
+//   op.complete = [](Op* o, int32_t res, uint32_t flags) { ... };
+//   backend.recv_multishot(op, fd);
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "zp/result.h"
+
+namespace zp {
+
+// Completion flags.
+inline constexpr uint32_t kMore = 1u << 0;     // a multishot op will complete again
+inline constexpr uint32_t kBuffer = 1u << 1;   // a provided buffer is attached: buffer_id(flags)
+inline constexpr uint32_t buffer_id(uint32_t flags) { return flags >> 16; }
+inline constexpr uint32_t with_buffer(uint32_t flags, uint32_t bid) {
+  return flags | kBuffer | (bid << 16);
+}
+
+struct Op {
+  // Called once per completion. res: >= 0 on success, -errno on failure.
+  void (*complete)(Op* self, int32_t res, uint32_t flags) = nullptr;
+  // Backend bookkeeping (epoll registration, fault-layer state); owners leave it alone.
+  void* backend_data = nullptr;
+  int fd = -1;
+  uint32_t backend_flags = 0;
+};
+
+struct BackendOptions {
+  uint32_t sq_entries = 4096;
+  uint32_t cq_entries = 16384;        // well above SQ: multishot ops complete many times
+  uint32_t recv_buffer_bytes = 4096;  // provided-buffer ring: size of each buffer
+  uint32_t recv_buffer_count = 1024;  // power of two
+  uint32_t fixed_buffer_bytes = 65536;  // registered send/read buffers
+  uint32_t fixed_buffer_count = 64;
+};
+
+// What the backend found when it started (for `zproto version` and the start-up log).
+struct BackendInfo {
+  std::string name;        // "io_uring" or "epoll"
+  std::string features;    // e.g. "single_issuer defer_taskrun buf_ring fixed_buffers"
+  std::string degraded;    // non-empty when something fell back (logged once)
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual const BackendInfo& info() const = 0;
+
+  // Multishot accept: one completion per accepted connection (res = fd) with kMore.
+  virtual void accept(Op& op, int listen_fd) = 0;
+  // Multishot receive into the provided-buffer ring: res = bytes (0 = EOF, final),
+  // buffer in flags. -ENOBUFS (final) when the ring ran dry: release buffers, then re-arm.
+  virtual void recv_multishot(Op& op, int fd) = 0;
+  // One-shot operations.
+  virtual void connect(Op& op, int fd, const sockaddr* addr, socklen_t len) = 0;
+  virtual void sendmsg(Op& op, int fd, const msghdr* msg, int flags) = 0;
+  // Completes with the ready mask (POLLIN/POLLOUT...) once fd is ready.
+  virtual void poll(Op& op, int fd, uint32_t poll_mask) = 0;
+  // File read at offset (regular files; the epoll backend reads synchronously).
+  virtual void read(Op& op, int fd, void* buf, uint32_t len, uint64_t offset) = 0;
+  virtual void cancel(Op& op) = 0;
+
+  // Provided receive buffers. Each completion carrying kBuffer holds one reference;
+  // the buffer returns to the ring when its references are released.
+  virtual std::span<std::byte> buffer(uint32_t bid) = 0;
+  virtual void buffer_ref(uint32_t bid) = 0;
+  virtual void buffer_release(uint32_t bid) = 0;
+  virtual uint32_t buffers_available() const = 0;
+
+  // Submits what is queued, waits up to timeout_ms (-1: no limit) for at least one
+  // completion or a wake(), and dispatches every completion ready. Returns how many.
+  virtual int run_once(int timeout_ms) = 0;
+  // Thread-safe: makes a run_once() in progress return soon.
+  virtual void wake() = 0;
+  // Wake `target` from this backend's thread, cheaper where the kernel allows (MSG_RING).
+  virtual void wake_peer(Backend& target) { target.wake(); }
+
+  // Routes every completion through `hook` first (fault injection). nullptr restores.
+  using Interceptor = void (*)(void* arg, Op* op, int32_t res, uint32_t flags);
+  void set_interceptor(Interceptor hook, void* arg) {
+    interceptor_ = hook;
+    interceptor_arg_ = arg;
+  }
+
+ protected:
+  void dispatch(Op* op, int32_t res, uint32_t flags) {
+    if (interceptor_) interceptor_(interceptor_arg_, op, res, flags);
+    else op->complete(op, res, flags);
+  }
+
+ private:
+  Interceptor interceptor_ = nullptr;
+  void* interceptor_arg_ = nullptr;
+};
+
+enum class BackendKind { automatic, io_uring, epoll };
+
+// Creates the backend: io_uring unless kind says epoll, ZP_BACKEND=epoll is set, or
+// io_uring_setup is refused (EPERM/ENOSYS/EINVAL), in which case epoll is returned.
+Result<std::unique_ptr<Backend>> make_backend(BackendKind kind, const BackendOptions& opts);
+Result<std::unique_ptr<Backend>> make_uring_backend(const BackendOptions& opts);
+Result<std::unique_ptr<Backend>> make_epoll_backend(const BackendOptions& opts);
+
+}  // namespace zp

@@ -1,0 +1,57 @@
+// Runtime: starts N shards (threads pinned to cores, each with its own backend), runs a
+// setup function on each, handles SIGINT/SIGTERM (graceful stop) and SIGHUP (reload
+// event to every shard), and joins them.
+//   zp::Runtime rt({.shards = 2});
+//   auto r = rt.run([](zp::Shard& s) -> zp::Result<void> { s.spawn(serve(s)); return {}; });
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "zp/engine/backend.h"
+#include "zp/engine/shard.h"
+#include "zp/result.h"
+
+namespace zp {
+
+struct RuntimeOptions {
+  unsigned shards = 0;                 // 0: one per online core
+  BackendKind backend = BackendKind::automatic;
+  BackendOptions backend_options{};
+  ShardOptions shard_options{};
+  bool pin_threads = true;
+  bool handle_signals = true;          // SIGINT/SIGTERM stop, SIGHUP reload
+  std::chrono::milliseconds drain_timeout{5000};
+  // Called on the main thread after every shard's setup succeeded (listeners are bound):
+  // the place to drop privileges. An error stops the runtime.
+  std::function<Result<void>()> after_setup;
+};
+
+class Runtime {
+ public:
+  explicit Runtime(RuntimeOptions opts = {});
+  ~Runtime();
+
+  // Runs setup(shard) on each shard's own thread, then every shard's loop, until stop()
+  // or a signal. Returns the first setup error, or success after a clean drain.
+  Result<void> run(std::function<Result<void>(Shard&)> setup);
+  // Thread-safe: stop accepting, let shards drain (up to drain_timeout), then return from run().
+  void stop();
+  // Thread-safe: deliver a reload event to every shard.
+  void reload();
+
+  unsigned shard_count() const { return unsigned(shards_.size()); }
+  Shard& shard(unsigned i) { return *shards_[i]; }
+  const BackendInfo* backend_info() const;
+
+ private:
+  RuntimeOptions opts_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace zp

@@ -1,0 +1,156 @@
+// Task<T>: a lazily started C++20 coroutine. Awaiting it starts it and resumes the
+// awaiter when it finishes (symmetric transfer, no recursion). Frames come from the
+// current shard's frame pools (see frame_alloc.h). Each chain of awaited tasks shares a
+// TaskCtx that carries cancellation: cancelling it wakes the pending operation with
+// ECANCELED and makes later operations fail at once.
+//   zp::Task<int> answer() { co_return 42; }
+//   zp::Task<void> main_task() { int v = co_await answer(); }
+#pragma once
+
+#include <coroutine>
+#include <cstdint>
+#include <exception>
+#include <utility>
+
+#include "zp/engine/frame_alloc.h"
+#include "zp/result.h"
+
+namespace zp {
+
+class Shard;
+struct Op;
+
+// Cancellation and bookkeeping shared by a chain of awaiting tasks.
+struct TaskCtx {
+  bool cancelled = false;
+  Op* pending = nullptr;          // the I/O operation the chain waits on, if any
+  void (*cancel_hook)(void*) = nullptr;  // non-I/O waits (timers, queues) cancel through this
+  void* cancel_arg = nullptr;
+  TaskCtx* child = nullptr;       // a nested scope (with_timeout) that cancels with us
+  // Cancels the chain: the pending wait completes with ECANCELED, later ones fail at once.
+  void cancel();
+};
+
+namespace detail {
+
+struct PromiseBase {
+  std::coroutine_handle<> continuation = std::noop_coroutine();
+  TaskCtx* ctx = nullptr;
+
+  static void* operator new(size_t size) { return frame_alloc(size); }
+  static void operator delete(void* p, size_t size) { frame_free(p, size); }
+
+  std::suspend_always initial_suspend() noexcept { return {}; }
+  struct FinalAwaiter {
+    bool await_ready() noexcept { return false; }
+    template <class P>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
+      return h.promise().continuation;
+    }
+    void await_resume() noexcept {}
+  };
+  FinalAwaiter final_suspend() noexcept { return {}; }
+  // Engine code does not throw; an escaping exception is a programmer error.
+  void unhandled_exception() noexcept { std::terminate(); }
+};
+
+template <class T>
+struct Promise : PromiseBase {
+  union {
+    T value;
+  };
+  bool has_value = false;
+  Promise() {}
+  ~Promise() {
+    if (has_value) value.~T();
+  }
+  template <class U>
+  void return_value(U&& v) {
+    new (&value) T(std::forward<U>(v));
+    has_value = true;
+  }
+  auto get_return_object();
+};
+
+template <>
+struct Promise<void> : PromiseBase {
+  void return_void() {}
+  auto get_return_object();
+};
+
+}  // namespace detail
+
+template <class T = void>
+class [[nodiscard]] Task {
+ public:
+  using promise_type = detail::Promise<T>;
+  using Handle = std::coroutine_handle<promise_type>;
+
+  Task() = default;
+  explicit Task(Handle h) : h_(h) {}
+  Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
+  Task& operator=(Task&& o) noexcept {
+    if (this != &o) {
+      if (h_) h_.destroy();
+      h_ = std::exchange(o.h_, {});
+    }
+    return *this;
+  }
+  ~Task() {
+    if (h_) h_.destroy();
+  }
+
+  bool valid() const { return bool(h_); }
+
+  struct Awaiter {
+    Handle h;
+    bool await_ready() noexcept { return false; }
+    template <class P>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> awaiting) noexcept {
+      h.promise().continuation = awaiting;
+      if (!h.promise().ctx) h.promise().ctx = awaiting.promise().ctx;
+      return h;
+    }
+    T await_resume() {
+      if constexpr (!std::is_void_v<T>) return std::move(h.promise().value);
+    }
+  };
+  Awaiter operator co_await() && noexcept { return Awaiter{h_}; }
+
+  // For the spawner: hands the frame over (the caller now owns its destruction).
+  Handle release() { return std::exchange(h_, {}); }
+  Handle handle() const { return h_; }
+
+ private:
+  Handle h_{};
+};
+
+namespace detail {
+template <class T>
+inline auto Promise<T>::get_return_object() {
+  return Task<T>(std::coroutine_handle<Promise<T>>::from_promise(*this));
+}
+inline auto Promise<void>::get_return_object() {
+  return Task<void>(std::coroutine_handle<Promise<void>>::from_promise(*this));
+}
+}  // namespace detail
+
+// The TaskCtx of the coroutine awaiting `h`: every engine awaiter reads it in await_suspend.
+template <class P>
+TaskCtx* ctx_of(std::coroutine_handle<P> h) {
+  return h.promise().ctx;
+}
+
+// Awaitable that yields the current TaskCtx without suspending.
+struct CurrentCtx {
+  TaskCtx* ctx = nullptr;
+  bool await_ready() noexcept { return false; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) noexcept {
+    ctx = h.promise().ctx;
+    return false;
+  }
+  TaskCtx* await_resume() noexcept { return ctx; }
+};
+
+}  // namespace zp
