@@ -36,10 +36,10 @@ void File::close() {
 
 namespace {
 struct ReadAwaiter {
-  Backend* backend;
-  int fd;
+  Backend* backend = nullptr;
+  int fd = -1;
   std::span<std::byte> buf;
-  uint64_t offset;
+  uint64_t offset = 0;
   Op op{};
   int32_t res = 0;
   std::coroutine_handle<> h;
@@ -60,7 +60,12 @@ struct ReadAwaiter {
 
 Task<Result<size_t>> File::read_at(std::span<std::byte> buf, uint64_t offset) {
   Shard* shard = Shard::current();
-  int32_t r = co_await ReadAwaiter{&shard->backend(), fd_, buf, offset};
+  ReadAwaiter a;
+  a.backend = &shard->backend();
+  a.fd = fd_;
+  a.buf = buf;
+  a.offset = offset;
+  int32_t r = co_await a;
   if (r < 0) co_return fail(-r);
   co_return size_t(r);
 }

@@ -101,9 +101,9 @@ struct Chunk {
 }  // namespace
 
 struct StreamCore {
-  Shard* shard;
-  Backend* backend;
-  int fd;
+  Shard* shard = nullptr;
+  Backend* backend = nullptr;
+  int fd = -1;
   StreamOptions opts;
   Op recv_op;
   Timer rearm_timer;
@@ -199,7 +199,13 @@ struct StreamCore {
 };
 
 Result<Stream> Stream::adopt(Shard& shard, int fd, StreamOptions opts) {
-  auto* c = new (std::nothrow) StreamCore{&shard, &shard.backend(), fd, opts, {}, {}};
+  auto* c = new (std::nothrow) StreamCore();
+  if (c) {
+    c->shard = &shard;
+    c->backend = &shard.backend();
+    c->fd = fd;
+    c->opts = opts;
+  }
   if (!c) {
     ::close(fd);
     return fail(ENOMEM);
@@ -265,7 +271,8 @@ Result<RecvBuf> Stream::RecvAwaiter::await_resume() {
 }
 
 Stream::SendAwaiter Stream::send(std::span<const std::byte> data) {
-  SendAwaiter a{core_, {}, {}};
+  SendAwaiter a;
+  a.core = core_;
   a.iov[0] = {const_cast<std::byte*>(data.data()), data.size()};
   a.iov_count = 1;
   a.total = data.size();
@@ -273,7 +280,8 @@ Stream::SendAwaiter Stream::send(std::span<const std::byte> data) {
 }
 
 Stream::SendAwaiter Stream::sendv(std::span<const iovec> iov) {
-  SendAwaiter a{core_, {}, {}};
+  SendAwaiter a;
+  a.core = core_;
   size_t n = iov.size() < 8 ? iov.size() : 8;
   for (size_t i = 0; i < n; ++i) {
     a.iov[i] = iov[i];
@@ -377,7 +385,7 @@ int make_socket(int family, int type) {
 }
 
 struct OneShot {
-  Backend* backend;
+  Backend* backend = nullptr;
   Op op;
   int32_t res = 0;
   TaskCtx* ctx = nullptr;
@@ -426,7 +434,8 @@ Task<Result<Stream>> Stream::connect(const SocketAddr& addr, StreamOptions opts)
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
-  OneShot os{&shard->backend(), {}};
+  OneShot os;
+  os.backend = &shard->backend();
   os.fd = fd;
   os.arg = &addr;
   os.start = [](OneShot& s) {
@@ -443,7 +452,8 @@ Task<Result<Stream>> Stream::connect(const SocketAddr& addr, StreamOptions opts)
 
 Task<Result<uint32_t>> wait_ready(int fd, uint32_t mask) {
   Shard* shard = Shard::current();
-  OneShot os{&shard->backend(), {}};
+  OneShot os;
+  os.backend = &shard->backend();
   os.fd = fd;
   os.mask = mask;
   os.start = [](OneShot& s) { s.backend->poll(s.op, s.fd, s.mask); };
@@ -455,9 +465,9 @@ Task<Result<uint32_t>> wait_ready(int fd, uint32_t mask) {
 // ---------------------------------------------------------------- Listener
 
 struct ListenerCore {
-  Shard* shard;
-  Backend* backend;
-  int fd;
+  Shard* shard = nullptr;
+  Backend* backend = nullptr;
+  int fd = -1;
   ListenOptions opts;
   SocketAddr addr;
   Op accept_op;
@@ -535,7 +545,14 @@ Result<Listener> Listener::bind(Shard& shard, const SocketAddr& addr, ListenOpti
     ::close(fd);
     return fail(e);
   }
-  auto* c = new (std::nothrow) ListenerCore{&shard, &shard.backend(), fd, opts, addr, {}};
+  auto* c = new (std::nothrow) ListenerCore();
+  if (c) {
+    c->shard = &shard;
+    c->backend = &shard.backend();
+    c->fd = fd;
+    c->opts = opts;
+    c->addr = addr;
+  }
   if (!c) {
     ::close(fd);
     return fail(ENOMEM);

@@ -207,6 +207,12 @@ void Shard::remove_callback(size_t id) {
 }
 
 void Shard::loop_turn(int timeout_cap_ms) {
+  // Wait for I/O (completions resume their tasks inside run_once), then timers, messages
+  // and yielded tasks. Whatever they resumed has run when this returns.
+  int timeout = ready_.empty() ? timers_.next_timeout_ms(now_ms_) : 0;
+  if (timeout_cap_ms >= 0 && (timeout < 0 || timeout > timeout_cap_ms)) timeout = timeout_cap_ms;
+  if (notified_.load(std::memory_order_acquire)) timeout = 0;
+  backend_->run_once(timeout);
   update_clock();
   timers_.advance(now_ms_);
   drain_inboxes();
@@ -215,10 +221,6 @@ void Shard::loop_turn(int timeout_cap_ms) {
     for (auto h : running_) h.resume();
     running_.clear();
   }
-  int timeout = ready_.empty() ? timers_.next_timeout_ms(now_ms_) : 0;
-  if (timeout_cap_ms >= 0 && (timeout < 0 || timeout > timeout_cap_ms)) timeout = timeout_cap_ms;
-  if (notified_.load(std::memory_order_acquire)) timeout = 0;
-  backend_->run_once(timeout);
 }
 
 void Shard::run() {
@@ -235,8 +237,8 @@ void Shard::run() {
 
 namespace {
 struct SleepAwaiter {
-  Shard* shard;
-  int64_t deadline_ms;
+  Shard* shard = nullptr;
+  int64_t deadline_ms = 0;
   TaskCtx* ctx = nullptr;
   Timer timer;
   std::coroutine_handle<> h;
@@ -278,7 +280,10 @@ struct SleepAwaiter {
 
 Task<Result<void>> sleep(std::chrono::milliseconds d) {
   Shard* s = Shard::current();
-  co_return co_await SleepAwaiter{s, s->now_ms() + d.count()};
+  SleepAwaiter a;
+  a.shard = s;
+  a.deadline_ms = s->now_ms() + d.count();
+  co_return co_await a;
 }
 
 }  // namespace zp

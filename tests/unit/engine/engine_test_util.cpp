@@ -4,6 +4,11 @@
 
 namespace zp::test {
 
+std::vector<BackendParam> all_backends() {
+  return {{BackendKind::io_uring, false}, {BackendKind::epoll, false}, {BackendKind::io_uring, true},
+          {BackendKind::epoll, true}};
+}
+
 std::unique_ptr<Shard> make_shard(const BackendParam& p, BackendOptions opts) {
   auto b = p.kind == BackendKind::epoll ? make_epoll_backend(opts) : make_uring_backend(opts);
   if (!b) {

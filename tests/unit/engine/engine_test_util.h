@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "zp/engine/backend.h"
 #include "zp/engine/shard.h"
@@ -22,6 +23,9 @@ struct BackendParam {
 };
 
 inline std::string param_name(const ::testing::TestParamInfo<BackendParam>& info) { return info.param.name(); }
+
+// Backends under test: io_uring and epoll, each plain and behind the fault layer.
+std::vector<BackendParam> all_backends();
 
 std::unique_ptr<Shard> make_shard(const BackendParam& p, BackendOptions opts = {});
 

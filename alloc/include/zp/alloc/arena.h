@@ -12,12 +12,14 @@
 
 namespace zp {
 
+struct ArenaLimits {
+  size_t chunk_bytes = 4096;      // size of each chunk (larger requests get their own)
+  size_t max_bytes = 1u << 20;    // total bytes of chunks this arena may hold
+};
+
 class Arena {
  public:
-  struct Limits {
-    size_t chunk_bytes = 4096;      // size of each chunk (larger requests get their own)
-    size_t max_bytes = 1u << 20;    // total bytes of chunks this arena may hold
-  };
+  using Limits = ArenaLimits;
   explicit Arena(Limits limits = {});
   ~Arena();
   Arena(const Arena&) = delete;

@@ -16,12 +16,14 @@
 
 namespace zp {
 
+struct BufferPoolLimits {
+  size_t buffer_bytes = 16384;  // rounded up to the page size
+  uint32_t count = 256;
+};
+
 class BufferPool {
  public:
-  struct Limits {
-    size_t buffer_bytes = 16384;  // rounded up to the page size
-    uint32_t count = 256;
-  };
+  using Limits = BufferPoolLimits;
   // The mapping is made at construction; check ok() (ENOMEM if mmap failed).
   explicit BufferPool(Limits limits = {});
   ~BufferPool();

@@ -12,13 +12,15 @@
 
 namespace zp {
 
+struct SlabPoolLimits {
+  size_t block_bytes = 256;      // rounded up to 16
+  size_t blocks_per_slab = 64;
+  size_t max_blocks = 1u << 16;  // blocks out at once, and slabs never exceed this
+};
+
 class SlabPool {
  public:
-  struct Limits {
-    size_t block_bytes = 256;      // rounded up to 16
-    size_t blocks_per_slab = 64;
-    size_t max_blocks = 1u << 16;  // blocks out at once, and slabs never exceed this
-  };
+  using Limits = SlabPoolLimits;
   explicit SlabPool(Limits limits = {});
   ~SlabPool();
   SlabPool(const SlabPool&) = delete;

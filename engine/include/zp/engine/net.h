@@ -119,8 +119,7 @@ class Stream {
   RecvAwaiter recv() { return RecvAwaiter{core_}; }
 
   struct SendAwaiter {
-    StreamCore* core;
-    std::span<const iovec> iov_in;
+    StreamCore* core = nullptr;
     Op op;
     msghdr msg{};
     iovec iov[8];

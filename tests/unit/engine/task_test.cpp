@@ -1,0 +1,90 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "engine_test_util.h"
+#include "zp/engine/shard.h"
+#include "zp/engine/task.h"
+
+namespace zp {
+namespace {
+
+using namespace std::chrono_literals;
+using test::BackendParam;
+
+class TaskTest : public ::testing::TestWithParam<BackendParam> {};
+
+Task<int> add(int a, int b) { co_return a + b; }
+Task<int> nested() {
+  int x = co_await add(1, 2);
+  int y = co_await add(x, 4);
+  co_return y;
+}
+
+TEST_P(TaskTest, NestedTasksReturnValues) {
+  auto shard = test::make_shard(GetParam());
+  ASSERT_TRUE(shard);
+  EXPECT_EQ(shard->block_on(nested()), 7);
+}
+
+TEST_P(TaskTest, SleepWaitsAtLeastItsDuration) {
+  auto shard = test::make_shard(GetParam());
+  auto start = std::chrono::steady_clock::now();
+  auto r = shard->block_on(sleep(20ms));
+  EXPECT_TRUE(r);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 19ms);
+}
+
+Task<Result<int>> slow_value(std::chrono::milliseconds d) {
+  auto r = co_await sleep(d);
+  if (!r) co_return r.error();
+  co_return 5;
+}
+
+TEST_P(TaskTest, WithTimeoutExpiresAndCancelsTheInnerTask) {
+  auto shard = test::make_shard(GetParam());
+  auto r = shard->block_on(with_timeout<int>(10ms, slow_value(5s)));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), std::errc::timed_out);
+  auto ok = shard->block_on(with_timeout<int>(1s, slow_value(1ms)));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(*ok, 5);
+}
+
+TEST_P(TaskTest, SpawnJoinAndCancel) {
+  auto shard = test::make_shard(GetParam());
+  bool cancelled = false;
+  auto sleeper = [&]() -> Task<void> {
+    auto r = co_await sleep(10s);
+    cancelled = !r && r.error() == std::errc::operation_canceled;
+  };
+  auto h = shard->spawn(sleeper());
+  ASSERT_TRUE(h);
+  EXPECT_FALSE(h->done());
+  EXPECT_EQ(shard->live_tasks(), 1u);
+  auto driver = [&]() -> Task<void> {
+    co_await sleep(5ms);
+    h->cancel();
+    co_await h->join();
+  };
+  shard->block_on(driver());
+  EXPECT_TRUE(cancelled);
+  EXPECT_TRUE(h->done());
+  EXPECT_EQ(shard->live_tasks(), 0u);
+}
+
+TEST_P(TaskTest, FramesComeFromTheShardPool) {
+  auto shard = test::make_shard(GetParam());
+  // Many short tasks in a loop: with pooled frames this neither grows nor leaks.
+  auto many = []() -> Task<int> {
+    int sum = 0;
+    for (int i = 0; i < 10000; ++i) sum += co_await add(i, 1);
+    co_return sum;
+  };
+  EXPECT_EQ(shard->block_on(many()), 10000 * 9999 / 2 + 10000);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, TaskTest, ::testing::ValuesIn(test::all_backends()), test::param_name);
+
+}  // namespace
+}  // namespace zp
