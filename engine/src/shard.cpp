@@ -63,6 +63,8 @@ Shard::~Shard() {
     --live_tasks_;
     if (--s->refs == 0) spawn_pool_.free(s);
   }
+  // Closed sockets wait for their last completion before their memory goes (bounded).
+  for (int i = 0; i < 2000 && orphans_ > 0; ++i) backend_->run_once(1);
   if (t_current == this) {
     t_current = nullptr;
     set_thread_frame_pools(nullptr);

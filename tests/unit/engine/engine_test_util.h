@@ -32,10 +32,12 @@ std::unique_ptr<Shard> make_shard(const BackendParam& p, BackendOptions opts = {
 inline void raise_nofile(rlim_t want) {
   rlimit rl{};
   getrlimit(RLIMIT_NOFILE, &rl);
-  if (rl.rlim_cur < want) {
-    rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
-  }
+  if (rl.rlim_cur >= want) return;
+  // Root may raise the hard limit too; others get what the hard limit allows.
+  rlimit up{want, rl.rlim_max > want ? rl.rlim_max : want};
+  if (setrlimit(RLIMIT_NOFILE, &up) == 0) return;
+  rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 }  // namespace zp::test
