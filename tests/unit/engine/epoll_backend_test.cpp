@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -240,6 +241,46 @@ TEST_F(EpollBackendTest, AcceptCancelledFromItsOwnCallback) {
   close(c1);
   close(c2);
   close(c3);
+  close(l);
+}
+
+// Out of descriptors: the multishot accept ends with -EMFILE (final), the owner re-arms
+// once it has closed something, and the connection still queued is accepted then.
+TEST_F(EpollBackendTest, AcceptEmfileIsFinal) {
+  uint16_t port = 0;
+  int l = listen_loopback(&port);
+  ASSERT_GE(l, 0);
+  set_nonblock(l);
+  int client = connect_blocking(port);
+  ASSERT_GE(client, 0);
+
+  rlimit old{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &old), 0);
+  rlimit low = old;
+  low.rlim_cur = 256;  // then fill every free descriptor below it
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  std::vector<int> filler;
+  for (int d; (d = dup(l)) >= 0;) filler.push_back(d);
+
+  TestOp op;
+  submit([&] { be->accept(op, l); });
+  bool ended = run_until([&] { return op.final_seen(); });
+  for (int d : filler) close(d);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &old), 0);
+  ASSERT_TRUE(ended);
+  ASSERT_EQ(op.got.size(), 1u);
+  EXPECT_EQ(op.got[0].res, -EMFILE);
+  EXPECT_EQ(op.got[0].flags, 0u);
+
+  op.got.clear();
+  submit([&] { be->accept(op, l); });
+  ASSERT_TRUE(run_until([&] { return !op.got.empty(); }));
+  EXPECT_GE(op.got[0].res, 0);
+  EXPECT_EQ(op.got[0].flags, zp::kMore);
+  if (op.got[0].res >= 0) close(op.got[0].res);
+  submit([&] { be->cancel(op); });
+  ASSERT_TRUE(run_until([&] { return op.final_seen(); }));
+  close(client);
   close(l);
 }
 
