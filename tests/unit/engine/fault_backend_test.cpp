@@ -447,6 +447,45 @@ TEST(FaultBackend, CancelDeliversHeldCompletionsThenOneFinal) {
   EXPECT_EQ(b->buffers_available(), kBufferCount);
 }
 
+// Data and EOF both already queued when the receive starts: the injected ENOBUFS stashes
+// the data (and the EOF when it arrives before our cancel takes effect); after the re-arm
+// the owner gets all bytes, then EOF as the final completion, then nothing.
+TEST(FaultBackend, EnobufsStashKeepsDataAndEof) {
+  FaultOptions fo;
+  fo.seed = FaultOptions::from_env().seed;
+  fo.short_send = 0;
+  fo.split_recv = 0;
+  fo.enobufs = 1.0;
+  fo.delay = 0;
+  MAKE_BACKEND_OR_SKIP(b, fo);
+  Pair p;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(*b, p));
+  auto data = make_pattern(3000);
+  ASSERT_EQ(::send(p.client, data.data(), data.size(), 0), ssize_t(data.size()));
+  ASSERT_EQ(::shutdown(p.client, SHUT_WR), 0);
+  Receiver r;
+  r.b = b.get();
+  r.fd = p.server;
+  r.arm();
+  ASSERT_TRUE(run_until(*b, [&] { return !r.armed; }));
+  EXPECT_EQ(r.enobufs, 1u);
+  EXPECT_EQ(r.got, 0u);
+  b->cancel(r.op);  // ended for the owner: a no-op, the stash survives
+  for (int i = 0; i < 3; ++i) b->run_once(0);
+  EXPECT_EQ(r.completions, 1u);
+  r.arm();
+  EXPECT_EQ(r.completions, 1u) << "completed inside the submitting call";
+  ASSERT_TRUE(run_until(*b, [&] { return r.eof || r.error || !r.armed; }));
+  EXPECT_TRUE(r.eof);
+  EXPECT_EQ(r.error, 0);
+  EXPECT_EQ(r.got, data.size());
+  EXPECT_EQ(r.first_bad, SIZE_MAX);
+  uint64_t seen = r.completions;
+  for (int i = 0; i < 5; ++i) b->run_once(0);
+  EXPECT_EQ(r.completions, seen);
+  EXPECT_EQ(b->buffers_available(), kBufferCount);
+}
+
 TEST(FaultBackend, StatsAndSeedOnlyForFaultBackends) {
   BackendOptions bo;
   bo.recv_buffer_count = 8;
