@@ -20,11 +20,13 @@ struct FaultOptions {
   double enobufs = 0.05;         // a multishot recv ends with ENOBUFS (data kept, in order)
   double delay = 0.25;           // a completion is held back 1..3 loop turns
   double reset = 0.0;            // a recv completes with ECONNRESET (off unless a test wants it)
-  // Reads ZP_FAULT_SEED (decimal); without it picks a random seed. Prints the seed to
-  // stderr so a failing run can be replayed.
+  // Reads ZP_FAULT_SEED (decimal); without it (or if it does not parse) picks a random
+  // seed. Other fields keep their defaults.
   static FaultOptions from_env();
 };
 
+// Returns a backend that owns `inner` and injects faults into its operations. Prints
+// "zp fault injection: seed=N (replay: ZP_FAULT_SEED=N)" to stderr, once per backend.
 std::unique_ptr<Backend> make_fault_backend(std::unique_ptr<Backend> inner, FaultOptions opts);
 
 // Counters of what was injected, for tests to assert the faults really happened.
@@ -37,6 +39,7 @@ struct FaultStats {
 };
 // nullptr when b is not a fault backend.
 const FaultStats* fault_stats(const Backend& b);
+// The seed b runs with; 0 when b is not a fault backend.
 uint64_t fault_seed(const Backend& b);
 
 }  // namespace zp
