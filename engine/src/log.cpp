@@ -12,6 +12,8 @@
 #include "zp/engine/log.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -190,7 +192,20 @@ class Logger {
     return {};
   }
 
-  void start() { writer_ = std::thread([this] { run(); }); }
+  // The writer is created with every signal blocked: signals belong to the runtime's
+  // signal waiter (SIGHUP's default action would otherwise end the process here).
+  void start() {
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    try {
+      writer_ = std::thread([this] { run(); });
+    } catch (...) {
+      pthread_sigmask(SIG_SETMASK, &old, nullptr);
+      throw;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  }
 
   void stop() {
     {
