@@ -27,14 +27,18 @@ namespace zp {
 // Completion flags.
 inline constexpr uint32_t kMore = 1u << 0;     // a multishot op will complete again
 inline constexpr uint32_t kBuffer = 1u << 1;   // a provided buffer is attached: buffer_id(flags)
+// Bits 2..15: offset of the data in the buffer (non-zero only when the fault layer split a
+// completion); bits 16..31: the buffer id.
 inline constexpr uint32_t buffer_id(uint32_t flags) { return flags >> 16; }
-inline constexpr uint32_t with_buffer(uint32_t flags, uint32_t bid) {
-  return flags | kBuffer | (bid << 16);
+inline constexpr uint32_t buffer_offset(uint32_t flags) { return (flags >> 2) & 0x3fff; }
+inline constexpr uint32_t with_buffer(uint32_t flags, uint32_t bid, uint32_t offset = 0) {
+  return (flags & 3u) | kBuffer | (offset << 2) | (bid << 16);
 }
 
 struct Op {
   // Called once per completion. res: >= 0 on success, -errno on failure.
   void (*complete)(Op* self, int32_t res, uint32_t flags) = nullptr;
+  void* owner = nullptr;  // the owner's object, for complete() to find it
   // Backend bookkeeping (epoll registration, fault-layer state); owners leave it alone.
   void* backend_data = nullptr;
   int fd = -1;
@@ -44,7 +48,7 @@ struct Op {
 struct BackendOptions {
   uint32_t sq_entries = 4096;
   uint32_t cq_entries = 16384;        // well above SQ: multishot ops complete many times
-  uint32_t recv_buffer_bytes = 4096;  // provided-buffer ring: size of each buffer
+  uint32_t recv_buffer_bytes = 4096;  // provided-buffer ring: size of each buffer (<= 16 KiB)
   uint32_t recv_buffer_count = 1024;  // power of two
   uint32_t fixed_buffer_bytes = 65536;  // registered send/read buffers
   uint32_t fixed_buffer_count = 64;
@@ -91,6 +95,10 @@ class Backend {
   // Wake `target` from this backend's thread, cheaper where the kernel allows (MSG_RING).
   virtual void wake_peer(Backend& target) { target.wake(); }
 
+  // Why this backend was picked over io_uring, if it was a fallback (logged once at start).
+  void note_fallback(std::string why) { fallback_ = std::move(why); }
+  const std::string& fallback() const { return fallback_; }
+
   // Routes every completion through `hook` first (fault injection). nullptr restores.
   using Interceptor = void (*)(void* arg, Op* op, int32_t res, uint32_t flags);
   void set_interceptor(Interceptor hook, void* arg) {
@@ -105,6 +113,7 @@ class Backend {
   }
 
  private:
+  std::string fallback_;
   Interceptor interceptor_ = nullptr;
   void* interceptor_arg_ = nullptr;
 };

@@ -18,13 +18,12 @@
 namespace zp {
 
 class Shard;
-struct Op;
 
 // Cancellation and bookkeeping shared by a chain of awaiting tasks.
 struct TaskCtx {
   bool cancelled = false;
-  Op* pending = nullptr;          // the I/O operation the chain waits on, if any
-  void (*cancel_hook)(void*) = nullptr;  // non-I/O waits (timers, queues) cancel through this
+  bool idle = false;              // waiting for a new request: cancelled at graceful stop
+  void (*cancel_hook)(void*) = nullptr;  // the pending wait (I/O, timer, queue) cancels through this
   void* cancel_arg = nullptr;
   TaskCtx* child = nullptr;       // a nested scope (with_timeout) that cancels with us
   // Cancels the chain: the pending wait completes with ECANCELED, later ones fail at once.
@@ -33,9 +32,14 @@ struct TaskCtx {
 
 namespace detail {
 
+struct SpawnState;
+// Defined by the shard: a spawned task finished; returns the coroutine to resume next.
+std::coroutine_handle<> on_spawned_task_done(SpawnState* s);
+
 struct PromiseBase {
   std::coroutine_handle<> continuation = std::noop_coroutine();
   TaskCtx* ctx = nullptr;
+  SpawnState* spawn = nullptr;  // set when this task is the root of a spawn
 
   static void* operator new(size_t size) { return frame_alloc(size); }
   static void operator delete(void* p, size_t size) { frame_free(p, size); }
@@ -45,7 +49,13 @@ struct PromiseBase {
     bool await_ready() noexcept { return false; }
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
-      return h.promise().continuation;
+      auto& p = h.promise();
+      if (p.spawn) {
+        SpawnState* s = p.spawn;
+        h.destroy();
+        return on_spawned_task_done(s);
+      }
+      return p.continuation;
     }
     void await_resume() noexcept {}
   };

@@ -1,0 +1,42 @@
+// Fault injection: a Backend that wraps another and, driven by a seeded PRNG, makes
+// sends short, splits receives, ends multishot receives with ENOBUFS, resets
+// connections and delays/reorders completions across operations (each operation's own
+// completions stay in order). Every service's tests run on it; a failing run replays
+// from its seed:  ZP_FAULT_SEED=1234 ctest -R ...
+//   auto b = zp::make_fault_backend(std::move(inner), zp::FaultOptions::from_env());
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "zp/engine/backend.h"
+
+namespace zp {
+
+struct FaultOptions {
+  uint64_t seed = 1;             // from_env(): ZP_FAULT_SEED, else a random seed
+  double short_send = 0.25;      // a sendmsg sends only part of its bytes
+  double split_recv = 0.25;      // a received buffer arrives as two completions
+  double enobufs = 0.05;         // a multishot recv ends with ENOBUFS (data kept, in order)
+  double delay = 0.25;           // a completion is held back 1..3 loop turns
+  double reset = 0.0;            // a recv completes with ECONNRESET (off unless a test wants it)
+  // Reads ZP_FAULT_SEED (decimal); without it picks a random seed. Prints the seed to
+  // stderr so a failing run can be replayed.
+  static FaultOptions from_env();
+};
+
+std::unique_ptr<Backend> make_fault_backend(std::unique_ptr<Backend> inner, FaultOptions opts);
+
+// Counters of what was injected, for tests to assert the faults really happened.
+struct FaultStats {
+  uint64_t short_sends = 0;
+  uint64_t split_recvs = 0;
+  uint64_t enobufs = 0;
+  uint64_t delayed = 0;
+  uint64_t resets = 0;
+};
+// nullptr when b is not a fault backend.
+const FaultStats* fault_stats(const Backend& b);
+uint64_t fault_seed(const Backend& b);
+
+}  // namespace zp

@@ -1,0 +1,58 @@
+// Files for static serving: open, stat, read at an offset through the backend (io_uring
+// READ, or READ_FIXED into a registered buffer), and sendfile to a stream.
+//   auto f = zp::File::open("/srv/index.html");
+//   auto st = f->stat();                          // size, mtime
+//   auto n = co_await f->read_at(buf, 0);         // bytes read
+//   auto s = co_await f->send_to(stream, 0, st->size);
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <utility>
+
+#include "zp/engine/net.h"
+#include "zp/engine/task.h"
+#include "zp/result.h"
+
+namespace zp {
+
+struct FileStat {
+  uint64_t size = 0;
+  int64_t mtime_sec = 0;
+  int64_t mtime_nsec = 0;
+  uint64_t inode = 0;
+  bool regular = false;
+};
+
+class File {
+ public:
+  File() = default;
+  File(File&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  File& operator=(File&& o) noexcept {
+    if (this != &o) {
+      close();
+      fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+  }
+  ~File() { close(); }
+
+  // Opens read-only (O_CLOEXEC; O_NOFOLLOW when follow_symlinks is false). ENOENT, EACCES...
+  static Result<File> open(const std::string& path, bool follow_symlinks = true);
+  // statx of the open file.
+  Result<FileStat> stat() const;
+  // Reads up to buf.size() bytes at offset through the shard's backend.
+  Task<Result<size_t>> read_at(std::span<std::byte> buf, uint64_t offset);
+  // Sends [offset, offset+len) to the stream's socket with sendfile, waiting while it is full.
+  Task<Result<size_t>> send_to(Stream& stream, uint64_t offset, uint64_t len);
+  void close();
+  int fd() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace zp

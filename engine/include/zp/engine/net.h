@@ -1,0 +1,251 @@
+// Sockets on the shard's backend: TCP and Unix stream listeners and connections, UDP.
+// A Stream receives through the backend's multishot recv into provided buffers, so an
+// idle connection holds no receive buffer; recv() hands out a RecvBuf lease (zero copy).
+//   auto l = zp::Listener::bind(shard, *zp::SocketAddr::parse("127.0.0.1:7007"));
+//   auto s = co_await l->accept();                  // Result<Stream>
+//   auto b = co_await s->recv();                    // Result<RecvBuf>, size 0 = EOF
+//   auto w = co_await s->send(b->bytes());          // sends all of it, or an error
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <coroutine>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "zp/engine/backend.h"
+#include "zp/engine/shard.h"
+#include "zp/engine/task.h"
+#include "zp/engine/timer_wheel.h"
+#include "zp/result.h"
+
+namespace zp {
+
+// An IPv4, IPv6 or Unix-domain socket address.
+struct SocketAddr {
+  sockaddr_storage storage{};
+  socklen_t len = 0;
+
+  // "127.0.0.1:80", "[::1]:80", ":80" (IPv6 any, dual stack), "unix:/path".
+  // EINVAL for anything else.
+  static Result<SocketAddr> parse(std::string_view text);
+  static SocketAddr from(const sockaddr* sa, socklen_t len);
+  int family() const { return storage.ss_family; }
+  uint16_t port() const;
+  std::string to_string() const;
+  const sockaddr* sa() const { return reinterpret_cast<const sockaddr*>(&storage); }
+};
+
+// A lease on received bytes: the provided buffer goes back to the ring when it dies.
+class RecvBuf {
+ public:
+  RecvBuf() = default;
+  RecvBuf(Backend* b, uint32_t bid, const std::byte* data, size_t size)
+      : backend_(b), bid_(bid), data_(data), size_(size) {}
+  RecvBuf(RecvBuf&& o) noexcept
+      : backend_(std::exchange(o.backend_, nullptr)), bid_(o.bid_), data_(o.data_), size_(o.size_) {}
+  RecvBuf& operator=(RecvBuf&& o) noexcept {
+    if (this != &o) {
+      reset();
+      backend_ = std::exchange(o.backend_, nullptr);
+      bid_ = o.bid_;
+      data_ = o.data_;
+      size_ = o.size_;
+    }
+    return *this;
+  }
+  ~RecvBuf() { reset(); }
+  void reset() {
+    if (backend_) backend_->buffer_release(bid_);
+    backend_ = nullptr;
+  }
+  std::span<const std::byte> bytes() const { return {data_, size_}; }
+  std::string_view text() const { return {reinterpret_cast<const char*>(data_), size_}; }
+  size_t size() const { return size_; }
+  bool eof() const { return size_ == 0; }
+
+ private:
+  Backend* backend_ = nullptr;
+  uint32_t bid_ = 0;
+  const std::byte* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+struct StreamCore;
+
+struct StreamOptions {
+  size_t max_queued_bytes = 64 * 1024;  // received but unread: beyond this, stop reading
+};
+
+// A connected TCP or Unix stream socket owned by one shard.
+class Stream {
+ public:
+  Stream() = default;
+  explicit Stream(StreamCore* core) : core_(core) {}
+  Stream(Stream&& o) noexcept : core_(std::exchange(o.core_, nullptr)) {}
+  Stream& operator=(Stream&& o) noexcept {
+    if (this != &o) {
+      close();
+      core_ = std::exchange(o.core_, nullptr);
+    }
+    return *this;
+  }
+  ~Stream() { close(); }
+
+  // Wraps a connected non-blocking socket the stream now owns.
+  static Result<Stream> adopt(Shard& shard, int fd, StreamOptions opts = {});
+  // Connects to addr (TCP or Unix). ECONNREFUSED, ETIMEDOUT (use with_timeout), ...
+  static Task<Result<Stream>> connect(const SocketAddr& addr, StreamOptions opts = {});
+
+  struct RecvAwaiter {
+    StreamCore* core;
+    TaskCtx* ctx = nullptr;
+    bool await_ready() noexcept;
+    template <class P>
+    bool await_suspend(std::coroutine_handle<P> h) {
+      ctx = h.promise().ctx;
+      return suspend(h);
+    }
+    Result<RecvBuf> await_resume();
+    bool suspend(std::coroutine_handle<> h);
+  };
+  // The next received bytes (size 0 at EOF); ECONNRESET etc.; ECANCELED if cancelled.
+  // The waiting task counts as idle (it is cancelled at graceful stop).
+  RecvAwaiter recv() { return RecvAwaiter{core_}; }
+
+  struct SendAwaiter {
+    StreamCore* core;
+    std::span<const iovec> iov_in;
+    Op op;
+    msghdr msg{};
+    iovec iov[8];
+    size_t iov_count = 0;
+    size_t sent = 0;
+    size_t total = 0;
+    int32_t error = 0;
+    TaskCtx* ctx = nullptr;
+    std::coroutine_handle<> h;
+    bool await_ready() noexcept;
+    template <class P>
+    bool await_suspend(std::coroutine_handle<P> hh) {
+      ctx = hh.promise().ctx;
+      return suspend(hh);
+    }
+    bool suspend(std::coroutine_handle<> hh);
+    Result<size_t> await_resume();
+    void submit();
+  };
+  // Sends every byte (resubmitting after short sends), or returns the error (EPIPE,
+  // ECONNRESET, ECANCELED). At most 8 iovecs per call.
+  SendAwaiter send(std::span<const std::byte> data);
+  SendAwaiter sendv(std::span<const iovec> iov);
+
+  // Half-close: the peer reads EOF; we can still receive.
+  Result<void> shutdown_write();
+  // Closes the socket; a receive still in flight finishes in the background.
+  void close();
+
+  bool is_open() const { return core_ != nullptr; }
+  int fd() const;
+  Result<SocketAddr> peer_addr() const;
+
+ private:
+  StreamCore* core_ = nullptr;
+};
+
+struct ListenOptions {
+  int backlog = 4096;
+  bool reuse_port = true;       // one listener per shard on the same port
+  size_t max_pending = 1024;    // accepted, not yet taken by accept(): beyond, pause
+  StreamOptions stream{};
+};
+
+struct ListenerCore;
+
+// A listening TCP or Unix socket on one shard; closes itself when the shard stops.
+class Listener {
+ public:
+  Listener() = default;
+  Listener(Listener&& o) noexcept : core_(std::exchange(o.core_, nullptr)) {}
+  Listener& operator=(Listener&& o) noexcept {
+    if (this != &o) {
+      close();
+      core_ = std::exchange(o.core_, nullptr);
+    }
+    return *this;
+  }
+  ~Listener() { close(); }
+
+  // EADDRINUSE, EACCES, EINVAL...
+  static Result<Listener> bind(Shard& shard, const SocketAddr& addr, ListenOptions opts = {});
+
+  struct AcceptAwaiter {
+    ListenerCore* core;
+    TaskCtx* ctx = nullptr;
+    bool await_ready() noexcept;
+    template <class P>
+    bool await_suspend(std::coroutine_handle<P> h) {
+      ctx = h.promise().ctx;
+      return suspend(h);
+    }
+    bool suspend(std::coroutine_handle<> h);
+    Result<Stream> await_resume();
+  };
+  // The next connection; ECANCELED once the listener is closed or the shard stops.
+  AcceptAwaiter accept() { return AcceptAwaiter{core_}; }
+
+  SocketAddr local_addr() const;
+  void close();
+  int fd() const;
+
+ private:
+  explicit Listener(ListenerCore* c) : core_(c) {}
+  ListenerCore* core_ = nullptr;
+};
+
+// A datagram and its peer, for batched UDP I/O. `data` is caller storage.
+struct Datagram {
+  SocketAddr peer;
+  std::span<std::byte> data;  // receive: capacity in, see `size`; send: the payload
+  size_t size = 0;
+};
+
+// A UDP socket. Batches use recvmmsg/sendmmsg on a ready socket: on this kernel that
+// spent less CPU per datagram than io_uring recvmsg/sendmsg (see docs/perf.md).
+class UdpSocket {
+ public:
+  UdpSocket() = default;
+  UdpSocket(UdpSocket&& o) noexcept : fd_(std::exchange(o.fd_, -1)), shard_(o.shard_) {}
+  UdpSocket& operator=(UdpSocket&& o) noexcept {
+    if (this != &o) {
+      close();
+      fd_ = std::exchange(o.fd_, -1);
+      shard_ = o.shard_;
+    }
+    return *this;
+  }
+  ~UdpSocket() { close(); }
+
+  static Result<UdpSocket> bind(Shard& shard, const SocketAddr& addr, bool reuse_port = true);
+  // Receives at least one datagram (waiting for one), up to out.size(); returns how many.
+  Task<Result<size_t>> recv_batch(std::span<Datagram> out);
+  // Sends all datagrams in order (waiting while the socket buffer is full).
+  Task<Result<size_t>> send_batch(std::span<const Datagram> in);
+  SocketAddr local_addr() const;
+  void close();
+  int fd() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+  Shard* shard_ = nullptr;
+};
+
+// Waits until fd is ready for `mask` (POLLIN/POLLOUT); the ready mask, or ECANCELED.
+Task<Result<uint32_t>> wait_ready(int fd, uint32_t mask);
+
+}  // namespace zp

@@ -1,0 +1,309 @@
+// Shard: one thread's reactor — its backend, timer wheel, cached clock, coroutine frame
+// pools, spawned tasks and cross-shard inboxes. Nothing in it is touched by another
+// thread except through submit_to()/post_external() and wake-ups.
+//   zp::Shard& s = *zp::Shard::current();
+//   auto h = s.spawn(serve_connection(std::move(stream)));
+//   co_await zp::sleep(std::chrono::milliseconds(10));
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <coroutine>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "zp/alloc/slab_pool.h"
+#include "zp/engine/backend.h"
+#include "zp/engine/inline_fn.h"
+#include "zp/engine/spsc_queue.h"
+#include "zp/engine/task.h"
+#include "zp/engine/timer_wheel.h"
+#include "zp/result.h"
+
+namespace zp {
+
+class FramePools;
+class Shard;
+
+struct ShardOptions {
+  size_t max_frames_per_class = 1u << 17;  // coroutine frames per size class
+  size_t max_tasks = 1u << 18;             // spawned tasks alive at once
+  uint32_t inbox_capacity = 1024;          // per sending shard
+};
+
+namespace detail {
+struct SpawnState {
+  TaskCtx ctx;
+  Shard* shard = nullptr;
+  std::coroutine_handle<> task;
+  std::coroutine_handle<> joiner;
+  SpawnState* prev = nullptr;
+  SpawnState* next = nullptr;
+  int refs = 0;
+  bool done = false;
+};
+}  // namespace detail
+
+// A reference to a spawned task: cancel it or wait for it. Dropping it detaches.
+class TaskHandle {
+ public:
+  TaskHandle() = default;
+  explicit TaskHandle(detail::SpawnState* s);
+  TaskHandle(const TaskHandle& o);
+  TaskHandle(TaskHandle&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+  TaskHandle& operator=(TaskHandle o) noexcept {
+    std::swap(s_, o.s_);
+    return *this;
+  }
+  ~TaskHandle();
+  bool valid() const { return s_ != nullptr; }
+  bool done() const { return !s_ || s_->done; }
+  // Cancels the task: its pending wait ends with ECANCELED.
+  void cancel();
+  // Awaitable: resumes when the task has finished (at once if it has).
+  struct JoinAwaiter {
+    detail::SpawnState* s;
+    bool await_ready() const noexcept { return !s || s->done; }
+    void await_suspend(std::coroutine_handle<> h) noexcept { s->joiner = h; }
+    void await_resume() noexcept {}
+  };
+  JoinAwaiter join() const { return JoinAwaiter{s_}; }
+
+ private:
+  detail::SpawnState* s_ = nullptr;
+};
+
+class Shard {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  Shard(unsigned id, unsigned count, std::unique_ptr<Backend> backend, ShardOptions opts = {});
+  ~Shard();
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  // The shard running on this thread, or nullptr.
+  static Shard* current();
+
+  unsigned id() const { return id_; }
+  unsigned count() const { return count_; }
+  Backend& backend() { return *backend_; }
+
+  // Time cached once per loop turn.
+  Clock::time_point now() const { return now_; }
+  int64_t now_ms() const { return now_ms_; }
+  TimerWheel& timers() { return timers_; }
+
+  // Starts t at once on this shard (it runs until its first suspension). Fails with
+  // ENOMEM when max_tasks are alive; the task is then destroyed without running.
+  Result<TaskHandle> spawn(Task<void> t);
+  size_t live_tasks() const { return live_tasks_; }
+
+  // Resumes h on the next loop turn.
+  void schedule(std::coroutine_handle<> h) { ready_.push_back(h); }
+  // Awaitable that resumes on the next loop turn.
+  auto yield() {
+    struct A {
+      Shard* s;
+      bool await_ready() noexcept { return false; }
+      void await_suspend(std::coroutine_handle<> h) { s->schedule(h); }
+      void await_resume() noexcept {}
+    };
+    return A{this};
+  }
+
+  // Cross-shard: runs fn on shard `target` soon. From a shard thread only (the queue is
+  // that pair's SPSC ring). EAGAIN when target's inbox from us is full (backpressure).
+  Result<void> submit_to(unsigned target, InlineFn fn);
+  // From any thread (slow path, a mutex): runs fn on this shard soon.
+  void post_external(std::function<void()> fn);
+
+  // Lifecycle.
+  bool stopping() const { return stopping_; }
+  // Thread-safe: begin a graceful stop: on_stop callbacks run (listeners close), idle
+  // tasks are cancelled, the rest get drain_ms before they are cancelled too.
+  void request_stop(int64_t drain_ms);
+  // Thread-safe: run every on_reload callback on this shard.
+  void request_reload();
+  // Called on this shard's thread; the returned id removes it.
+  size_t on_stop(std::function<void()> fn);
+  size_t on_reload(std::function<void()> fn);
+  void remove_callback(size_t id);
+
+  // Runs the loop on the calling thread until a stop completed (no live tasks left).
+  void run();
+  // Runs the loop until t finishes; for tests and embedding a single shard.
+  template <class T>
+  T block_on(Task<T> t);
+
+  // Objects whose last operation is still in flight keep the loop alive at stop.
+  void add_orphan() { ++orphans_; }
+  void remove_orphan() { --orphans_; }
+
+  // For the runtime: wire the shard set together before any thread starts.
+  void set_peers(std::vector<Shard*> peers);
+
+  // Internal (task.h hook): a spawned task finished; returns what to resume next.
+  std::coroutine_handle<> spawn_finished(detail::SpawnState* s);
+  void release_spawn(detail::SpawnState* s);
+  SlabPool& small_pool() { return small_pool_; }
+
+ private:
+  struct Callback {
+    size_t id;
+    std::function<void()> fn;
+  };
+  void loop_turn(int timeout_cap_ms);
+  void update_clock();
+  void drain_inboxes();
+  void begin_stop();
+
+  unsigned id_;
+  unsigned count_;
+  std::unique_ptr<Backend> backend_;
+  ShardOptions opts_;
+  std::unique_ptr<FramePools> frames_;
+  SlabPool spawn_pool_;
+  SlabPool small_pool_;  // 64-byte nodes for sockets' queues
+  TimerWheel timers_;
+  Clock::time_point now_;
+  Clock::time_point epoch_;
+  int64_t now_ms_ = 0;
+
+  std::vector<std::coroutine_handle<>> ready_;
+  std::vector<std::coroutine_handle<>> running_;
+  detail::SpawnState* live_ = nullptr;
+  size_t live_tasks_ = 0;
+  size_t orphans_ = 0;
+
+  std::vector<Shard*> peers_;
+  std::vector<std::unique_ptr<SpscQueue<InlineFn>>> inbox_;  // indexed by sender id
+  std::atomic<bool> notified_{false};
+  std::mutex external_mu_;
+  std::vector<std::function<void()>> external_;
+  std::atomic<bool> external_pending_{false};
+
+  bool stopping_ = false;
+  bool drain_expired_ = false;
+  Timer drain_timer_;
+  std::vector<Callback> stop_callbacks_;
+  std::vector<Callback> reload_callbacks_;
+  size_t next_callback_id_ = 1;
+};
+
+// Suspends the calling task for d. ECANCELED if its TaskCtx is cancelled meanwhile.
+Task<Result<void>> sleep(std::chrono::milliseconds d);
+
+// Runs t with a deadline: ETIMEDOUT (and t cancelled) if it does not finish within d.
+template <class T>
+Task<Result<T>> with_timeout(std::chrono::milliseconds d, Task<Result<T>> t);
+
+// Runs fn on shard `target` and resumes the caller on its own shard with fn's result.
+// Waits (a loop turn at a time) while the target's inbox is full.
+template <class F>
+auto invoke_on(unsigned target, F fn) -> Task<decltype(fn())>;
+
+// ---- implementation of the templates ----
+
+namespace detail {
+struct BlockOnState {
+  bool done = false;
+};
+template <class T>
+Task<void> block_on_runner(Task<T> t, std::optional<T>* out, BlockOnState* st) {
+  out->emplace(co_await std::move(t));
+  st->done = true;
+}
+inline Task<void> block_on_runner_void(Task<void> t, BlockOnState* st) {
+  co_await std::move(t);
+  st->done = true;
+}
+
+struct TimeoutState {
+  TaskCtx inner;
+  Timer timer;
+  bool timed_out = false;
+};
+}  // namespace detail
+
+template <class T>
+T Shard::block_on(Task<T> t) {
+  detail::BlockOnState st;
+  if constexpr (std::is_void_v<T>) {
+    auto h = spawn(detail::block_on_runner_void(std::move(t), &st));
+    if (!h) std::abort();
+    while (!st.done) loop_turn(-1);
+  } else {
+    std::optional<T> out;
+    auto h = spawn(detail::block_on_runner<T>(std::move(t), &out, &st));
+    if (!h) std::abort();
+    while (!st.done) loop_turn(-1);
+    return std::move(*out);
+  }
+}
+
+template <class T>
+Task<Result<T>> with_timeout(std::chrono::milliseconds d, Task<Result<T>> t) {
+  TaskCtx* outer = co_await CurrentCtx{};
+  Shard* shard = Shard::current();
+  detail::TimeoutState st;
+  if (outer) {
+    if (outer->cancelled) st.inner.cancelled = true;
+    outer->child = &st.inner;
+  }
+  st.timer.arg = &st;
+  st.timer.fire = [](Timer* tm) {
+    auto* s = static_cast<detail::TimeoutState*>(tm->arg);
+    s->timed_out = true;
+    s->inner.cancel();
+  };
+  shard->timers().add(st.timer, shard->now_ms() + d.count());
+  t.handle().promise().ctx = &st.inner;
+  Result<T> r = co_await std::move(t);
+  shard->timers().remove(st.timer);
+  if (outer) outer->child = nullptr;
+  if (st.timed_out && !r && r.error() == std::errc::operation_canceled) co_return fail(ETIMEDOUT);
+  co_return r;
+}
+
+template <class F>
+auto invoke_on(unsigned target, F fn) -> Task<decltype(fn())> {
+  using R = decltype(fn());
+  Shard* self = Shard::current();
+  struct State {
+    std::optional<R> result;
+    std::coroutine_handle<> waiter;
+    Shard* home;
+    F fn;
+  };
+  State st{std::nullopt, {}, self, std::move(fn)};
+  struct Awaiter {
+    State* st;
+    unsigned target;
+    bool await_ready() noexcept { return false; }
+    bool await_suspend(std::coroutine_handle<> h) {
+      st->waiter = h;
+      auto r = st->home->submit_to(target, [s = st] {
+        s->result.emplace(s->fn());
+        // Reply: the home inbox may be full too; retry through the external path.
+        if (!Shard::current()->submit_to(s->home->id(), [s] { s->waiter.resume(); }))
+          s->home->post_external([s] { s->waiter.resume(); });
+      });
+      if (!r) {
+        st->home->schedule(h);  // full: try again next turn
+        st->waiter = {};
+      }
+      return true;
+    }
+    void await_resume() noexcept {}
+  };
+  while (!st.result) {
+    co_await Awaiter{&st, target};
+  }
+  co_return std::move(*st.result);
+}
+
+}  // namespace zp

@@ -1,0 +1,50 @@
+// TimerWheel: a hashed timing wheel with 1 ms ticks and 4096 slots; timers further out
+// wait in their slot until due. Insert and remove are O(1); a bitmap of non-empty slots
+// makes next_timeout_ms() cheap. Timers are caller-owned (intrusive), nothing allocates.
+//   zp::Timer t; t.fire = [](zp::Timer* t) { ... };
+//   wheel.add(t, now_ms + 250);
+//   wheel.advance(now_ms);   // fires every timer whose deadline <= now_ms
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace zp {
+
+struct Timer {
+  void (*fire)(Timer* self) = nullptr;
+  void* arg = nullptr;
+  int64_t deadline_ms = 0;
+  Timer* prev = nullptr;
+  Timer* next = nullptr;
+  uint32_t slot = 0;
+  bool armed = false;
+};
+
+class TimerWheel {
+ public:
+  static constexpr size_t kSlots = 4096;
+  explicit TimerWheel(int64_t now_ms = 0) : current_ms_(now_ms) {}
+
+  // Arms t (re-arms it if armed). A deadline in the past fires at the next advance().
+  void add(Timer& t, int64_t deadline_ms);
+  // Disarms t; a no-op when it is not armed.
+  void remove(Timer& t);
+  // Fires every due timer, in no particular order within one tick.
+  void advance(int64_t now_ms);
+  // Milliseconds until the next non-empty slot (0 if one is due), or -1 with no timers.
+  // May be early (a slot holding a timer a full turn away): the caller just wakes again.
+  int next_timeout_ms(int64_t now_ms) const;
+  size_t size() const { return count_; }
+
+ private:
+  void link(Timer& t);
+  void fire_slot(size_t slot, int64_t now_ms);
+  std::array<Timer*, kSlots> slots_{};
+  std::array<uint64_t, kSlots / 64> nonempty_{};
+  int64_t current_ms_;
+  size_t count_ = 0;
+};
+
+}  // namespace zp

@@ -1,0 +1,87 @@
+#include "zp/engine/file.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+namespace zp {
+
+Result<File> File::open(const std::string& path, bool follow_symlinks) {
+  int flags = O_RDONLY | O_CLOEXEC | (follow_symlinks ? 0 : O_NOFOLLOW);
+  int fd = ::open(path.c_str(), flags);
+  if (fd < 0) return fail(errno);
+  File f;
+  f.fd_ = fd;
+  return f;
+}
+
+Result<FileStat> File::stat() const {
+  struct statx sx{};
+  if (::statx(fd_, "", AT_EMPTY_PATH, STATX_SIZE | STATX_MTIME | STATX_INO | STATX_TYPE, &sx) < 0)
+    return fail(errno);
+  FileStat st;
+  st.size = sx.stx_size;
+  st.mtime_sec = sx.stx_mtime.tv_sec;
+  st.mtime_nsec = sx.stx_mtime.tv_nsec;
+  st.inode = sx.stx_ino;
+  st.regular = S_ISREG(sx.stx_mode);
+  return st;
+}
+
+void File::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+namespace {
+struct ReadAwaiter {
+  Backend* backend;
+  int fd;
+  std::span<std::byte> buf;
+  uint64_t offset;
+  Op op{};
+  int32_t res = 0;
+  std::coroutine_handle<> h;
+  bool await_ready() noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> hh) {
+    h = hh;
+    op.owner = this;
+    op.complete = [](Op* o, int32_t r, uint32_t) {
+      auto* self = static_cast<ReadAwaiter*>(o->owner);
+      self->res = r;
+      self->h.resume();
+    };
+    backend->read(op, fd, buf.data(), uint32_t(buf.size() > (1u << 30) ? (1u << 30) : buf.size()), offset);
+  }
+  int32_t await_resume() noexcept { return res; }
+};
+}  // namespace
+
+Task<Result<size_t>> File::read_at(std::span<std::byte> buf, uint64_t offset) {
+  Shard* shard = Shard::current();
+  int32_t r = co_await ReadAwaiter{&shard->backend(), fd_, buf, offset};
+  if (r < 0) co_return fail(-r);
+  co_return size_t(r);
+}
+
+Task<Result<size_t>> File::send_to(Stream& stream, uint64_t offset, uint64_t len) {
+  uint64_t sent = 0;
+  while (sent < len) {
+    off_t off = off_t(offset + sent);
+    size_t chunk = len - sent > (1u << 20) ? (1u << 20) : size_t(len - sent);
+    ssize_t n = ::sendfile(stream.fd(), fd_, &off, chunk);
+    if (n > 0) {
+      sent += uint64_t(n);
+      continue;
+    }
+    if (n == 0) break;  // file shrank under us
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) co_return fail(errno);
+    auto ready = co_await wait_ready(stream.fd(), POLLOUT);
+    if (!ready) co_return ready.error();
+  }
+  co_return size_t(sent);
+}
+
+}  // namespace zp

@@ -1,0 +1,715 @@
+#include "zp/engine/net.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace zp {
+
+// ---------------------------------------------------------------- SocketAddr
+
+Result<SocketAddr> SocketAddr::parse(std::string_view text) {
+  SocketAddr a;
+  if (text.starts_with("unix:")) {
+    auto path = text.substr(5);
+    sockaddr_un un{};
+    if (path.empty() || path.size() >= sizeof un.sun_path) return fail(EINVAL);
+    un.sun_family = AF_UNIX;
+    std::memcpy(un.sun_path, path.data(), path.size());
+    std::memcpy(&a.storage, &un, sizeof un);
+    a.len = socklen_t(offsetof(sockaddr_un, sun_path) + path.size() + 1);
+    return a;
+  }
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) return fail(EINVAL);
+  auto host = text.substr(0, colon);
+  auto port_text = text.substr(colon + 1);
+  unsigned port = 0;
+  auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || p != port_text.data() + port_text.size() || port > 65535 || port_text.empty())
+    return fail(EINVAL);
+  char buf[64];
+  if (host.starts_with('[')) {
+    if (!host.ends_with(']') || host.size() - 2 >= sizeof buf) return fail(EINVAL);
+    host = host.substr(1, host.size() - 2);
+  } else if (host.empty()) {
+    host = "::";
+  }
+  if (host.size() >= sizeof buf) return fail(EINVAL);
+  std::memcpy(buf, host.data(), host.size());
+  buf[host.size()] = 0;
+  sockaddr_in in4{};
+  sockaddr_in6 in6{};
+  if (inet_pton(AF_INET, buf, &in4.sin_addr) == 1) {
+    in4.sin_family = AF_INET;
+    in4.sin_port = htons(uint16_t(port));
+    std::memcpy(&a.storage, &in4, sizeof in4);
+    a.len = sizeof in4;
+  } else if (inet_pton(AF_INET6, buf, &in6.sin6_addr) == 1) {
+    in6.sin6_family = AF_INET6;
+    in6.sin6_port = htons(uint16_t(port));
+    std::memcpy(&a.storage, &in6, sizeof in6);
+    a.len = sizeof in6;
+  } else {
+    return fail(EINVAL);
+  }
+  return a;
+}
+
+SocketAddr SocketAddr::from(const sockaddr* sa, socklen_t len) {
+  SocketAddr a;
+  if (len > sizeof a.storage) len = sizeof a.storage;
+  std::memcpy(&a.storage, sa, len);
+  a.len = len;
+  return a;
+}
+
+uint16_t SocketAddr::port() const {
+  if (family() == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&storage)->sin_port);
+  if (family() == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port);
+  return 0;
+}
+
+std::string SocketAddr::to_string() const {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (family() == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr, buf, sizeof buf);
+    return std::string(buf) + ":" + std::to_string(port());
+  }
+  if (family() == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr, buf, sizeof buf);
+    return "[" + std::string(buf) + "]:" + std::to_string(port());
+  }
+  if (family() == AF_UNIX) return "unix:" + std::string(reinterpret_cast<const sockaddr_un*>(&storage)->sun_path);
+  return "?";
+}
+
+// ---------------------------------------------------------------- Stream
+
+namespace {
+struct Chunk {
+  Chunk* next;
+  uint32_t bid;
+  uint32_t offset;
+  uint32_t size;
+};
+}  // namespace
+
+struct StreamCore {
+  Shard* shard;
+  Backend* backend;
+  int fd;
+  StreamOptions opts;
+  Op recv_op;
+  Timer rearm_timer;
+  Chunk* head = nullptr;
+  Chunk* tail = nullptr;
+  size_t queued_bytes = 0;
+  bool armed = false;       // multishot recv in flight (until its final completion)
+  bool pausing = false;     // we cancelled it to stop reading (backpressure)
+  bool eof = false;
+  int error = 0;
+  bool orphaned = false;    // the Stream is gone; free on the final completion
+  std::coroutine_handle<> reader;
+  TaskCtx* reader_ctx = nullptr;
+  bool reader_cancelled = false;
+
+  void arm() {
+    if (armed || eof || error) return;
+    armed = true;
+    pausing = false;
+    backend->recv_multishot(recv_op, fd);
+  }
+  void push(uint32_t bid, uint32_t offset, uint32_t size) {
+    auto block = shard->small_pool().allocate();
+    if (!block) {
+      // No node for it: treat as a reset, never as silent loss.
+      backend->buffer_release(bid);
+      error = ENOMEM;
+      return;
+    }
+    auto* c = static_cast<Chunk*>(*block);
+    *c = {nullptr, bid, offset, size};
+    if (tail) tail->next = c;
+    else head = c;
+    tail = c;
+    queued_bytes += size;
+  }
+  void wake_reader() {
+    if (!reader) return;
+    auto h = std::exchange(reader, {});
+    if (reader_ctx) {
+      reader_ctx->cancel_hook = nullptr;
+      reader_ctx->idle = false;
+    }
+    h.resume();
+  }
+  void drop_queue() {
+    while (head) {
+      Chunk* c = head;
+      head = c->next;
+      backend->buffer_release(c->bid);
+      shard->small_pool().free(c);
+    }
+    tail = nullptr;
+    queued_bytes = 0;
+  }
+  void destroy() {
+    drop_queue();
+    shard->timers().remove(rearm_timer);
+    delete this;
+  }
+
+  static void on_recv(Op* op, int32_t res, uint32_t flags) {
+    auto* self = static_cast<StreamCore*>(op->owner);
+    if (!(flags & kMore)) self->armed = false;
+    if (self->orphaned) {
+      if (flags & kBuffer) self->backend->buffer_release(buffer_id(flags));
+      if (!self->armed) {
+        self->shard->remove_orphan();
+        self->destroy();
+      }
+      return;
+    }
+    if (res > 0 && (flags & kBuffer)) {
+      self->push(buffer_id(flags), buffer_offset(flags), uint32_t(res));
+      if (self->armed && !self->pausing && self->queued_bytes > self->opts.max_queued_bytes) {
+        self->pausing = true;
+        self->backend->cancel(self->recv_op);
+      }
+    } else if (res == 0) {
+      self->eof = true;
+    } else if (res == -ENOBUFS) {
+      // The ring ran dry: retry shortly, once other connections returned buffers.
+      if (self->reader) self->shard->timers().add(self->rearm_timer, self->shard->now_ms() + 1);
+    } else if (res == -ECANCELED) {
+      // Our own pause or close: nothing to report.
+    } else if (res < 0) {
+      self->error = -res;
+    }
+    if (!self->armed && self->reader && !self->head && !self->eof && !self->error && res != -ENOBUFS)
+      self->arm();  // a pause ended while the reader already waits
+    if (self->head || self->eof || self->error) self->wake_reader();
+  }
+};
+
+Result<Stream> Stream::adopt(Shard& shard, int fd, StreamOptions opts) {
+  auto* c = new (std::nothrow) StreamCore{&shard, &shard.backend(), fd, opts, {}, {}};
+  if (!c) {
+    ::close(fd);
+    return fail(ENOMEM);
+  }
+  c->recv_op.complete = &StreamCore::on_recv;
+  c->recv_op.owner = c;
+  c->rearm_timer.arg = c;
+  c->rearm_timer.fire = [](Timer* t) {
+    auto* self = static_cast<StreamCore*>(t->arg);
+    if (!self->armed) self->arm();
+  };
+  return Stream(c);
+}
+
+int Stream::fd() const { return core_ ? core_->fd : -1; }
+
+bool Stream::RecvAwaiter::await_ready() noexcept {
+  return !core || core->head || core->eof || core->error;
+}
+
+bool Stream::RecvAwaiter::suspend(std::coroutine_handle<> h) {
+  if (ctx && ctx->cancelled) {
+    core->reader_cancelled = true;
+    return false;
+  }
+  core->reader = h;
+  core->reader_ctx = ctx;
+  core->reader_cancelled = false;
+  if (ctx) {
+    ctx->idle = true;
+    ctx->cancel_hook = [](void* arg) {
+      auto* c = static_cast<StreamCore*>(arg);
+      c->reader_cancelled = true;
+      if (c->reader) c->shard->schedule(std::exchange(c->reader, {}));
+      if (c->reader_ctx) c->reader_ctx->idle = false;
+    };
+    ctx->cancel_arg = core;
+  }
+  // While a pause is still being cancelled, on_recv re-arms at its final completion.
+  if (!core->armed) core->arm();
+  return true;
+}
+
+Result<RecvBuf> Stream::RecvAwaiter::await_resume() {
+  if (!core) return fail(EBADF);
+  if (core->reader_cancelled) {
+    core->reader_cancelled = false;
+    return fail(ECANCELED);
+  }
+  if (Chunk* c = core->head) {
+    core->head = c->next;
+    if (!core->head) core->tail = nullptr;
+    core->queued_bytes -= c->size;
+    RecvBuf b(core->backend, c->bid, core->backend->buffer(c->bid).data() + c->offset, c->size);
+    core->shard->small_pool().free(c);
+    // Drained below the mark after a pause: read again.
+    if (!core->armed && !core->eof && !core->error && core->queued_bytes == 0) core->arm();
+    return b;
+  }
+  if (core->error) return fail(core->error);
+  if (core->eof) return RecvBuf{};
+  return fail(EAGAIN);
+}
+
+Stream::SendAwaiter Stream::send(std::span<const std::byte> data) {
+  SendAwaiter a{core_, {}, {}};
+  a.iov[0] = {const_cast<std::byte*>(data.data()), data.size()};
+  a.iov_count = 1;
+  a.total = data.size();
+  return a;
+}
+
+Stream::SendAwaiter Stream::sendv(std::span<const iovec> iov) {
+  SendAwaiter a{core_, {}, {}};
+  size_t n = iov.size() < 8 ? iov.size() : 8;
+  for (size_t i = 0; i < n; ++i) {
+    a.iov[i] = iov[i];
+    a.total += iov[i].iov_len;
+  }
+  a.iov_count = n;
+  if (iov.size() > 8) a.error = EINVAL;
+  return a;
+}
+
+bool Stream::SendAwaiter::await_ready() noexcept { return !core || error || total == 0; }
+
+void Stream::SendAwaiter::submit() {
+  msg = {};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = iov_count;
+  core->backend->sendmsg(op, core->fd, &msg, 0);
+}
+
+bool Stream::SendAwaiter::suspend(std::coroutine_handle<> hh) {
+  if (ctx && ctx->cancelled) {
+    error = ECANCELED;
+    return false;
+  }
+  h = hh;
+  op.owner = this;
+  op.complete = [](Op* o, int32_t res, uint32_t) {
+    auto* self = static_cast<SendAwaiter*>(o->owner);
+    if (res < 0) {
+      self->error = -res;
+    } else {
+      self->sent += size_t(res);
+      // Short send: drop what went out and send the rest.
+      size_t n = size_t(res);
+      size_t i = 0;
+      while (i < self->iov_count && n >= self->iov[i].iov_len) n -= self->iov[i++].iov_len;
+      if (i < self->iov_count) {
+        std::memmove(self->iov, self->iov + i, (self->iov_count - i) * sizeof(iovec));
+        self->iov_count -= i;
+        self->iov[0].iov_base = static_cast<char*>(self->iov[0].iov_base) + n;
+        self->iov[0].iov_len -= n;
+        if (self->sent < self->total && !(self->ctx && self->ctx->cancelled)) {
+          self->submit();
+          return;
+        }
+      }
+    }
+    if (self->ctx) self->ctx->cancel_hook = nullptr;
+    self->h.resume();
+  };
+  if (ctx) {
+    ctx->idle = false;
+    ctx->cancel_hook = [](void* arg) {
+      auto* self = static_cast<SendAwaiter*>(arg);
+      self->core->backend->cancel(self->op);
+    };
+    ctx->cancel_arg = this;
+  }
+  submit();
+  return true;
+}
+
+Result<size_t> Stream::SendAwaiter::await_resume() {
+  if (!core) return fail(EBADF);
+  if (error) return fail(error);
+  if (ctx && ctx->cancelled && sent < total) return fail(ECANCELED);
+  return sent;
+}
+
+Result<void> Stream::shutdown_write() {
+  if (!core_) return fail(EBADF);
+  if (::shutdown(core_->fd, SHUT_WR) < 0) return fail(errno);
+  return {};
+}
+
+Result<SocketAddr> Stream::peer_addr() const {
+  if (!core_) return fail(EBADF);
+  SocketAddr a;
+  a.len = sizeof a.storage;
+  if (getpeername(core_->fd, reinterpret_cast<sockaddr*>(&a.storage), &a.len) < 0) return fail(errno);
+  return a;
+}
+
+void Stream::close() {
+  StreamCore* c = std::exchange(core_, nullptr);
+  if (!c) return;
+  ::close(c->fd);
+  c->drop_queue();
+  if (c->armed) {
+    c->orphaned = true;
+    c->shard->add_orphan();
+    if (!c->pausing) c->backend->cancel(c->recv_op);
+  } else {
+    c->destroy();
+  }
+}
+
+namespace {
+int make_socket(int family, int type) {
+  return ::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, family == AF_UNIX ? 0 : 0);
+}
+
+struct OneShot {
+  Backend* backend;
+  Op op;
+  int32_t res = 0;
+  TaskCtx* ctx = nullptr;
+  std::coroutine_handle<> h;
+  void (*start)(OneShot&) = nullptr;
+  const void* arg = nullptr;
+  int fd = -1;
+  uint32_t mask = 0;
+
+  bool await_ready() noexcept { return false; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> hh) {
+    ctx = hh.promise().ctx;
+    if (ctx && ctx->cancelled) {
+      res = -ECANCELED;
+      return false;
+    }
+    h = hh;
+    op.owner = this;
+    op.complete = [](Op* o, int32_t r, uint32_t) {
+      auto* self = static_cast<OneShot*>(o->owner);
+      self->res = r;
+      if (self->ctx) self->ctx->cancel_hook = nullptr;
+      self->h.resume();
+    };
+    if (ctx) {
+      ctx->idle = false;
+      ctx->cancel_hook = [](void* a) {
+        auto* self = static_cast<OneShot*>(a);
+        self->backend->cancel(self->op);
+      };
+      ctx->cancel_arg = this;
+    }
+    start(*this);
+    return true;
+  }
+  int32_t await_resume() noexcept { return res; }
+};
+}  // namespace
+
+Task<Result<Stream>> Stream::connect(const SocketAddr& addr, StreamOptions opts) {
+  Shard* shard = Shard::current();
+  int fd = make_socket(addr.family(), SOCK_STREAM);
+  if (fd < 0) co_return fail(errno);
+  if (addr.family() != AF_UNIX) {
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  OneShot os{&shard->backend(), {}};
+  os.fd = fd;
+  os.arg = &addr;
+  os.start = [](OneShot& s) {
+    auto* a = static_cast<const SocketAddr*>(s.arg);
+    s.backend->connect(s.op, s.fd, a->sa(), a->len);
+  };
+  int32_t r = co_await os;
+  if (r < 0) {
+    ::close(fd);
+    co_return fail(-r);
+  }
+  co_return Stream::adopt(*shard, fd, opts);
+}
+
+Task<Result<uint32_t>> wait_ready(int fd, uint32_t mask) {
+  Shard* shard = Shard::current();
+  OneShot os{&shard->backend(), {}};
+  os.fd = fd;
+  os.mask = mask;
+  os.start = [](OneShot& s) { s.backend->poll(s.op, s.fd, s.mask); };
+  int32_t r = co_await os;
+  if (r < 0) co_return fail(-r);
+  co_return uint32_t(r);
+}
+
+// ---------------------------------------------------------------- Listener
+
+struct ListenerCore {
+  Shard* shard;
+  Backend* backend;
+  int fd;
+  ListenOptions opts;
+  SocketAddr addr;
+  Op accept_op;
+  bool armed = false;
+  bool closed = false;
+  bool orphaned = false;
+  std::vector<int> pending;  // accepted fds, oldest first from `head`
+  size_t head = 0;
+  std::coroutine_handle<> waiter;
+  TaskCtx* waiter_ctx = nullptr;
+  bool waiter_cancelled = false;
+  size_t stop_cb = 0;
+  int error = 0;
+
+  size_t queued() const { return pending.size() - head; }
+  void arm() {
+    if (armed || closed) return;
+    armed = true;
+    backend->accept(accept_op, fd);
+  }
+  void wake() {
+    if (!waiter) return;
+    if (waiter_ctx) waiter_ctx->cancel_hook = nullptr;
+    std::exchange(waiter, {}).resume();
+  }
+  void close() {
+    if (closed) return;
+    closed = true;
+    if (stop_cb) shard->remove_callback(stop_cb);
+    stop_cb = 0;
+    ::close(fd);
+    for (size_t i = head; i < pending.size(); ++i) ::close(pending[i]);
+    pending.clear();
+    head = 0;
+    if (armed) backend->cancel(accept_op);
+    wake();
+  }
+  static void on_accept(Op* op, int32_t res, uint32_t flags) {
+    auto* self = static_cast<ListenerCore*>(op->owner);
+    if (!(flags & kMore)) self->armed = false;
+    if (res >= 0) {
+      if (self->closed) {
+        ::close(res);
+      } else {
+        self->pending.push_back(res);
+        if (self->armed && self->queued() >= self->opts.max_pending) self->backend->cancel(self->accept_op);
+      }
+    } else if (res != -ECANCELED && !self->closed) {
+      // EMFILE and friends: report it to the acceptor, who decides.
+      self->error = -res;
+    }
+    if (self->orphaned && !self->armed) {
+      self->shard->remove_orphan();
+      delete self;
+      return;
+    }
+    if (self->queued() || self->error || self->closed) self->wake();
+  }
+};
+
+Result<Listener> Listener::bind(Shard& shard, const SocketAddr& addr, ListenOptions opts) {
+  int fd = make_socket(addr.family(), SOCK_STREAM);
+  if (fd < 0) return fail(errno);
+  int one = 1;
+  if (addr.family() != AF_UNIX) {
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (opts.reuse_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    if (addr.family() == AF_INET6) {
+      int v6only = 0;
+      setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
+    }
+  }
+  if (::bind(fd, addr.sa(), addr.len) < 0 || ::listen(fd, opts.backlog) < 0) {
+    int e = errno;
+    ::close(fd);
+    return fail(e);
+  }
+  auto* c = new (std::nothrow) ListenerCore{&shard, &shard.backend(), fd, opts, addr, {}};
+  if (!c) {
+    ::close(fd);
+    return fail(ENOMEM);
+  }
+  SocketAddr bound;
+  bound.len = sizeof bound.storage;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&bound.storage), &bound.len) == 0) c->addr = bound;
+  c->accept_op.owner = c;
+  c->accept_op.complete = &ListenerCore::on_accept;
+  c->pending.reserve(64);
+  c->stop_cb = shard.on_stop([c] {
+    c->stop_cb = 0;
+    c->close();
+  });
+  c->arm();
+  return Listener(c);
+}
+
+bool Listener::AcceptAwaiter::await_ready() noexcept {
+  return !core || core->queued() || core->closed || core->error;
+}
+
+bool Listener::AcceptAwaiter::suspend(std::coroutine_handle<> h) {
+  if (ctx && ctx->cancelled) {
+    core->waiter_cancelled = true;
+    return false;
+  }
+  core->waiter = h;
+  core->waiter_ctx = ctx;
+  if (ctx) {
+    ctx->idle = false;
+    ctx->cancel_hook = [](void* arg) {
+      auto* c = static_cast<ListenerCore*>(arg);
+      c->waiter_cancelled = true;
+      if (c->waiter) c->shard->schedule(std::exchange(c->waiter, {}));
+    };
+    ctx->cancel_arg = core;
+  }
+  core->arm();
+  return true;
+}
+
+Result<Stream> Listener::AcceptAwaiter::await_resume() {
+  if (!core) return fail(EBADF);
+  if (core->waiter_cancelled) {
+    core->waiter_cancelled = false;
+    return fail(ECANCELED);
+  }
+  if (core->queued()) {
+    int fd = core->pending[core->head++];
+    if (core->head == core->pending.size()) {
+      core->pending.clear();
+      core->head = 0;
+    }
+    if (!core->armed && !core->closed) core->arm();
+    if (core->addr.family() != AF_UNIX) {
+      int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    return Stream::adopt(*core->shard, fd, core->opts.stream);
+  }
+  if (core->closed) return fail(ECANCELED);
+  if (core->error) {
+    int e = std::exchange(core->error, 0);
+    if (!core->armed) core->arm();
+    return fail(e);
+  }
+  return fail(EAGAIN);
+}
+
+SocketAddr Listener::local_addr() const { return core_ ? core_->addr : SocketAddr{}; }
+int Listener::fd() const { return core_ ? core_->fd : -1; }
+
+void Listener::close() {
+  ListenerCore* c = std::exchange(core_, nullptr);
+  if (!c) return;
+  c->close();
+  if (c->armed) {
+    c->orphaned = true;
+    c->shard->add_orphan();
+  } else {
+    delete c;
+  }
+}
+
+// ---------------------------------------------------------------- UDP
+
+Result<UdpSocket> UdpSocket::bind(Shard& shard, const SocketAddr& addr, bool reuse_port) {
+  int fd = make_socket(addr.family(), SOCK_DGRAM);
+  if (fd < 0) return fail(errno);
+  int one = 1;
+  if (reuse_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (addr.family() == AF_INET6) {
+    int v6only = 0;
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
+  }
+  if (::bind(fd, addr.sa(), addr.len) < 0) {
+    int e = errno;
+    ::close(fd);
+    return fail(e);
+  }
+  UdpSocket s;
+  s.fd_ = fd;
+  s.shard_ = &shard;
+  return s;
+}
+
+SocketAddr UdpSocket::local_addr() const {
+  SocketAddr a;
+  a.len = sizeof a.storage;
+  getsockname(fd_, reinterpret_cast<sockaddr*>(&a.storage), &a.len);
+  return a;
+}
+
+void UdpSocket::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+Task<Result<size_t>> UdpSocket::recv_batch(std::span<Datagram> out) {
+  constexpr size_t kMax = 64;
+  mmsghdr msgs[kMax];
+  iovec iovs[kMax];
+  size_t n = out.size() < kMax ? out.size() : kMax;
+  if (n == 0) co_return size_t(0);
+  for (;;) {
+    for (size_t i = 0; i < n; ++i) {
+      iovs[i] = {out[i].data.data(), out[i].data.size()};
+      msgs[i] = {};
+      msgs[i].msg_hdr.msg_name = &out[i].peer.storage;
+      msgs[i].msg_hdr.msg_namelen = sizeof out[i].peer.storage;
+      msgs[i].msg_hdr.msg_iov = &iovs[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    int r = ::recvmmsg(fd_, msgs, unsigned(n), MSG_DONTWAIT, nullptr);
+    if (r > 0) {
+      for (int i = 0; i < r; ++i) {
+        out[i].size = msgs[i].msg_len;
+        out[i].peer.len = msgs[i].msg_hdr.msg_namelen;
+      }
+      co_return size_t(r);
+    }
+    if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) co_return fail(errno);
+    auto ready = co_await wait_ready(fd_, POLLIN);
+    if (!ready) co_return ready.error();
+  }
+}
+
+Task<Result<size_t>> UdpSocket::send_batch(std::span<const Datagram> in) {
+  constexpr size_t kMax = 64;
+  mmsghdr msgs[kMax];
+  iovec iovs[kMax];
+  size_t done = 0;
+  while (done < in.size()) {
+    size_t n = in.size() - done < kMax ? in.size() - done : kMax;
+    for (size_t i = 0; i < n; ++i) {
+      const Datagram& d = in[done + i];
+      iovs[i] = {d.data.data(), d.size ? d.size : d.data.size()};
+      msgs[i] = {};
+      msgs[i].msg_hdr.msg_name = const_cast<sockaddr_storage*>(&d.peer.storage);
+      msgs[i].msg_hdr.msg_namelen = d.peer.len;
+      msgs[i].msg_hdr.msg_iov = &iovs[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    int r = ::sendmmsg(fd_, msgs, unsigned(n), MSG_DONTWAIT);
+    if (r > 0) {
+      done += size_t(r);
+      continue;
+    }
+    if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) co_return fail(errno);
+    auto ready = co_await wait_ready(fd_, POLLOUT);
+    if (!ready) co_return ready.error();
+  }
+  co_return done;
+}
+
+}  // namespace zp

@@ -1,0 +1,284 @@
+#include "zp/engine/shard.h"
+
+#include "frame_pools.h"
+
+namespace zp {
+
+namespace {
+thread_local Shard* t_current = nullptr;
+}
+
+namespace detail {
+std::coroutine_handle<> on_spawned_task_done(SpawnState* s) { return s->shard->spawn_finished(s); }
+}  // namespace detail
+
+// ---- TaskHandle ----
+
+TaskHandle::TaskHandle(detail::SpawnState* s) : s_(s) {
+  if (s_) ++s_->refs;
+}
+TaskHandle::TaskHandle(const TaskHandle& o) : s_(o.s_) {
+  if (s_) ++s_->refs;
+}
+TaskHandle::~TaskHandle() {
+  if (s_) s_->shard->release_spawn(s_);
+}
+void TaskHandle::cancel() {
+  if (s_ && !s_->done) s_->ctx.cancel();
+}
+
+// ---- Shard ----
+
+Shard::Shard(unsigned id, unsigned count, std::unique_ptr<Backend> backend, ShardOptions opts)
+    : id_(id),
+      count_(count),
+      backend_(std::move(backend)),
+      opts_(opts),
+      frames_(std::make_unique<FramePools>(opts.max_frames_per_class)),
+      spawn_pool_({.block_bytes = sizeof(detail::SpawnState), .blocks_per_slab = 256,
+                   .max_blocks = opts.max_tasks}),
+      small_pool_({.block_bytes = 64, .blocks_per_slab = 256, .max_blocks = 1u << 20}) {
+  epoch_ = Clock::now();
+  update_clock();
+  timers_.advance(now_ms_);
+  inbox_.resize(count_);
+  for (unsigned i = 0; i < count_; ++i)
+    inbox_[i] = std::make_unique<SpscQueue<InlineFn>>(opts_.inbox_capacity);
+  ready_.reserve(256);
+  running_.reserve(256);
+  if (!t_current) {
+    // A shard made on a thread with none becomes that thread's shard (tests, embedding).
+    t_current = this;
+    set_thread_frame_pools(frames_.get());
+  }
+}
+
+Shard::~Shard() {
+  // Tasks still alive are destroyed without resuming (their frames own their resources).
+  while (live_) {
+    detail::SpawnState* s = live_;
+    live_ = s->next;
+    s->task.destroy();
+    s->done = true;
+    --live_tasks_;
+    if (--s->refs == 0) spawn_pool_.free(s);
+  }
+  if (t_current == this) {
+    t_current = nullptr;
+    set_thread_frame_pools(nullptr);
+  }
+}
+
+Shard* Shard::current() { return t_current; }
+
+void Shard::set_peers(std::vector<Shard*> peers) { peers_ = std::move(peers); }
+
+void Shard::update_clock() {
+  now_ = Clock::now();
+  now_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(now_ - epoch_).count();
+}
+
+Result<TaskHandle> Shard::spawn(Task<void> t) {
+  auto block = spawn_pool_.allocate();
+  if (!block) return block.error();  // t's frame is destroyed by ~Task
+  auto* s = new (*block) detail::SpawnState();
+  s->shard = this;
+  s->refs = 1;  // the running task's own reference
+  auto h = t.release();
+  h.promise().ctx = &s->ctx;
+  h.promise().spawn = s;
+  s->task = h;
+  s->next = live_;
+  if (live_) live_->prev = s;
+  live_ = s;
+  ++live_tasks_;
+  TaskHandle handle(s);
+  if (stopping_ && drain_expired_) s->ctx.cancel();
+  h.resume();
+  return handle;
+}
+
+std::coroutine_handle<> Shard::spawn_finished(detail::SpawnState* s) {
+  s->done = true;
+  if (s->prev) s->prev->next = s->next;
+  else live_ = s->next;
+  if (s->next) s->next->prev = s->prev;
+  s->prev = s->next = nullptr;
+  --live_tasks_;
+  std::coroutine_handle<> next = std::noop_coroutine();
+  if (s->joiner) {
+    // Resume the joiner on the next turn: the finished frame is gone, the stack unwinds first.
+    schedule(s->joiner);
+    s->joiner = {};
+  }
+  release_spawn(s);
+  return next;
+}
+
+void Shard::release_spawn(detail::SpawnState* s) {
+  if (--s->refs == 0) {
+    s->~SpawnState();
+    spawn_pool_.free(s);
+  }
+}
+
+Result<void> Shard::submit_to(unsigned target, InlineFn fn) {
+  Shard* peer = peers_.empty() ? (target == id_ ? this : nullptr) : peers_[target];
+  if (!peer) return fail(EINVAL);
+  if (!peer->inbox_[id_]->push(std::move(fn))) return fail(EAGAIN);
+  if (peer != this && !peer->notified_.exchange(true, std::memory_order_acq_rel))
+    backend_->wake_peer(peer->backend());
+  return {};
+}
+
+void Shard::post_external(std::function<void()> fn) {
+  {
+    std::lock_guard lock(external_mu_);
+    external_.push_back(std::move(fn));
+  }
+  external_pending_.store(true, std::memory_order_release);
+  if (!notified_.exchange(true, std::memory_order_acq_rel)) backend_->wake();
+}
+
+void Shard::drain_inboxes() {
+  notified_.store(false, std::memory_order_seq_cst);
+  for (auto& q : inbox_) {
+    InlineFn fn;
+    // Bounded per turn so a flood from one peer cannot starve I/O.
+    for (int n = 0; n < 256 && q->pop(fn); ++n) {
+      fn();
+      fn.reset();
+    }
+  }
+  if (external_pending_.load(std::memory_order_acquire)) {
+    std::vector<std::function<void()>> batch;
+    {
+      std::lock_guard lock(external_mu_);
+      batch.swap(external_);
+      external_pending_.store(false, std::memory_order_relaxed);
+    }
+    for (auto& fn : batch) fn();
+  }
+}
+
+void Shard::request_stop(int64_t drain_ms) {
+  post_external([this, drain_ms] {
+    if (stopping_) return;
+    drain_timer_.arg = this;
+    drain_timer_.fire = [](Timer* t) {
+      auto* self = static_cast<Shard*>(t->arg);
+      self->drain_expired_ = true;
+      for (auto* s = self->live_; s; s = s->next) s->ctx.cancel();
+    };
+    timers_.add(drain_timer_, now_ms_ + drain_ms);
+    begin_stop();
+  });
+}
+
+void Shard::begin_stop() {
+  stopping_ = true;
+  auto callbacks = std::move(stop_callbacks_);
+  for (auto& c : callbacks) c.fn();
+  // Idle tasks (waiting for a new request) end now, as nginx closes idle keep-alives.
+  for (auto* s = live_; s; s = s->next) {
+    if (s->ctx.idle) s->ctx.cancel();
+  }
+}
+
+void Shard::request_reload() {
+  post_external([this] {
+    for (auto& c : reload_callbacks_) c.fn();
+  });
+}
+
+size_t Shard::on_stop(std::function<void()> fn) {
+  stop_callbacks_.push_back({next_callback_id_, std::move(fn)});
+  return next_callback_id_++;
+}
+
+size_t Shard::on_reload(std::function<void()> fn) {
+  reload_callbacks_.push_back({next_callback_id_, std::move(fn)});
+  return next_callback_id_++;
+}
+
+void Shard::remove_callback(size_t id) {
+  std::erase_if(stop_callbacks_, [id](const Callback& c) { return c.id == id; });
+  std::erase_if(reload_callbacks_, [id](const Callback& c) { return c.id == id; });
+}
+
+void Shard::loop_turn(int timeout_cap_ms) {
+  update_clock();
+  timers_.advance(now_ms_);
+  drain_inboxes();
+  if (!ready_.empty()) {
+    running_.swap(ready_);
+    for (auto h : running_) h.resume();
+    running_.clear();
+  }
+  int timeout = ready_.empty() ? timers_.next_timeout_ms(now_ms_) : 0;
+  if (timeout_cap_ms >= 0 && (timeout < 0 || timeout > timeout_cap_ms)) timeout = timeout_cap_ms;
+  if (notified_.load(std::memory_order_acquire)) timeout = 0;
+  backend_->run_once(timeout);
+}
+
+void Shard::run() {
+  Shard* prev = t_current;
+  t_current = this;
+  set_thread_frame_pools(frames_.get());
+  while (!(stopping_ && live_tasks_ == 0 && orphans_ == 0)) loop_turn(-1);
+  timers_.remove(drain_timer_);
+  t_current = prev;
+  set_thread_frame_pools(prev ? nullptr : nullptr);
+}
+
+// ---- sleep ----
+
+namespace {
+struct SleepAwaiter {
+  Shard* shard;
+  int64_t deadline_ms;
+  TaskCtx* ctx = nullptr;
+  Timer timer;
+  std::coroutine_handle<> h;
+  bool cancelled = false;
+
+  bool await_ready() noexcept { return false; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> handle) {
+    ctx = handle.promise().ctx;
+    if (ctx && ctx->cancelled) {
+      cancelled = true;
+      return false;
+    }
+    h = handle;
+    timer.arg = this;
+    timer.fire = [](Timer* t) {
+      auto* self = static_cast<SleepAwaiter*>(t->arg);
+      if (self->ctx) self->ctx->cancel_hook = nullptr;
+      self->h.resume();
+    };
+    if (ctx) {
+      ctx->cancel_hook = [](void* arg) {
+        auto* self = static_cast<SleepAwaiter*>(arg);
+        self->shard->timers().remove(self->timer);
+        self->cancelled = true;
+        self->shard->schedule(self->h);
+      };
+      ctx->cancel_arg = this;
+    }
+    shard->timers().add(timer, deadline_ms);
+    return true;
+  }
+  Result<void> await_resume() {
+    if (cancelled) return fail(ECANCELED);
+    return {};
+  }
+};
+}  // namespace
+
+Task<Result<void>> sleep(std::chrono::milliseconds d) {
+  Shard* s = Shard::current();
+  co_return co_await SleepAwaiter{s, s->now_ms() + d.count()};
+}
+
+}  // namespace zp
