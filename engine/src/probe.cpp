@@ -37,7 +37,8 @@ constexpr std::string_view kOpNames[] = {
     "shutdown", "renameat", "unlinkat", "mkdirat", "symlinkat", "linkat", "msg_ring",
     "fsetxattr", "setxattr", "fgetxattr", "getxattr", "socket", "uring_cmd", "send_zc",
     "sendmsg_zc", "read_multishot", "waitid", "futex_wait", "futex_wake", "futex_waitv",
-    "fixed_fd_install", "ftruncate", "bind", "listen"};
+    "fixed_fd_install", "ftruncate", "bind", "listen", "recv_zc", "epoll_wait",
+    "readv_fixed", "writev_fixed", "pipe"};
 
 constexpr std::string_view kFeatNames[] = {
     "single_mmap", "nodrop", "submit_stable", "rw_cur_pos", "cur_personality",
