@@ -1,0 +1,287 @@
+// Config parsing with simdjson's On-Demand API (error codes, no exceptions). Positions
+// in error messages come from pointers into the padded copy of the input: a key's
+// raw_json_string points just past its opening quote, a value's raw_json_token() at
+// its first byte, and the document's current_location() at the parse error.
+#include "config.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <initializer_list>
+#include <sstream>
+
+namespace zp::cli {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+std::string_view type_name(od::json_type t) {
+  switch (t) {
+    case od::json_type::array: return "array";
+    case od::json_type::object: return "object";
+    case od::json_type::number: return "number";
+    case od::json_type::string: return "string";
+    case od::json_type::boolean: return "boolean";
+    case od::json_type::null: return "null";
+  }
+  return "value";
+}
+
+std::string join(std::initializer_list<std::string_view> names) {
+  std::string out;
+  for (auto n : names) {
+    if (!out.empty()) out += ", ";
+    out += n;
+  }
+  return out;
+}
+
+class Parser {
+ public:
+  Parser(std::string_view json, std::string_view source)
+      : text_(json), padded_(json), source_(source) {}
+
+  ConfigResult run() {
+    Config cfg;
+    if (!parse(cfg)) return {std::nullopt, std::move(error_)};
+    return {std::move(cfg), {}};
+  }
+
+ private:
+  // "<source>:<line>:<column>" for a pointer into padded_ (nullptr: end of input).
+  std::string where(const char* at) const {
+    size_t offset = text_.size();
+    if (at && at >= padded_.data() && at <= padded_.data() + text_.size()) {
+      offset = size_t(at - padded_.data());
+    }
+    const std::string_view before = text_.substr(0, offset);
+    const size_t line = 1 + size_t(std::count(before.begin(), before.end(), '\n'));
+    const size_t nl = before.rfind('\n');
+    const size_t column = nl == std::string_view::npos ? offset + 1 : offset - nl;
+    return fmt::format("{}:{}:{}", source_, line, column);
+  }
+
+  bool fail(const char* at, std::string_view what) {
+    error_ = fmt::format("{}: {}", where(at), what);
+    return false;
+  }
+  bool fail_json(simdjson::error_code e) {
+    const char* at = nullptr;
+    if (doc_ok_) {
+      auto loc = doc_.current_location();
+      if (!loc.error()) at = loc.value_unsafe();
+    }
+    return fail(at, fmt::format("invalid JSON: {}", simdjson::error_message(e)));
+  }
+  // A value's type error: names the key, what was expected and what was found.
+  bool fail_type(const char* at, std::string_view key, std::string_view expected, od::value& v) {
+    od::json_type t{};
+    if (auto e = v.type().get(t)) return fail_json(e);
+    return fail(at, fmt::format("key \"{}\": expected {}, got {}", key, expected, type_name(t)));
+  }
+
+  // Iterates an object's fields: fn(key, key_position, value) -> bool. Rejects duplicates.
+  template <class Fn>
+  bool for_each_field(od::object& obj, std::string_view path_prefix, Fn&& fn) {
+    std::vector<std::string> seen;
+    for (auto field_result : obj) {
+      od::field field;
+      if (auto e = std::move(field_result).get(field)) return fail_json(e);
+      const char* key_at = field.key().raw() - 1;  // at the opening quote
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return fail_json(e);
+      std::string path = fmt::format("{}{}", path_prefix, key);
+      if (std::find(seen.begin(), seen.end(), path) != seen.end()) {
+        return fail(key_at, fmt::format("duplicate key \"{}\"", path));
+      }
+      seen.push_back(path);
+      od::value value = field.value();
+      if (!fn(std::string_view(path), key, key_at, value)) return false;
+    }
+    return true;
+  }
+
+  bool get_string(od::value& v, const char* at, std::string_view key, std::string& out) {
+    std::string_view s;
+    if (v.get_string().get(s)) return fail_type(at, key, "a string", v);
+    out.assign(s);
+    return true;
+  }
+
+  bool parse(Config& cfg) {
+    if (auto e = parser_.iterate(padded_).get(doc_)) return fail_json(e);
+    doc_ok_ = true;
+    od::object root;
+    if (auto e = doc_.get_object().get(root)) {
+      if (e == simdjson::INCORRECT_TYPE) return fail(text_start(), "the config must be a JSON object");
+      return fail_json(e);
+    }
+    const bool ok = for_each_field(root, "", [&](std::string_view path, std::string_view key,
+                                                 const char* at, od::value& v) {
+      if (key == "shards") {
+        uint64_t n = 0;
+        if (v.get_uint64().get(n)) return fail_type(at, path, "a non-negative integer", v);
+        if (n > kMaxShards) {
+          return fail(at, fmt::format("key \"{}\": {} is out of range (0..{})", path, n, kMaxShards));
+        }
+        cfg.shards = unsigned(n);
+        return true;
+      }
+      if (key == "backend") {
+        std::string s;
+        if (!get_string(v, at, path, s)) return false;
+        auto kind = parse_backend(s);
+        if (!kind) {
+          return fail(at, fmt::format("key \"{}\": \"{}\" is not one of auto, io_uring, epoll", path, s));
+        }
+        cfg.backend = *kind;
+        return true;
+      }
+      if (key == "log_level") {
+        std::string s;
+        if (!get_string(v, at, path, s)) return false;
+        auto level = log::parse_level(s);
+        if (!level) {
+          return fail(at, fmt::format(
+              "key \"{}\": \"{}\" is not one of trace, debug, info, warn, error, off", path, s));
+        }
+        cfg.log_level = *level;
+        return true;
+      }
+      if (key == "log_file") return get_string(v, at, path, cfg.log_file);
+      if (key == "user") return get_string(v, at, path, cfg.user);
+      if (key == "group") return get_string(v, at, path, cfg.group);
+      if (key == "echo") return parse_echo(v, at, path, cfg);
+      return fail(at, fmt::format("unknown key \"{}\" (known keys: {})", path,
+                                  join({"shards", "backend", "log_level", "log_file", "user",
+                                        "group", "echo"})));
+    });
+    if (!ok) return false;
+    // At the end of input current_location() reports OUT_OF_BOUNDS; a position means
+    // more tokens follow the object.
+    auto loc = doc_.current_location();
+    if (!loc.error()) {
+      return fail(loc.value_unsafe(), "invalid JSON: unexpected content after the top-level object");
+    }
+    return true;
+  }
+
+  bool parse_echo(od::value& v, const char* at, std::string_view path, Config& cfg) {
+    od::object obj;
+    if (v.get_object().get(obj)) return fail_type(at, path, "an object", v);
+    EchoConfig echo;
+    bool have_listen = false;
+    const bool ok = for_each_field(obj, "echo.", [&](std::string_view fpath, std::string_view key,
+                                                     const char* fat, od::value& fv) {
+      if (key == "listen") {
+        have_listen = true;
+        return parse_listen(fv, fat, fpath, echo.listen);
+      }
+      return fail(fat, fmt::format("unknown key \"{}\" (known keys in \"echo\": listen)", fpath));
+    });
+    if (!ok) return false;
+    if (!have_listen || echo.listen.empty()) {
+      return fail(at, fmt::format("key \"{}\": \"listen\" must name at least one address", path));
+    }
+    cfg.echo = std::move(echo);
+    return true;
+  }
+
+  bool parse_listen(od::value& v, const char* at, std::string_view path,
+                    std::vector<std::string>& out) {
+    od::array arr;
+    if (v.get_array().get(arr)) return fail_type(at, path, "an array of \"HOST:PORT\" strings", v);
+    size_t index = 0;
+    for (auto elem_result : arr) {
+      od::value elem;
+      if (auto e = std::move(elem_result).get(elem)) return fail_json(e);
+      const char* elem_at = elem.raw_json_token().data();
+      const std::string elem_path = fmt::format("{}[{}]", path, index);
+      std::string addr;
+      if (!get_string(elem, elem_at, elem_path, addr)) return false;
+      if (!is_host_port(addr)) {
+        return fail(elem_at, fmt::format("key \"{}\": \"{}\" is not HOST:PORT (port 1..65535, "
+                                         "IPv6 in brackets)", elem_path, addr));
+      }
+      out.push_back(std::move(addr));
+      ++index;
+    }
+    return true;
+  }
+
+  // The first non-blank byte of the input (for "must be an object").
+  const char* text_start() const {
+    const size_t i = text_.find_first_not_of(" \t\r\n");
+    return padded_.data() + (i == std::string_view::npos ? text_.size() : i);
+  }
+
+  std::string_view text_;
+  simdjson::padded_string padded_;
+  std::string_view source_;
+  od::parser parser_;
+  od::document doc_;
+  bool doc_ok_ = false;
+  std::string error_;
+};
+
+}  // namespace
+
+std::optional<BackendKind> parse_backend(std::string_view name) noexcept {
+  if (name == "auto") return BackendKind::automatic;
+  if (name == "io_uring") return BackendKind::io_uring;
+  if (name == "epoll") return BackendKind::epoll;
+  return std::nullopt;
+}
+
+std::string_view backend_name(BackendKind kind) noexcept {
+  switch (kind) {
+    case BackendKind::automatic: return "auto";
+    case BackendKind::io_uring: return "io_uring";
+    case BackendKind::epoll: return "epoll";
+  }
+  return "?";
+}
+
+bool is_host_port(std::string_view addr) noexcept {
+  std::string_view host, port;
+  if (!addr.empty() && addr.front() == '[') {
+    const size_t close = addr.find("]:");
+    if (close == std::string_view::npos) return false;
+    host = addr.substr(1, close - 1);
+    port = addr.substr(close + 2);
+  } else {
+    const size_t colon = addr.rfind(':');
+    if (colon == std::string_view::npos) return false;
+    host = addr.substr(0, colon);
+    port = addr.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos) return false;  // bare IPv6: needs brackets
+  }
+  if (host.empty() || port.empty() || port.size() > 5) return false;
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  return ec == std::errc() && end == port.data() + port.size() && value >= 1 && value <= 65535;
+}
+
+ConfigResult parse_config(std::string_view json, std::string_view source) {
+  try {
+    return Parser(json, source).run();
+  } catch (const std::exception& e) {  // allocation failure in a container or fmt
+    return {std::nullopt, fmt::format("{}: {}", source, e.what())};
+  }
+}
+
+ConfigResult load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {std::nullopt, fmt::format("{}: {}", path, std::strerror(errno))};
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return {std::nullopt, fmt::format("{}: read error", path)};
+  return parse_config(text.str(), path);
+}
+
+}  // namespace zp::cli

@@ -1,0 +1,69 @@
+// The zproto server configuration: a JSON file parsed into Config.
+//   auto r = zp::cli::load_config_file("/etc/zproto/zproto.json");
+//   if (!r) { fmt::print(stderr, "{}\n", r.error); return 2; }
+//   run(*r.config);
+//
+// Schema (every key optional; unknown keys are errors):
+//   { "shards": 4,                       // 0 or absent: one per online core
+//     "backend": "auto",                 // "auto" | "io_uring" | "epoll"
+//     "log_level": "info",               // trace | debug | info | warn | error | off
+//     "log_file": "/var/log/zproto.log", // absent or "": stderr
+//     "user": "zproto", "group": "zproto",  // privilege drop when started as root
+//     "echo": { "listen": ["127.0.0.1:7007", "[::1]:7007"] } }
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "zp/engine/backend.h"
+#include "zp/engine/log.h"
+
+namespace zp::cli {
+
+inline constexpr unsigned kMaxShards = 1024;
+
+struct EchoConfig {
+  std::vector<std::string> listen;  // "HOST:PORT" or "[V6HOST]:PORT", at least one
+};
+
+struct Config {
+  unsigned shards = 0;  // 0: one per online core
+  BackendKind backend = BackendKind::automatic;
+  log::Level log_level = log::Level::info;
+  std::string log_file;  // empty: stderr
+  std::string user;      // empty: keep the starting user
+  std::string group;     // empty: the user's primary group
+  std::optional<EchoConfig> echo;
+};
+
+// Used when no --config is given: echo on 127.0.0.1:7007, everything else default.
+inline constexpr std::string_view kDefaultConfig = R"({
+  "backend": "auto",
+  "log_level": "info",
+  "echo": { "listen": ["127.0.0.1:7007"] }
+}
+)";
+
+struct [[nodiscard]] ConfigResult {
+  std::optional<Config> config;  // set on success
+  // On failure: "<source>:<line>:<column>: <what>", naming the offending key.
+  std::string error;
+  explicit operator bool() const { return config.has_value(); }
+};
+
+// Parses JSON text. `source` names the input in error messages (a path or "<default>").
+// Never throws.
+ConfigResult parse_config(std::string_view json, std::string_view source = "<config>");
+// Reads and parses a file; a read error is reported as "<path>: <strerror>".
+ConfigResult load_config_file(const std::string& path);
+
+// "auto" | "io_uring" | "epoll"; std::nullopt otherwise.
+std::optional<BackendKind> parse_backend(std::string_view name) noexcept;
+std::string_view backend_name(BackendKind kind) noexcept;
+
+// True for "HOST:PORT" / "[V6]:PORT" with a port in 1..65535 and a non-empty host.
+bool is_host_port(std::string_view addr) noexcept;
+
+}  // namespace zp::cli

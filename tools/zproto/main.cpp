@@ -1,0 +1,211 @@
+// zproto: the command-line front end. Verbs parse flags and call services; no protocol
+// logic lives here.
+//   zproto version
+//   zproto serve --config /etc/zproto/zproto.json --shards 4 --log-level debug
+//
+// Exit codes: 0 success, 1 runtime failure (bind error, log file, privilege drop),
+// 2 usage or configuration error.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <mimalloc.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "privilege.h"
+#include "zp/echo/echo.h"
+#include "zp/engine/log.h"
+#include "zp/engine/probe.h"
+#include "zp/engine/runtime.h"
+
+#ifndef ZP_VERSION
+#define ZP_VERSION "0.0.0-dev"
+#endif
+
+namespace zp::cli {
+
+constexpr int kExitRuntime = 1;
+constexpr int kExitUsage = 2;
+
+// The runtime's reload event (SIGHUP): reopen the log file for logrotate.
+void on_reload() {
+  ZP_LOG_INFO("reload: reopening the log file");
+  log::reopen();
+}
+
+namespace {
+
+std::string yes_no(bool b) { return b ? "yes" : "no"; }
+
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string out;
+  for (const auto& s : items) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+int run_version() {
+  const int mi = mi_version();  // also keeps libmimalloc linked under --as-needed
+  fmt::print("zproto {}\n", ZP_VERSION);
+  fmt::print("allocator: mimalloc {}.{}.{}\n", mi / 100, (mi % 100) / 10, mi % 10);
+  const Features f = probe_features();
+  fmt::print("kernel: {}\n", f.kernel_release.empty() ? "unknown" : f.kernel_release);
+  fmt::print("backends:\n");
+  if (f.uring_available) {
+    fmt::print("  io_uring  available\n");
+  } else {
+    fmt::print("  io_uring  unavailable ({})\n", std::strerror(f.uring_errno));
+  }
+  fmt::print("  epoll     {}\n", f.epoll_available ? "available" : "unavailable");
+  if (!f.uring_available) return 0;
+  fmt::print("io_uring:\n");
+  fmt::print("  setup SINGLE_ISSUER: {}\n", yes_no(f.single_issuer));
+  fmt::print("  setup DEFER_TASKRUN: {}\n", yes_no(f.defer_taskrun));
+  fmt::print("  setup COOP_TASKRUN:  {}\n", yes_no(f.coop_taskrun));
+  fmt::print("  provided-buffer ring registers: {}\n", yes_no(f.buf_ring));
+  fmt::print("  features: {}\n", join(f.ring_features, " "));
+  fmt::print("  ops ({}): {}\n", f.ops.size(), join(f.ops, " "));
+  return 0;
+}
+
+struct ServeFlags {
+  std::string config_path;
+  int shards = -1;  // -1: from the config
+  std::string log_level;
+  std::string backend;
+};
+
+int run_serve(const ServeFlags& flags) {
+  ConfigResult loaded = flags.config_path.empty() ? parse_config(kDefaultConfig, "<default config>")
+                                                  : load_config_file(flags.config_path);
+  if (!loaded) {
+    fmt::print(stderr, "zproto: {}\n", loaded.error);
+    return kExitUsage;
+  }
+  Config cfg = std::move(*loaded.config);
+  if (flags.shards >= 0) cfg.shards = unsigned(flags.shards);
+  if (!flags.log_level.empty()) cfg.log_level = *log::parse_level(flags.log_level);
+  if (!flags.backend.empty()) cfg.backend = *parse_backend(flags.backend);
+  if (!cfg.echo) {
+    fmt::print(stderr, "zproto: nothing to serve: the config enables no service (add \"echo\")\n");
+    return kExitUsage;
+  }
+
+  // Resolve the user before anything starts, so a typo fails at once.
+  std::optional<Identity> identity;
+  const bool is_root = geteuid() == 0;
+  if (is_root && !cfg.user.empty()) {
+    IdentityResult id = resolve_identity(cfg.user, cfg.group);
+    if (!id) {
+      fmt::print(stderr, "zproto: {}\n", id.error);
+      return kExitUsage;
+    }
+    identity = std::move(id.identity);
+  }
+
+  if (auto r = log::init({.level = cfg.log_level, .path = cfg.log_file}); !r) {
+    fmt::print(stderr, "zproto: cannot open log file {}: {}\n", cfg.log_file, r.error().message());
+    log::shutdown();
+    return kExitRuntime;
+  }
+  log::set_thread_tag("main");
+  ZP_LOG_INFO("zproto {} starting: {} shards, backend {}, echo on {}", ZP_VERSION,
+              cfg.shards == 0 ? std::string("auto") : std::to_string(cfg.shards),
+              backend_name(cfg.backend), join(cfg.echo->listen, ", "));
+  if (!is_root && !cfg.user.empty()) {
+    ZP_LOG_WARN("\"user\": \"{}\" is ignored: zproto is not running as root", cfg.user);
+  }
+
+  RuntimeOptions opts;
+  opts.shards = cfg.shards;
+  opts.backend = cfg.backend;
+  Runtime* runtime = nullptr;
+  opts.after_setup = [&]() -> Result<void> {
+    if (const BackendInfo* info = runtime->backend_info()) {
+      ZP_LOG_INFO("backend {} ({}){}", info->name, info->features,
+                  info->degraded.empty() ? std::string() : "; degraded: " + info->degraded);
+    }
+    if (!identity) return {};
+    if (auto r = drop_privileges(*identity); !r) {
+      ZP_LOG_ERROR("cannot drop privileges to user {} (uid {}), group {} (gid {}): {}",
+                   identity->user, identity->uid, identity->group, identity->gid,
+                   r.error().message());
+      return r;
+    }
+    ZP_LOG_INFO("dropped privileges: now user {} (uid {}), group {} (gid {}) with its "
+                "supplementary groups", identity->user, identity->uid, identity->group,
+                identity->gid);
+    return {};
+  };
+
+  Runtime rt(std::move(opts));
+  runtime = &rt;
+  const std::vector<std::string>& listen = cfg.echo->listen;
+  Result<void> result = rt.run([&](Shard& shard) -> Result<void> {
+    log::set_thread_tag(fmt::format("shard {}", shard.id()));
+    if (shard.id() == 0) shard.on_reload(on_reload);  // one reopen per SIGHUP is enough
+    if (auto r = echo::start(shard, listen); !r) {
+      ZP_LOG_ERROR("echo: cannot listen on {}: {}", join(listen, ", "), r.error().message());
+      return r;
+    }
+    ZP_LOG_DEBUG("echo listening on {}", join(listen, ", "));
+    return {};
+  });
+  int code = 0;
+  if (!result) {
+    ZP_LOG_ERROR("zproto stopped: {}", result.error().message());
+    code = kExitRuntime;
+  } else {
+    ZP_LOG_INFO("zproto stopped");
+  }
+  log::shutdown();
+  return code;
+}
+
+int run_main(int argc, char** argv) {
+  CLI::App app{"zproto: network protocol servers, clients and load generators on one engine"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(ZP_VERSION));
+
+  app.add_subcommand("version", "Print the version, the allocator and this machine's I/O backends");
+
+  ServeFlags flags;
+  CLI::App* serve = app.add_subcommand("serve", "Run the configured servers until SIGINT/SIGTERM");
+  serve->add_option("-c,--config", flags.config_path,
+                    "JSON config file (default: echo on 127.0.0.1:7007)");
+  serve->add_option("-s,--shards", flags.shards, "Shards (threads); 0 = one per core")
+      ->check(CLI::Range(0, int(kMaxShards)));
+  serve->add_option("-l,--log-level", flags.log_level, "trace, debug, info, warn, error, off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  serve->add_option("-b,--backend", flags.backend, "auto, io_uring or epoll")
+      ->check(CLI::IsMember({"auto", "io_uring", "epoll"}));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints help, the version or the error
+    return code == 0 ? 0 : kExitUsage;
+  }
+  if (app.got_subcommand("version")) return run_version();
+  if (app.got_subcommand(serve)) return run_serve(flags);
+  return kExitUsage;
+}
+
+}  // namespace
+}  // namespace zp::cli
+
+int main(int argc, char** argv) {
+  try {
+    return zp::cli::run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "zproto: fatal: %s\n", e.what());
+    return 1;
+  }
+}
