@@ -3,6 +3,8 @@
 //   auto r = rt.run([&](zp::Shard& s) { return zp::echo::start(s, {"127.0.0.1:7007"}); });
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,10 @@ namespace zp::echo {
 // shard's own thread (from Runtime::run's setup). Returns the first bind/listen error
 // (e.g. EADDRINUSE, EACCES); listeners already bound are closed again on failure.
 // Listeners close when the shard stops.
-Result<void> start(Shard& shard, const std::vector<std::string>& listen_addrs);
+struct Options {
+  int64_t idle_timeout_ms = 60000;     // a connection silent this long is closed
+  size_t max_connections = 100000;     // per shard; beyond, new connections are closed at once
+};
+Result<void> start(Shard& shard, const std::vector<std::string>& listen_addrs, Options opts = {});
 
 }  // namespace zp::echo

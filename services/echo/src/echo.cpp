@@ -1,0 +1,105 @@
+#include "zp/echo/echo.h"
+
+#include <chrono>
+#include <memory>
+
+#include "zp/engine/log.h"
+#include "zp/engine/net.h"
+
+namespace zp::echo {
+
+namespace {
+
+struct ShardState {
+  Options opts;
+  size_t connections = 0;
+  std::vector<Listener> listeners;
+};
+
+// Idle timeout without a timer operation per read: one timer per connection that, when it
+// fires, either cancels the connection or moves itself to the last activity + timeout.
+struct IdleGuard {
+  Shard* shard;
+  TaskCtx* ctx;
+  int64_t timeout_ms;
+  int64_t last_active_ms;
+  Timer timer;
+
+  IdleGuard(Shard* s, TaskCtx* c, int64_t t) : shard(s), ctx(c), timeout_ms(t), last_active_ms(s->now_ms()) {
+    timer.arg = this;
+    timer.fire = [](Timer* tm) {
+      auto* g = static_cast<IdleGuard*>(tm->arg);
+      int64_t due = g->last_active_ms + g->timeout_ms;
+      if (g->shard->now_ms() >= due) g->ctx->cancel();
+      else g->shard->timers().add(g->timer, due);
+    };
+    shard->timers().add(timer, last_active_ms + timeout_ms);
+  }
+  ~IdleGuard() { shard->timers().remove(timer); }
+  void touch() { last_active_ms = shard->now_ms(); }
+};
+
+Task<void> serve_connection(ShardState* st, Stream s) {
+  ++st->connections;
+  {
+    TaskCtx* ctx = co_await CurrentCtx{};
+    IdleGuard idle(Shard::current(), ctx, st->opts.idle_timeout_ms);
+    for (;;) {
+      auto b = co_await s.recv();
+      if (!b || b->eof()) break;
+      idle.touch();
+      // Zero copy: the received buffer goes straight back out.
+      auto w = co_await s.send(b->bytes());
+      if (!w) break;
+    }
+  }
+  --st->connections;
+}
+
+Task<void> accept_loop(ShardState* st, Listener* l) {
+  Shard* shard = Shard::current();
+  for (;;) {
+    auto s = co_await l->accept();
+    if (!s) {
+      if (s.error() == std::errc::operation_canceled) break;  // closed: the shard is stopping
+      ZP_LOG_WARN("echo: accept on {}: {}", l->local_addr().to_string(), s.error().message());
+      if (s.error() == std::errc::too_many_files_open) co_await sleep(std::chrono::milliseconds(10));
+      continue;
+    }
+    if (st->connections >= st->opts.max_connections) continue;  // Stream closes on scope exit
+    auto h = shard->spawn(serve_connection(st, std::move(*s)));
+    if (!h) ZP_LOG_WARN("echo: cannot start a connection task: {}", h.error().message());
+  }
+}
+
+}  // namespace
+
+Result<void> start(Shard& shard, const std::vector<std::string>& listen_addrs, Options opts) {
+  // Lives as long as the shard's tasks: freed by the last accept loop to end.
+  auto st = std::make_shared<ShardState>();
+  st->opts = opts;
+  st->listeners.reserve(listen_addrs.size());
+  for (const auto& text : listen_addrs) {
+    auto addr = SocketAddr::parse(text);
+    if (!addr) {
+      ZP_LOG_ERROR("echo: bad listen address '{}'", text);
+      return addr.error();
+    }
+    auto l = Listener::bind(shard, *addr);
+    if (!l) {
+      ZP_LOG_ERROR("echo: listen on {}: {}", text, l.error().message());
+      return l.error();
+    }
+    st->listeners.push_back(std::move(*l));
+  }
+  for (auto& l : st->listeners) {
+    if (shard.id() == 0) ZP_LOG_INFO("echo: listening on {}", l.local_addr().to_string());
+    auto h = shard.spawn([](std::shared_ptr<ShardState> keep, Listener* l) -> Task<void> {
+      co_await accept_loop(keep.get(), l);
+    }(st, &l));
+    if (!h) return h.error();
+  }
+  return {};
+}
+
+}  // namespace zp::echo
