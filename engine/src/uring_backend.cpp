@@ -169,7 +169,8 @@ Result<void> UringBackend::init(const BackendOptions& opts) {
   if (!recv_pool_->ok()) return fail(ENOMEM);
   refs_.assign(ring_entries_, 0);
   buf_ring_bytes_ = ring_entries_ * sizeof(io_uring_buf);
-  void* mem = mmap(nullptr, buf_ring_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  void* mem = opts.buf_ring ? mmap(nullptr, buf_ring_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0)
+                           : MAP_FAILED;
   if (mem != MAP_FAILED) {
     buf_ring_ = static_cast<io_uring_buf_ring*>(mem);
     io_uring_buf_ring_init(buf_ring_);

@@ -52,6 +52,7 @@ struct BackendOptions {
   uint32_t recv_buffer_count = 1024;  // power of two
   uint32_t fixed_buffer_bytes = 65536;  // registered send/read buffers
   uint32_t fixed_buffer_count = 64;
+  bool buf_ring = true;  // false: io_uring receives into buffers we pick (the kernel's fallback path)
 };
 
 // What the backend found when it started (for `zproto version` and the start-up log).
