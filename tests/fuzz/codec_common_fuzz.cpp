@@ -159,7 +159,7 @@ std::vector<std::string> frame(std::string_view a, std::string_view b, const lin
 void fuzz_lines(std::string_view in) {
   const std::uint8_t h = in.empty() ? 0 : static_cast<std::uint8_t>(in[0]);
   for (bool lenient : {false, true}) {
-    const lines::Limits lim{.max_line_bytes = (h & 1) ? 8192 : (h >> 1) % 64,
+    const lines::Limits lim{.max_line_bytes = (h & 1) ? std::size_t{8192} : std::size_t{(h >> 1) % 64u},
                             .allow_bare_lf = lenient};
     std::string_view rest = in;
     for (;;) {

@@ -23,7 +23,7 @@ constexpr std::array<std::uint8_t, 256> make_table() {
 }
 constexpr std::array<std::uint8_t, 256> kDecode = make_table();
 
-constexpr Failure failure(Errc e) { return Failure{make_error_code(e)}; }
+inline Failure failure(Errc e) { return Failure{make_error_code(e)}; }
 
 inline std::uint8_t value_of(char c) { return kDecode[static_cast<unsigned char>(c)]; }
 
@@ -93,11 +93,11 @@ Errc first_error(const char* q) {
 Result<std::size_t> decode_packed(std::string_view in, std::span<std::byte> out) {
   const std::size_t len = in.size();
   if (len == 0) return std::size_t{0};
-  // A bad character anywhere is reported before a length problem, so a truncated
-  // stream of garbage is called what it is.
+  // A character outside the alphabet anywhere is reported before a length problem, so
+  // garbage is called what it is; "Zg=" is a truncated quantum (bad_length).
   if (len % 4 != 0) {
     for (char c : in)
-      if (value_of(c) >= 64) return failure(classify(value_of(c)));
+      if (const std::uint8_t v = value_of(c); v >= 64 && v != kPad) return failure(Errc::bad_char);
     return failure(Errc::bad_length);
   }
   const std::size_t full = len / 4 - 1;  // quanta before the last

@@ -26,8 +26,8 @@ LineResult next_line(std::span<const char> in, const Limits& limits) noexcept {
     if (c == '\r' || c == '\n' || c == '\0') break;
   }
   if (i == scan) {
-    if (scan < size) return fail(Errc::line_too_long);  // max_line_bytes + 1 plain bytes
-    return {};                                           // need more
+    if (i > limits.max_line_bytes) return fail(Errc::line_too_long);  // no end can save it
+    return {};                                                        // need more
   }
   switch (p[i]) {
     case '\0':
