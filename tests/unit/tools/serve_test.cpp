@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -152,6 +153,33 @@ TEST(Serve, PortInUseIsAClearErrorNotAHang) {
   EXPECT_EQ(wait_exit(pid, 5000ms), 1);
   EXPECT_NE(slurp(dir + "/stderr").find("in use"), std::string::npos) << slurp(dir + "/stderr");
   ::close(holder);
+}
+
+// As nginx does: bind as root, then run as the configured user. CI runs as root; as
+// another user this checks that "user" is ignored with a warning instead.
+TEST(Serve, DropsPrivilegesAfterBinding) {
+  std::string dir = temp_dir();
+  ::chmod(dir.c_str(), 0755);
+  uint16_t port = free_port();
+  std::string cfg = dir + "/c.json";
+  std::ofstream(cfg) << "{ \"shards\": 2, \"user\": \"nobody\", \"echo\": { \"listen\": [\"127.0.0.1:" << port
+                     << "\"] } }\n";
+  pid_t pid = spawn({"serve", "--config", cfg}, dir + "/stderr");
+  int fd = connect_retry(port);
+  ASSERT_GE(fd, 0) << slurp(dir + "/stderr");
+  ASSERT_EQ(::send(fd, "x", 1, 0), 1);
+  char c = 0;
+  ASSERT_EQ(::recv(fd, &c, 1, 0), 1);
+  std::string status = slurp("/proc/" + std::to_string(pid) + "/status");
+  kill(pid, SIGTERM);
+  ::close(fd);
+  EXPECT_EQ(wait_exit(pid, 5000ms), 0);
+  if (geteuid() == 0) {
+    // Real, effective, saved and filesystem uid all 65534 (nobody).
+    EXPECT_NE(status.find("Uid:\t65534\t65534\t65534\t65534"), std::string::npos) << status;
+  } else {
+    EXPECT_NE(slurp(dir + "/stderr").find("ignored"), std::string::npos) << slurp(dir + "/stderr");
+  }
 }
 
 TEST(Version, ListsBackends) {
