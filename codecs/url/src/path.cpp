@@ -78,9 +78,9 @@ int path_http_status(std::error_code e) noexcept {
 
 Result<std::string_view> normalize_path(std::string_view raw, std::span<char> out,
                                         const PathOptions& opt) noexcept {
-  if (raw.size() > opt.max_path_bytes) return PathErrc::too_long;
-  if (out.size() < raw.size()) return PathErrc::buffer_too_small;
-  if (raw.empty() || raw[0] != '/') return PathErrc::not_absolute;
+  if (raw.size() > opt.max_path_bytes) return fail(PathErrc::too_long);
+  if (out.size() < raw.size()) return fail(PathErrc::buffer_too_small);
+  if (raw.empty() || raw[0] != '/') return fail(PathErrc::not_absolute);
 
   // Pass 1: decode every %XX exactly once into out.
   std::size_t n = 0;
@@ -88,25 +88,25 @@ Result<std::string_view> normalize_path(std::string_view raw, std::span<char> ou
   for (std::size_t i = 0; i < raw.size(); ++i) {
     const char c = raw[i];
     if (c == '%') {
-      if (raw.size() - i < 3) return PathErrc::bad_percent;
+      if (raw.size() - i < 3) return fail(PathErrc::bad_percent);
       const int h = hex_value(raw[i + 1]), l = hex_value(raw[i + 2]);
-      if (h < 0 || l < 0) return PathErrc::bad_percent;
+      if (h < 0 || l < 0) return fail(PathErrc::bad_percent);
       const auto b = static_cast<unsigned char>(h * 16 + l);
-      if (b == 0) return PathErrc::nul;
-      if (b == '/') return PathErrc::encoded_slash;
-      if (b == '\\') return PathErrc::backslash;
-      if (b < 0x20 || b == 0x7f) return PathErrc::control;
+      if (b == 0) return fail(PathErrc::nul);
+      if (b == '/') return fail(PathErrc::encoded_slash);
+      if (b == '\\') return fail(PathErrc::backslash);
+      if (b < 0x20 || b == 0x7f) return fail(PathErrc::control);
       non_ascii = non_ascii || b >= 0x80;
       out[n++] = static_cast<char>(b);
       i += 2;
     } else if (has_class(c, detail::k_pchar | detail::k_slash)) {
       out[n++] = c;
     } else {
-      return PathErrc::bad_char;
+      return fail(PathErrc::bad_char);
     }
   }
   if (non_ascii && !opt.allow_non_utf8 && !valid_utf8(std::string_view(out.data(), n)))
-    return PathErrc::bad_utf8;
+    return fail(PathErrc::bad_utf8);
 
   // Pass 2, in place (the write index never passes the read index): drop empty and "."
   // segments, pop on "..", refuse to pop above the root, copy the others.
@@ -119,14 +119,14 @@ Result<std::string_view> normalize_path(std::string_view raw, std::span<char> ou
     if (seg.empty() || seg == ".") {
       dir = true;
     } else if (seg == "..") {
-      if (w == 0) return PathErrc::traversal;
+      if (w == 0) return fail(PathErrc::traversal);
       while (out[w - 1] != '/') --w;
       --w;
       dir = true;
     } else {
       if (seg[0] == '.' && !opt.allow_dotfiles &&
           !(opt.allow_well_known && w == 0 && seg == ".well-known"))
-        return PathErrc::dotfile;
+        return fail(PathErrc::dotfile);
       if (w != r) std::memmove(out.data() + w, out.data() + r, e - r);
       w += e - r;
       dir = false;
@@ -142,10 +142,10 @@ Result<std::size_t> encode_path(std::string_view decoded, std::span<char> out) n
   std::size_t n = 0;
   for (char c : decoded) {
     if (has_class(c, detail::k_pchar | detail::k_slash)) {
-      if (out.size() - n < 1) return Errc::buffer_too_small;
+      if (out.size() - n < 1) return fail(Errc::buffer_too_small);
       out[n++] = c;
     } else {
-      if (out.size() - n < 3) return Errc::buffer_too_small;
+      if (out.size() - n < 3) return fail(Errc::buffer_too_small);
       const auto b = static_cast<unsigned char>(c);
       out[n++] = '%';
       out[n++] = hex[b >> 4];

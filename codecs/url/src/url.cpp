@@ -288,10 +288,10 @@ bool parse_ipv6(std::string_view s, std::array<std::uint8_t, 16>* out) noexcept 
 }
 
 Result<Url> parse(std::string_view in, const Limits& lim) noexcept {
-  if (in.size() > lim.max_url_bytes) return Errc::too_long;
+  if (in.size() > lim.max_url_bytes) return fail(Errc::too_long);
   for (char c : in) {
     const auto b = static_cast<unsigned char>(c);
-    if (b <= 0x20 || b >= 0x7f) return Errc::bad_char;
+    if (b <= 0x20 || b >= 0x7f) return fail(Errc::bad_char);
   }
   Url u;
   std::string_view rest = in;
@@ -299,7 +299,7 @@ Result<Url> parse(std::string_view in, const Limits& lim) noexcept {
   if (d != std::string_view::npos && in[d] == ':') {
     // A ':' before any '/', '?', '#' ends a scheme; a relative reference may not have one
     // in its first segment (path-noscheme), so anything else here is an error.
-    if (!valid_scheme(in.substr(0, d))) return Errc::bad_scheme;
+    if (!valid_scheme(in.substr(0, d))) return fail(Errc::bad_scheme);
     u.scheme = in.substr(0, d);
     rest = in.substr(d + 1);
   }
@@ -308,23 +308,23 @@ Result<Url> parse(std::string_view in, const Limits& lim) noexcept {
     u.has_fragment = true;
     rest = rest.substr(0, h);
     const Check c = check_component(u.fragment, detail::k_pchar | detail::k_slash | detail::k_question);
-    if (c != Check::ok) return component_error(c, Errc::bad_fragment);
+    if (c != Check::ok) return fail(component_error(c, Errc::bad_fragment));
   }
   if (const std::size_t q = rest.find('?'); q != std::string_view::npos) {
     u.query = rest.substr(q + 1);
     u.has_query = true;
     rest = rest.substr(0, q);
     const Check c = check_component(u.query, detail::k_pchar | detail::k_slash | detail::k_question);
-    if (c != Check::ok) return component_error(c, Errc::bad_query);
+    if (c != Check::ok) return fail(component_error(c, Errc::bad_query));
   }
   if (rest.size() >= 2 && rest[0] == '/' && rest[1] == '/') {
     const std::size_t slash = rest.find('/', 2);
     const std::string_view authority = rest.substr(2, slash == std::string_view::npos ? rest.npos : slash - 2);
-    if (const Errc e = parse_authority(authority, u, lim); e != Errc::ok) return e;
+    if (const Errc e = parse_authority(authority, u, lim); e != Errc::ok) return fail(e);
     rest = slash == std::string_view::npos ? rest.substr(rest.size()) : rest.substr(slash);
   }
   const Check c = check_component(rest, detail::k_pchar | detail::k_slash);
-  if (c != Check::ok) return component_error(c, Errc::bad_path);
+  if (c != Check::ok) return fail(component_error(c, Errc::bad_path));
   u.path = rest;
   return u;
 }
@@ -338,14 +338,14 @@ std::size_t serialized_size(const Url& u) noexcept {
 Result<std::size_t> serialize(const Url& u, std::span<char> out) noexcept {
   Out o{out};
   compose(u, o, true, true, true);
-  if (o.overflow()) return Errc::buffer_too_small;
+  if (o.overflow()) return fail(Errc::buffer_too_small);
   return o.n;
 }
 
 Result<std::size_t> redacted(const Url& u, std::span<char> out, RedactOptions options) noexcept {
   Out o{out};
   compose(u, o, false, !options.drop_query, false);
-  if (o.overflow()) return Errc::buffer_too_small;
+  if (o.overflow()) return fail(Errc::buffer_too_small);
   return o.n;
 }
 
@@ -394,7 +394,7 @@ std::size_t remove_dot_segments(std::span<char> p) noexcept {
 }
 
 Result<std::size_t> resolve(const Url& base, const Url& ref, std::span<char> out) noexcept {
-  if (!base.is_absolute()) return Errc::not_absolute;
+  if (!base.is_absolute()) return fail(Errc::not_absolute);
   Out o{out};
   const Url* auth = nullptr;   // whose authority T takes (null: none)
   const Url* query = &ref;     // whose query T takes
@@ -430,11 +430,11 @@ Result<std::size_t> resolve(const Url& base, const Url& ref, std::span<char> out
     }
   }
   o.put(path);
-  if (o.overflow()) return Errc::buffer_too_small;
+  if (o.overflow()) return fail(Errc::buffer_too_small);
   if (dots) o.n = path_at + remove_dot_segments(out.subspan(path_at, o.n - path_at));
   if (!auth && o.n - path_at >= 2 && out[path_at] == '/' && out[path_at + 1] == '/') {
     // "scheme://x" would read x as an authority: keep the path a path ("/.//x").
-    if (out.size() - o.n < 2) return Errc::buffer_too_small;
+    if (out.size() - o.n < 2) return fail(Errc::buffer_too_small);
     std::memmove(out.data() + path_at + 2, out.data() + path_at, o.n - path_at);
     out[path_at] = '/';
     out[path_at + 1] = '.';
@@ -448,7 +448,7 @@ Result<std::size_t> resolve(const Url& base, const Url& ref, std::span<char> out
     o.put("#");
     o.put(ref.fragment);
   }
-  if (o.overflow()) return Errc::buffer_too_small;
+  if (o.overflow()) return fail(Errc::buffer_too_small);
   return o.n;
 }
 

@@ -14,9 +14,12 @@ TEST(Mime, BuiltinTable) {
   const auto table = url::builtin_mime_types();
   EXPECT_GE(table.size(), 60u);
   for (std::size_t i = 0; i < table.size(); ++i) {
-    if (i > 0) EXPECT_LT(table[i - 1].extension, table[i].extension);
-    if (table[i].type.substr(0, 5) == "text/")
+    if (i > 0) {
+      EXPECT_LT(table[i - 1].extension, table[i].extension);
+    }
+    if (table[i].type.substr(0, 5) == "text/") {
       EXPECT_NE(table[i].type.find("; charset=utf-8"), std::string_view::npos) << table[i].extension;
+    }
     EXPECT_EQ(url::builtin_mime_type(table[i].extension), table[i].type);
   }
   const std::pair<const char*, const char*> want[] = {

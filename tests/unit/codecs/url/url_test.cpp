@@ -242,7 +242,9 @@ TEST(Url, Ipv6AgreesWithInetPton) {
     const bool ok = url::parse_ipv6(s, &ours);
     const bool ref = inet_pton(AF_INET6, s, theirs) == 1;
     EXPECT_EQ(ok, ref) << s;
-    if (ok && ref) EXPECT_EQ(std::memcmp(ours.data(), theirs, 16), 0) << s;
+    if (ok && ref) {
+      EXPECT_EQ(std::memcmp(ours.data(), theirs, 16), 0) << s;
+    }
   }
 }
 
