@@ -292,13 +292,26 @@ Stream::SendAwaiter Stream::sendv(std::span<const iovec> iov) {
   return a;
 }
 
+Stream::SendAwaiter Stream::send_fixed(const FixedBuf& buf, size_t offset, size_t len) {
+  SendAwaiter a;
+  a.core = core_;
+  auto bytes = buf.bytes();
+  if (offset > bytes.size() || len > bytes.size() - offset) a.error = EINVAL;
+  a.iov[0] = {bytes.data() + offset, len};
+  a.iov_count = 1;
+  a.total = len;
+  a.fixed_idx = buf.index();
+  return a;
+}
+
 bool Stream::SendAwaiter::await_ready() noexcept { return !core || error || total == 0; }
 
 void Stream::SendAwaiter::submit() {
   msg = {};
   msg.msg_iov = iov;
   msg.msg_iovlen = iov_count;
-  core->backend->sendmsg(op, core->fd, &msg, 0);
+  if (fixed_idx >= 0) core->backend->send_fixed(op, core->fd, &msg, uint32_t(fixed_idx));
+  else core->backend->sendmsg(op, core->fd, &msg, 0);
 }
 
 bool Stream::SendAwaiter::suspend(std::coroutine_handle<> hh) {

@@ -53,7 +53,8 @@ Result<void> Runtime::run(std::function<Result<void>(Shard&)> setup) {
 
   std::mutex mu;
   std::condition_variable cv;
-  unsigned ready = 0;
+  unsigned created = 0;  // shards constructed
+  unsigned ready = 0;    // shards set up
   unsigned finished = 0;
   bool go = false;
   bool abort = false;
@@ -63,6 +64,7 @@ Result<void> Runtime::run(std::function<Result<void>(Shard&)> setup) {
     std::lock_guard lock(mu);
     if (!first_error) first_error = e;
     abort = true;
+    cv.notify_all();
   };
 
   std::vector<std::thread> threads;
@@ -85,9 +87,9 @@ Result<void> Runtime::run(std::function<Result<void>(Shard&)> setup) {
       }
       {
         std::unique_lock lock(mu);
-        ++ready;
+        ++created;
         cv.notify_all();
-        cv.wait(lock, [&] { return ready == n || abort; });
+        cv.wait(lock, [&] { return created == n || abort; });
       }
       // Every shard exists now: wire the inboxes, then set up services.
       if (!abort) {
@@ -121,7 +123,7 @@ Result<void> Runtime::run(std::function<Result<void>(Shard&)> setup) {
 
   {
     std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return ready == 2 * n || abort; });
+    cv.wait(lock, [&] { return ready == n || abort; });
   }
   if (!abort && opts_.after_setup) {
     auto r = opts_.after_setup();

@@ -129,7 +129,9 @@ int run_serve(const ServeFlags& flags) {
   Runtime* runtime = nullptr;
   opts.after_setup = [&]() -> Result<void> {
     if (const BackendInfo* info = runtime->backend_info()) {
-      ZP_LOG_INFO("backend {} ({}){}", info->name, info->features,
+      const std::string& fallback = runtime->shard(0).backend().fallback();
+      ZP_LOG_INFO("backend {} ({}){}{}", info->name, info->features,
+                  fallback.empty() ? std::string() : "; chosen because " + fallback,
                   info->degraded.empty() ? std::string() : "; degraded: " + info->degraded);
     }
     if (!identity) return {};
