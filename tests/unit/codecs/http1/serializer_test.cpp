@@ -65,7 +65,8 @@ TEST(Http1Serialize, BufferTooSmallReportsTheSizeNeeded) {
 
 TEST(Http1Serialize, RejectsFieldsThatWouldSplitTheMessage) {
   char buf[256];
-  for (std::string_view v : {"a\r\nSet-Cookie: x", "a\nb", "a\rb", std::string_view("a\0b", 3), "\x7f"}) {
+  for (std::string_view v : {std::string_view("a\r\nSet-Cookie: x"), std::string_view("a\nb"), std::string_view("a\rb"),
+                             std::string_view("a\0b", 3), std::string_view("\x7f")}) {
     const h1::Header hs[] = {{"X", v}};
     EXPECT_EQ(h1::write_response_head({.headers = hs}, buf).error, Errc::bad_field);
     EXPECT_EQ(h1::write_last_chunk(hs, buf).error, Errc::bad_field);
@@ -176,7 +177,9 @@ TEST(Http1Serialize, RoundTrip) {
     EXPECT_EQ(req.keep_alive, !close);
     EXPECT_EQ(req.chunked, framing == h1::Framing::chunked);
     EXPECT_EQ(req.content_length.has_value(), framing == h1::Framing::content_length);
-    if (req.content_length) EXPECT_EQ(*req.content_length, cl);
+    if (req.content_length) {
+      EXPECT_EQ(*req.content_length, cl);
+    }
     ASSERT_GE(req.headers.size(), n + 1);
     for (std::size_t i = 0; i < n; ++i) {
       EXPECT_EQ(req.headers[i + 1].name, names[i]);
@@ -200,7 +203,9 @@ TEST(Http1Serialize, RoundTrip) {
     }
     if (!resp.no_body) {
       EXPECT_EQ(resp.chunked, framing == h1::Framing::chunked);
-      if (framing == h1::Framing::content_length) EXPECT_EQ(resp.content_length, cl);
+      if (framing == h1::Framing::content_length) {
+        EXPECT_EQ(resp.content_length, cl);
+      }
     }
   }
 }

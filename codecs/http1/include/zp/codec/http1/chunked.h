@@ -27,7 +27,7 @@ namespace zp::codec::http1 {
 struct [[nodiscard]] ChunkResult {
   Status status = Status::need_more;
   std::size_t consumed = 0;
-  std::span<const char> data;
+  std::span<const char> data{};
   Errc error = Errc::ok;
 };
 

@@ -74,7 +74,7 @@ inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<in
 // static string). ok maps to {200, "OK"}; serializer errors map to 500.
 struct HttpStatus {
   int code = 0;
-  std::string_view reason;
+  std::string_view reason{};
 };
 HttpStatus status_for(Errc e) noexcept;
 
@@ -102,8 +102,8 @@ struct [[nodiscard]] ParseResult {
 // A header field: views into the parsed input (or the caller's data when serializing);
 // valid as long as those bytes are. Value without leading/trailing whitespace.
 struct Header {
-  std::string_view name;
-  std::string_view value;
+  std::string_view name{};
+  std::string_view value{};
 };
 
 // Limits with safe defaults; each hit is its own Errc.

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "zp/codec/http1/errc.h"
@@ -25,29 +26,29 @@ enum class TargetForm : std::uint8_t { origin, absolute, authority, asterisk };
 // A parsed request head. Every string_view points into the parsed input and lives as long
 // as it does; `headers` is the filled prefix of the caller's array.
 struct Request {
-  std::string_view method;     // as sent (case-sensitive token)
+  std::string_view method{};     // as sent (case-sensitive token)
   Method method_id = Method::other;
-  std::string_view target;     // as sent, not decoded
+  std::string_view target{};     // as sent, not decoded
   TargetForm target_form = TargetForm::origin;
   int version_minor = 1;       // HTTP/1.<minor>: 0 or 1
-  std::span<Header> headers;
-  std::string_view host;       // the Host value (empty when absent, HTTP/1.0 only)
+  std::span<Header> headers{};
+  std::string_view host{};       // the Host value (empty when absent, HTTP/1.0 only)
   // Framing (RFC 9112 §6.3): chunked, else content_length, else no body.
-  std::optional<std::uint64_t> content_length;
+  std::optional<std::uint64_t> content_length{};
   bool chunked = false;
   bool keep_alive = true;      // HTTP/1.1 unless "Connection: close"; HTTP/1.0 only with keep-alive
   bool expect_continue = false;  // HTTP/1.1 "Expect: 100-continue"
   bool upgrade = false;        // Upgrade field plus "Connection: upgrade" (HTTP/1.1)
-  std::string_view upgrade_protocols;  // the Upgrade value when upgrade
+  std::string_view upgrade_protocols{};  // the Upgrade value when upgrade
 };
 
 // A parsed response head; same lifetime rules as Request.
 struct Response {
   int version_minor = 1;
   int status = 0;              // 100..999
-  std::string_view reason;
-  std::span<Header> headers;
-  std::optional<std::uint64_t> content_length;
+  std::string_view reason{};
+  std::span<Header> headers{};
+  std::optional<std::uint64_t> content_length{};
   bool chunked = false;
   // No length: the body runs until the connection closes (no CL, or TE without a final
   // chunked). False when no_body.
@@ -71,12 +72,22 @@ inline ParseResult parse_request(std::string_view in, Request& out, std::span<He
                                  const Limits& limits = {}) noexcept {
   return parse_request(std::span<const char>(in.data(), in.size()), out, headers, limits);
 }
+// For std::string (which converts to both of the above).
+inline ParseResult parse_request(const std::string& in, Request& out, std::span<Header> headers,
+                                 const Limits& limits = {}) noexcept {
+  return parse_request(std::span<const char>(in.data(), in.size()), out, headers, limits);
+}
 
 // Parses the response head at the front of `in`; outcomes as parse_request. A malformed
 // status line is bad_status_line; fields follow the same rules (minus Host).
 ParseResult parse_response(std::span<const char> in, Response& out, std::span<Header> headers,
                            const Limits& limits = {}) noexcept;
 inline ParseResult parse_response(std::string_view in, Response& out, std::span<Header> headers,
+                                  const Limits& limits = {}) noexcept {
+  return parse_response(std::span<const char>(in.data(), in.size()), out, headers, limits);
+}
+// For std::string (which converts to both of the above).
+inline ParseResult parse_response(const std::string& in, Response& out, std::span<Header> headers,
                                   const Limits& limits = {}) noexcept {
   return parse_response(std::span<const char>(in.data(), in.size()), out, headers, limits);
 }

@@ -26,21 +26,21 @@ enum class Framing : std::uint8_t {
 
 struct ResponseHead {
   int status = 200;                // 100..999
-  std::string_view reason;         // empty: the standard phrase for status (or none)
+  std::string_view reason{};         // empty: the standard phrase for status (or none)
   int version_minor = 1;
-  std::span<const Header> headers;
+  std::span<const Header> headers{};
   Framing framing = Framing::content_length;
   std::uint64_t content_length = 0;
   bool close = false;              // adds "Connection: close"
-  std::string_view date;           // non-empty: adds "Date: <date>" (see DateCache)
+  std::string_view date{};           // non-empty: adds "Date: <date>" (see DateCache)
 };
 
 struct RequestHead {
   std::string_view method = "GET";
   std::string_view target = "/";
   int version_minor = 1;
-  std::string_view host;           // non-empty: "Host: <host>" first (required for HTTP/1.1)
-  std::span<const Header> headers;
+  std::string_view host{};           // non-empty: "Host: <host>" first (required for HTTP/1.1)
+  std::span<const Header> headers{};
   Framing framing = Framing::none;
   std::uint64_t content_length = 0;
   bool close = false;
