@@ -24,7 +24,13 @@ function(zp_add_library name)
   install(TARGETS zp_${name} EXPORT zprotoTargets
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-  install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  # Headers: one install rule per include folder, however many targets share it.
+  set(inc ${CMAKE_CURRENT_SOURCE_DIR}/include)
+  get_property(installed GLOBAL PROPERTY ZP_INSTALLED_INCLUDE_DIRS)
+  if(EXISTS ${inc} AND NOT inc IN_LIST installed)
+    set_property(GLOBAL APPEND PROPERTY ZP_INSTALLED_INCLUDE_DIRS ${inc})
+    install(DIRECTORY ${inc}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  endif()
 endfunction()
 
 # zp_add_test(NAME SOURCES... DEPS ...) -> gtest executable registered with CTest.

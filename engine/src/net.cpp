@@ -227,7 +227,8 @@ bool Stream::RecvAwaiter::await_ready() noexcept {
 }
 
 bool Stream::RecvAwaiter::suspend(std::coroutine_handle<> h) {
-  if (ctx && ctx->cancelled) {
+  // Going idle during a graceful stop ends the wait, as for tasks idle when it began.
+  if (ctx && (ctx->cancelled || (idle && core->shard->stopping()))) {
     core->reader_cancelled = true;
     return false;
   }
@@ -235,7 +236,7 @@ bool Stream::RecvAwaiter::suspend(std::coroutine_handle<> h) {
   core->reader_ctx = ctx;
   core->reader_cancelled = false;
   if (ctx) {
-    ctx->idle = true;
+    ctx->idle = idle;
     ctx->cancel_hook = [](void* arg) {
       auto* c = static_cast<StreamCore*>(arg);
       c->reader_cancelled = true;

@@ -80,6 +80,11 @@ Result<void> Runtime::run(std::function<Result<void>(Shard&)> setup) {
       }
       // The backend is made on its own thread: io_uring SINGLE_ISSUER binds the ring to it.
       auto backend = make_backend(opts_.backend, opts_.backend_options);
+      if (backend && opts_.faults) {
+        FaultOptions f = *opts_.faults;
+        f.seed += i;  // distinct but reproducible per shard
+        backend = make_fault_backend(std::move(*backend), f);
+      }
       if (!backend) {
         record(backend.error());
       } else {

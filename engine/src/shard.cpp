@@ -54,7 +54,17 @@ Shard::Shard(unsigned id, unsigned count, std::unique_ptr<Backend> backend, Shar
 }
 
 Shard::~Shard() {
-  // Tasks still alive are destroyed without resuming (their frames own their resources).
+  // Tasks still alive are cancelled and given a bounded number of turns to finish, so
+  // no operation is left in flight pointing into a destroyed frame.
+  if (live_) {
+    Shard* prev = t_current;
+    t_current = this;
+    set_thread_frame_pools(frames_.get());
+    for (auto* s = live_; s; s = s->next) s->ctx.cancel();
+    for (int i = 0; i < 2000 && (live_tasks_ > 0 || orphans_ > 0); ++i) loop_turn(1);
+    t_current = prev;
+  }
+  // Whatever still runs now is stuck in a wait that ignores cancellation: destroy it.
   while (live_) {
     detail::SpawnState* s = live_;
     live_ = s->next;

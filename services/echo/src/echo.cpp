@@ -63,7 +63,10 @@ Task<void> accept_loop(std::shared_ptr<ShardState> st, Listener* l) {
     if (!s) {
       if (s.error() == std::errc::operation_canceled) break;  // closed: the shard is stopping
       ZP_LOG_WARN("echo: accept on {}: {}", l->local_addr().to_string(), s.error().message());
-      if (s.error() == std::errc::too_many_files_open) co_await sleep(std::chrono::milliseconds(10));
+      if (s.error() == std::errc::too_many_files_open) {
+        auto paused = co_await sleep(std::chrono::milliseconds(10));  // let connections close
+        (void)paused;
+      }
       continue;
     }
     if (st->connections >= st->opts.max_connections) continue;  // Stream closes on scope exit

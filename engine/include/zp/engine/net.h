@@ -140,6 +140,7 @@ class Stream {
 
   struct RecvAwaiter {
     StreamCore* core;
+    bool idle = true;  // waiting between messages: ends at a graceful stop
     TaskCtx* ctx = nullptr;
     bool await_ready() noexcept;
     template <class P>
@@ -152,7 +153,10 @@ class Stream {
   };
   // The next received bytes (size 0 at EOF); ECONNRESET etc.; ECANCELED if cancelled.
   // The waiting task counts as idle (it is cancelled at graceful stop).
-  RecvAwaiter recv() { return RecvAwaiter{core_}; }
+  RecvAwaiter recv() { return RecvAwaiter{core_, true}; }
+  // The same, in the middle of a message (a body, the rest of a header): a graceful stop
+  // lets it finish within the drain time instead of ending it.
+  RecvAwaiter recv_more() { return RecvAwaiter{core_, false}; }
 
   struct SendAwaiter {
     StreamCore* core = nullptr;
