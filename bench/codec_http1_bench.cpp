@@ -1,5 +1,5 @@
 // codecs/http1 benchmarks against nodejs http_parser 2.9.4 (Debian libhttp-parser-dev) on
-// the same inputs: a small curl-like GET (~90 B), a browser-like GET (~500 B), and a
+// the same inputs: a small curl-like GET (85 B), a browser-like GET (703 B), and a
 // response with a chunked body (head + 4 x 256 B chunks). Both sides record the same views
 // (method, target, header names/values; body spans); neither copies.
 //   ./bench_http1 --benchmark_filter=. --benchmark_repetitions=5

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "chars.h"
+#include "zp/codec/http1/parser.h"
 
 namespace zp::codec::http1 {
 namespace {
@@ -45,9 +46,15 @@ bool all_of(std::string_view s, std::uint8_t cls) noexcept {
   return true;
 }
 bool valid_token(std::string_view s) noexcept { return !s.empty() && all_of(s, kToken); }
-bool valid_fields(std::span<const Header> hs) noexcept {
-  for (const Header& h : hs)
+// Names and values fit the grammar; when the serializer writes the framing field itself,
+// the caller's fields may not add another (two framings are a smuggling vector).
+bool valid_fields(std::span<const Header> hs, Framing framing = Framing::none) noexcept {
+  for (const Header& h : hs) {
     if (!valid_token(h.name) || !all_of(h.value, kValue)) return false;
+    if (framing != Framing::none && (h.name.size() == 14 || h.name.size() == 17) &&
+        (iequals(h.name, "content-length") || iequals(h.name, "transfer-encoding")))
+      return false;
+  }
   return true;
 }
 
@@ -74,7 +81,7 @@ void put_framing(Out& o, Framing f, std::uint64_t cl, bool close) noexcept {
 Errc check_response(const ResponseHead& h) noexcept {
   if (h.status < 100 || h.status > 999 || h.version_minor < 0 || h.version_minor > 1) return Errc::bad_field;
   if (h.framing == Framing::chunked && h.version_minor == 0) return Errc::bad_field;
-  if (!all_of(h.reason, kValue) || !all_of(h.date, kValue) || !valid_fields(h.headers)) return Errc::bad_field;
+  if (!all_of(h.reason, kValue) || !all_of(h.date, kValue) || !valid_fields(h.headers, h.framing)) return Errc::bad_field;
   return Errc::ok;
 }
 
@@ -108,7 +115,7 @@ WriteResult write_response_head(const ResponseHead& h, std::span<char> out) noex
 
 WriteResult write_request_head(const RequestHead& h, std::span<char> out) noexcept {
   if (!valid_token(h.method) || h.target.empty() || !all_of(h.target, kTarget) || !all_of(h.host, kHost) ||
-      h.version_minor < 0 || h.version_minor > 1 || !valid_fields(h.headers) ||
+      h.version_minor < 0 || h.version_minor > 1 || !valid_fields(h.headers, h.framing) ||
       (h.framing == Framing::chunked && h.version_minor == 0))
     return {Errc::bad_field, 0};
   Out o{out.data(), out.size()};

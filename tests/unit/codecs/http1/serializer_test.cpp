@@ -76,6 +76,15 @@ TEST(Http1Serialize, RejectsFieldsThatWouldSplitTheMessage) {
   const h1::Header empty_name[] = {{"", "v"}};
   EXPECT_EQ(h1::write_response_head({.headers = empty_name}, buf).error, Errc::bad_field);
   EXPECT_EQ(h1::write_response_head({.status = 99}, buf).error, Errc::bad_field);
+  // A second framing field from the caller is refused unless the serializer writes none.
+  const h1::Header framing[] = {{"content-length", "5"}};
+  EXPECT_EQ(h1::write_response_head({.headers = framing}, buf).error, Errc::bad_field);
+  EXPECT_EQ(h1::write_request_head({.headers = framing, .framing = h1::Framing::chunked}, buf).error,
+            Errc::bad_field);
+  EXPECT_EQ(h1::write_response_head({.status = 304, .headers = framing, .framing = h1::Framing::none}, buf).error,
+            Errc::ok);
+  const h1::Header te[] = {{"Transfer-Encoding", "chunked"}};
+  EXPECT_EQ(h1::write_response_head({.headers = te}, buf).error, Errc::bad_field);
   EXPECT_EQ(h1::write_response_head({.reason = "OK\r\nX: y"}, buf).error, Errc::bad_field);
   EXPECT_EQ(h1::write_request_head({.method = "GE T"}, buf).error, Errc::bad_field);
   EXPECT_EQ(h1::write_request_head({.target = "/a b"}, buf).error, Errc::bad_field);

@@ -60,7 +60,8 @@ struct Response {
 
 // Parses the request head at the front of `in` into `out`, its fields into `headers`.
 //  complete:  out is filled; consumed covers the head (leading empty lines included).
-//  need_more: the head is not complete and nothing is wrong so far (no limit passed).
+//  need_more: the head is not complete and nothing is wrong so far (no limit passed);
+//             out is unspecified.
 //  error:     out is unspecified; status_for(result.error) is the reply.
 // Errors: see Errc. Rejects, among others, CL with TE, differing duplicate CLs (identical
 // duplicate lines are merged), TE without a final chunked (400) or with another coding

@@ -16,8 +16,8 @@
 
 namespace zp::codec::http1 {
 
-// How the body is framed; the serializer writes the matching field itself (callers must
-// not put Content-Length or Transfer-Encoding in `headers` unless framing is none).
+// How the body is framed; the serializer writes the matching field itself, and rejects
+// (bad_field) a Content-Length or Transfer-Encoding in `headers` unless framing is none.
 enum class Framing : std::uint8_t {
   none,            // no framing field (1xx/204/304, HEAD replies that omit it, no body)
   content_length,  // "Content-Length: <content_length>"
