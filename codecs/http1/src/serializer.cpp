@@ -100,25 +100,15 @@ void put_status_line(Out& o, const ResponseHead& h) noexcept {
   }
 }
 
-}  // namespace
-
-WriteResult write_response_head(const ResponseHead& h, std::span<char> out) noexcept {
-  if (const Errc e = check_response(h); e != Errc::ok) return {e, 0};
-  Out o{out.data(), out.size()};
-  put_status_line(o, h);
-  put_fields(o, h.headers);
-  put_framing(o, h.framing, h.content_length, h.close);
-  o.put("\r\n");
-  if (!o.fits()) return {Errc::buffer_too_small, o.n};
-  return {Errc::ok, o.n};
-}
-
-WriteResult write_request_head(const RequestHead& h, std::span<char> out) noexcept {
+Errc check_request(const RequestHead& h) noexcept {
   if (!valid_token(h.method) || h.target.empty() || !all_of(h.target, kTarget) || !all_of(h.host, kHost) ||
       h.version_minor < 0 || h.version_minor > 1 || !valid_fields(h.headers, h.framing) ||
       (h.framing == Framing::chunked && h.version_minor == 0))
-    return {Errc::bad_field, 0};
-  Out o{out.data(), out.size()};
+    return Errc::bad_field;
+  return Errc::ok;
+}
+
+void put_request_line(Out& o, const RequestHead& h) noexcept {
   o.put(h.method);
   o.put(" ");
   o.put(h.target);
@@ -128,20 +118,17 @@ WriteResult write_request_head(const RequestHead& h, std::span<char> out) noexce
     o.put(h.host);
     o.put("\r\n");
   }
-  put_fields(o, h.headers);
-  put_framing(o, h.framing, h.content_length, h.close);
-  o.put("\r\n");
-  if (!o.fits()) return {Errc::buffer_too_small, o.n};
-  return {Errc::ok, o.n};
 }
 
-GatherResult gather_response_head(const ResponseHead& h, std::span<char> scratch,
-                                  std::span<IoVec> iov) noexcept {
-  if (const Errc e = check_response(h); e != Errc::ok) return {e, 0, 0, 0};
+// The gather layout shared by both heads: start line (scratch), 4 entries per field, then
+// framing fields and the empty line (scratch).
+template <class Head, class PutStart>
+GatherResult gather_head(const Head& h, std::span<char> scratch, std::span<IoVec> iov, PutStart put_start) noexcept {
   if (iov.size() < 2 + 4 * h.headers.size()) return {Errc::buffer_too_small, 0, 0, 0};
   Out o{scratch.data(), scratch.size()};
   std::size_t k = 0, total = 0;
-  put_status_line(o, h);
+  put_start(o, h);
+  if (!o.fits()) return {Errc::buffer_too_small, 0, 0, 0};
   iov[k++] = {scratch.data(), o.n};
   total += o.n;
   for (const Header& f : h.headers) {
@@ -158,6 +145,41 @@ GatherResult gather_response_head(const ResponseHead& h, std::span<char> scratch
   iov[k++] = {scratch.data() + tail, o.n - tail};
   total += o.n - tail;
   return {Errc::ok, k, o.n, total};
+}
+
+}  // namespace
+
+WriteResult write_response_head(const ResponseHead& h, std::span<char> out) noexcept {
+  if (const Errc e = check_response(h); e != Errc::ok) return {e, 0};
+  Out o{out.data(), out.size()};
+  put_status_line(o, h);
+  put_fields(o, h.headers);
+  put_framing(o, h.framing, h.content_length, h.close);
+  o.put("\r\n");
+  if (!o.fits()) return {Errc::buffer_too_small, o.n};
+  return {Errc::ok, o.n};
+}
+
+WriteResult write_request_head(const RequestHead& h, std::span<char> out) noexcept {
+  if (const Errc e = check_request(h); e != Errc::ok) return {e, 0};
+  Out o{out.data(), out.size()};
+  put_request_line(o, h);
+  put_fields(o, h.headers);
+  put_framing(o, h.framing, h.content_length, h.close);
+  o.put("\r\n");
+  if (!o.fits()) return {Errc::buffer_too_small, o.n};
+  return {Errc::ok, o.n};
+}
+
+GatherResult gather_response_head(const ResponseHead& h, std::span<char> scratch,
+                                  std::span<IoVec> iov) noexcept {
+  if (const Errc e = check_response(h); e != Errc::ok) return {e, 0, 0, 0};
+  return gather_head(h, scratch, iov, put_status_line);
+}
+
+GatherResult gather_request_head(const RequestHead& h, std::span<char> scratch, std::span<IoVec> iov) noexcept {
+  if (const Errc e = check_request(h); e != Errc::ok) return {e, 0, 0, 0};
+  return gather_head(h, scratch, iov, put_request_line);
 }
 
 GatherResult gather_chunk(std::span<const char> data, std::span<char, max_chunk_header_bytes> scratch,

@@ -113,6 +113,14 @@ TEST(Http1Serialize, GatherMatchesWrite) {
   char tiny[8];
   EXPECT_EQ(h1::gather_response_head(head, tiny, iov).error, Errc::buffer_too_small);
 
+  const h1::RequestHead rh{.method = "PUT", .target = "/up", .host = "h:1", .headers = hs,
+                           .framing = h1::Framing::chunked};
+  auto rw = h1::write_request_head(rh, buf);
+  auto rg = h1::gather_request_head(rh, scratch, iov);
+  ASSERT_EQ(rg.error, Errc::ok);
+  EXPECT_EQ(flatten(std::span(iov, rg.iov_count)), std::string_view(buf, rw.size));
+  EXPECT_EQ(rg.total_bytes, rw.size);
+
   char chdr[h1::max_chunk_header_bytes];
   std::string_view data = "0123456789abcdefX";
   auto c = h1::gather_chunk(std::span<const char>(data.data(), data.size()), chdr, iov);

@@ -76,10 +76,14 @@ struct [[nodiscard]] GatherResult {
   std::size_t total_bytes = 0;
 };
 
-// Gather form of write_response_head: needs 4 entries per field plus 3, and scratch for the
-// status line and framing fields (reason + 128 bytes is always enough).
+// Gather form of write_response_head: needs 4 entries per field plus 2, and scratch for the
+// status line, Date and framing fields (reason + date + 128 bytes is always enough).
 GatherResult gather_response_head(const ResponseHead& head, std::span<char> scratch,
                                   std::span<IoVec> iov) noexcept;
+// Gather form of write_request_head: 4 entries per field plus 2; scratch holds the request
+// line and Host (method + target + host + 128 bytes is always enough).
+GatherResult gather_request_head(const RequestHead& head, std::span<char> scratch,
+                                 std::span<IoVec> iov) noexcept;
 
 // A chunk as three entries: "<hex>\r\n" (written to `scratch`), the data, "\r\n".
 // data must be non-empty. error: buffer_too_small if iov has fewer than 3 entries.
