@@ -128,8 +128,12 @@ Result<void> Shard::submit_to(unsigned target, InlineFn fn) {
   Shard* peer = peers_.empty() ? (target == id_ ? this : nullptr) : peers_[target];
   if (!peer) return fail(EINVAL);
   if (!peer->inbox_[id_]->push(std::move(fn))) return fail(EAGAIN);
-  if (peer != this && !peer->notified_.exchange(true, std::memory_order_acq_rel))
+  if (peer == this) {
+    // Our own loop: no wake-up needed, but the next turn must not block before draining.
+    notified_.store(true, std::memory_order_relaxed);
+  } else if (!peer->notified_.exchange(true, std::memory_order_acq_rel)) {
     backend_->wake_peer(peer->backend());
+  }
   return {};
 }
 
@@ -144,14 +148,19 @@ void Shard::post_external(std::function<void()> fn) {
 
 void Shard::drain_inboxes() {
   notified_.store(false, std::memory_order_seq_cst);
+  bool more = false;
   for (auto& q : inbox_) {
     InlineFn fn;
     // Bounded per turn so a flood from one peer cannot starve I/O.
-    for (int n = 0; n < 256 && q->pop(fn); ++n) {
+    int n = 0;
+    for (; n < 256 && q->pop(fn); ++n) {
       fn();
       fn.reset();
     }
+    if (n == 256) more = true;
   }
+  // Left in a queue: the next turn polls instead of sleeping (no sender will wake us).
+  if (more) notified_.store(true, std::memory_order_relaxed);
   if (external_pending_.load(std::memory_order_acquire)) {
     std::vector<std::function<void()>> batch;
     {
