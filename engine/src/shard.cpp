@@ -191,8 +191,14 @@ void Shard::begin_stop() {
   auto callbacks = std::move(stop_callbacks_);
   for (auto& c : callbacks) c.fn();
   // Idle tasks (waiting for a new request) end now, as nginx closes idle keep-alives.
+  // A nested scope (with_timeout around the recv, the usual idle timeout) carries the flag.
   for (auto* s = live_; s; s = s->next) {
-    if (s->ctx.idle) s->ctx.cancel();
+    for (TaskCtx* c = &s->ctx; c; c = c->child) {
+      if (c->idle) {
+        s->ctx.cancel();
+        break;
+      }
+    }
   }
 }
 
