@@ -384,6 +384,18 @@ void Stream::close() {
   if (!c) return;
   ::close(c->fd);
   c->drop_queue();
+  // A reader waiting in another task ends with ECANCELED now, while c is still alive; its
+  // TaskCtx must not keep a cancel_hook pointing at c.
+  if (c->reader) {
+    auto h = std::exchange(c->reader, {});
+    if (c->reader_ctx) {
+      c->reader_ctx->cancel_hook = nullptr;
+      c->reader_ctx->idle = false;
+    }
+    c->reader_ctx = nullptr;
+    c->reader_cancelled = true;
+    h.resume();
+  }
   if (c->armed) {
     c->orphaned = true;
     c->shard->add_orphan();
