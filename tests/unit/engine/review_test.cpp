@@ -247,6 +247,7 @@ TEST_P(ReviewNet, CloseWakesAReaderWaitingInAnotherTask) {
     bool ok = ended == 1;
     if (!ok) fprintf(stderr, "reader not resumed by close()\n");
     reader->cancel();  // without the fix: the hook writes into the freed StreamCore
+    reader = TaskHandle{};  // a TaskHandle must not outlive its shard
     shard.reset();
     ::close(sv[1]);
     return ok;
