@@ -9,7 +9,9 @@
 #include <atomic>
 #include <chrono>
 #include <optional>
+#include <span>
 #include <thread>
+#include <vector>
 
 #include "engine_test_util.h"
 #include "zp/alloc/arena.h"
@@ -248,6 +250,43 @@ TEST_P(ReviewNet, CloseWakesAReaderWaitingInAnotherTask) {
     if (!ok) fprintf(stderr, "reader not resumed by close()\n");
     reader->cancel();  // without the fix: the hook writes into the freed StreamCore
     reader = TaskHandle{};  // a TaskHandle must not outlive its shard
+    shard.reset();
+    ::close(sv[1]);
+    return ok;
+  });
+}
+
+// Stream::close() while another task's send is in flight (blocked on a full socket): the
+// StreamCore is freed at once, but the SendAwaiter keeps `core` for its cancel hook and for
+// resubmitting after a short send. Cancelling the sender then reads freed memory (and a
+// resubmit would use a closed, possibly reused, fd number).
+TEST_P(ReviewNet, CloseWhileAnotherTaskSendsThenCancelIsSafe) {
+  auto param = GetParam();
+  expect_in_child([param] {
+    auto shard = test::make_shard(param);
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) return false;
+    auto s = Stream::adopt(*shard, sv[0]);
+    if (!s) return false;
+    std::vector<std::byte> big(size_t(1) << 22);
+    int ended = 0;
+    auto sender = shard->spawn([](Stream* s, std::span<const std::byte> d, int* ended) -> Task<void> {
+      auto w = co_await s->send(d);
+      (void)w;
+      ++*ended;
+    }(&*s, big, &ended));
+    shard->block_on([](Stream* s) -> Task<void> {
+      Shard* sh = Shard::current();
+      for (int i = 0; i < 5; ++i) co_await sh->yield();
+      s->close();
+      for (int i = 0; i < 5; ++i) co_await sh->yield();
+    }(&*s));
+    sender->cancel();  // without a fix: the hook reads the freed StreamCore
+    shard->block_on([]() -> Task<void> {
+      for (int i = 0; i < 20; ++i) co_await Shard::current()->yield();
+    }());
+    bool ok = ended == 1;
+    sender = TaskHandle{};
     shard.reset();
     ::close(sv[1]);
     return ok;
