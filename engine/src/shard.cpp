@@ -250,6 +250,16 @@ void Shard::run() {
   set_thread_frame_pools(prev ? nullptr : nullptr);
 }
 
+void Shard::linger(const std::function<bool()>& done) {
+  Shard* prev = t_current;
+  t_current = this;
+  set_thread_frame_pools(frames_.get());
+  // Polls done() every 10 ms at most: it flips on another thread without waking us.
+  while (!(done() && live_tasks_ == 0 && orphans_ == 0)) loop_turn(10);
+  t_current = prev;
+  set_thread_frame_pools(nullptr);
+}
+
 // ---- sleep ----
 
 namespace {
