@@ -122,7 +122,7 @@ struct StreamCore {
   bool reader_cancelled = false;
 
   void arm() {
-    if (armed || eof || error) return;
+    if (armed || eof || error || closed) return;  // never on a closed (maybe reused) fd
     armed = true;
     pausing = false;
     backend->recv_multishot(recv_op, fd);
@@ -418,6 +418,7 @@ void Stream::close() {
   }
   // Sends in flight from other tasks end (ECANCELED) before c goes: they hold pointers to it.
   c->closed = true;
+  c->shard->timers().remove(c->rearm_timer);  // an ENOBUFS retry must not re-arm it
   for (auto* a = c->sends; a; a = a->next_send) c->backend->cancel(a->op);
   if (c->armed || c->sends) {
     c->orphaned = true;
