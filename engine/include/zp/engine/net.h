@@ -170,6 +170,8 @@ class Stream {
     int32_t error = 0;
     TaskCtx* ctx = nullptr;
     std::coroutine_handle<> h;
+    SendAwaiter* prev_send = nullptr;  // in the stream's list of sends in flight
+    SendAwaiter* next_send = nullptr;
     bool await_ready() noexcept;
     template <class P>
     bool await_suspend(std::coroutine_handle<P> hh) {
