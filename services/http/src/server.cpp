@@ -25,7 +25,27 @@ namespace h1 = codec::http1;
 
 namespace {
 
+// What a connection needs only while it handles requests (the response head, the header
+// array): taken from a per-shard free list when data arrives, given back before the
+// connection waits idle, so an idle keep-alive connection holds a few hundred bytes.
+struct Work {
+  Response resp;
+  h1::Header headers[64];
+};
+
 struct ShardState {
+  std::vector<std::unique_ptr<Work>> free_work;
+  std::unique_ptr<Work> take_work() {
+    if (free_work.empty()) return std::make_unique<Work>();
+    auto w = std::move(free_work.back());
+    free_work.pop_back();
+    return w;
+  }
+  void give_back(std::unique_ptr<Work> w) {
+    if (!w) return;
+    w->resp.reset();
+    if (free_work.size() < 16) free_work.push_back(std::move(w));
+  }
   ServerOptions opts;
   int root_fd = -1;
   std::unique_ptr<FileStore> files;
@@ -75,8 +95,7 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
     RecvBuf cur;         // the buffer being parsed
     size_t off = 0;      // parse position in cur
     std::string pending; // a head split across buffers, gathered here
-    Response resp;
-    h1::Header headers[64];
+    std::unique_ptr<Work> work;
     bool open = true;
     while (open) {
       // Parse what we have: in place when nothing is pending, else from the gathered copy.
@@ -84,8 +103,10 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
       if (pending.empty()) in = cur.text().substr(std::min(off, cur.size()));
       else in = pending;
       if (!in.empty()) {
+        if (!work) work = st->take_work();
+        Response& resp = work->resp;
         h1::Request req;
-        auto r = h1::parse_request(in, req, headers, st->opts.limits);
+        auto r = h1::parse_request(in, req, work->headers, st->opts.limits);
         if (r.status == h1::Status::complete) {
           deadline.set(st->opts.idle_timeout_ms);
           bool keep = handle_request(*st->files, st->opts, st->dates, shard->now_ms(), req, resp);
@@ -123,12 +144,14 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
       // Read more: between requests this wait is idle (ends at a graceful stop).
       cur.reset();
       off = 0;
+      if (pending.empty()) st->give_back(std::move(work));
       auto b = pending.empty() ? co_await s.recv() : co_await s.recv_more();
       if (!b || b->eof()) break;
       if (!pending.empty()) {
         if (pending.size() + b->size() > st->opts.limits.max_request_line_bytes + st->opts.limits.max_header_bytes + 4) {
-          error_response(st->opts, st->dates, h1::Errc::headers_too_large, resp);
-          auto w = co_await s.sendv(resp.iov());
+          if (!work) work = st->take_work();
+          error_response(st->opts, st->dates, h1::Errc::headers_too_large, work->resp);
+          auto w = co_await s.sendv(work->resp.iov());
           (void)w;
           break;
         }
@@ -138,6 +161,7 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
       }
     }
     if (deadline.expired) ZP_LOG_DEBUG("http: connection timed out");
+    st->give_back(std::move(work));
   }
   --st->connections;
 }
