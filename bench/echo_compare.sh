@@ -41,6 +41,7 @@ GEN_CPU=${GEN_CPU:-1}
 OUT=${OUT:-}
 QUIET_WAIT=${QUIET_WAIT:-600}
 case $OUT in ""|/*) ;; *) OUT=$PWD/$OUT ;; esac
+GEN_LIMIT=$(awk -v w="$WARM" -v d="$DUR" 'BEGIN{printf "%d", w + d + 60}')
 
 for f in "$SRV" "$GEN"; do
   [ -x "$f" ] || { echo "echo_compare: $f missing: build Release first" >&2; exit 2; }
@@ -69,16 +70,34 @@ free_port() {
   return 1
 }
 
-# Benchmark only when nobody is compiling (2 shared cores).
-wait_quiet() {
-  local i
-  for i in $(seq 1 "$QUIET_WAIT"); do
-    pgrep -x 'ninja|cc1plus|ld|make' >/dev/null 2>&1 || return 0
-    [ "$i" = 1 ] && log "a build is running (ninja/cc1plus): waiting up to ${QUIET_WAIT}s"
-    sleep 1
-  done
-  log "WARNING: a build is still running; figures will be noisy"
+# Busy share of the whole box (all CPUs, 0..100) over one second, from /proc/stat.
+box_busy_pct() {
+  local a b
+  a=$(awk '$1=="cpu"{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
+  sleep 1
+  b=$(awk '$1=="cpu"{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN{split(a,x," "); split(b,y," "); t=y[2]-x[2]; if (t<=0) t=1; printf "%.0f", 100*(y[1]-x[1])/t}'
 }
+
+# Benchmark only when nobody is compiling or running tests (2 shared cores): wait until no
+# ninja/cc1plus runs and the box is below 10% busy.
+wait_quiet() {
+  local i busy=0
+  for i in $(seq 1 "$QUIET_WAIT"); do
+    if pgrep -x 'ninja|cc1plus|ld|make' >/dev/null 2>&1; then
+      busy="build"
+      sleep 1
+    else
+      busy=$(box_busy_pct)
+      [ "$busy" -lt 10 ] && return 0
+    fi
+    [ "$i" = 1 ] && log "the box is busy ($busy): waiting up to ${QUIET_WAIT}s"
+  done
+  log "WARNING: the box is still busy ($busy); figures will be noisy"
+}
+
+# /proc/stat "busy total" ticks over all CPUs (for other_pct: CPU used by neither side).
+stat_ticks() { awk '$1=="cpu"{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
 
 # start_server BACKEND PORT: pinned, under timeout; sets SRV_TPID and SRV_PID.
 start_server() {
@@ -140,11 +159,19 @@ run_case() {
   port=$(free_port) || { log "no free port"; return 1; }
   start_server "$backend" "$port" || return 1
   # One short connection first so both backends start from a warmed process.
-  line=$(timeout -k 2 $((WARM + DUR + 60)) taskset -c "$GEN_CPU" "$GEN" --connect 127.0.0.1:"$port" \
+  local s0 s1
+  s0=$(stat_ticks)
+  line=$(timeout -k 2 "$GEN_LIMIT" taskset -c "$GEN_CPU" "$GEN" --connect 127.0.0.1:"$port" \
     --connections "$conns" --duration "$DUR" --warmup "$WARM" --size "$SIZE" --srv-pid "$SRV_PID" \
     2>"$TMP/gen.err")
   local rc=$?
+  s1=$(stat_ticks)
   stop_server
+  # Box CPU (in % of one CPU) used by neither the server nor the generator during the run.
+  local other
+  other=$(awk -v a="$s0" -v b="$s1" -v srv="$(kv srv_cpu_pct "$line")" -v gen="$(kv gen_cpu_pct "$line")" \
+    -v ncpu="$(nproc)" 'BEGIN{split(a,x," "); split(b,y," "); t=y[2]-x[2]; if (t<=0) t=1
+      o = ncpu*100*(y[1]-x[1])/t - srv - gen; if (o<0) o=0; printf "%.0f", o}')
   if [ $rc -ne 0 ] || [ -z "$line" ]; then
     log "generator failed (rc=$rc) backend=$backend conns=$conns: $(tail -3 "$TMP/gen.err")"
     return 1
@@ -152,8 +179,8 @@ run_case() {
   result "echo backend=$backend conns=$conns rate=$(kv rate "$line") p50_us=$(kv p50_us "$line")" \
     "p99_us=$(kv p99_us "$line") srv_us_per_op=$(kv srv_us_per_op "$line")" \
     "srv_cpu_pct=$(kv srv_cpu_pct "$line") gen_cpu_pct=$(kv gen_cpu_pct "$line")" \
-    "messages=$(kv messages "$line") errors=$(kv io_errors "$line")"
-  echo "$backend $conns $(kv rate "$line") $(kv p99_us "$line") $(kv srv_us_per_op "$line") $(kv srv_cpu_pct "$line") $(kv gen_cpu_pct "$line")" >>"$RUNS"
+    "messages=$(kv messages "$line") errors=$(kv io_errors "$line") other_pct=$other"
+  echo "$backend $conns $(kv rate "$line") $(kv p99_us "$line") $(kv srv_us_per_op "$line") $(kv srv_cpu_pct "$line") $(kv gen_cpu_pct "$line") $other" >>"$RUNS"
 }
 
 for rep in $(seq 1 "$REPS"); do
@@ -168,20 +195,20 @@ for rep in $(seq 1 "$REPS"); do
   done
 done
 
-# median and range of column $3 of rows matching backend/conns
+# median and range of column $3 of rows matching backend/conns (in file $4, default $RUNS)
 summarize() {
   awk -v b="$1" -v c="$2" -v col="$3" '$1==b && $2==c { v[n++]=$col }
     END { if (!n) { print "-"; exit }
           for (i=0;i<n;i++) for (j=i+1;j<n;j++) if (v[j]<v[i]) { t=v[i]; v[i]=v[j]; v[j]=t }
           m = (n%2) ? v[(n-1)/2] : (v[n/2-1]+v[n/2])/2
-          printf "%g(%g..%g)", m, v[0], v[n-1] }' "$RUNS"
+          printf "%g(%g..%g)", m, v[0], v[n-1] }' "${4:-$RUNS}"
 }
 for conns in $CONNS; do
   for backend in $BACKENDS; do
     result "echo-median backend=$backend conns=$conns runs=$(awk -v b="$backend" -v c="$conns" '$1==b&&$2==c' "$RUNS" | wc -l)" \
       "rate=$(summarize "$backend" "$conns" 3) p99_us=$(summarize "$backend" "$conns" 4)" \
       "srv_us_per_op=$(summarize "$backend" "$conns" 5) srv_cpu_pct=$(summarize "$backend" "$conns" 6)" \
-      "gen_cpu_pct=$(summarize "$backend" "$conns" 7)"
+      "gen_cpu_pct=$(summarize "$backend" "$conns" 7) other_pct=$(summarize "$backend" "$conns" 8)"
   done
 done
 
@@ -227,10 +254,6 @@ if [ "$IDLE_N" -gt 0 ]; then
     done
   done
   for backend in $BACKENDS; do
-    result "idle-median backend=$backend bytes_per_conn=$(awk -v b="$backend" -v c=idle -v col=3 '$1==b && $2==c { v[n++]=$col }
-      END { if (!n) { print "-"; exit }
-            for (i=0;i<n;i++) for (j=i+1;j<n;j++) if (v[j]<v[i]) { t=v[i]; v[i]=v[j]; v[j]=t }
-            m = (n%2) ? v[(n-1)/2] : (v[n/2-1]+v[n/2])/2
-            printf "%g(%g..%g)", m, v[0], v[n-1] }' "$IDLE_RUNS")"
+    result "idle-median backend=$backend bytes_per_conn=$(summarize "$backend" idle 3 "$IDLE_RUNS")"
   done
 fi
