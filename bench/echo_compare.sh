@@ -214,6 +214,8 @@ done
 
 # ---- memory per idle connection ----
 rss_kb() { awk '/^VmRSS:/{print $2}' "/proc/$1/status" 2>/dev/null; }
+# "anon_kb file_kb shmem_kb" (RssAnon, RssFile, RssShmem: the io_uring rings count as shmem)
+rss_parts() { awk '/^RssAnon:/{a=$2} /^RssFile:/{f=$2} /^RssShmem:/{s=$2} END{print a+0, f+0, s+0}' "/proc/$1/status" 2>/dev/null; }
 IDLE_RUNS=$TMP/idle.txt
 : >"$IDLE_RUNS"
 if [ "$IDLE_N" -gt 0 ]; then
@@ -224,11 +226,13 @@ if [ "$IDLE_N" -gt 0 ]; then
       wait_quiet
       port=$(free_port) || continue
       start_server "$backend" "$port" || continue
-      # Warm the process with one round trip so first-use costs are not charged to the conns.
-      timeout -k 2 20 taskset -c "$GEN_CPU" "$GEN" --connect 127.0.0.1:"$port" --idle 1 --hold 0 \
-        >/dev/null 2>&1
+      # Warm the process first (a second of ping-pong on 64 connections, closed again), so
+      # that one-time costs are not charged to the idle connections: the rings' pages and the
+      # provided receive buffers (1024 x 4 KiB), touched one by one as the ring cycles.
+      timeout -k 2 30 taskset -c "$GEN_CPU" "$GEN" --connect 127.0.0.1:"$port" --connections 64 \
+        --duration 1 --warmup 0 >/dev/null 2>&1
       sleep 0.5
-      r0=$(rss_kb "$SRV_PID")
+      r0=$(rss_kb "$SRV_PID"); m0=$(rss_parts "$SRV_PID")
       timeout -k 2 120 taskset -c "$GEN_CPU" "$GEN" --connect 127.0.0.1:"$port" --idle "$IDLE_N" --hold 20 \
         >"$TMP/idle.out" 2>"$TMP/idle.err" &
       IDLE_TPID=$!
@@ -238,7 +242,7 @@ if [ "$IDLE_N" -gt 0 ]; then
         sleep 0.1
       done
       sleep 1
-      r1=$(rss_kb "$SRV_PID")
+      r1=$(rss_kb "$SRV_PID"); m1=$(rss_parts "$SRV_PID")
       opened=$(sed -n 's/.*opened=\([0-9]*\).*/\1/p' "$TMP/idle.out")
       failed=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' "$TMP/idle.out")
       kill -TERM "$IDLE_TPID" 2>/dev/null; wait "$IDLE_TPID" 2>/dev/null; IDLE_TPID=""
@@ -249,7 +253,8 @@ if [ "$IDLE_N" -gt 0 ]; then
       fi
       bpc=$(awk -v a="$r0" -v b="$r1" -v n="$opened" 'BEGIN{printf "%.0f", (b-a)*1024/n}')
       result "idle backend=$backend conns=$opened failed=${failed:-0} rss_before_kb=$r0 rss_after_kb=$r1" \
-        "rss_delta_kb=$((r1 - r0)) bytes_per_conn=$bpc"
+        "rss_delta_kb=$((r1 - r0)) bytes_per_conn=$bpc" \
+        "$(awk -v a="$m0" -v b="$m1" 'BEGIN{split(a,x," "); split(b,y," "); printf "anon_delta_kb=%d file_delta_kb=%d shmem_delta_kb=%d", y[1]-x[1], y[2]-x[2], y[3]-x[3]}')"
       echo "$backend idle $bpc" >>"$IDLE_RUNS"
     done
   done
