@@ -14,6 +14,7 @@
 #   IDLE_N    idle connections for the memory case (default 10000; 0 skips it)
 #   IDLE_REPS repetitions of the idle case (default: REPS)
 #   SRV_CPU / GEN_CPU (default 0 / 1);  OUT  file to which RESULT lines are appended
+#   OTHER_MAX / RETRIES  repeat a run when other processes used > OTHER_MAX % CPU (15 / 2)
 #   QUIET_WAIT  seconds to wait for other builds (ninja/cc1plus) to finish before each case (default 600)
 #
 # Output: one `RESULT echo ...` line per run, then `RESULT echo-median ...` lines (median and
@@ -176,11 +177,26 @@ run_case() {
     log "generator failed (rc=$rc) backend=$backend conns=$conns: $(tail -3 "$TMP/gen.err")"
     return 1
   fi
+  LAST_OTHER=$other
   result "echo backend=$backend conns=$conns rate=$(kv rate "$line") p50_us=$(kv p50_us "$line")" \
     "p99_us=$(kv p99_us "$line") srv_us_per_op=$(kv srv_us_per_op "$line")" \
     "srv_cpu_pct=$(kv srv_cpu_pct "$line") gen_cpu_pct=$(kv gen_cpu_pct "$line")" \
     "messages=$(kv messages "$line") errors=$(kv io_errors "$line") other_pct=$other"
   echo "$backend $conns $(kv rate "$line") $(kv p99_us "$line") $(kv srv_us_per_op "$line") $(kv srv_cpu_pct "$line") $(kv gen_cpu_pct "$line") $other" >>"$RUNS"
+}
+
+# A run during which other processes used more than OTHER_MAX % of a CPU is repeated (up to
+# RETRIES times); the last attempt is kept either way and its other_pct is reported.
+OTHER_MAX=${OTHER_MAX:-15}
+RETRIES=${RETRIES:-2}
+run_case_clean() {
+  local a
+  for a in $(seq 0 "$RETRIES"); do
+    LAST_OTHER=999
+    run_case "$1" "$2" || return 1
+    [ "$LAST_OTHER" -le "$OTHER_MAX" ] && return 0
+    [ "$a" -lt "$RETRIES" ] && { log "other processes used ${LAST_OTHER}% CPU: repeating"; sed -i '$d' "$RUNS"; }
+  done
 }
 
 for rep in $(seq 1 "$REPS"); do
@@ -190,7 +206,7 @@ for rep in $(seq 1 "$REPS"); do
   for conns in $CONNS; do
     for backend in $order; do
       log "rep $rep: backend=$backend conns=$conns"
-      run_case "$backend" "$conns"
+      run_case_clean "$backend" "$conns"
     done
   done
 done
