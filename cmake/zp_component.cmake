@@ -24,7 +24,13 @@ function(zp_add_library name)
   install(TARGETS zp_${name} EXPORT zprotoTargets
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-  install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  # Headers: one install rule per include folder, however many targets share it.
+  set(inc ${CMAKE_CURRENT_SOURCE_DIR}/include)
+  get_property(installed GLOBAL PROPERTY ZP_INSTALLED_INCLUDE_DIRS)
+  if(EXISTS ${inc} AND NOT inc IN_LIST installed)
+    set_property(GLOBAL APPEND PROPERTY ZP_INSTALLED_INCLUDE_DIRS ${inc})
+    install(DIRECTORY ${inc}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  endif()
 endfunction()
 
 # zp_add_test(NAME SOURCES... DEPS ...) -> gtest executable registered with CTest.
@@ -49,10 +55,20 @@ function(zp_add_codec name)
   endif()
   if(A_FUZZ)
     if(ZP_FUZZ)
+      # The fuzzer links its own copy of the codec built with coverage instrumentation, so
+      # libFuzzer is guided by the codec's sources too; the plain library stays linkable
+      # without the libFuzzer runtime (tests, replay).
+      add_library(zp_codec_${name}_fuzz STATIC ${A_SOURCES})
+      target_include_directories(zp_codec_${name}_fuzz PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
+      target_compile_features(zp_codec_${name}_fuzz PUBLIC cxx_std_20)
+      target_compile_options(zp_codec_${name}_fuzz PRIVATE -fsanitize=fuzzer-no-link)
+      if(A_DEPS)
+        target_link_libraries(zp_codec_${name}_fuzz PUBLIC ${A_DEPS})
+      endif()
       add_executable(fuzz_${name} ${A_FUZZ})
       target_compile_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
       target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
-      target_link_libraries(fuzz_${name} PRIVATE zproto::codec_${name})
+      target_link_libraries(fuzz_${name} PRIVATE zp_codec_${name}_fuzz)
     endif()
     if(ZP_BUILD_TESTS)
       # The same entry point driven by a plain main over the corpus: CI replays it without libFuzzer.

@@ -16,7 +16,8 @@ Arena::~Arena() {
 
 Result<void*> Arena::allocate(size_t size, size_t align) {
   uintptr_t p = (reinterpret_cast<uintptr_t>(cur_) + align - 1) & ~(uintptr_t(align) - 1);
-  if (cur_ && p + size <= reinterpret_cast<uintptr_t>(end_)) {
+  uintptr_t end = reinterpret_cast<uintptr_t>(end_);
+  if (cur_ && p <= end && size <= end - p) {  // no wrap-around for huge sizes
     used_ += p + size - reinterpret_cast<uintptr_t>(cur_);
     cur_ = reinterpret_cast<char*>(p + size);
     return reinterpret_cast<void*>(p);
@@ -25,9 +26,13 @@ Result<void*> Arena::allocate(size_t size, size_t align) {
 }
 
 Result<void*> Arena::allocate_slow(size_t size, size_t align) {
+  if (size > limits_.max_bytes || align > limits_.max_bytes) {
+    ++failures_;
+    return fail(ENOMEM);
+  }
   size_t need = size + align;
   size_t chunk = need > limits_.chunk_bytes ? need : limits_.chunk_bytes;
-  if (reserved_ + chunk > limits_.max_bytes) {
+  if (chunk > limits_.max_bytes - reserved_) {
     ++failures_;
     return fail(ENOMEM);
   }

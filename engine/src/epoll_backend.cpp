@@ -168,6 +168,7 @@ class RecvBuffers {
 
 class EpollBackend final : public Backend {
  public:
+  void setup_fixed(const BackendOptions& o) { make_fixed_pool(o); }
   explicit EpollBackend(const BackendOptions& opts)
       : bufs_(opts.recv_buffer_bytes, opts.recv_buffer_count) {
     info_.name = "epoll";
@@ -631,6 +632,7 @@ Result<std::unique_ptr<Backend>> make_epoll_backend(const BackendOptions& opts) 
   std::unique_ptr<EpollBackend> b(new (std::nothrow) EpollBackend(opts));
   if (!b) return fail(ENOMEM);
   if (int e = b->init()) return fail(e);
+  b->setup_fixed(opts);
   return std::unique_ptr<Backend>(std::move(b));
 }
 

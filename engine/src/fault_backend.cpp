@@ -73,7 +73,8 @@ class FaultBackend final : public Backend {
     begin(op, Kind::other, fd);
     inner_->connect(op, fd, addr, len);
   }
-  void sendmsg(Op& op, int fd, const msghdr* msg, int flags) override;
+  void sendmsg(Op& op, int fd, const msghdr* msg, int flags) override { send(op, fd, msg, flags, nullptr); }
+  void send_fixed(Op& op, int fd, const msghdr* msg, uint32_t idx) override { send(op, fd, msg, 0, &idx); }
   void poll(Op& op, int fd, uint32_t poll_mask) override {
     begin(op, Kind::other, fd);
     inner_->poll(op, fd, poll_mask);
@@ -83,11 +84,15 @@ class FaultBackend final : public Backend {
     inner_->read(op, fd, buf, len, offset);
   }
   void cancel(Op& op) override;
+  void send(Op& op, int fd, const msghdr* msg, int flags, const uint32_t* fixed_idx);
 
   std::span<std::byte> buffer(uint32_t bid) override { return inner_->buffer(bid); }
   void buffer_ref(uint32_t bid) override { inner_->buffer_ref(bid); }
   void buffer_release(uint32_t bid) override { inner_->buffer_release(bid); }
   uint32_t buffers_available() const override { return inner_->buffers_available(); }
+  Result<uint32_t> acquire_fixed() override { return inner_->acquire_fixed(); }
+  std::span<std::byte> fixed_buffer(uint32_t idx) const override { return inner_->fixed_buffer(idx); }
+  void release_fixed(uint32_t idx) override { inner_->release_fixed(idx); }
 
   int run_once(int timeout_ms) override;
   void wake() override { inner_->wake(); }
@@ -204,7 +209,8 @@ void FaultBackend::recv_multishot(Op& op, int fd) {
   inner_->recv_multishot(op, fd);
 }
 
-void FaultBackend::sendmsg(Op& op, int fd, const msghdr* msg, int flags) {
+// fixed_idx: a send from a fixed buffer (forwarded as such unless it is made short).
+void FaultBackend::send(Op& op, int fd, const msghdr* msg, int flags, const uint32_t* fixed_idx) {
   OpState& st = begin(op, Kind::send, fd);
   size_t total = 0;
   for (size_t i = 0; i < size_t(msg->msg_iovlen); ++i) total += msg->msg_iov[i].iov_len;
@@ -224,7 +230,8 @@ void FaultBackend::sendmsg(Op& op, int fd, const msghdr* msg, int flags) {
     inner_->sendmsg(op, fd, &st.msg, flags);
     return;
   }
-  inner_->sendmsg(op, fd, msg, flags);
+  if (fixed_idx) inner_->send_fixed(op, fd, msg, *fixed_idx);
+  else inner_->sendmsg(op, fd, msg, flags);
 }
 
 void FaultBackend::cancel(Op& op) {

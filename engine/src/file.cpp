@@ -18,7 +18,7 @@ Result<File> File::open(const std::string& path, bool follow_symlinks) {
 
 Result<FileStat> File::stat() const {
   struct statx sx{};
-  if (::statx(fd_, "", AT_EMPTY_PATH, STATX_SIZE | STATX_MTIME | STATX_INO | STATX_TYPE, &sx) < 0)
+  if (::statx(fd_, "", AT_EMPTY_PATH, STATX_SIZE | STATX_MTIME | STATX_INO | STATX_TYPE | STATX_MODE, &sx) < 0)
     return fail(errno);
   FileStat st;
   st.size = sx.stx_size;
@@ -26,6 +26,7 @@ Result<FileStat> File::stat() const {
   st.mtime_nsec = sx.stx_mtime.tv_nsec;
   st.inode = sx.stx_ino;
   st.regular = S_ISREG(sx.stx_mode);
+  st.directory = S_ISDIR(sx.stx_mode);
   return st;
 }
 

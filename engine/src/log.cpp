@@ -257,7 +257,10 @@ class Logger {
         stopping = stop_;
       }
       kicked_.store(false, std::memory_order_release);
-      if (reopen_.exchange(false, std::memory_order_acq_rel)) do_reopen();
+      if (reopen_.exchange(false, std::memory_order_acq_rel)) {
+        drain();  // lines logged before the rotation belong in the old file
+        do_reopen();
+      }
       drain();
       if (stopping) break;
     }

@@ -115,12 +115,14 @@ struct StreamCore {
   bool eof = false;
   int error = 0;
   bool orphaned = false;    // the Stream is gone; free on the final completion
+  bool closed = false;      // close() ran: sends in flight end, none is resubmitted
+  Stream::SendAwaiter* sends = nullptr;  // sends in flight (they keep an orphan alive)
   std::coroutine_handle<> reader;
   TaskCtx* reader_ctx = nullptr;
   bool reader_cancelled = false;
 
   void arm() {
-    if (armed || eof || error) return;
+    if (armed || eof || error || closed) return;  // never on a closed (maybe reused) fd
     armed = true;
     pausing = false;
     backend->recv_multishot(recv_op, fd);
@@ -159,6 +161,13 @@ struct StreamCore {
     tail = nullptr;
     queued_bytes = 0;
   }
+  // An orphan goes once its receive and every send in flight have completed.
+  void free_if_done() {
+    if (orphaned && !armed && !sends) {
+      shard->remove_orphan();
+      destroy();
+    }
+  }
   void destroy() {
     drop_queue();
     shard->timers().remove(rearm_timer);
@@ -170,10 +179,7 @@ struct StreamCore {
     if (!(flags & kMore)) self->armed = false;
     if (self->orphaned) {
       if (flags & kBuffer) self->backend->buffer_release(buffer_id(flags));
-      if (!self->armed) {
-        self->shard->remove_orphan();
-        self->destroy();
-      }
+      self->free_if_done();
       return;
     }
     if (res > 0 && (flags & kBuffer)) {
@@ -227,7 +233,8 @@ bool Stream::RecvAwaiter::await_ready() noexcept {
 }
 
 bool Stream::RecvAwaiter::suspend(std::coroutine_handle<> h) {
-  if (ctx && ctx->cancelled) {
+  // Going idle during a graceful stop ends the wait, as for tasks idle when it began.
+  if (ctx && (ctx->cancelled || (idle && core->shard->stopping()))) {
     core->reader_cancelled = true;
     return false;
   }
@@ -235,7 +242,7 @@ bool Stream::RecvAwaiter::suspend(std::coroutine_handle<> h) {
   core->reader_ctx = ctx;
   core->reader_cancelled = false;
   if (ctx) {
-    ctx->idle = true;
+    ctx->idle = idle;
     ctx->cancel_hook = [](void* arg) {
       auto* c = static_cast<StreamCore*>(arg);
       c->reader_cancelled = true;
@@ -292,16 +299,33 @@ Stream::SendAwaiter Stream::sendv(std::span<const iovec> iov) {
   return a;
 }
 
+Stream::SendAwaiter Stream::send_fixed(const FixedBuf& buf, size_t offset, size_t len) {
+  SendAwaiter a;
+  a.core = core_;
+  auto bytes = buf.bytes();
+  if (offset > bytes.size() || len > bytes.size() - offset) a.error = EINVAL;
+  a.iov[0] = {bytes.data() + offset, len};
+  a.iov_count = 1;
+  a.total = len;
+  a.fixed_idx = buf.index();
+  return a;
+}
+
 bool Stream::SendAwaiter::await_ready() noexcept { return !core || error || total == 0; }
 
 void Stream::SendAwaiter::submit() {
   msg = {};
   msg.msg_iov = iov;
   msg.msg_iovlen = iov_count;
-  core->backend->sendmsg(op, core->fd, &msg, 0);
+  if (fixed_idx >= 0) core->backend->send_fixed(op, core->fd, &msg, uint32_t(fixed_idx));
+  else core->backend->sendmsg(op, core->fd, &msg, 0);
 }
 
 bool Stream::SendAwaiter::suspend(std::coroutine_handle<> hh) {
+  if (core->closed) {
+    error = EBADF;
+    return false;
+  }
   if (ctx && ctx->cancelled) {
     error = ECANCELED;
     return false;
@@ -323,13 +347,19 @@ bool Stream::SendAwaiter::suspend(std::coroutine_handle<> hh) {
         self->iov_count -= i;
         self->iov[0].iov_base = static_cast<char*>(self->iov[0].iov_base) + n;
         self->iov[0].iov_len -= n;
-        if (self->sent < self->total && !(self->ctx && self->ctx->cancelled)) {
+        if (self->sent < self->total && !(self->ctx && self->ctx->cancelled) && !self->core->closed) {
           self->submit();
           return;
         }
+        if (self->core->closed && self->sent < self->total) self->error = ECANCELED;
       }
     }
     if (self->ctx) self->ctx->cancel_hook = nullptr;
+    StreamCore* c = self->core;
+    if (self->prev_send) self->prev_send->next_send = self->next_send;
+    else c->sends = self->next_send;
+    if (self->next_send) self->next_send->prev_send = self->prev_send;
+    c->free_if_done();  // closed meanwhile: this was the last operation keeping c alive
     self->h.resume();
   };
   if (ctx) {
@@ -340,6 +370,10 @@ bool Stream::SendAwaiter::suspend(std::coroutine_handle<> hh) {
     };
     ctx->cancel_arg = this;
   }
+  prev_send = nullptr;
+  next_send = core->sends;
+  if (next_send) next_send->prev_send = this;
+  core->sends = this;
   submit();
   return true;
 }
@@ -370,10 +404,26 @@ void Stream::close() {
   if (!c) return;
   ::close(c->fd);
   c->drop_queue();
-  if (c->armed) {
+  // A reader waiting in another task ends with ECANCELED now, while c is still alive; its
+  // TaskCtx must not keep a cancel_hook pointing at c.
+  if (c->reader) {
+    auto h = std::exchange(c->reader, {});
+    if (c->reader_ctx) {
+      c->reader_ctx->cancel_hook = nullptr;
+      c->reader_ctx->idle = false;
+    }
+    c->reader_ctx = nullptr;
+    c->reader_cancelled = true;
+    h.resume();
+  }
+  // Sends in flight from other tasks end (ECANCELED) before c goes: they hold pointers to it.
+  c->closed = true;
+  c->shard->timers().remove(c->rearm_timer);  // an ENOBUFS retry must not re-arm it
+  for (auto* a = c->sends; a; a = a->next_send) c->backend->cancel(a->op);
+  if (c->armed || c->sends) {
     c->orphaned = true;
     c->shard->add_orphan();
-    if (!c->pausing) c->backend->cancel(c->recv_op);
+    if (c->armed && !c->pausing) c->backend->cancel(c->recv_op);
   } else {
     c->destroy();
   }

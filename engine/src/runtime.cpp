@@ -55,7 +55,8 @@ Result<void> Runtime::run(std::function<Result<void>(Shard&)> setup) {
   std::condition_variable cv;
   unsigned created = 0;  // shards constructed
   unsigned ready = 0;    // shards set up
-  unsigned finished = 0;
+  unsigned finished = 0;  // shards whose run() returned
+  unsigned lingered = 0;  // ... and that stopped answering peers
   bool go = false;
   bool abort = false;
   Error first_error;
@@ -80,6 +81,11 @@ Result<void> Runtime::run(std::function<Result<void>(Shard&)> setup) {
       }
       // The backend is made on its own thread: io_uring SINGLE_ISSUER binds the ring to it.
       auto backend = make_backend(opts_.backend, opts_.backend_options);
+      if (backend && opts_.faults) {
+        FaultOptions f = *opts_.faults;
+        f.seed += i;  // distinct but reproducible per shard
+        backend = make_fault_backend(std::move(*backend), f);
+      }
       if (!backend) {
         record(backend.error());
       } else {
@@ -109,13 +115,26 @@ Result<void> Runtime::run(std::function<Result<void>(Shard&)> setup) {
         cv.wait(lock, [&] { return go || abort; });
       }
       if (!abort) shards_[i]->run();
+      {
+        std::lock_guard lock(mu);
+        ++finished;
+        cv.notify_all();
+      }
+      // A shard that drained early keeps answering the others (an invoke_on from a task
+      // still draining there would otherwise never complete, and ignores cancellation).
+      if (!abort) {
+        shards_[i]->linger([&] {
+          std::lock_guard lock(mu);
+          return finished == n;
+        });
+      }
       // Destroy on the owning thread (its pools and ring belong here), but only once no
       // shard runs any more: a late cross-shard message must not find it gone.
       {
         std::unique_lock lock(mu);
-        ++finished;
+        ++lingered;
         cv.notify_all();
-        cv.wait(lock, [&] { return finished == n; });
+        cv.wait(lock, [&] { return lingered == n; });
       }
       shards_[i].reset();
     });

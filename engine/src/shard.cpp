@@ -54,7 +54,17 @@ Shard::Shard(unsigned id, unsigned count, std::unique_ptr<Backend> backend, Shar
 }
 
 Shard::~Shard() {
-  // Tasks still alive are destroyed without resuming (their frames own their resources).
+  // Tasks still alive are cancelled and given a bounded number of turns to finish, so
+  // no operation is left in flight pointing into a destroyed frame.
+  if (live_) {
+    Shard* prev = t_current;
+    t_current = this;
+    set_thread_frame_pools(frames_.get());
+    for (auto* s = live_; s; s = s->next) s->ctx.cancel();
+    for (int i = 0; i < 2000 && (live_tasks_ > 0 || orphans_ > 0); ++i) loop_turn(1);
+    t_current = prev;
+  }
+  // Whatever still runs now is stuck in a wait that ignores cancellation: destroy it.
   while (live_) {
     detail::SpawnState* s = live_;
     live_ = s->next;
@@ -128,8 +138,12 @@ Result<void> Shard::submit_to(unsigned target, InlineFn fn) {
   Shard* peer = peers_.empty() ? (target == id_ ? this : nullptr) : peers_[target];
   if (!peer) return fail(EINVAL);
   if (!peer->inbox_[id_]->push(std::move(fn))) return fail(EAGAIN);
-  if (peer != this && !peer->notified_.exchange(true, std::memory_order_acq_rel))
+  if (peer == this) {
+    // Our own loop: no wake-up needed, but the next turn must not block before draining.
+    notified_.store(true, std::memory_order_relaxed);
+  } else if (!peer->notified_.exchange(true, std::memory_order_acq_rel)) {
     backend_->wake_peer(peer->backend());
+  }
   return {};
 }
 
@@ -144,14 +158,19 @@ void Shard::post_external(std::function<void()> fn) {
 
 void Shard::drain_inboxes() {
   notified_.store(false, std::memory_order_seq_cst);
+  bool more = false;
   for (auto& q : inbox_) {
     InlineFn fn;
     // Bounded per turn so a flood from one peer cannot starve I/O.
-    for (int n = 0; n < 256 && q->pop(fn); ++n) {
+    int n = 0;
+    for (; n < 256 && q->pop(fn); ++n) {
       fn();
       fn.reset();
     }
+    if (n == 256) more = true;
   }
+  // Left in a queue: the next turn polls instead of sleeping (no sender will wake us).
+  if (more) notified_.store(true, std::memory_order_relaxed);
   if (external_pending_.load(std::memory_order_acquire)) {
     std::vector<std::function<void()>> batch;
     {
@@ -182,8 +201,14 @@ void Shard::begin_stop() {
   auto callbacks = std::move(stop_callbacks_);
   for (auto& c : callbacks) c.fn();
   // Idle tasks (waiting for a new request) end now, as nginx closes idle keep-alives.
+  // A nested scope (with_timeout around the recv, the usual idle timeout) carries the flag.
   for (auto* s = live_; s; s = s->next) {
-    if (s->ctx.idle) s->ctx.cancel();
+    for (TaskCtx* c = &s->ctx; c; c = c->child) {
+      if (c->idle) {
+        s->ctx.cancel();
+        break;
+      }
+    }
   }
 }
 
@@ -233,6 +258,16 @@ void Shard::run() {
   timers_.remove(drain_timer_);
   t_current = prev;
   set_thread_frame_pools(prev ? nullptr : nullptr);
+}
+
+void Shard::linger(const std::function<bool()>& done) {
+  Shard* prev = t_current;
+  t_current = this;
+  set_thread_frame_pools(frames_.get());
+  // Polls done() every 10 ms at most: it flips on another thread without waking us.
+  while (!(done() && live_tasks_ == 0 && orphans_ == 0)) loop_turn(10);
+  t_current = prev;
+  set_thread_frame_pools(nullptr);
 }
 
 // ---- sleep ----

@@ -32,6 +32,8 @@ void TimerWheel::remove(Timer& t) {
   if (!t.armed) return;
   if (t.prev) {
     t.prev->next = t.next;
+  } else if (t.slot == kFiring) {
+    firing_ = t.next;
   } else {
     slots_[t.slot] = t.next;
     if (!t.next) nonempty_[t.slot / 64] &= ~(uint64_t(1) << (t.slot % 64));
@@ -47,13 +49,16 @@ void TimerWheel::fire_slot(size_t s, int64_t now_ms) {
   if (!list) return;
   slots_[s] = nullptr;
   nonempty_[s / 64] &= ~(uint64_t(1) << (s % 64));
-  while (list) {
-    Timer* t = list;
-    list = t->next;
-    if (list) list->prev = nullptr;
+  for (Timer* t = list; t; t = t->next) t->slot = kFiring;
+  firing_ = list;
+  // A callback may remove() or add() any timer still in firing_: it unlinks it from there.
+  while (firing_) {
+    Timer* t = firing_;
+    firing_ = t->next;
+    if (firing_) firing_->prev = nullptr;
+    t->prev = t->next = nullptr;
     if (t->deadline_ms <= now_ms) {
       t->armed = false;
-      t->prev = t->next = nullptr;
       --count_;
       t->fire(t);
     } else {

@@ -22,6 +22,7 @@ constexpr uint64_t kTagWakeMsg = 2; // a peer's MSG_RING wake-up
 constexpr uint16_t kBufGroup = 0;
 constexpr uint32_t kEmulatedRecv = 1;  // Op::backend_flags: recv emulated without a buf ring
 constexpr uint32_t kCancelAsked = 2;   // ... and its owner asked to cancel it
+constexpr uint32_t kZeroCopy = 4;      // a SEND_ZC: result held until the buffer notification
 
 class UringBackend final : public Backend {
  public:
@@ -51,6 +52,20 @@ class UringBackend final : public Backend {
     io_uring_sqe_set_data(sqe, &op);
   }
   void read(Op& op, int fd, void* buf, uint32_t len, uint64_t offset) override;
+  void send_fixed(Op& op, int fd, const msghdr* msg, uint32_t idx) override {
+    if (!fixed_registered_ || msg->msg_iovlen != 1) {
+      sendmsg(op, fd, msg, 0);
+      return;
+    }
+    op.backend_flags = kZeroCopy;
+    io_uring_sqe* sqe = get_sqe();
+    io_uring_prep_send_zc_fixed(sqe, fd, msg->msg_iov[0].iov_base, msg->msg_iov[0].iov_len, MSG_NOSIGNAL, 0,
+                                0);
+    // One registration covers the whole pool: index 0, any address inside it.
+    sqe->buf_index = 0;
+    (void)idx;
+    io_uring_sqe_set_data(sqe, &op);
+  }
   void cancel(Op& op) override {
     if (op.backend_flags & kEmulatedRecv) op.backend_flags |= kCancelAsked;
     io_uring_sqe* sqe = get_sqe();
@@ -122,7 +137,6 @@ class UringBackend final : public Backend {
   uint32_t pending_provides_ = 0;
   uint32_t available_ = 0;
   std::vector<uint16_t> refs_;
-  std::unique_ptr<BufferPool> fixed_pool_;
   bool fixed_registered_ = false;
 };
 
@@ -169,7 +183,8 @@ Result<void> UringBackend::init(const BackendOptions& opts) {
   if (!recv_pool_->ok()) return fail(ENOMEM);
   refs_.assign(ring_entries_, 0);
   buf_ring_bytes_ = ring_entries_ * sizeof(io_uring_buf);
-  void* mem = mmap(nullptr, buf_ring_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  void* mem = opts.buf_ring ? mmap(nullptr, buf_ring_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0)
+                           : MAP_FAILED;
   if (mem != MAP_FAILED) {
     buf_ring_ = static_cast<io_uring_buf_ring*>(mem);
     io_uring_buf_ring_init(buf_ring_);
@@ -196,9 +211,8 @@ Result<void> UringBackend::init(const BackendOptions& opts) {
   }
 
   // Registered buffers for file reads; a low RLIMIT_MEMLOCK degrades to plain reads.
-  fixed_pool_ = std::make_unique<BufferPool>(
-      BufferPool::Limits{.buffer_bytes = opts.fixed_buffer_bytes, .count = opts.fixed_buffer_count});
-  if (fixed_pool_->ok()) {
+  make_fixed_pool(opts);
+  if (fixed_pool_) {
     iovec iov{fixed_pool_->base(), fixed_pool_->buffer_bytes() * fixed_pool_->count()};
     int rr = io_uring_register_buffers(&ring_, &iov, 1);
     if (rr == 0) {
@@ -270,8 +284,7 @@ void UringBackend::wake_peer(Backend& target) {
   io_uring_prep_msg_ring(sqe, peer->ring_.ring_fd, 0, kTagWakeMsg, 0);
   io_uring_sqe_set_data64(sqe, kTagIgnore);
   sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
-  // The wake must leave now, not at our next turn: the peer may be asleep.
-  io_uring_submit(&ring_);
+  // Leaves with this turn's one submit: the current turn ends soon, whatever it does.
 }
 
 void UringBackend::handle(io_uring_cqe* cqe) {
@@ -284,6 +297,19 @@ void UringBackend::handle(io_uring_cqe* cqe) {
     return;
   }
   auto* op = reinterpret_cast<Op*>(tag);
+  if (op->backend_flags & kZeroCopy) {
+    // SEND_ZC: the result CQE (with F_MORE) then a notification once the buffer is free.
+    if (cf & IORING_CQE_F_NOTIF) {
+      op->backend_flags = 0;
+      dispatch(op, int32_t(reinterpret_cast<intptr_t>(op->backend_data)), 0);
+    } else if (cf & IORING_CQE_F_MORE) {
+      op->backend_data = reinterpret_cast<void*>(intptr_t(res));
+    } else {
+      op->backend_flags = 0;
+      dispatch(op, res, 0);
+    }
+    return;
+  }
   if (op->backend_flags & kEmulatedRecv) {
     uint32_t bid = op->backend_flags >> 16;
     if (res > 0) {

@@ -157,9 +157,10 @@ class Parser {
       if (key == "user") return get_string(v, at, path, cfg.user);
       if (key == "group") return get_string(v, at, path, cfg.group);
       if (key == "echo") return parse_echo(v, at, path, cfg);
+      if (key == "http") return parse_http(v, at, path, cfg);
       return fail(at, fmt::format("unknown key \"{}\" (known keys: {})", path,
                                   join({"shards", "backend", "log_level", "log_file", "user",
-                                        "group", "echo"})));
+                                        "group", "echo", "http"})));
     });
     if (!ok) return false;
     // At the end of input current_location() reports OUT_OF_BOUNDS; a position means
@@ -189,6 +190,51 @@ class Parser {
       return fail(at, fmt::format("key \"{}\": \"listen\" must name at least one address", path));
     }
     cfg.echo = std::move(echo);
+    return true;
+  }
+
+  bool get_bool(od::value& v, const char* at, std::string_view key, bool& out) {
+    if (v.get_bool().get(out)) return fail_type(at, key, "true or false", v);
+    return true;
+  }
+
+  template <class T>
+  bool get_count(od::value& v, const char* at, std::string_view key, T& out, uint64_t max) {
+    uint64_t n = 0;
+    if (v.get_uint64().get(n)) return fail_type(at, key, "a non-negative integer", v);
+    if (n > max) return fail(at, fmt::format("key \"{}\": {} is out of range (0..{})", key, n, max));
+    out = T(n);
+    return true;
+  }
+
+  bool parse_http(od::value& v, const char* at, std::string_view path, Config& cfg) {
+    od::object obj;
+    if (v.get_object().get(obj)) return fail_type(at, path, "an object", v);
+    http::ServerOptions o;
+    o.listen.clear();
+    const bool ok = for_each_field(obj, "http.", [&](std::string_view fpath, std::string_view key,
+                                                     const char* fat, od::value& fv) {
+      if (key == "root") return get_string(fv, fat, fpath, o.root);
+      if (key == "listen") return parse_listen(fv, fat, fpath, o.listen);
+      if (key == "index") return get_string(fv, fat, fpath, o.index);
+      if (key == "cache_control") return get_string(fv, fat, fpath, o.cache_control);
+      if (key == "server_name") return get_string(fv, fat, fpath, o.server_name);
+      if (key == "allow_dotfiles") return get_bool(fv, fat, fpath, o.allow_dotfiles);
+      if (key == "symlinks_outside_root") return get_bool(fv, fat, fpath, o.symlinks_outside_root);
+      if (key == "header_timeout_ms") return get_count(fv, fat, fpath, o.header_timeout_ms, 3600000);
+      if (key == "idle_timeout_ms") return get_count(fv, fat, fpath, o.idle_timeout_ms, 86400000);
+      if (key == "max_connections") return get_count(fv, fat, fpath, o.max_connections, 10000000);
+      if (key == "cache_max_file_bytes") return get_count(fv, fat, fpath, o.cache_max_file_bytes, 1u << 30);
+      if (key == "cache_max_total_bytes") return get_count(fv, fat, fpath, o.cache_max_total_bytes, uint64_t(1) << 40);
+      return fail(fat, fmt::format("unknown key \"{}\" (known keys in \"http\": {})", fpath,
+                                   join({"root", "listen", "index", "cache_control", "server_name",
+                                         "allow_dotfiles", "symlinks_outside_root", "header_timeout_ms",
+                                         "idle_timeout_ms", "max_connections", "cache_max_file_bytes",
+                                         "cache_max_total_bytes"})));
+    });
+    if (!ok) return false;
+    if (o.listen.empty()) return fail(at, fmt::format("key \"{}\": \"listen\" must name at least one address", path));
+    cfg.http = std::move(o);
     return true;
   }
 

@@ -9,7 +9,11 @@
 //     "log_level": "info",               // trace | debug | info | warn | error | off
 //     "log_file": "/var/log/zproto.log", // absent or "": stderr
 //     "user": "zproto", "group": "zproto",  // privilege drop when started as root
-//     "echo": { "listen": ["127.0.0.1:7007", "[::1]:7007"] } }
+//     "echo": { "listen": ["127.0.0.1:7007", "[::1]:7007"] },
+//     "http": { "root": "/srv/www", "listen": ["0.0.0.0:8080"], "index": "index.html",
+//               "cache_control": "max-age=60", "allow_dotfiles": false,
+//               "symlinks_outside_root": false, "header_timeout_ms": 10000,
+//               "idle_timeout_ms": 60000, "max_connections": 50000 } }
 #pragma once
 
 #include <optional>
@@ -19,6 +23,7 @@
 
 #include "zp/engine/backend.h"
 #include "zp/engine/log.h"
+#include "zp/http/server.h"
 
 namespace zp::cli {
 
@@ -36,13 +41,16 @@ struct Config {
   std::string user;      // empty: keep the starting user
   std::string group;     // empty: the user's primary group
   std::optional<EchoConfig> echo;
+  std::optional<http::ServerOptions> http;
 };
 
-// Used when no --config is given: echo on 127.0.0.1:7007, everything else default.
+// Used when no --config is given: the docs/ folder over HTTP on 127.0.0.1:8080 and echo
+// on 127.0.0.1:7007, everything else default.
 inline constexpr std::string_view kDefaultConfig = R"({
   "backend": "auto",
   "log_level": "info",
-  "echo": { "listen": ["127.0.0.1:7007"] }
+  "echo": { "listen": ["127.0.0.1:7007"] },
+  "http": { "root": "docs", "listen": ["127.0.0.1:8080"] }
 }
 )";
 

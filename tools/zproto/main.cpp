@@ -19,6 +19,8 @@
 #include "config.h"
 #include "privilege.h"
 #include "zp/echo/echo.h"
+#include "zp/http/server.h"
+#include "zp/engine/net.h"
 #include "zp/engine/log.h"
 #include "zp/engine/probe.h"
 #include "zp/engine/runtime.h"
@@ -80,6 +82,12 @@ struct ServeFlags {
   int shards = -1;  // -1: from the config
   std::string log_level;
   std::string backend;
+  // `serve http`: only the HTTP server, from these flags (over the config's "http").
+  bool http_only = false;
+  std::string http_root;
+  std::vector<std::string> http_listen;
+  int http_port = 0;
+  std::string http_cache_control;
 };
 
 int run_serve(const ServeFlags& flags) {
@@ -93,8 +101,22 @@ int run_serve(const ServeFlags& flags) {
   if (flags.shards >= 0) cfg.shards = unsigned(flags.shards);
   if (!flags.log_level.empty()) cfg.log_level = *log::parse_level(flags.log_level);
   if (!flags.backend.empty()) cfg.backend = *parse_backend(flags.backend);
-  if (!cfg.echo) {
-    fmt::print(stderr, "zproto: nothing to serve: the config enables no service (add \"echo\")\n");
+  if (flags.http_only) {
+    cfg.echo.reset();
+    if (!cfg.http) cfg.http.emplace();
+    if (!flags.http_root.empty()) cfg.http->root = flags.http_root;
+    if (!flags.http_listen.empty()) cfg.http->listen = flags.http_listen;
+    if (flags.http_port > 0) cfg.http->listen = {"0.0.0.0:" + std::to_string(flags.http_port)};
+    if (!flags.http_cache_control.empty()) cfg.http->cache_control = flags.http_cache_control;
+    for (const auto& a : cfg.http->listen) {
+      if (!SocketAddr::parse(a)) {
+        fmt::print(stderr, "zproto: --listen {}: not HOST:PORT\n", a);
+        return kExitUsage;
+      }
+    }
+  }
+  if (!cfg.echo && !cfg.http) {
+    fmt::print(stderr, "zproto: nothing to serve: the config enables no service (add \"echo\" or \"http\")\n");
     return kExitUsage;
   }
 
@@ -116,9 +138,10 @@ int run_serve(const ServeFlags& flags) {
     return kExitRuntime;
   }
   log::set_thread_tag("main");
-  ZP_LOG_INFO("zproto {} starting: {} shards, backend {}, echo on {}", ZP_VERSION,
+  ZP_LOG_INFO("zproto {} starting: {} shards, backend {}{}{}", ZP_VERSION,
               cfg.shards == 0 ? std::string("auto") : std::to_string(cfg.shards),
-              backend_name(cfg.backend), join(cfg.echo->listen, ", "));
+              backend_name(cfg.backend), cfg.echo ? ", echo on " + join(cfg.echo->listen, ", ") : "",
+              cfg.http ? ", http on " + join(cfg.http->listen, ", ") + " from " + cfg.http->root : "");
   if (!is_root && !cfg.user.empty()) {
     ZP_LOG_WARN("\"user\": \"{}\" is ignored: zproto is not running as root", cfg.user);
   }
@@ -129,7 +152,9 @@ int run_serve(const ServeFlags& flags) {
   Runtime* runtime = nullptr;
   opts.after_setup = [&]() -> Result<void> {
     if (const BackendInfo* info = runtime->backend_info()) {
-      ZP_LOG_INFO("backend {} ({}){}", info->name, info->features,
+      const std::string& fallback = runtime->shard(0).backend().fallback();
+      ZP_LOG_INFO("backend {} ({}){}{}", info->name, info->features,
+                  fallback.empty() ? std::string() : "; chosen because " + fallback,
                   info->degraded.empty() ? std::string() : "; degraded: " + info->degraded);
     }
     if (!identity) return {};
@@ -147,15 +172,19 @@ int run_serve(const ServeFlags& flags) {
 
   Runtime rt(std::move(opts));
   runtime = &rt;
-  const std::vector<std::string>& listen = cfg.echo->listen;
   Result<void> result = rt.run([&](Shard& shard) -> Result<void> {
     log::set_thread_tag(fmt::format("shard {}", shard.id()));
     if (shard.id() == 0) shard.on_reload(on_reload);  // one reopen per SIGHUP is enough
-    if (auto r = echo::start(shard, listen); !r) {
-      ZP_LOG_ERROR("echo: cannot listen on {}: {}", join(listen, ", "), r.error().message());
-      return r;
+    if (cfg.echo) {
+      const std::vector<std::string>& listen = cfg.echo->listen;
+      if (auto r = echo::start(shard, listen); !r) {
+        ZP_LOG_ERROR("echo: cannot listen on {}: {}", join(listen, ", "), r.error().message());
+        return r;
+      }
     }
-    ZP_LOG_DEBUG("echo listening on {}", join(listen, ", "));
+    if (cfg.http) {
+      if (auto r = http::start(shard, *cfg.http); !r) return r;
+    }
     return {};
   });
   int code = 0;
@@ -186,6 +215,14 @@ int run_main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   serve->add_option("-b,--backend", flags.backend, "auto, io_uring or epoll")
       ->check(CLI::IsMember({"auto", "io_uring", "epoll"}));
+  CLI::App* serve_http = serve->add_subcommand("http", "Serve static files over HTTP/1.1 (only that)");
+  serve_http->add_option("-r,--root", flags.http_root, "Document root (default: the config's, or .)");
+  serve_http->add_option("--listen", flags.http_listen, "HOST:PORT to listen on (repeatable)");
+  serve_http->add_option("-p,--port", flags.http_port, "Shorthand for --listen 0.0.0.0:PORT")
+      ->check(CLI::Range(1, 65535));
+  serve_http->add_option("--cache-control", flags.http_cache_control, "Cache-Control for files");
+  // Flags of `serve` may also follow `http` on the command line.
+  serve_http->fallthrough();
 
   try {
     app.parse(argc, argv);
@@ -194,7 +231,10 @@ int run_main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   if (app.got_subcommand("version")) return run_version();
-  if (app.got_subcommand(serve)) return run_serve(flags);
+  if (app.got_subcommand(serve)) {
+    flags.http_only = serve->got_subcommand(serve_http);
+    return run_serve(flags);
+  }
   return kExitUsage;
 }
 

@@ -39,7 +39,7 @@ struct IdleGuard {
   void touch() { last_active_ms = shard->now_ms(); }
 };
 
-Task<void> serve_connection(ShardState* st, Stream s) {
+Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
   ++st->connections;
   {
     TaskCtx* ctx = co_await CurrentCtx{};
@@ -56,18 +56,21 @@ Task<void> serve_connection(ShardState* st, Stream s) {
   --st->connections;
 }
 
-Task<void> accept_loop(ShardState* st, Listener* l) {
+Task<void> accept_loop(std::shared_ptr<ShardState> st, Listener* l) {
   Shard* shard = Shard::current();
   for (;;) {
     auto s = co_await l->accept();
     if (!s) {
       if (s.error() == std::errc::operation_canceled) break;  // closed: the shard is stopping
       ZP_LOG_WARN("echo: accept on {}: {}", l->local_addr().to_string(), s.error().message());
-      if (s.error() == std::errc::too_many_files_open) co_await sleep(std::chrono::milliseconds(10));
+      if (s.error() == std::errc::too_many_files_open) {
+        auto paused = co_await sleep(std::chrono::milliseconds(10));  // let connections close
+        (void)paused;
+      }
       continue;
     }
     if (st->connections >= st->opts.max_connections) continue;  // Stream closes on scope exit
-    auto h = shard->spawn(serve_connection(st, std::move(*s)));
+    auto h = shard->spawn(serve_connection(st, std::move(*s)));  // st outlives the listener
     if (!h) ZP_LOG_WARN("echo: cannot start a connection task: {}", h.error().message());
   }
 }
@@ -75,7 +78,7 @@ Task<void> accept_loop(ShardState* st, Listener* l) {
 }  // namespace
 
 Result<void> start(Shard& shard, const std::vector<std::string>& listen_addrs, Options opts) {
-  // Lives as long as the shard's tasks: freed by the last accept loop to end.
+  // Shared by the accept loops and connections: freed by whichever task ends last.
   auto st = std::make_shared<ShardState>();
   st->opts = opts;
   st->listeners.reserve(listen_addrs.size());
@@ -94,9 +97,7 @@ Result<void> start(Shard& shard, const std::vector<std::string>& listen_addrs, O
   }
   for (auto& l : st->listeners) {
     if (shard.id() == 0) ZP_LOG_INFO("echo: listening on {}", l.local_addr().to_string());
-    auto h = shard.spawn([](std::shared_ptr<ShardState> keep, Listener* l) -> Task<void> {
-      co_await accept_loop(keep.get(), l);
-    }(st, &l));
+    auto h = shard.spawn(accept_loop(st, &l));
     if (!h) return h.error();
   }
   return {};

@@ -18,12 +18,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class RuntimeTest : public ::testing::TestWithParam<BackendKind> {
+class RuntimeTest : public ::testing::TestWithParam<test::BackendParam> {
  protected:
   RuntimeOptions options(unsigned shards) {
     RuntimeOptions o;
     o.shards = shards;
-    o.backend = GetParam();
+    o.backend = GetParam().kind;
+    if (GetParam().faults) o.faults = FaultOptions::from_env();
     o.handle_signals = false;
     o.drain_timeout = 2000ms;
     return o;
@@ -213,8 +214,7 @@ TEST_P(RuntimeTest, SetupErrorStopsEverything) {
   EXPECT_EQ(r.error(), std::errc::address_in_use);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, RuntimeTest, ::testing::Values(BackendKind::io_uring, BackendKind::epoll),
-                         [](const auto& info) { return info.param == BackendKind::io_uring ? "io_uring" : "epoll"; });
+INSTANTIATE_TEST_SUITE_P(Backends, RuntimeTest, ::testing::ValuesIn(test::all_backends()), test::param_name);
 
 }  // namespace
 }  // namespace zp

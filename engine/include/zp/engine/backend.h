@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "zp/alloc/buffer_pool.h"
 #include "zp/result.h"
 
 namespace zp {
@@ -52,6 +53,7 @@ struct BackendOptions {
   uint32_t recv_buffer_count = 1024;  // power of two
   uint32_t fixed_buffer_bytes = 65536;  // registered send/read buffers
   uint32_t fixed_buffer_count = 64;
+  bool buf_ring = true;  // false: io_uring receives into buffers we pick (the kernel's fallback path)
 };
 
 // What the backend found when it started (for `zproto version` and the start-up log).
@@ -87,6 +89,23 @@ class Backend {
   virtual void buffer_release(uint32_t bid) = 0;
   virtual uint32_t buffers_available() const = 0;
 
+  // Fixed buffers: page-aligned, registered with io_uring where the kernel allows (else
+  // plain memory). File reads into them use READ_FIXED; sends from them use
+  // send_fixed(). ENOBUFS when all are out.
+  virtual Result<uint32_t> acquire_fixed() {
+    if (!fixed_pool_) return fail(ENOBUFS);
+    return fixed_pool_->acquire();
+  }
+  virtual std::span<std::byte> fixed_buffer(uint32_t idx) const { return fixed_pool_->buffer(idx); }
+  virtual void release_fixed(uint32_t idx) { fixed_pool_->release(idx); }
+  // Sends msg, whose single iovec lies in fixed buffer idx: zero-copy from the registered
+  // buffer on io_uring (completes once the kernel no longer needs the buffer), a plain
+  // sendmsg elsewhere. Same result as sendmsg.
+  virtual void send_fixed(Op& op, int fd, const msghdr* msg, uint32_t idx) {
+    (void)idx;
+    sendmsg(op, fd, msg, 0);
+  }
+
   // Submits what is queued, waits up to timeout_ms (-1: no limit) for at least one
   // completion or a wake(), and dispatches every completion ready. Returns how many.
   virtual int run_once(int timeout_ms) = 0;
@@ -115,6 +134,14 @@ class Backend {
  private:
   std::string fallback_;
   Interceptor interceptor_ = nullptr;
+
+ protected:
+  void make_fixed_pool(const BackendOptions& opts) {
+    fixed_pool_ = std::make_unique<BufferPool>(
+        BufferPoolLimits{.buffer_bytes = opts.fixed_buffer_bytes, .count = opts.fixed_buffer_count});
+    if (!fixed_pool_->ok()) fixed_pool_.reset();
+  }
+  std::unique_ptr<BufferPool> fixed_pool_;
   void* interceptor_arg_ = nullptr;
 };
 

@@ -25,6 +25,7 @@ struct FileStat {
   int64_t mtime_nsec = 0;
   uint64_t inode = 0;
   bool regular = false;
+  bool directory = false;
 };
 
 class File {
@@ -42,6 +43,12 @@ class File {
 
   // Opens read-only (O_CLOEXEC; O_NOFOLLOW when follow_symlinks is false). ENOENT, EACCES...
   static Result<File> open(const std::string& path, bool follow_symlinks = true);
+  // Takes ownership of an open descriptor.
+  static File adopt(int fd) {
+    File f;
+    f.fd_ = fd;
+    return f;
+  }
   // statx of the open file.
   Result<FileStat> stat() const;
   // Reads up to buf.size() bytes at offset through the shard's backend.

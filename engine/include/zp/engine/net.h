@@ -78,6 +78,42 @@ class RecvBuf {
 
 struct StreamCore;
 
+// A lease on one of the backend's fixed (registered) buffers; returned when it dies.
+// Fill it (e.g. File::read_at, which then uses READ_FIXED) and send it with send_fixed().
+class FixedBuf {
+ public:
+  FixedBuf() = default;
+  FixedBuf(FixedBuf&& o) noexcept : backend_(std::exchange(o.backend_, nullptr)), idx_(o.idx_) {}
+  FixedBuf& operator=(FixedBuf&& o) noexcept {
+    if (this != &o) {
+      reset();
+      backend_ = std::exchange(o.backend_, nullptr);
+      idx_ = o.idx_;
+    }
+    return *this;
+  }
+  ~FixedBuf() { reset(); }
+  // ENOBUFS when every fixed buffer is out.
+  static Result<FixedBuf> acquire(Backend& b) {
+    auto idx = b.acquire_fixed();
+    if (!idx) return idx.error();
+    FixedBuf f;
+    f.backend_ = &b;
+    f.idx_ = *idx;
+    return f;
+  }
+  std::span<std::byte> bytes() const { return backend_->fixed_buffer(idx_); }
+  uint32_t index() const { return idx_; }
+  void reset() {
+    if (backend_) backend_->release_fixed(idx_);
+    backend_ = nullptr;
+  }
+
+ private:
+  Backend* backend_ = nullptr;
+  uint32_t idx_ = 0;
+};
+
 struct StreamOptions {
   size_t max_queued_bytes = 64 * 1024;  // received but unread: beyond this, stop reading
 };
@@ -104,6 +140,7 @@ class Stream {
 
   struct RecvAwaiter {
     StreamCore* core;
+    bool idle = true;  // waiting between messages: ends at a graceful stop
     TaskCtx* ctx = nullptr;
     bool await_ready() noexcept;
     template <class P>
@@ -116,7 +153,10 @@ class Stream {
   };
   // The next received bytes (size 0 at EOF); ECONNRESET etc.; ECANCELED if cancelled.
   // The waiting task counts as idle (it is cancelled at graceful stop).
-  RecvAwaiter recv() { return RecvAwaiter{core_}; }
+  RecvAwaiter recv() { return RecvAwaiter{core_, true}; }
+  // The same, in the middle of a message (a body, the rest of a header): a graceful stop
+  // lets it finish within the drain time instead of ending it.
+  RecvAwaiter recv_more() { return RecvAwaiter{core_, false}; }
 
   struct SendAwaiter {
     StreamCore* core = nullptr;
@@ -126,9 +166,12 @@ class Stream {
     size_t iov_count = 0;
     size_t sent = 0;
     size_t total = 0;
+    int64_t fixed_idx = -1;  // >= 0: the data lies in this fixed buffer
     int32_t error = 0;
     TaskCtx* ctx = nullptr;
     std::coroutine_handle<> h;
+    SendAwaiter* prev_send = nullptr;  // in the stream's list of sends in flight
+    SendAwaiter* next_send = nullptr;
     bool await_ready() noexcept;
     template <class P>
     bool await_suspend(std::coroutine_handle<P> hh) {
@@ -143,6 +186,9 @@ class Stream {
   // ECONNRESET, ECANCELED). At most 8 iovecs per call.
   SendAwaiter send(std::span<const std::byte> data);
   SendAwaiter sendv(std::span<const iovec> iov);
+  // Sends buf.bytes()[offset, offset + len): zero-copy from the registered buffer on
+  // io_uring. buf must stay alive until the send completes.
+  SendAwaiter send_fixed(const FixedBuf& buf, size_t offset, size_t len);
 
   // Half-close: the peer reads EOF; we can still receive.
   Result<void> shutdown_write();

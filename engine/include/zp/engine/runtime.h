@@ -8,11 +8,13 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include "zp/engine/backend.h"
+#include "zp/engine/fault.h"
 #include "zp/engine/shard.h"
 #include "zp/result.h"
 
@@ -22,6 +24,8 @@ struct RuntimeOptions {
   unsigned shards = 0;                 // 0: one per online core
   BackendKind backend = BackendKind::automatic;
   BackendOptions backend_options{};
+  // Set: every shard's backend runs behind the fault-injection layer (services' tests).
+  std::optional<FaultOptions> faults;
   ShardOptions shard_options{};
   bool pin_threads = true;
   bool handle_signals = true;          // SIGINT/SIGTERM stop, SIGHUP reload

@@ -135,6 +135,9 @@ class Shard {
 
   // Runs the loop on the calling thread until a stop completed (no live tasks left).
   void run();
+  // After run(): keeps answering cross-shard messages (and running what they start) until
+  // done() holds and no task is left, so a peer still draining is not left waiting on us.
+  void linger(const std::function<bool()>& done);
   // Runs the loop until t finishes; for tests and embedding a single shard.
   template <class T>
   T block_on(Task<T> t);

@@ -41,6 +41,10 @@ class TimerWheel {
  private:
   void link(Timer& t);
   void fire_slot(size_t slot, int64_t now_ms);
+  // Timers of the slot being fired wait here (slot == kFiring), so that a fire callback
+  // removing or re-adding one of them unlinks it from this list, not from a slot.
+  static constexpr uint32_t kFiring = uint32_t(kSlots);
+  Timer* firing_ = nullptr;
   std::array<Timer*, kSlots> slots_{};
   std::array<uint64_t, kSlots / 64> nonempty_{};
   int64_t current_ms_;

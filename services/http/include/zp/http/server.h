@@ -1,0 +1,44 @@
+// HTTP/1.1 static-file server on the engine: keep-alive and pipelining, GET/HEAD/OPTIONS,
+// conditional requests (ETag, Last-Modified), single and multiple ranges, precompressed
+// .br/.gz siblings, a per-shard cache of small files, and path safety (decoded once, no
+// dot segments, no dotfiles, no escape from the root, also not via symlinks).
+//   zp::http::ServerOptions o;
+//   o.root = "/srv/www"; o.listen = {"0.0.0.0:8080"};
+//   auto r = rt.run([&](zp::Shard& s) { return zp::http::start(s, o); });
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "zp/codec/http1/errc.h"
+#include "zp/engine/shard.h"
+#include "zp/result.h"
+
+namespace zp::http {
+
+struct ServerOptions {
+  std::string root = ".";               // the document root
+  std::vector<std::string> listen = {"127.0.0.1:8080"};
+  std::string index = "index.html";     // served for a path ending in '/'
+  bool allow_dotfiles = false;          // serve names starting with '.'
+  bool symlinks_outside_root = false;   // follow symlinks that leave the root
+  std::string cache_control;            // Cache-Control value for files; empty: none
+  std::string server_name = "zproto";   // Server field; empty: none
+  int64_t header_timeout_ms = 10000;    // a request head must arrive within this
+  int64_t idle_timeout_ms = 60000;      // keep-alive connections silent this long close
+  size_t max_connections = 50000;       // per shard; beyond, new connections are closed
+  size_t max_pipelined = 64;            // responses sent before the next read, at most
+  size_t cache_max_file_bytes = 256 * 1024;  // files up to this size are kept in memory
+  size_t cache_max_total_bytes = 64u << 20;  // per shard
+  int64_t cache_valid_ms = 1000;        // a cached file's stat is trusted this long
+  codec::http1::Limits limits{};
+};
+
+// Binds the listeners on this shard and serves until the shard stops. EADDRINUSE,
+// ENOENT/ENOTDIR (root), EACCES...; the error is logged with what failed.
+Result<void> start(Shard& shard, const ServerOptions& options);
+
+}  // namespace zp::http

@@ -1,0 +1,197 @@
+// The connection loop: read → parse (zero copy when a head arrives in one buffer) →
+// answer → send, with keep-alive, pipelining, header/idle timeouts and a connection cap.
+#include "zp/http/server.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <chrono>
+#include <ctime>
+#include <string>
+
+#include "file_store.h"
+#include "zp/codec/http1/date.h"
+#include "zp/codec/http1/parser.h"
+#include "zp/codec/http1/serializer.h"
+#include "zp/codec/url/path.h"
+#include "zp/engine/log.h"
+#include "zp/engine/net.h"
+#include "static_handler.h"
+
+namespace zp::http {
+
+namespace h1 = codec::http1;
+
+namespace {
+
+struct ShardState {
+  ServerOptions opts;
+  int root_fd = -1;
+  std::unique_ptr<FileStore> files;
+  h1::DateCache dates;
+  size_t connections = 0;
+  std::vector<Listener> listeners;
+  ~ShardState() {
+    if (root_fd >= 0) ::close(root_fd);
+  }
+};
+
+// One timer per connection: the deadline moves with the connection's state (waiting for
+// a head, idle between requests); when it passes, the connection's task is cancelled.
+struct Deadline {
+  Shard* shard;
+  TaskCtx* ctx;
+  int64_t at_ms = 0;
+  Timer timer;
+  bool expired = false;
+  Deadline(Shard* s, TaskCtx* c) : shard(s), ctx(c) {
+    timer.arg = this;
+    timer.fire = [](Timer* t) {
+      auto* d = static_cast<Deadline*>(t->arg);
+      if (d->shard->now_ms() >= d->at_ms) {
+        d->expired = true;
+        d->ctx->cancel();
+      } else {
+        d->shard->timers().add(d->timer, d->at_ms);
+      }
+    };
+  }
+  ~Deadline() { shard->timers().remove(timer); }
+  // Moves the deadline; the timer is only re-armed when it would fire too late.
+  void set(int64_t ms_from_now) {
+    at_ms = shard->now_ms() + ms_from_now;
+    if (!timer.armed || timer.deadline_ms > at_ms) shard->timers().add(timer, at_ms);
+  }
+};
+
+Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
+  ++st->connections;
+  Shard* shard = Shard::current();
+  TaskCtx* ctx = co_await CurrentCtx{};
+  {
+    Deadline deadline(shard, ctx);
+    deadline.set(st->opts.header_timeout_ms);
+    RecvBuf cur;         // the buffer being parsed
+    size_t off = 0;      // parse position in cur
+    std::string pending; // a head split across buffers, gathered here
+    Response resp;
+    h1::Header headers[64];
+    bool open = true;
+    while (open) {
+      // Parse what we have: in place when nothing is pending, else from the gathered copy.
+      std::string_view in;
+      if (pending.empty()) in = cur.text().substr(std::min(off, cur.size()));
+      else in = pending;
+      if (!in.empty()) {
+        h1::Request req;
+        auto r = h1::parse_request(in, req, headers, st->opts.limits);
+        if (r.status == h1::Status::complete) {
+          deadline.set(st->opts.idle_timeout_ms);
+          bool keep = handle_request(*st->files, st->opts, st->dates, shard->now_ms(), req, resp);
+          auto w = co_await s.sendv(resp.iov());
+          if (!w) break;
+          if (resp.file_length > 0) {
+            // Large files: the kernel copies file pages to the socket (sendfile).
+            auto f = st->files->open(*resp.file);
+            if (!f) break;  // vanished since the head went out: the length is a promise we cannot keep
+            auto sent = co_await f->send_to(s, resp.file_offset, resp.file_length);
+            if (!sent || *sent != resp.file_length) break;
+          }
+          if (!keep) break;
+          if (pending.empty()) off += r.consumed;
+          else pending.erase(0, r.consumed);
+          resp.reset();
+          continue;
+        }
+        if (r.status == h1::Status::error) {
+          error_response(st->opts, st->dates, r.error, resp);
+          auto w = co_await s.sendv(resp.iov());
+          (void)w;
+          break;  // the framing is in doubt: close
+        }
+        // need_more: keep the partial head.
+        if (pending.empty()) {
+          pending.assign(in);
+          cur.reset();
+          off = 0;
+        }
+        deadline.set(st->opts.header_timeout_ms);
+      } else {
+        deadline.set(st->opts.idle_timeout_ms);
+      }
+      // Read more: between requests this wait is idle (ends at a graceful stop).
+      cur.reset();
+      off = 0;
+      auto b = pending.empty() ? co_await s.recv() : co_await s.recv_more();
+      if (!b || b->eof()) break;
+      if (!pending.empty()) {
+        if (pending.size() + b->size() > st->opts.limits.max_request_line_bytes + st->opts.limits.max_header_bytes + 4) {
+          error_response(st->opts, st->dates, h1::Errc::headers_too_large, resp);
+          auto w = co_await s.sendv(resp.iov());
+          (void)w;
+          break;
+        }
+        pending.append(b->text());
+      } else {
+        cur = std::move(*b);
+      }
+    }
+    if (deadline.expired) ZP_LOG_DEBUG("http: connection timed out");
+  }
+  --st->connections;
+}
+
+Task<void> accept_loop(std::shared_ptr<ShardState> st, Listener* l) {
+  Shard* shard = Shard::current();
+  for (;;) {
+    auto s = co_await l->accept();
+    if (!s) {
+      if (s.error() == std::errc::operation_canceled) break;
+      ZP_LOG_WARN("http: accept on {}: {}", l->local_addr().to_string(), s.error().message());
+      if (s.error() == std::errc::too_many_files_open) {
+        auto paused = co_await sleep(std::chrono::milliseconds(10));
+        (void)paused;
+      }
+      continue;
+    }
+    if (st->connections >= st->opts.max_connections) continue;  // closes on scope exit
+    auto h = shard->spawn(serve_connection(st, std::move(*s)));
+    if (!h) ZP_LOG_WARN("http: cannot start a connection task: {}", h.error().message());
+  }
+}
+
+}  // namespace
+
+Result<void> start(Shard& shard, const ServerOptions& options) {
+  auto st = std::make_shared<ShardState>();
+  st->opts = options;
+  st->root_fd = ::open(options.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (st->root_fd < 0) {
+    int e = errno;
+    ZP_LOG_ERROR("http: root {}: {}", options.root, std::strerror(e));
+    return fail(e);
+  }
+  st->files = std::make_unique<FileStore>(st->root_fd, st->opts);
+  for (const auto& text : options.listen) {
+    auto addr = SocketAddr::parse(text);
+    if (!addr) {
+      ZP_LOG_ERROR("http: bad listen address '{}'", text);
+      return addr.error();
+    }
+    auto l = Listener::bind(shard, *addr);
+    if (!l) {
+      ZP_LOG_ERROR("http: listen on {}: {}", text, l.error().message());
+      return l.error();
+    }
+    st->listeners.push_back(std::move(*l));
+  }
+  for (auto& l : st->listeners) {
+    if (shard.id() == 0) ZP_LOG_INFO("http: serving {} on {}", options.root, l.local_addr().to_string());
+    auto h = shard.spawn(accept_loop(st, &l));
+    if (!h) return h.error();
+  }
+  return {};
+}
+
+}  // namespace zp::http
