@@ -159,6 +159,11 @@ Result<void> Runtime::run(std::function<Result<void>(Shard&)> setup) {
     go = true;
     cv.notify_all();
   }
+  // A stop() that came while the shards were being made found none to tell.
+  if (!abort && stopping_.load()) {
+    for (auto& s : shards_)
+      if (s) s->request_stop(opts_.drain_timeout.count());
+  }
 
   std::thread signal_waiter;
   std::atomic<bool> done{false};

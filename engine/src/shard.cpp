@@ -257,7 +257,7 @@ void Shard::run() {
   while (!(stopping_ && live_tasks_ == 0 && orphans_ == 0)) loop_turn(-1);
   timers_.remove(drain_timer_);
   t_current = prev;
-  set_thread_frame_pools(prev ? nullptr : nullptr);
+  set_thread_frame_pools(prev ? prev->frames_.get() : nullptr);
 }
 
 void Shard::linger(const std::function<bool()>& done) {

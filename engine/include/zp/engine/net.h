@@ -136,7 +136,8 @@ class Stream {
   // Wraps a connected non-blocking socket the stream now owns.
   static Result<Stream> adopt(Shard& shard, int fd, StreamOptions opts = {});
   // Connects to addr (TCP or Unix). ECONNREFUSED, ETIMEDOUT (use with_timeout), ...
-  static Task<Result<Stream>> connect(const SocketAddr& addr, StreamOptions opts = {});
+  // addr is taken by value: the task may start after the caller's copy is gone.
+  static Task<Result<Stream>> connect(SocketAddr addr, StreamOptions opts = {});
 
   struct RecvAwaiter {
     StreamCore* core;

@@ -48,6 +48,7 @@ struct SpawnState {
 }  // namespace detail
 
 // A reference to a spawned task: cancel it or wait for it. Dropping it detaches.
+// It must not outlive its Shard (the task's bookkeeping lives in the shard's pool).
 class TaskHandle {
  public:
   TaskHandle() = default;
