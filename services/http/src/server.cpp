@@ -85,6 +85,21 @@ struct Deadline {
   }
 };
 
+// Sends one response (head and memory body in one gather send, a large file after it).
+// Its own coroutine so that the send state is not part of an idle connection's frame.
+Task<bool> send_response(ShardState* st, Stream& s, Response& resp) {
+  auto w = co_await s.sendv(resp.iov());
+  if (!w) co_return false;
+  if (resp.file_length > 0) {
+    // Large files: the kernel copies file pages to the socket (sendfile).
+    auto f = st->files->open(*resp.file);
+    if (!f) co_return false;  // vanished since the head went out: the length cannot be kept
+    auto sent = co_await f->send_to(s, resp.file_offset, resp.file_length);
+    if (!sent || *sent != resp.file_length) co_return false;
+  }
+  co_return true;
+}
+
 Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
   ++st->connections;
   Shard* shard = Shard::current();
@@ -110,16 +125,7 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
         if (r.status == h1::Status::complete) {
           deadline.set(st->opts.idle_timeout_ms);
           bool keep = handle_request(*st->files, st->opts, st->dates, shard->now_ms(), req, resp);
-          auto w = co_await s.sendv(resp.iov());
-          if (!w) break;
-          if (resp.file_length > 0) {
-            // Large files: the kernel copies file pages to the socket (sendfile).
-            auto f = st->files->open(*resp.file);
-            if (!f) break;  // vanished since the head went out: the length is a promise we cannot keep
-            auto sent = co_await f->send_to(s, resp.file_offset, resp.file_length);
-            if (!sent || *sent != resp.file_length) break;
-          }
-          if (!keep) break;
+          if (!co_await send_response(st.get(), s, resp) || !keep) break;
           if (pending.empty()) off += r.consumed;
           else pending.erase(0, r.consumed);
           resp.reset();
@@ -127,8 +133,7 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
         }
         if (r.status == h1::Status::error) {
           error_response(st->opts, st->dates, r.error, resp);
-          auto w = co_await s.sendv(resp.iov());
-          (void)w;
+          co_await send_response(st.get(), s, resp);
           break;  // the framing is in doubt: close
         }
         // need_more: keep the partial head.
@@ -151,8 +156,7 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
         if (pending.size() + b->size() > st->opts.limits.max_request_line_bytes + st->opts.limits.max_header_bytes + 4) {
           if (!work) work = st->take_work();
           error_response(st->opts, st->dates, h1::Errc::headers_too_large, work->resp);
-          auto w = co_await s.sendv(work->resp.iov());
-          (void)w;
+          co_await send_response(st.get(), s, work->resp);
           break;
         }
         pending.append(b->text());
