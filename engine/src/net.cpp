@@ -289,13 +289,13 @@ Stream::SendAwaiter Stream::send(std::span<const std::byte> data) {
 Stream::SendAwaiter Stream::sendv(std::span<const iovec> iov) {
   SendAwaiter a;
   a.core = core_;
-  size_t n = iov.size() < 8 ? iov.size() : 8;
+  size_t n = iov.size() < kMaxIov ? iov.size() : kMaxIov;
   for (size_t i = 0; i < n; ++i) {
     a.iov[i] = iov[i];
     a.total += iov[i].iov_len;
   }
   a.iov_count = n;
-  if (iov.size() > 8) a.error = EINVAL;
+  if (iov.size() > kMaxIov) a.error = EINVAL;
   return a;
 }
 

@@ -39,6 +39,13 @@ struct IdleGuard {
   void touch() { last_active_ms = shard->now_ms(); }
 };
 
+// The send runs in its own short-lived frame: an idle connection's frame then holds no
+// send state (a few hundred bytes per connection at 10,000 connections).
+Task<bool> echo_back(Stream& s, const RecvBuf& b) {
+  auto w = co_await s.send(b.bytes());
+  co_return w.ok();
+}
+
 Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
   ++st->connections;
   {
@@ -49,8 +56,7 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
       if (!b || b->eof()) break;
       idle.touch();
       // Zero copy: the received buffer goes straight back out.
-      auto w = co_await s.send(b->bytes());
-      if (!w) break;
+      if (!co_await echo_back(s, *b)) break;
     }
   }
   --st->connections;

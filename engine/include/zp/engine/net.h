@@ -159,11 +159,12 @@ class Stream {
   // lets it finish within the drain time instead of ending it.
   RecvAwaiter recv_more() { return RecvAwaiter{core_, false}; }
 
+  static constexpr size_t kMaxIov = 4;  // small: the awaiter lives in the caller's frame
   struct SendAwaiter {
     StreamCore* core = nullptr;
     Op op;
     msghdr msg{};
-    iovec iov[8];
+    iovec iov[kMaxIov];
     size_t iov_count = 0;
     size_t sent = 0;
     size_t total = 0;
@@ -184,7 +185,7 @@ class Stream {
     void submit();
   };
   // Sends every byte (resubmitting after short sends), or returns the error (EPIPE,
-  // ECONNRESET, ECANCELED). At most 8 iovecs per call.
+  // ECONNRESET, ECANCELED). At most kMaxIov iovecs per call (EINVAL beyond).
   SendAwaiter send(std::span<const std::byte> data);
   SendAwaiter sendv(std::span<const iovec> iov);
   // Sends buf.bytes()[offset, offset + len): zero-copy from the registered buffer on
