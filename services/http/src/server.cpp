@@ -77,6 +77,7 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
     std::string pending; // a head split across buffers, gathered here
     Response resp;
     h1::Header headers[64];
+    bool head_started = false;  // a partial head is being gathered: its deadline runs
     bool open = true;
     while (open) {
       // Parse what we have: in place when nothing is pending, else from the gathered copy.
@@ -87,6 +88,7 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
         h1::Request req;
         auto r = h1::parse_request(in, req, headers, st->opts.limits);
         if (r.status == h1::Status::complete) {
+          head_started = false;
           deadline.set(st->opts.idle_timeout_ms);
           bool keep = handle_request(*st->files, st->opts, st->dates, shard->now_ms(), req, resp);
           auto w = co_await s.sendv(resp.iov());
@@ -110,20 +112,25 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
           (void)w;
           break;  // the framing is in doubt: close
         }
-        // need_more: keep the partial head.
+        // need_more: keep the partial head. The header deadline starts with the head's first
+        // bytes and does not move while the rest trickles in (slowloris).
         if (pending.empty()) {
           pending.assign(in);
-          cur.reset();
+          cur = RecvBuf();  // reset() alone keeps a view of the released buffer
           off = 0;
         }
-        deadline.set(st->opts.header_timeout_ms);
+        if (!head_started) {
+          head_started = true;
+          deadline.set(st->opts.header_timeout_ms);
+        }
       } else {
         deadline.set(st->opts.idle_timeout_ms);
       }
       // Read more: between requests this wait is idle (ends at a graceful stop).
-      cur.reset();
+      cur = RecvBuf();
       off = 0;
-      auto b = pending.empty() ? co_await s.recv() : co_await s.recv_more();
+      // One awaiter, not `c ? co_await x : co_await y`: GCC destroys the result twice there.
+      auto b = co_await (pending.empty() ? s.recv() : s.recv_more());
       if (!b || b->eof()) break;
       if (!pending.empty()) {
         if (pending.size() + b->size() > st->opts.limits.max_request_line_bytes + st->opts.limits.max_header_bytes + 4) {

@@ -36,6 +36,7 @@ namespace zp {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace std::string_literals;
 using test::BackendParam;
 namespace fs = std::filesystem;
 
@@ -611,8 +612,8 @@ TEST_P(HttpServerTest, SmugglingInputsAre400AndClose) {
       "GET / HTTP/1.1\nHost: t\n\n",
       "GET / HTTP/1.1\r\nHost: t\nX: y\r\n\r\n",
       "GET / HTTP/1.1\r\nHost: t\rX: y\r\n\r\n",
-      std::string("GET / HTTP/1.1\r\nHost: t\r\nX-A: a\0b\r\n\r\n", 40),
-      std::string("GET /\0 HTTP/1.1\r\nHost: t\r\n\r\n", 29),
+      "GET / HTTP/1.1\r\nHost: t\r\nX-A: a\0b\r\n\r\n"s,
+      "GET /\0 HTTP/1.1\r\nHost: t\r\n\r\n"s,
       "GET / HTTP/1.1\r\nHost: t\r\nContent-Length : 3\r\n\r\nabc",
       "GET / HTTP/1.1\r\nHost: t\r\nContent-Length: -1\r\n\r\n",
       "GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 0x10\r\n\r\n",
@@ -795,7 +796,9 @@ TEST_P(HttpServerTest, SlowlorisIsCutAtTheHeaderTimeout) {
   EXPECT_TRUE(closed) << "still open after " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
   EXPECT_LT(took, 2000ms);
   EXPECT_GE(took, 250ms);
-  EXPECT_EQ(c.buf.find("200 OK"), std::string::npos);
+  EXPECT_EQ(c.buf.find("200 OK"), std::string::npos) << c.buf;
+  std::fprintf(stderr, "slowloris cut after %lld ms: %s\n",
+               (long long)std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), c.buf.c_str());
 }
 
 TEST_P(HttpServerTest, IdleKeepAliveConnectionIsClosed) {
