@@ -592,11 +592,20 @@ TEST_P(HttpServerTest, KeepAliveAndPipelining) {
   EXPECT_EQ(last.body, "one");
   EXPECT_EQ(last.field("Connection"), "close");
   EXPECT_TRUE(c.closed_by_peer());
-  // HTTP/1.0 closes unless asked; asked, it stays.
+  // HTTP/1.0 closes unless asked; asked, it stays, and the response says so.
   Conn c10(port_);
   ASSERT_TRUE(c10.send("GET /1.txt HTTP/1.0\r\n\r\n"));
   EXPECT_EQ(c10.read().body, "one");
   EXPECT_TRUE(c10.closed_by_peer());
+  Conn k10(port_);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(k10.send("GET /2.txt HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"));
+    Reply r = k10.read();
+    EXPECT_EQ(r.body, "two");
+    EXPECT_EQ(lower(r.field("Connection")), "keep-alive") << r.head;
+  }
+  ASSERT_TRUE(k10.send("HEAD /2.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+  EXPECT_EQ(lower(k10.read(true).field("Connection")), "keep-alive");
 }
 
 TEST_P(HttpServerTest, SmugglingInputsAre400AndClose) {
