@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <iterator>
 #include <memory>
 
 #include "zp/alloc/slab_pool.h"
@@ -10,11 +11,15 @@ namespace zp {
 
 class FramePools {
  public:
-  static constexpr size_t kClasses = 7;  // 128 B .. 8 KiB
-  static constexpr size_t class_bytes(size_t c) { return size_t(128) << c; }
+  // Spaced about 1.25-1.5x apart: a frame wastes little, so an idle connection's
+  // frame costs close to its real size.
+  static constexpr size_t kClassBytes[] = {96,  128,  160,  192,  256,  320,  384,  448,  512,  640,
+                                           768, 1024, 1280, 1536, 2048, 3072, 4096, 6144, 8192};
+  static constexpr size_t kClasses = std::size(kClassBytes);
+  static constexpr size_t class_bytes(size_t c) { return kClassBytes[c]; }
   static size_t class_of(size_t bytes) {
     size_t c = 0;
-    while (c < kClasses && class_bytes(c) < bytes) ++c;
+    while (c < kClasses && kClassBytes[c] < bytes) ++c;
     return c;
   }
   explicit FramePools(size_t max_frames_per_class);

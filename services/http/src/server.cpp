@@ -25,7 +25,27 @@ namespace h1 = codec::http1;
 
 namespace {
 
+// What a connection needs only while it handles requests (the response head, the header
+// array): taken from a per-shard free list when data arrives, given back before the
+// connection waits idle, so an idle keep-alive connection holds a few hundred bytes.
+struct Work {
+  Response resp;
+  h1::Header headers[64];
+};
+
 struct ShardState {
+  std::vector<std::unique_ptr<Work>> free_work;
+  std::unique_ptr<Work> take_work() {
+    if (free_work.empty()) return std::make_unique<Work>();
+    auto w = std::move(free_work.back());
+    free_work.pop_back();
+    return w;
+  }
+  void give_back(std::unique_ptr<Work> w) {
+    if (!w) return;
+    w->resp.reset();
+    if (free_work.size() < 16) free_work.push_back(std::move(w));
+  }
   ServerOptions opts;
   int root_fd = -1;
   std::unique_ptr<FileStore> files;
@@ -65,6 +85,21 @@ struct Deadline {
   }
 };
 
+// Sends one response (head and memory body in one gather send, a large file after it).
+// Its own coroutine so that the send state is not part of an idle connection's frame.
+Task<bool> send_response(ShardState* st, Stream& s, Response& resp) {
+  auto w = co_await s.sendv(resp.iov());
+  if (!w) co_return false;
+  if (resp.file_length > 0) {
+    // Large files: the kernel copies file pages to the socket (sendfile).
+    auto f = st->files->open(*resp.file);
+    if (!f) co_return false;  // vanished since the head went out: the length cannot be kept
+    auto sent = co_await f->send_to(s, resp.file_offset, resp.file_length);
+    if (!sent || *sent != resp.file_length) co_return false;
+  }
+  co_return true;
+}
+
 Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
   ++st->connections;
   Shard* shard = Shard::current();
@@ -75,8 +110,7 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
     RecvBuf cur;         // the buffer being parsed
     size_t off = 0;      // parse position in cur
     std::string pending; // a head split across buffers, gathered here
-    Response resp;
-    h1::Header headers[64];
+    std::unique_ptr<Work> work;
     bool head_started = false;  // a partial head is being gathered: its deadline runs
     bool open = true;
     while (open) {
@@ -85,22 +119,15 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
       if (pending.empty()) in = cur.text().substr(std::min(off, cur.size()));
       else in = pending;
       if (!in.empty()) {
+        if (!work) work = st->take_work();
+        Response& resp = work->resp;
         h1::Request req;
-        auto r = h1::parse_request(in, req, headers, st->opts.limits);
+        auto r = h1::parse_request(in, req, work->headers, st->opts.limits);
         if (r.status == h1::Status::complete) {
           head_started = false;
           deadline.set(st->opts.idle_timeout_ms);
           bool keep = handle_request(*st->files, st->opts, st->dates, shard->now_ms(), req, resp);
-          auto w = co_await s.sendv(resp.iov());
-          if (!w) break;
-          if (resp.file_length > 0) {
-            // Large files: the kernel copies file pages to the socket (sendfile).
-            auto f = st->files->open(*resp.file);
-            if (!f) break;  // vanished since the head went out: the length is a promise we cannot keep
-            auto sent = co_await f->send_to(s, resp.file_offset, resp.file_length);
-            if (!sent || *sent != resp.file_length) break;
-          }
-          if (!keep) break;
+          if (!co_await send_response(st.get(), s, resp) || !keep) break;
           if (pending.empty()) off += r.consumed;
           else pending.erase(0, r.consumed);
           resp.reset();
@@ -108,8 +135,7 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
         }
         if (r.status == h1::Status::error) {
           error_response(st->opts, st->dates, r.error, resp);
-          auto w = co_await s.sendv(resp.iov());
-          (void)w;
+          co_await send_response(st.get(), s, resp);
           break;  // the framing is in doubt: close
         }
         // need_more: keep the partial head. The header deadline starts with the head's first
@@ -129,14 +155,15 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
       // Read more: between requests this wait is idle (ends at a graceful stop).
       cur = RecvBuf();
       off = 0;
+      if (pending.empty()) st->give_back(std::move(work));
       // One awaiter, not `c ? co_await x : co_await y`: GCC destroys the result twice there.
       auto b = co_await (pending.empty() ? s.recv() : s.recv_more());
       if (!b || b->eof()) break;
       if (!pending.empty()) {
         if (pending.size() + b->size() > st->opts.limits.max_request_line_bytes + st->opts.limits.max_header_bytes + 4) {
-          error_response(st->opts, st->dates, h1::Errc::headers_too_large, resp);
-          auto w = co_await s.sendv(resp.iov());
-          (void)w;
+          if (!work) work = st->take_work();
+          error_response(st->opts, st->dates, h1::Errc::headers_too_large, work->resp);
+          co_await send_response(st.get(), s, work->resp);
           break;
         }
         pending.append(b->text());
@@ -145,6 +172,7 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
       }
     }
     if (deadline.expired) ZP_LOG_DEBUG("http: connection timed out");
+    st->give_back(std::move(work));
   }
   --st->connections;
 }

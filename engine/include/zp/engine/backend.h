@@ -50,7 +50,7 @@ struct BackendOptions {
   uint32_t sq_entries = 4096;
   uint32_t cq_entries = 16384;        // well above SQ: multishot ops complete many times
   uint32_t recv_buffer_bytes = 4096;  // provided-buffer ring: size of each buffer (<= 16 KiB)
-  uint32_t recv_buffer_count = 1024;  // power of two
+  uint32_t recv_buffer_count = 256;   // power of two
   uint32_t fixed_buffer_bytes = 65536;  // registered send/read buffers
   uint32_t fixed_buffer_count = 64;
   bool buf_ring = true;  // false: io_uring receives into buffers we pick (the kernel's fallback path)
