@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 
 #include "zp/codec/http1/date.h"
@@ -74,12 +75,21 @@ Result<std::shared_ptr<const FileEntry>> FileStore::get(std::string_view rel, in
     Slot& s = it->second;
     lru_.splice(lru_.begin(), lru_, s.lru);
     if (now_ms - s.checked_ms < opts_.cache_valid_ms) return s.entry;
-    // Revalidate: same inode, size and mtime means the cached copy is still the file.
-    struct statx sx{};
+    // Revalidate: same inode, size and mtime means the cached copy is still the file; the
+    // precompressed siblings too (changed, added or removed ones reload the entry).
     std::string path(rel.empty() ? "." : rel);
-    if (::statx(root_fd_, path.c_str(), 0, STATX_SIZE | STATX_MTIME | STATX_INO, &sx) == 0 &&
-        sx.stx_ino == s.entry->inode && sx.stx_size == s.entry->size &&
-        sx.stx_mtime.tv_sec == s.entry->mtime_sec && sx.stx_mtime.tv_nsec == s.entry->mtime_nsec) {
+    auto unchanged = [this](const std::string& p, const FileEntry* e) {
+      struct statx sx{};
+      int r = ::statx(root_fd_, p.c_str(), 0, STATX_SIZE | STATX_MTIME | STATX_INO, &sx);
+      if (!e) return r != 0 && errno == ENOENT;
+      return r == 0 && sx.stx_ino == e->inode && sx.stx_size == e->size && sx.stx_mtime.tv_sec == e->mtime_sec &&
+             sx.stx_mtime.tv_nsec == e->mtime_nsec;
+    };
+    const FileEntry& cached = *s.entry;
+    bool fresh = unchanged(path, &cached);
+    if (fresh && !cached.directory)
+      fresh = unchanged(path + ".br", cached.br.get()) && unchanged(path + ".gz", cached.gz.get());
+    if (fresh) {
       s.checked_ms = now_ms;
       return s.entry;
     }

@@ -111,6 +111,7 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
     size_t off = 0;      // parse position in cur
     std::string pending; // a head split across buffers, gathered here
     std::unique_ptr<Work> work;
+    bool head_started = false;  // a partial head is being gathered: its deadline runs
     bool open = true;
     while (open) {
       // Parse what we have: in place when nothing is pending, else from the gathered copy.
@@ -123,6 +124,7 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
         h1::Request req;
         auto r = h1::parse_request(in, req, work->headers, st->opts.limits);
         if (r.status == h1::Status::complete) {
+          head_started = false;
           deadline.set(st->opts.idle_timeout_ms);
           bool keep = handle_request(*st->files, st->opts, st->dates, shard->now_ms(), req, resp);
           if (!co_await send_response(st.get(), s, resp) || !keep) break;
@@ -136,21 +138,26 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
           co_await send_response(st.get(), s, resp);
           break;  // the framing is in doubt: close
         }
-        // need_more: keep the partial head.
+        // need_more: keep the partial head. The header deadline starts with the head's first
+        // bytes and does not move while the rest trickles in (slowloris).
         if (pending.empty()) {
           pending.assign(in);
-          cur.reset();
+          cur = RecvBuf();  // reset() alone keeps a view of the released buffer
           off = 0;
         }
-        deadline.set(st->opts.header_timeout_ms);
+        if (!head_started) {
+          head_started = true;
+          deadline.set(st->opts.header_timeout_ms);
+        }
       } else {
         deadline.set(st->opts.idle_timeout_ms);
       }
       // Read more: between requests this wait is idle (ends at a graceful stop).
-      cur.reset();
+      cur = RecvBuf();
       off = 0;
       if (pending.empty()) st->give_back(std::move(work));
-      auto b = pending.empty() ? co_await s.recv() : co_await s.recv_more();
+      // One awaiter, not `c ? co_await x : co_await y`: GCC destroys the result twice there.
+      auto b = co_await (pending.empty() ? s.recv() : s.recv_more());
       if (!b || b->eof()) break;
       if (!pending.empty()) {
         if (pending.size() + b->size() > st->opts.limits.max_request_line_bytes + st->opts.limits.max_header_bytes + 4) {

@@ -159,6 +159,9 @@ bool handle_request(FileStore& files, const ServerOptions& opts, h1::DateCache& 
   // A body we do not read would be parsed as the next request: close after answering.
   const bool has_body = req.chunked || (req.content_length && *req.content_length > 0);
   const bool close = !req.keep_alive || has_body;
+  // HTTP/1.0 persists only when the response says so (RFC 9112 §9.3): without it an
+  // HTTP/1.0 client (ab -k) waits for the close that never comes.
+  if (req.version_minor == 0 && !close) b.add("Connection", "keep-alive");
 
   if (req.method_id == h1::Method::options) {
     b.add("Allow", kAllow);

@@ -1,0 +1,325 @@
+// The zproto HTTP server against real clients on loopback: curl (GET, HEAD, ranges,
+// conditionals, keep-alive reuse, POST → 405), wget (byte-exact download), ab -k and
+// h2load --h1 (load with keep-alive and pipelining: no failures). Every client runs by
+// pid with a time bound. A missing client fails the test: CI installs them (tools/zp).
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), len);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void write_file(const fs::path& p, std::string_view data) {
+  fs::create_directories(p.parent_path());
+  std::ofstream f(p, std::ios::binary | std::ios::trunc);
+  f.write(data.data(), std::streamsize(data.size()));
+}
+
+// The absolute path of a program on PATH, or "" when it is not installed.
+std::string which(const std::string& prog) {
+  const char* path = std::getenv("PATH");
+  std::stringstream ss(path ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    std::string p = dir + "/" + prog;
+    if (::access(p.c_str(), X_OK) == 0) return p;
+  }
+  return {};
+}
+
+// Starts argv[0] (a full path) with stdout and stderr to out_path, in cwd. Returns the pid.
+pid_t spawn(const std::vector<std::string>& args, const std::string& out_path, const std::string& cwd = {}) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// Waits (bounded) for the child; its exit status, or -1 after killing it at the limit.
+int wait_exit(pid_t pid, std::chrono::milliseconds limit) {
+  auto until = std::chrono::steady_clock::now() + limit;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    std::this_thread::sleep_for(5ms);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return -1;
+}
+
+bool port_open(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+struct Outcome {
+  int rc = -1;
+  std::string out;
+};
+
+std::string random_bytes(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::string s(n, '\0');
+  for (auto& c : s) c = char(rng());
+  return s;
+}
+
+class HttpInterop : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/zp_http_interop.XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    root_ = dir_ / "www";
+    write_file(root_ / "index.html", "<!doctype html><title>zproto</title>\n");
+    write_file(root_ / "hello.txt", "hello, interop\n");
+    write_file(root_ / "alpha.txt", "0123456789abcdefghijklmnopqrstuvwxyz");
+    big_ = random_bytes(3 << 20, 5);  // beyond the in-memory cache: sendfile
+    write_file(root_ / "big.bin", big_);
+    write_file(root_ / "small.bin", random_bytes(4096, 6));
+    for (int attempt = 0; attempt < 5 && pid_ <= 0; ++attempt) {
+      port_ = free_port();
+      pid_t pid = spawn({ZPROTO_BIN, "serve", "http", "--root", root_.string(), "--listen",
+                         "127.0.0.1:" + std::to_string(port_), "--shards", "2"},
+                        (dir_ / "server.log").string());
+      for (int i = 0; i < 500; ++i) {
+        if (port_open(port_)) {
+          pid_ = pid;
+          break;
+        }
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) break;  // exited: the port was taken
+        std::this_thread::sleep_for(10ms);
+      }
+      if (pid_ <= 0 && kill(pid, 0) == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+      }
+    }
+    ASSERT_GT(pid_, 0) << slurp((dir_ / "server.log").string());
+  }
+  void TearDown() override {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      EXPECT_EQ(wait_exit(pid_, 10s), 0) << slurp((dir_ / "server.log").string());
+    }
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+
+  // Runs a client by name (it must be installed), bounded in time.
+  Outcome run(const std::string& prog, std::vector<std::string> args, std::chrono::milliseconds limit = 60s) {
+    Outcome r;
+    std::string bin = which(prog);
+    if (bin.empty()) {
+      ADD_FAILURE() << prog << " is not installed (tools/zp installs it: " << prog << ")";
+      return r;
+    }
+    args.insert(args.begin(), bin);
+    std::string out = (dir_ / (prog + ".out")).string();
+    pid_t pid = spawn(args, out, dir_.string());
+    r.rc = wait_exit(pid, limit);
+    r.out = slurp(out);
+    EXPECT_NE(r.rc, -1) << prog << " did not finish in time";
+    return r;
+  }
+
+  fs::path dir_, root_;
+  std::string big_;
+  uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+TEST_F(HttpInterop, CurlGetHeadAndBody) {
+  std::string body = (dir_ / "body").string();
+  Outcome r = run("curl", {"-sS", "--http1.1", "-D", "-", "-o", body, url("/hello.txt")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("HTTP/1.1 200 OK"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Content-Length: 15"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ETag: \""), std::string::npos) << r.out;
+  EXPECT_EQ(slurp(body), "hello, interop\n");
+
+  r = run("curl", {"-sS", "--http1.1", "-I", url("/hello.txt")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("HTTP/1.1 200 OK"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Content-Length: 15"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("hello, interop"), std::string::npos) << r.out;
+
+  r = run("curl", {"-sS", "--http1.1", "-o", "/dev/null", "-w", "%{http_code}", url("/nope.txt")});
+  EXPECT_EQ(r.out, "404");
+  r = run("curl", {"-sS", "--http1.1", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", url("/")});
+  EXPECT_EQ(r.out.substr(0, 3), "200");
+  // Large file through curl: byte-exact.
+  r = run("curl", {"-sS", "--http1.1", "-o", body, url("/big.bin")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_TRUE(slurp(body) == big_);
+}
+
+TEST_F(HttpInterop, CurlRanges) {
+  Outcome r = run("curl", {"-sS", "--http1.1", "-r", "5-9", "-w", "\n%{http_code}", url("/alpha.txt")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_EQ(r.out, "56789\n206");
+  r = run("curl", {"-sS", "--http1.1", "-r", "-4", "-w", "\n%{http_code}", url("/alpha.txt")});
+  EXPECT_EQ(r.out, "wxyz\n206");
+  r = run("curl", {"-sS", "--http1.1", "-r", "30-", "-w", "\n%{http_code}", url("/alpha.txt")});
+  EXPECT_EQ(r.out, "uvwxyz\n206");
+  r = run("curl", {"-sS", "--http1.1", "-r", "0-1,4-5", "-D", "-", url("/alpha.txt")});
+  EXPECT_NE(r.out.find("multipart/byteranges; boundary="), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Content-Range: bytes 4-5/36\r\n\r\n45"), std::string::npos) << r.out;
+  r = run("curl", {"-sS", "--http1.1", "-r", "100-", "-D", "-", "-o", "/dev/null", url("/alpha.txt")});
+  EXPECT_NE(r.out.find("416"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Content-Range: bytes */36"), std::string::npos) << r.out;
+  // A range of the large file (sendfile with an offset).
+  std::string body = (dir_ / "part").string();
+  r = run("curl", {"-sS", "--http1.1", "-r", "1048576-2097151", "-o", body, url("/big.bin")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_TRUE(slurp(body) == big_.substr(1048576, 1048576));
+  // Resuming a partial download (-C -): the rest comes as 206 and the file is whole.
+  write_file(dir_ / "resume.bin", big_.substr(0, 1000000));
+  r = run("curl", {"-sS", "--http1.1", "-C", "-", "-o", (dir_ / "resume.bin").string(), url("/big.bin")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_TRUE(slurp((dir_ / "resume.bin").string()) == big_);
+}
+
+TEST_F(HttpInterop, CurlConditionals) {
+  std::string etags = (dir_ / "etags").string();
+  Outcome r = run("curl", {"-sS", "--http1.1", "--etag-save", etags, "-o", "/dev/null", url("/hello.txt")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  std::string etag = slurp(etags);
+  while (!etag.empty() && (etag.back() == '\n' || etag.back() == '\r')) etag.pop_back();
+  ASSERT_FALSE(etag.empty());
+  r = run("curl", {"-sS", "--http1.1", "--etag-compare", etags, "-o", "/dev/null", "-w", "%{http_code}", url("/hello.txt")});
+  EXPECT_EQ(r.out, "304");
+  r = run("curl", {"-sS", "--http1.1", "-H", "If-None-Match: " + etag, "-o", "/dev/null", "-w", "%{http_code}",
+                   url("/hello.txt")});
+  EXPECT_EQ(r.out, "304");
+  r = run("curl", {"-sS", "--http1.1", "-H", "If-None-Match: \"nope\"", "-o", "/dev/null", "-w", "%{http_code}",
+                   url("/hello.txt")});
+  EXPECT_EQ(r.out, "200");
+  // -z with the file's own time: not modified since; with an old date: modified.
+  r = run("curl", {"-sS", "--http1.1", "-z", (root_ / "hello.txt").string(), "-o", "/dev/null", "-w", "%{http_code}",
+                   url("/hello.txt")});
+  EXPECT_EQ(r.out, "304");
+  r = run("curl", {"-sS", "--http1.1", "-z", "Sat, 01 Jan 2000 00:00:00 GMT", "-o", "/dev/null", "-w", "%{http_code}",
+                   url("/hello.txt")});
+  EXPECT_EQ(r.out, "200");
+}
+
+TEST_F(HttpInterop, CurlReusesTheConnection) {
+  Outcome r = run("curl", {"-sS", "-v", "--http1.1", "-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null", "-o",
+                       "/dev/null", "-w", "%{num_connects}\n", url("/hello.txt"), url("/alpha.txt"), url("/big.bin"),
+                       url("/index.html")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("Re-using existing connection"), std::string::npos) << r.out;
+  // num_connects: 1 for the first transfer, 0 for each reuse.
+  std::regex lines("^([0-9]+)$", std::regex::multiline);
+  int total = 0, count = 0;
+  for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), lines); it != std::sregex_iterator(); ++it) {
+    total += std::stoi((*it)[1]);
+    ++count;
+  }
+  EXPECT_EQ(count, 4) << r.out;
+  EXPECT_EQ(total, 1) << r.out;
+}
+
+TEST_F(HttpInterop, CurlPostIs405) {
+  write_file(dir_ / "payload", random_bytes(100000, 9));
+  Outcome r = run("curl", {"-sS", "--http1.1", "--data-binary", "@" + (dir_ / "payload").string(), "-D", "-", "-o",
+                       "/dev/null", url("/hello.txt")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("HTTP/1.1 405"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Allow: GET, HEAD, OPTIONS"), std::string::npos) << r.out;
+}
+
+TEST_F(HttpInterop, WgetDownloadsByteExact) {
+  Outcome r = run("wget", {"-q", "-O", (dir_ / "big.got").string(), url("/big.bin")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_TRUE(slurp((dir_ / "big.got").string()) == big_);
+  r = run("wget", {"-q", "-O", (dir_ / "hello.got").string(), url("/hello.txt")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_EQ(slurp((dir_ / "hello.got").string()), "hello, interop\n");
+  r = run("wget", {"-q", "-O", (dir_ / "missing.got").string(), url("/missing")});
+  EXPECT_EQ(r.rc, 8) << r.out;  // server issued an error response
+}
+
+TEST_F(HttpInterop, ApacheBenchKeepAlive) {
+  Outcome r = run("ab", {"-n", "2000", "-c", "16", "-k", "-s", "10", url("/small.bin")}, 120s);
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("Complete requests:      2000"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Failed requests:        0"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("Non-2xx responses"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Keep-Alive requests:    2000"), std::string::npos) << r.out;
+}
+
+TEST_F(HttpInterop, H2loadPipelined) {
+  Outcome r = run("h2load", {"--h1", "-n", "2000", "-c", "8", "-m", "4", url("/small.bin")}, 120s);
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("2000 total, 2000 started, 2000 done, 2000 succeeded, 0 failed, 0 errored, 0 timeout"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("status codes: 2000 2xx"), std::string::npos) << r.out;
+  // Mixed: a larger file and 404s pipelined too.
+  r = run("h2load", {"--h1", "-n", "400", "-c", "4", "-m", "8", url("/alpha.txt"), url("/nope")}, 120s);
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("400 total, 400 started, 400 done, 200 succeeded, 200 failed, 0 errored, 0 timeout"),
+            std::string::npos)
+      << r.out;  // h2load counts the 404s as "failed"
+  EXPECT_NE(r.out.find("status codes: 200 2xx, 0 3xx, 200 4xx, 0 5xx"), std::string::npos) << r.out;
+}
+
+}  // namespace
