@@ -566,6 +566,9 @@ class EpollBackend final : public Backend {
       bufs_.deliver(bid);
       deliver(op, int32_t(got), with_buffer(kMore, bid));
       if (!still_pending(op, n)) return;
+      // A short read drained the socket: level-triggered epoll reports the next data, so
+      // reading on until EAGAIN would cost one more recvfrom per message for nothing.
+      if (size_t(got) < bufs_.bytes()) return;
     }
   }
 
