@@ -15,6 +15,8 @@
 #include <initializer_list>
 #include <sstream>
 
+#include "zp/codec/url/mime.h"
+
 namespace zp::cli {
 namespace {
 
@@ -207,6 +209,24 @@ class Parser {
     return true;
   }
 
+  // {"ext": "type/subtype", ...}: overrides of the built-in MIME table.
+  bool parse_mime_types(od::value& v, const char* at, std::string_view path,
+                        std::vector<std::pair<std::string, std::string>>& out) {
+    od::object obj;
+    if (v.get_object().get(obj)) return fail_type(at, path, "an object of \"extension\": \"type\"", v);
+    return for_each_field(obj, std::string(path) + ".", [&](std::string_view fpath, std::string_view key,
+                                                             const char* fat, od::value& fv) {
+      std::string type;
+      if (!get_string(fv, fat, fpath, type)) return false;
+      codec::url::MimeTable check;
+      if (!check.add(key, type)) {
+        return fail(fat, fmt::format("key \"{}\": \"{}\" is not a valid extension and MIME type", fpath, type));
+      }
+      out.emplace_back(std::string(key), std::move(type));
+      return true;
+    });
+  }
+
   bool parse_http(od::value& v, const char* at, std::string_view path, Config& cfg) {
     od::object obj;
     if (v.get_object().get(obj)) return fail_type(at, path, "an object", v);
@@ -226,11 +246,12 @@ class Parser {
       if (key == "max_connections") return get_count(fv, fat, fpath, o.max_connections, 10000000);
       if (key == "cache_max_file_bytes") return get_count(fv, fat, fpath, o.cache_max_file_bytes, 1u << 30);
       if (key == "cache_max_total_bytes") return get_count(fv, fat, fpath, o.cache_max_total_bytes, uint64_t(1) << 40);
+      if (key == "mime_types") return parse_mime_types(fv, fat, fpath, o.mime_types);
       return fail(fat, fmt::format("unknown key \"{}\" (known keys in \"http\": {})", fpath,
                                    join({"root", "listen", "index", "cache_control", "server_name",
                                          "allow_dotfiles", "symlinks_outside_root", "header_timeout_ms",
                                          "idle_timeout_ms", "max_connections", "cache_max_file_bytes",
-                                         "cache_max_total_bytes"})));
+                                         "cache_max_total_bytes", "mime_types"})));
     });
     if (!ok) return false;
     if (o.listen.empty()) return fail(at, fmt::format("key \"{}\": \"listen\" must name at least one address", path));

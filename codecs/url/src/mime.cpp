@@ -131,8 +131,20 @@ bool fold(std::string_view ext, std::array<char, max_extension_bytes>& buf, std:
   return true;
 }
 
+// "type/subtype[; params]": a '/' after a non-empty type, no control bytes (they would
+// break the Content-Type field), and bounded.
 bool valid_type(std::string_view type) noexcept {
-  return !type.empty() && type.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+  if (type.empty() || type.size() > 256) return false;
+  size_t slash = type.find('/');
+  if (slash == 0 || slash == std::string_view::npos || slash + 1 == type.size()) return false;
+  for (char c : type) {
+    auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) return false;
+  }
+  for (char c : type.substr(0, slash)) {
+    if (c == ' ' || c == '\t' || c == ';') return false;
+  }
+  return true;
 }
 
 }  // namespace

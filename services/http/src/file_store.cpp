@@ -13,7 +13,10 @@
 
 namespace zp::http {
 
-FileStore::FileStore(int root_fd, const ServerOptions& opts) : root_fd_(root_fd), opts_(opts) {}
+FileStore::FileStore(int root_fd, const ServerOptions& opts) : root_fd_(root_fd), opts_(opts) {
+  // Validated when the config was read (start() reports a bad one before this runs).
+  for (const auto& [ext, type] : opts.mime_types) (void)mime_.add(ext, type);
+}
 
 Result<int> FileStore::open_beneath(std::string_view rel, bool directory_ok) const {
   std::string path(rel.empty() ? "." : rel);

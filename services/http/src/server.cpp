@@ -14,6 +14,7 @@
 #include "zp/codec/http1/date.h"
 #include "zp/codec/http1/parser.h"
 #include "zp/codec/http1/serializer.h"
+#include "zp/codec/url/mime.h"
 #include "zp/codec/url/path.h"
 #include "zp/engine/log.h"
 #include "zp/engine/net.h"
@@ -206,6 +207,15 @@ Result<void> start(Shard& shard, const ServerOptions& options) {
     int e = errno;
     ZP_LOG_ERROR("http: root {}: {}", options.root, std::strerror(e));
     return fail(e);
+  }
+  {
+    codec::url::MimeTable check;
+    for (const auto& [ext, type] : options.mime_types) {
+      if (auto r = check.add(ext, type); !r) {
+        ZP_LOG_ERROR("http: MIME type \"{}\" for \"{}\": {}", type, ext, r.error().message());
+        return r.error();
+      }
+    }
   }
   st->files = std::make_unique<FileStore>(st->root_fd, st->opts);
   for (const auto& text : options.listen) {

@@ -295,6 +295,25 @@ TEST_P(HttpServerTest, GetServesTheFileWithItsValidators) {
   EXPECT_TRUE(r.head.starts_with("HTTP/1.1 200 OK\r\n")) << r.head;
 }
 
+TEST_P(HttpServerTest, MimeTypesCanBeOverridden) {
+  write_file(root_ / "app.log", "line\n");
+  write_file(root_ / "page.html", "<p>x</p>");
+  opts_.mime_types = {{"log", "text/plain; charset=utf-8"}, {"html", "text/html"}};
+  start();
+  EXPECT_EQ(fetch(port_, "/app.log").field("Content-Type"), "text/plain; charset=utf-8");
+  EXPECT_EQ(fetch(port_, "/page.html").field("Content-Type"), "text/html");
+}
+
+TEST(HttpServerOptions, BadMimeOverrideIsAStartError) {
+  auto shard = test::make_shard({BackendKind::io_uring, false});
+  ASSERT_TRUE(shard);
+  http::ServerOptions o;
+  o.root = "/tmp";
+  o.listen = {"127.0.0.1:0"};
+  o.mime_types = {{"txt", "not a type\r\nX: y"}};
+  EXPECT_FALSE(http::start(*shard, o));
+}
+
 TEST_P(HttpServerTest, HeadSendsTheSameHeadAndNoBody) {
   write_file(root_ / "a.txt", "0123456789");
   write_file(root_ / "big.bin", random_bytes(600 * 1024, 3));  // not cached: sendfile path

@@ -152,3 +152,33 @@ TEST(Config, LoadFile) {
 }
 
 }  // namespace
+
+namespace zp::cli {
+namespace {
+
+TEST(ConfigHttp, ParsesTheHttpSectionWithMimeOverrides) {
+  auto r = parse_config(R"({ "http": { "root": "/srv", "listen": ["0.0.0.0:8080"],
+    "cache_control": "max-age=60", "idle_timeout_ms": 5000,
+    "mime_types": { "log": "text/plain" } } })");
+  ASSERT_TRUE(r) << r.error;
+  ASSERT_TRUE(r.config->http);
+  EXPECT_EQ(r.config->http->root, "/srv");
+  EXPECT_EQ(r.config->http->listen, std::vector<std::string>{"0.0.0.0:8080"});
+  EXPECT_EQ(r.config->http->cache_control, "max-age=60");
+  EXPECT_EQ(r.config->http->idle_timeout_ms, 5000);
+  ASSERT_EQ(r.config->http->mime_types.size(), 1u);
+  EXPECT_EQ(r.config->http->mime_types[0].second, "text/plain");
+}
+
+TEST(ConfigHttp, BadMimeTypeAndUnknownKeyNameTheKey) {
+  auto bad = parse_config("{ \"http\": { \"listen\": [\"127.0.0.1:1\"],\n  \"mime_types\": { \"log\": \"a b\" } } }");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error.find("http.mime_types.log"), std::string::npos) << bad.error;
+  EXPECT_NE(bad.error.find(":2:"), std::string::npos) << bad.error;
+  auto unknown = parse_config("{ \"http\": { \"listen\": [\"127.0.0.1:1\"], \"colour\": 1 } }");
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error.find("http.colour"), std::string::npos) << unknown.error;
+}
+
+}  // namespace
+}  // namespace zp::cli

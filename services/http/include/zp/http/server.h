@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "zp/codec/http1/errc.h"
@@ -30,11 +31,12 @@ struct ServerOptions {
   int64_t header_timeout_ms = 10000;    // a request head must arrive within this
   int64_t idle_timeout_ms = 60000;      // keep-alive connections silent this long close
   size_t max_connections = 50000;       // per shard; beyond, new connections are closed
-  size_t max_pipelined = 64;            // responses sent before the next read, at most
   size_t cache_max_file_bytes = 256 * 1024;  // files up to this size are kept in memory
   size_t cache_max_total_bytes = 64u << 20;  // per shard
   int64_t cache_valid_ms = 1000;        // a cached file's stat is trusted this long
   codec::http1::Limits limits{};
+  // Extra or replacing MIME types by file extension (without the dot), e.g. {"log", "text/plain"}.
+  std::vector<std::pair<std::string, std::string>> mime_types;
 };
 
 // Binds the listeners on this shard and serves until the shard stops. EADDRINUSE,
