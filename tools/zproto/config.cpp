@@ -240,6 +240,7 @@ class Parser {
       if (key == "cache_control") return get_string(fv, fat, fpath, o.cache_control);
       if (key == "server_name") return get_string(fv, fat, fpath, o.server_name);
       if (key == "allow_dotfiles") return get_bool(fv, fat, fpath, o.allow_dotfiles);
+      if (key == "directory_listing") return get_bool(fv, fat, fpath, o.directory_listing);
       if (key == "symlinks_outside_root") return get_bool(fv, fat, fpath, o.symlinks_outside_root);
       if (key == "header_timeout_ms") return get_count(fv, fat, fpath, o.header_timeout_ms, 3600000);
       if (key == "idle_timeout_ms") return get_count(fv, fat, fpath, o.idle_timeout_ms, 86400000);
@@ -249,7 +250,7 @@ class Parser {
       if (key == "mime_types") return parse_mime_types(fv, fat, fpath, o.mime_types);
       return fail(fat, fmt::format("unknown key \"{}\" (known keys in \"http\": {})", fpath,
                                    join({"root", "listen", "index", "cache_control", "server_name",
-                                         "allow_dotfiles", "symlinks_outside_root", "header_timeout_ms",
+                                         "allow_dotfiles", "directory_listing", "symlinks_outside_root", "header_timeout_ms",
                                          "idle_timeout_ms", "max_connections", "cache_max_file_bytes",
                                          "cache_max_total_bytes", "mime_types"})));
     });

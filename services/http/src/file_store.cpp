@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <dirent.h>
+
+#include <algorithm>
 #include <cstdio>
 
 #include "zp/codec/http1/date.h"
@@ -121,6 +124,30 @@ void FileStore::evict_to(size_t budget) {
     }
     lru_.pop_back();
   }
+}
+
+Result<std::vector<std::string>> FileStore::list(std::string_view rel, size_t max_entries) const {
+  auto fd = open_beneath(rel, true);
+  if (!fd) return fd.error();
+  DIR* dir = ::fdopendir(*fd);
+  if (!dir) {
+    int e = errno;
+    ::close(*fd);
+    return fail(e);
+  }
+  std::vector<std::string> names;
+  while (dirent* d = ::readdir(dir)) {
+    std::string_view name = d->d_name;
+    if (name == "." || name == "..") continue;
+    if (name.starts_with('.') && !opts_.allow_dotfiles) continue;
+    if (names.size() >= max_entries) break;
+    std::string n(name);
+    if (d->d_type == DT_DIR) n += '/';
+    names.push_back(std::move(n));
+  }
+  ::closedir(dir);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 Result<File> FileStore::open(const FileEntry& e) const {

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "zp/codec/url/mime.h"
 #include "zp/engine/file.h"
@@ -42,6 +43,9 @@ class FileStore {
   // The entry for rel ("" is the root). ENOENT, EACCES, ELOOP/EXDEV (escapes the root),
   // ENAMETOOLONG... as errno values.
   Result<std::shared_ptr<const FileEntry>> get(std::string_view rel, int64_t now_ms);
+  // The names in directory rel ("" is the root), sorted, directories with a trailing '/';
+  // dotfiles only when allowed. At most max_entries; ENOTDIR, ENOENT, EACCES...
+  Result<std::vector<std::string>> list(std::string_view rel, size_t max_entries) const;
   // Opens the file of an entry for sending (large files).
   Result<File> open(const FileEntry& e) const;
 

@@ -144,6 +144,50 @@ bool parse_ranges(std::string_view v, uint64_t size, std::vector<ByteRange>& ran
   return true;
 }
 
+void html_escape(std::string& out, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+}
+
+// An HTML index of the directory `dir` (a normalized path ending in '/'), at most 10,000
+// entries; names are escaped for HTML and percent-encoded in links.
+bool listing(FileStore& files, Builder& b, std::string_view dir, bool close, bool head_only) {
+  auto names = files.list(dir.substr(1), 10000);
+  if (!names) return simple(b, names.error().value() == EACCES ? 403 : 404, close, head_only);
+  std::string& out = b.resp.owned_body;
+  out = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Index of ";
+  html_escape(out, dir);
+  out += "</title></head>\n<body><h1>Index of ";
+  html_escape(out, dir);
+  out += "</h1>\n<ul>\n";
+  if (dir != "/") out += "<li><a href=\"../\">../</a></li>\n";
+  for (const std::string& name : *names) {
+    char href[3 * 256 + 1];
+    auto n = codec::url::encode_path(name, std::span<char>(href, sizeof href));
+    if (!n) continue;
+    out += "<li><a href=\"./";
+    out.append(href, *n);  // "./" keeps a name with ':' from reading as a scheme
+    out += "\">";
+    html_escape(out, name);
+    out += "</a></li>\n";
+  }
+  out += "</ul>\n</body></html>\n";
+  b.add("Content-Type", "text/html; charset=utf-8");
+  b.add("Cache-Control", "no-cache");
+  b.head(200, out.size(), close);
+  if (!head_only) b.resp.body = out;
+  b.resp.finish();
+  return !close;
+}
+
 }  // namespace
 
 void error_response(const ServerOptions& opts, h1::DateCache& dates, h1::Errc e, Response& resp) {
@@ -195,6 +239,9 @@ bool handle_request(FileStore& files, const ServerOptions& opts, h1::DateCache& 
   bool dir_request = rel.empty() || rel.back() == '/';
   if (dir_request) rel += opts.index;
   auto got = files.get(rel, now_ms);
+  if (!got && dir_request && opts.directory_listing && got.error().value() == ENOENT) {
+    return listing(files, b, *path, close, head_only);
+  }
   if (!got) {
     int e = got.error().value();
     int status = e == EACCES || e == EPERM ? 403 : 404;  // ELOOP/EXDEV (escapes): 404 too

@@ -304,6 +304,25 @@ TEST_P(HttpServerTest, MimeTypesCanBeOverridden) {
   EXPECT_EQ(fetch(port_, "/page.html").field("Content-Type"), "text/html");
 }
 
+TEST_P(HttpServerTest, DirectoryListingIsOffByDefaultAndEscapesNames) {
+  fs::create_directories(root_ / "d" / "sub");
+  write_file(root_ / "d" / "a&b<c>.txt", "x");
+  write_file(root_ / "d" / ".hidden", "secret");
+  start();
+  EXPECT_EQ(fetch(port_, "/d/").status, 404);  // off: no index.html, no listing
+  stop();
+  opts_.directory_listing = true;
+  start();
+  Reply r = fetch(port_, "/d/");
+  ASSERT_EQ(r.status, 200) << r.head;
+  EXPECT_EQ(r.field("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(r.body.find("a&amp;b&lt;c&gt;.txt"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("href=\"./a&b%3Cc%3E.txt\""), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("sub/"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find(".hidden"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("<script"), std::string::npos);
+}
+
 TEST(HttpServerOptions, BadMimeOverrideIsAStartError) {
   auto shard = test::make_shard({BackendKind::io_uring, false});
   ASSERT_TRUE(shard);

@@ -25,6 +25,7 @@ struct ServerOptions {
   std::vector<std::string> listen = {"127.0.0.1:8080"};
   std::string index = "index.html";     // served for a path ending in '/'
   bool allow_dotfiles = false;          // serve names starting with '.'
+  bool directory_listing = false;       // list a directory without an index file (HTML)
   bool symlinks_outside_root = false;   // follow symlinks that leave the root
   std::string cache_control;            // Cache-Control value for files; empty: none
   std::string server_name = "zproto";   // Server field; empty: none
