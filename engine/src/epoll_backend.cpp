@@ -246,6 +246,14 @@ class EpollBackend final : public Backend {
     defer(op, n < 0 ? -errno : int32_t(n));
   }
 
+  void write(Op& op, int fd, const void* buf, uint32_t len, uint64_t offset) override {
+    if (len > uint32_t(INT32_MAX)) len = uint32_t(INT32_MAX);
+    ssize_t n;
+    do n = offset == UINT64_MAX ? ::write(fd, buf, len) : ::pwrite(fd, buf, len, off_t(offset));
+    while (n < 0 && errno == EINTR);
+    defer(op, n < 0 ? -errno : int32_t(n));
+  }
+
   void cancel(Op& op) override {
     if (op.backend_flags != kPending) return;  // idle, or its final result is queued
     Node* n = static_cast<Node*>(op.backend_data);

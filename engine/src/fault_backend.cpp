@@ -83,6 +83,10 @@ class FaultBackend final : public Backend {
     begin(op, Kind::other, fd);
     inner_->read(op, fd, buf, len, offset);
   }
+  void write(Op& op, int fd, const void* buf, uint32_t len, uint64_t offset) override {
+    begin(op, Kind::other, fd);
+    inner_->write(op, fd, buf, len, offset);
+  }
   void cancel(Op& op) override;
   void send(Op& op, int fd, const msghdr* msg, int flags, const uint32_t* fixed_idx);
 

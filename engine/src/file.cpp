@@ -71,6 +71,51 @@ Task<Result<size_t>> File::read_at(std::span<std::byte> buf, uint64_t offset) {
   co_return size_t(r);
 }
 
+Result<File> File::open_append(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0) return fail(errno);
+  return adopt(fd);
+}
+
+namespace {
+struct WriteAwaiter {
+  Backend* backend = nullptr;
+  int fd = -1;
+  std::span<const std::byte> data;
+  Op op{};
+  int32_t res = 0;
+  std::coroutine_handle<> h;
+  bool await_ready() noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> hh) {
+    h = hh;
+    op.owner = this;
+    op.complete = [](Op* o, int32_t r, uint32_t) {
+      auto* self = static_cast<WriteAwaiter*>(o->owner);
+      self->res = r;
+      self->h.resume();
+    };
+    backend->write(op, fd, data.data(), uint32_t(data.size() > (1u << 30) ? (1u << 30) : data.size()), UINT64_MAX);
+  }
+  int32_t await_resume() noexcept { return res; }
+};
+}  // namespace
+
+Task<Result<size_t>> File::append(std::span<const std::byte> data) {
+  Shard* shard = Shard::current();
+  size_t done = 0;
+  while (done < data.size()) {
+    WriteAwaiter a;
+    a.backend = &shard->backend();
+    a.fd = fd_;
+    a.data = data.subspan(done);
+    int32_t r = co_await a;
+    if (r < 0) co_return fail(-r);
+    if (r == 0) co_return fail(EIO);
+    done += size_t(r);
+  }
+  co_return done;
+}
+
 Task<Result<size_t>> File::send_to(Stream& stream, uint64_t offset, uint64_t len) {
   uint64_t sent = 0;
   while (sent < len) {

@@ -52,6 +52,12 @@ class UringBackend final : public Backend {
     io_uring_sqe_set_data(sqe, &op);
   }
   void read(Op& op, int fd, void* buf, uint32_t len, uint64_t offset) override;
+  void write(Op& op, int fd, const void* buf, uint32_t len, uint64_t offset) override {
+    io_uring_sqe* sqe = get_sqe();
+    // -1 as the offset: the file position (the end, for O_APPEND files).
+    io_uring_prep_write(sqe, fd, buf, len, offset == UINT64_MAX ? uint64_t(-1) : offset);
+    io_uring_sqe_set_data(sqe, &op);
+  }
   void send_fixed(Op& op, int fd, const msghdr* msg, uint32_t idx) override {
     if (!fixed_registered_ || msg->msg_iovlen != 1) {
       sendmsg(op, fd, msg, 0);

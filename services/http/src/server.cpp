@@ -10,6 +10,7 @@
 #include <ctime>
 #include <string>
 
+#include "access_log.h"
 #include "file_store.h"
 #include "zp/codec/http1/date.h"
 #include "zp/codec/http1/parser.h"
@@ -35,6 +36,7 @@ struct Work {
 };
 
 struct ShardState {
+  std::unique_ptr<AccessLog> access_log;
   std::vector<std::unique_ptr<Work>> free_work;
   std::unique_ptr<Work> take_work() {
     if (free_work.empty()) return std::make_unique<Work>();
@@ -108,6 +110,7 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
   {
     Deadline deadline(shard, ctx);
     deadline.set(st->opts.header_timeout_ms);
+    std::string peer;    // the client's address, for the access log (made once)
     RecvBuf cur;         // the buffer being parsed
     size_t off = 0;      // parse position in cur
     std::string pending; // a head split across buffers, gathered here
@@ -128,6 +131,16 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
           head_started = false;
           deadline.set(st->opts.idle_timeout_ms);
           bool keep = handle_request(*st->files, st->opts, st->dates, shard->now_ms(), req, resp);
+          if (st->access_log) {
+            if (peer.empty()) {
+              auto a = s.peer_addr();
+              peer = a ? a->to_string() : "-";
+              peer.erase(peer.rfind(':') == std::string::npos ? peer.size() : peer.rfind(':'));
+              if (peer.size() > 2 && peer.front() == '[') peer = peer.substr(1, peer.size() - 2);
+            }
+            st->access_log->add(peer, req, resp.status,
+                                req.method_id == h1::Method::head ? 0 : resp.body_bytes);
+          }
           if (!co_await send_response(st.get(), s, resp) || !keep) break;
           if (pending.empty()) off += r.consumed;
           else pending.erase(0, r.consumed);
@@ -218,6 +231,13 @@ Result<void> start(Shard& shard, const ServerOptions& options) {
     }
   }
   st->files = std::make_unique<FileStore>(st->root_fd, st->opts);
+  if (!options.access_log.empty()) {
+    st->access_log = std::make_unique<AccessLog>(options.access_log);
+    if (auto r = st->access_log->start(shard, st); !r) {
+      ZP_LOG_ERROR("http: access log {}: {}", options.access_log, r.error().message());
+      return r;
+    }
+  }
   for (const auto& text : options.listen) {
     auto addr = SocketAddr::parse(text);
     if (!addr) {

@@ -15,6 +15,8 @@ namespace h1 = codec::http1;
 
 void Response::reset() {
   head_size = 0;
+  status = 0;
+  body_bytes = 0;
   owned_body.clear();
   entry.reset();
   body = {};
@@ -48,6 +50,8 @@ struct Builder {
     h.date = dates.get(std::time(nullptr));
     auto w = h1::write_response_head(h, std::span<char>(resp.head, sizeof resp.head));
     resp.head_size = w.error == h1::Errc::ok ? w.size : 0;
+    resp.status = status;
+    resp.body_bytes = framing == h1::Framing::content_length ? body_bytes : 0;
   }
 };
 

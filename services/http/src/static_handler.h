@@ -25,6 +25,8 @@ class Response {
 
   char head[2048];
   size_t head_size = 0;
+  int status = 0;             // for the access log
+  uint64_t body_bytes = 0;    // body bytes this response sends
   std::string owned_body;                      // built bodies (errors, multipart)
   std::shared_ptr<const FileEntry> entry;      // keeps an in-memory body alive
   std::string_view body;                       // what follows the head in memory

@@ -323,6 +323,23 @@ TEST_P(HttpServerTest, DirectoryListingIsOffByDefaultAndEscapesNames) {
   EXPECT_EQ(r.body.find("<script"), std::string::npos);
 }
 
+TEST_P(HttpServerTest, AccessLogInCombinedFormat) {
+  write_file(root_ / "a.txt", "0123456789");
+  opts_.access_log = (base_ / "access.log").string();
+  start();
+  EXPECT_EQ(fetch(port_, "/a.txt").status, 200);
+  EXPECT_EQ(fetch(port_, "/missing").status, 404);
+  stop();  // the writer flushes what is left when the shard stops
+  std::ifstream f(opts_.access_log);
+  std::string l1, l2;
+  ASSERT_TRUE(std::getline(f, l1));
+  ASSERT_TRUE(std::getline(f, l2));
+  // 127.0.0.1 - - [25/Nov/2026:22:40:00 +0000] "GET /a.txt HTTP/1.1" 200 10 "-" "-"
+  EXPECT_TRUE(l1.starts_with("127.0.0.1 - - [")) << l1;
+  EXPECT_NE(l1.find(" +0000] \"GET /a.txt HTTP/1.1\" 200 10 \""), std::string::npos) << l1;
+  EXPECT_NE(l2.find("\"GET /missing HTTP/1.1\" 404 "), std::string::npos) << l2;
+}
+
 TEST(HttpServerOptions, BadMimeOverrideIsAStartError) {
   auto shard = test::make_shard({BackendKind::io_uring, false});
   ASSERT_TRUE(shard);

@@ -80,6 +80,9 @@ class Backend {
   virtual void poll(Op& op, int fd, uint32_t poll_mask) = 0;
   // File read at offset (regular files; the epoll backend reads synchronously).
   virtual void read(Op& op, int fd, void* buf, uint32_t len, uint64_t offset) = 0;
+  // File write at offset; offset UINT64_MAX appends at the current position (O_APPEND
+  // files: the end). res = bytes written (may be short). The epoll backend writes synchronously.
+  virtual void write(Op& op, int fd, const void* buf, uint32_t len, uint64_t offset) = 0;
   virtual void cancel(Op& op) = 0;
 
   // Provided receive buffers. Each completion carrying kBuffer holds one reference;

@@ -53,6 +53,10 @@ class File {
   Result<FileStat> stat() const;
   // Reads up to buf.size() bytes at offset through the shard's backend.
   Task<Result<size_t>> read_at(std::span<std::byte> buf, uint64_t offset);
+  // Opens (creating, mode 0640) a file for appending: logs.
+  static Result<File> open_append(const std::string& path);
+  // Writes all of data at the end of an append-mode file through the shard's backend.
+  Task<Result<size_t>> append(std::span<const std::byte> data);
   // Sends [offset, offset+len) to the stream's socket with sendfile, waiting while it is full.
   Task<Result<size_t>> send_to(Stream& stream, uint64_t offset, uint64_t len);
   void close();

@@ -29,6 +29,7 @@ struct ServerOptions {
   bool symlinks_outside_root = false;   // follow symlinks that leave the root
   std::string cache_control;            // Cache-Control value for files; empty: none
   std::string server_name = "zproto";   // Server field; empty: none
+  std::string access_log;               // file for the combined-format access log; empty: off
   int64_t header_timeout_ms = 10000;    // a request head must arrive within this
   int64_t idle_timeout_ms = 60000;      // keep-alive connections silent this long close
   size_t max_connections = 50000;       // per shard; beyond, new connections are closed
