@@ -240,6 +240,14 @@ class Parser {
       if (key == "cache_control") return get_string(fv, fat, fpath, o.cache_control);
       if (key == "server_name") return get_string(fv, fat, fpath, o.server_name);
       if (key == "access_log") return get_string(fv, fat, fpath, o.access_log);
+      if (key == "admin_listen") {
+        std::vector<std::string> one;
+        std::string a;
+        if (!get_string(fv, fat, fpath, a)) return false;
+        if (!is_host_port(a)) return fail(fat, fmt::format("key \"{}\": \"{}\" is not HOST:PORT", fpath, a));
+        o.admin_listen = std::move(a);
+        return true;
+      }
       if (key == "allow_dotfiles") return get_bool(fv, fat, fpath, o.allow_dotfiles);
       if (key == "directory_listing") return get_bool(fv, fat, fpath, o.directory_listing);
       if (key == "symlinks_outside_root") return get_bool(fv, fat, fpath, o.symlinks_outside_root);
@@ -250,7 +258,7 @@ class Parser {
       if (key == "cache_max_total_bytes") return get_count(fv, fat, fpath, o.cache_max_total_bytes, uint64_t(1) << 40);
       if (key == "mime_types") return parse_mime_types(fv, fat, fpath, o.mime_types);
       return fail(fat, fmt::format("unknown key \"{}\" (known keys in \"http\": {})", fpath,
-                                   join({"root", "listen", "index", "cache_control", "server_name", "access_log",
+                                   join({"root", "listen", "index", "cache_control", "server_name", "access_log", "admin_listen",
                                          "allow_dotfiles", "directory_listing", "symlinks_outside_root", "header_timeout_ms",
                                          "idle_timeout_ms", "max_connections", "cache_max_file_bytes",
                                          "cache_max_total_bytes", "mime_types"})));

@@ -88,6 +88,7 @@ struct ServeFlags {
   std::vector<std::string> http_listen;
   int http_port = 0;
   std::string http_cache_control;
+  std::string http_admin;
 };
 
 int run_serve(const ServeFlags& flags) {
@@ -114,6 +115,11 @@ int run_serve(const ServeFlags& flags) {
         return kExitUsage;
       }
     }
+  }
+  if (cfg.http) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg.http->metrics = std::make_shared<http::Metrics>(cfg.shards ? cfg.shards : unsigned(cores > 0 ? cores : 1));
+    if (!flags.http_admin.empty()) cfg.http->admin_listen = flags.http_admin;
   }
   if (!cfg.echo && !cfg.http) {
     fmt::print(stderr, "zproto: nothing to serve: the config enables no service (add \"echo\" or \"http\")\n");
@@ -221,6 +227,7 @@ int run_main(int argc, char** argv) {
   serve_http->add_option("-p,--port", flags.http_port, "Shorthand for --listen 0.0.0.0:PORT")
       ->check(CLI::Range(1, 65535));
   serve_http->add_option("--cache-control", flags.http_cache_control, "Cache-Control for files");
+  serve_http->add_option("--admin", flags.http_admin, "HOST:PORT of the admin listener (GET /metrics)");
   // Flags of `serve` may also follow `http` on the command line.
   serve_http->fallthrough();
 

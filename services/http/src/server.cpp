@@ -36,6 +36,7 @@ struct Work {
 };
 
 struct ShardState {
+  ShardCounters* counters = nullptr;  // null: no metrics
   std::unique_ptr<AccessLog> access_log;
   std::vector<std::unique_ptr<Work>> free_work;
   std::unique_ptr<Work> take_work() {
@@ -105,6 +106,10 @@ Task<bool> send_response(ShardState* st, Stream& s, Response& resp) {
 
 Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
   ++st->connections;
+  if (st->counters) {
+    ShardCounters::bump(st->counters->accepted);
+    ShardCounters::bump(st->counters->open);
+  }
   Shard* shard = Shard::current();
   TaskCtx* ctx = co_await CurrentCtx{};
   {
@@ -131,6 +136,11 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
           head_started = false;
           deadline.set(st->opts.idle_timeout_ms);
           bool keep = handle_request(*st->files, st->opts, st->dates, shard->now_ms(), req, resp);
+          if (ShardCounters* c = st->counters) {
+            ShardCounters::bump(c->requests);
+            if (resp.status >= 100 && resp.status < 600) ShardCounters::bump(c->status_class[resp.status / 100]);
+            ShardCounters::bump(c->body_bytes, req.method_id == h1::Method::head ? 0 : resp.body_bytes);
+          }
           if (st->access_log) {
             if (peer.empty()) {
               auto a = s.peer_addr();
@@ -149,6 +159,10 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
         }
         if (r.status == h1::Status::error) {
           error_response(st->opts, st->dates, r.error, resp);
+          if (ShardCounters* c = st->counters) {
+            ShardCounters::bump(c->bad_requests);
+            ShardCounters::bump(c->status_class[resp.status / 100]);
+          }
           co_await send_response(st.get(), s, resp);
           break;  // the framing is in doubt: close
         }
@@ -189,6 +203,7 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
     st->give_back(std::move(work));
   }
   --st->connections;
+  if (st->counters) st->counters->open.store(st->counters->open.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
 }
 
 Task<void> accept_loop(std::shared_ptr<ShardState> st, Listener* l) {
@@ -207,6 +222,48 @@ Task<void> accept_loop(std::shared_ptr<ShardState> st, Listener* l) {
     if (st->connections >= st->opts.max_connections) continue;  // closes on scope exit
     auto h = shard->spawn(serve_connection(st, std::move(*s)));
     if (!h) ZP_LOG_WARN("http: cannot start a connection task: {}", h.error().message());
+  }
+}
+
+// The admin listener: GET /metrics answers the counters of every shard; else 404.
+Task<void> serve_admin(std::shared_ptr<Metrics> metrics, Stream s) {
+  std::string in;
+  for (;;) {
+    auto b = co_await s.recv();
+    if (!b || b->eof()) co_return;
+    in += b->text();
+    h1::Header headers[64];
+    h1::Request req;
+    auto r = h1::parse_request(in, req, headers);
+    if (r.status == h1::Status::need_more) {
+      if (in.size() > 16384) co_return;
+      continue;
+    }
+    if (r.status == h1::Status::error) co_return;
+    bool found = req.target == "/metrics" || req.target.starts_with("/metrics?");
+    std::string body = found ? metrics->render() : std::string("404 Not Found\n");
+    char head[256];
+    int n = std::snprintf(head, sizeof head,
+                          "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                          found ? "200 OK" : "404 Not Found",
+                          found ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain; charset=utf-8", body.size());
+    iovec iov[2] = {{head, size_t(n)}, {body.data(), req.method_id == h1::Method::head ? 0 : body.size()}};
+    auto w = co_await s.sendv(iov);
+    (void)w;
+    co_return;
+  }
+}
+
+Task<void> admin_loop(std::shared_ptr<Metrics> metrics, std::shared_ptr<Listener> l) {
+  Shard* shard = Shard::current();
+  for (;;) {
+    auto s = co_await l->accept();
+    if (!s) {
+      if (s.error() == std::errc::operation_canceled) break;
+      continue;
+    }
+    auto h = shard->spawn(serve_admin(metrics, std::move(*s)));
+    (void)h;
   }
 }
 
@@ -231,6 +288,22 @@ Result<void> start(Shard& shard, const ServerOptions& options) {
     }
   }
   st->files = std::make_unique<FileStore>(st->root_fd, st->opts);
+  if (options.metrics && shard.id() < options.metrics_shards()) st->counters = &options.metrics->shard(shard.id());
+  if (!options.admin_listen.empty() && options.metrics && shard.id() == 0) {
+    auto addr = SocketAddr::parse(options.admin_listen);
+    if (!addr) {
+      ZP_LOG_ERROR("http: bad admin listen address '{}'", options.admin_listen);
+      return addr.error();
+    }
+    auto l = Listener::bind(shard, *addr, {.reuse_port = false});
+    if (!l) {
+      ZP_LOG_ERROR("http: admin listen on {}: {}", options.admin_listen, l.error().message());
+      return l.error();
+    }
+    ZP_LOG_INFO("http: metrics on http://{}/metrics", l->local_addr().to_string());
+    auto h = shard.spawn(admin_loop(options.metrics, std::make_shared<Listener>(std::move(*l))));
+    if (!h) return h.error();
+  }
   if (!options.access_log.empty()) {
     st->access_log = std::make_unique<AccessLog>(options.access_log);
     if (auto r = st->access_log->start(shard, st); !r) {

@@ -340,6 +340,25 @@ TEST_P(HttpServerTest, AccessLogInCombinedFormat) {
   EXPECT_NE(l2.find("\"GET /missing HTTP/1.1\" 404 "), std::string::npos) << l2;
 }
 
+TEST_P(HttpServerTest, MetricsOnTheAdminListener) {
+  write_file(root_ / "a.txt", "0123456789");
+  uint16_t admin = free_port();
+  opts_.metrics = std::make_shared<http::Metrics>(1);
+  opts_.admin_listen = "127.0.0.1:" + std::to_string(admin);
+  start();
+  EXPECT_EQ(fetch(port_, "/a.txt").status, 200);
+  EXPECT_EQ(fetch(port_, "/a.txt").status, 200);
+  EXPECT_EQ(fetch(port_, "/missing").status, 404);
+  Reply m = fetch(admin, "/metrics");
+  ASSERT_EQ(m.status, 200) << m.head;
+  EXPECT_EQ(m.field("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(m.body.find("zproto_http_requests_total 3\n"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("zproto_http_responses_total{code=\"2xx\"} 2\n"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("zproto_http_responses_total{code=\"4xx\"} 1\n"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("zproto_http_response_body_bytes_total 34\n"), std::string::npos) << m.body;
+  EXPECT_EQ(fetch(admin, "/other").status, 404);
+}
+
 TEST(HttpServerOptions, BadMimeOverrideIsAStartError) {
   auto shard = test::make_shard({BackendKind::io_uring, false});
   ASSERT_TRUE(shard);

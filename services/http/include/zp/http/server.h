@@ -16,6 +16,7 @@
 
 #include "zp/codec/http1/errc.h"
 #include "zp/engine/shard.h"
+#include "zp/http/metrics.h"
 #include "zp/result.h"
 
 namespace zp::http {
@@ -37,6 +38,11 @@ struct ServerOptions {
   size_t cache_max_total_bytes = 64u << 20;  // per shard
   int64_t cache_valid_ms = 1000;        // a cached file's stat is trusted this long
   codec::http1::Limits limits{};
+  // Counters (shared by all shards; set it to count) and the admin listener that serves
+  // them as Prometheus text at GET /metrics (on shard 0 only; empty: none).
+  std::shared_ptr<Metrics> metrics;
+  std::string admin_listen;
+  unsigned metrics_shards() const { return metrics ? metrics->shards() : 0; }
   // Extra or replacing MIME types by file extension (without the dot), e.g. {"log", "text/plain"}.
   std::vector<std::pair<std::string, std::string>> mime_types;
 };

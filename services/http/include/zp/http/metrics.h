@@ -1,0 +1,41 @@
+// Counters of the HTTP server, one block per shard, written only by its shard (single
+// writer: relaxed load+store, no locked instruction) and read by the admin listener on
+// any shard. The blocks live in a table made before the shards start and shared by them.
+//   auto m = std::make_shared<zp::http::Metrics>(shard_count);
+//   opts.metrics = m; opts.admin_listen = "127.0.0.1:9100";   // GET /metrics
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace zp::http {
+
+struct alignas(64) ShardCounters {
+  std::atomic<uint64_t> accepted{0};
+  std::atomic<uint64_t> open{0};
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> status_class[6]{};  // [1..5]: 1xx..5xx
+  std::atomic<uint64_t> body_bytes{0};
+  std::atomic<uint64_t> bad_requests{0};     // closed for a malformed head
+  // The owning shard is the only writer.
+  static void bump(std::atomic<uint64_t>& c, uint64_t by = 1) {
+    c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+  }
+};
+
+class Metrics {
+ public:
+  explicit Metrics(unsigned shards) : shards_(shards) {}
+  ShardCounters& shard(unsigned id) { return shards_[id]; }
+  unsigned shards() const { return unsigned(shards_.size()); }
+  // Prometheus text exposition format (version 0.0.4), summed over shards.
+  std::string render() const;
+
+ private:
+  std::vector<ShardCounters> shards_;
+};
+
+}  // namespace zp::http
