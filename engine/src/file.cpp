@@ -36,11 +36,16 @@ void File::close() {
 }
 
 namespace {
-struct ReadAwaiter {
+constexpr uint32_t kMaxFileOp = 1u << 30;
+
+// One file read or write through the backend; the caller's frame holds the Op.
+struct FileOpAwaiter {
   Backend* backend = nullptr;
   int fd = -1;
-  std::span<std::byte> buf;
-  uint64_t offset = 0;
+  std::byte* read_buf = nullptr;        // set for a read
+  const std::byte* write_buf = nullptr;  // set for a write
+  uint32_t len = 0;
+  uint64_t offset = 0;                   // UINT64_MAX: append (writes)
   Op op{};
   int32_t res = 0;
   std::coroutine_handle<> h;
@@ -49,11 +54,12 @@ struct ReadAwaiter {
     h = hh;
     op.owner = this;
     op.complete = [](Op* o, int32_t r, uint32_t) {
-      auto* self = static_cast<ReadAwaiter*>(o->owner);
+      auto* self = static_cast<FileOpAwaiter*>(o->owner);
       self->res = r;
       self->h.resume();
     };
-    backend->read(op, fd, buf.data(), uint32_t(buf.size() > (1u << 30) ? (1u << 30) : buf.size()), offset);
+    if (read_buf) backend->read(op, fd, read_buf, len, offset);
+    else backend->write(op, fd, write_buf, len, offset);
   }
   int32_t await_resume() noexcept { return res; }
 };
@@ -61,10 +67,11 @@ struct ReadAwaiter {
 
 Task<Result<size_t>> File::read_at(std::span<std::byte> buf, uint64_t offset) {
   Shard* shard = Shard::current();
-  ReadAwaiter a;
+  FileOpAwaiter a;
   a.backend = &shard->backend();
   a.fd = fd_;
-  a.buf = buf;
+  a.read_buf = buf.data();
+  a.len = uint32_t(buf.size() > kMaxFileOp ? kMaxFileOp : buf.size());
   a.offset = offset;
   int32_t r = co_await a;
   if (r < 0) co_return fail(-r);
@@ -77,37 +84,17 @@ Result<File> File::open_append(const std::string& path) {
   return adopt(fd);
 }
 
-namespace {
-struct WriteAwaiter {
-  Backend* backend = nullptr;
-  int fd = -1;
-  std::span<const std::byte> data;
-  Op op{};
-  int32_t res = 0;
-  std::coroutine_handle<> h;
-  bool await_ready() noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> hh) {
-    h = hh;
-    op.owner = this;
-    op.complete = [](Op* o, int32_t r, uint32_t) {
-      auto* self = static_cast<WriteAwaiter*>(o->owner);
-      self->res = r;
-      self->h.resume();
-    };
-    backend->write(op, fd, data.data(), uint32_t(data.size() > (1u << 30) ? (1u << 30) : data.size()), UINT64_MAX);
-  }
-  int32_t await_resume() noexcept { return res; }
-};
-}  // namespace
 
 Task<Result<size_t>> File::append(std::span<const std::byte> data) {
   Shard* shard = Shard::current();
   size_t done = 0;
   while (done < data.size()) {
-    WriteAwaiter a;
+    FileOpAwaiter a;
     a.backend = &shard->backend();
     a.fd = fd_;
-    a.data = data.subspan(done);
+    a.write_buf = data.data() + done;
+    a.len = uint32_t(data.size() - done > kMaxFileOp ? kMaxFileOp : data.size() - done);
+    a.offset = UINT64_MAX;
     int32_t r = co_await a;
     if (r < 0) co_return fail(-r);
     if (r == 0) co_return fail(EIO);

@@ -22,23 +22,16 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include "../common/test_net.h"
 
 namespace {
+
+using zp::test::free_port;
+using zp::test::wait_exit;
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), len);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 std::string slurp(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
@@ -82,18 +75,6 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& out_path, c
   return pid;
 }
 
-// Waits (bounded) for the child; its exit status, or -1 after killing it at the limit.
-int wait_exit(pid_t pid, std::chrono::milliseconds limit) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  int status = 0;
-  while (std::chrono::steady_clock::now() < until) {
-    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    std::this_thread::sleep_for(5ms);
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  return -1;
-}
 
 bool port_open(uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);

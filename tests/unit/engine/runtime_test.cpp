@@ -12,9 +12,14 @@
 
 #include "engine_test_util.h"
 #include "zp/engine/net.h"
+#include "../../common/test_net.h"
 
 namespace zp {
 namespace {
+
+using zp::test::free_port;
+using zp::test::connect_loopback;
+constexpr auto& connect_to = zp::test::connect_loopback;
 
 using namespace std::chrono_literals;
 
@@ -64,33 +69,7 @@ TEST_P(RuntimeTest, CrossShardPingPong) {
   EXPECT_EQ(pongs.load(), kRounds + 100);
 }
 
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), len);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
-int connect_to(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{3, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) {
-    int e = errno;
-    ::close(fd);
-    return -e;
-  }
-  return fd;
-}
 
 Task<void> echo_until_eof(Stream s, std::atomic<int>* ended) {
   for (;;) {

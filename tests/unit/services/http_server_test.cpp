@@ -31,26 +31,18 @@
 #include "engine_test_util.h"
 #include "zp/codec/http1/date.h"
 #include "zp/http/server.h"
+#include "../../common/test_net.h"
 
 namespace zp {
 namespace {
+
+using zp::test::free_port;
 
 using namespace std::chrono_literals;
 using namespace std::string_literals;
 using test::BackendParam;
 namespace fs = std::filesystem;
 
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), len);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 void write_file(const fs::path& p, std::string_view data) {
   fs::create_directories(p.parent_path());

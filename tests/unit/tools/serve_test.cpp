@@ -16,8 +16,13 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include "../../common/test_net.h"
 
 namespace {
+
+using zp::test::free_port;
+using zp::test::wait_exit;
+using zp::test::connect_retry;
 
 using namespace std::chrono_literals;
 
@@ -26,17 +31,6 @@ std::string temp_dir() {
   return mkdtemp(tmpl);
 }
 
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), len);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 // Starts zproto with args; stderr goes to err_path. Returns the pid.
 pid_t spawn(const std::vector<std::string>& args, const std::string& err_path) {
@@ -56,34 +50,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& err_path) {
   return pid;
 }
 
-// Waits (bounded) for the child; returns its exit status or -1 (then kills it).
-int wait_exit(pid_t pid, std::chrono::milliseconds limit) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  int status = 0;
-  while (std::chrono::steady_clock::now() < until) {
-    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    std::this_thread::sleep_for(10ms);
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  return -1;
-}
 
-int connect_retry(uint16_t port) {
-  for (int i = 0; i < 300; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval tv{3, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return fd;
-    ::close(fd);
-    std::this_thread::sleep_for(10ms);
-  }
-  return -1;
-}
 
 std::string slurp(const std::string& path) {
   std::ifstream f(path);
