@@ -13,36 +13,13 @@
 #include "zp/codec/http1/chunked.h"
 #include "zp/codec/http1/date.h"
 #include "zp/codec/http1/parser.h"
+#include "../../../common/guarded_buffer.h"
 
 namespace {
 
 namespace h1 = zp::codec::http1;
 
-class GuardedBuffer {
- public:
-  GuardedBuffer() {
-    page_ = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-    void* p = mmap(nullptr, 2 * page_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) std::abort();
-    base_ = static_cast<char*>(p);
-    if (mprotect(base_ + page_, page_, PROT_NONE) != 0) std::abort();
-  }
-  ~GuardedBuffer() { munmap(base_, 2 * page_); }
-  GuardedBuffer(const GuardedBuffer&) = delete;
-  GuardedBuffer& operator=(const GuardedBuffer&) = delete;
-
-  // A copy of `s` ending exactly where the guard page starts.
-  std::span<char> place(std::string_view s) {
-    if (s.size() > page_) std::abort();
-    char* at = base_ + page_ - s.size();
-    if (!s.empty()) std::memcpy(at, s.data(), s.size());
-    return {at, s.size()};
-  }
-
- private:
-  std::size_t page_ = 0;
-  char* base_ = nullptr;
-};
+using zp::test::GuardedBuffer;
 
 const std::vector<std::string>& samples() {
   static const std::vector<std::string> s = {
