@@ -194,14 +194,21 @@ void rdata_to_text(const Record& rr, std::string& out) {
   std::size_t pos = rr.rdata_offset;
   const std::size_t end = pos + rr.rdata_size;
   bool first = true;
+  const std::size_t out_start = out.size();
   for (Field f : ti->fields) {
     if (f == Field::end) break;
     auto v = detail::read_field(f, buf, pos, end, in_message, 16);
     if (!v) return;  // validated above
     const auto bytes = buf.subspan(v->start, v->size);
     WireReader r(bytes);
-    // Empty trailing fields print nothing (an empty DNSKEY key, an empty bitmap).
-    if ((f == Field::b64_rest || f == Field::hex_rest || f == Field::bitmap) && bytes.empty()) continue;
+    // An empty bitmap prints nothing; an empty key, signature or digest has no
+    // presentation form, so the whole RDATA goes generic (RFC 3597 §5).
+    if (f == Field::bitmap && bytes.empty()) continue;
+    if ((f == Field::b64_rest || f == Field::hex_rest) && bytes.empty()) {
+      out.resize(out_start);
+      append_generic(out, rr.rdata());
+      return;
+    }
     if (!first) out += ' ';
     first = false;
     switch (f) {

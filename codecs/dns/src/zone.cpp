@@ -646,7 +646,7 @@ Result<std::size_t> rdata_from_text(std::uint16_t type, std::string_view text, s
   ZoneOptions opt;
   Parser p(opt, nullptr);
   if (origin.size() > max_name_bytes) return make_error_code(ZoneErrc::bad_name);
-  std::memcpy(p.origin_.data(), origin.data(), origin.size());
+  if (!origin.empty()) std::memcpy(p.origin_.data(), origin.data(), origin.size());
   p.origin_len_ = origin.size();
   std::optional<Failure> f;
   // Minimal tokenizer for RDATA text: same rules, one logical entry.
@@ -690,7 +690,7 @@ Result<std::size_t> rdata_from_text(std::uint16_t type, std::string_view text, s
   f = p.parse_rdata(type, 0, type_tok);
   if (f) return make_error_code(f->code);
   if (out.size() < p.rdata_.size()) return make_error_code(ZoneErrc::rdata_too_large);
-  std::memcpy(out.data(), p.rdata_.data(), p.rdata_.size());
+  if (!p.rdata_.empty()) std::memcpy(out.data(), p.rdata_.data(), p.rdata_.size());
   return p.rdata_.size();
 }
 
