@@ -54,7 +54,7 @@ constexpr std::string_view zone_names[] = {
     "ok", "syntax", "bad_name", "bad_ttl", "bad_class", "unknown_type", "bad_rdata",
     "line_too_long", "too_many_records", "rdata_too_large", "include_depth",
     "include_forbidden", "include_failed", "unbalanced_paren", "unterminated_string",
-    "bad_escape", "no_ttl", "no_owner", "class_mismatch", "bad_directive", "rejected"};
+    "bad_escape", "no_ttl", "no_owner", "class_mismatch", "bad_directive", "rejected", "crlf"};
 
 class ZoneCategory final : public std::error_category {
  public:
@@ -82,6 +82,7 @@ class ZoneCategory final : public std::error_category {
       case ZoneErrc::class_mismatch: return "class differs from the zone's";
       case ZoneErrc::bad_directive: return "unknown or malformed directive";
       case ZoneErrc::rejected: return "record rejected by the caller";
+      case ZoneErrc::crlf: return "CR byte in zone file (CRLF line ending)";
     }
     return "unknown zone error";
   }

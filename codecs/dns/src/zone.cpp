@@ -217,12 +217,18 @@ class Parser {
         }
         continue;
       }
+      if (c == '\r' && !opt_.allow_crlf)
+        return Failure{ZoneErrc::crlf, line, col(i), "CR byte (CRLF line ending); set allow_crlf to accept"};
       if (c == ' ' || c == '\t' || c == '\r') {
         ++i;
         continue;
       }
       if (c == ';') {
-        while (i < text.size() && text[i] != '\n') ++i;
+        while (i < text.size() && text[i] != '\n') {
+          if (text[i] == '\r' && !opt_.allow_crlf)
+            return Failure{ZoneErrc::crlf, line, col(i), "CR byte (CRLF line ending); set allow_crlf to accept"};
+          ++i;
+        }
         continue;
       }
       if (c == '(') {
@@ -364,8 +370,12 @@ class Parser {
           for (; idx < n; ++idx) {
             if (!unescape(tokens_[idx].text, s))
               return fail(ZoneErrc::bad_escape, tokens_[idx], "bad escape in '" + std::string(tokens_[idx].text) + "'");
-            if (s.size() > 255) return fail(ZoneErrc::bad_rdata, tokens_[idx], "character-string longer than 255 octets");
-            put_string(s);
+            // Longer strings are split into 255-octet character-strings (Knot does the same).
+            std::size_t at = 0;
+            do {
+              put_string(s.substr(at, 255));
+              at += 255;
+            } while (at < s.size());
           }
           break;
         case Field::caa_value:
@@ -444,7 +454,7 @@ class Parser {
   void put_be(std::uint64_t v, int n) {
     for (int i = n - 1; i >= 0; --i) rdata_.push_back(static_cast<std::byte>(v >> (8 * i)));
   }
-  void put_string(const std::string& s) {
+  void put_string(std::string_view s) {
     rdata_.push_back(static_cast<std::byte>(s.size()));
     rdata_.insert(rdata_.end(), reinterpret_cast<const std::byte*>(s.data()),
                   reinterpret_cast<const std::byte*>(s.data()) + s.size());

@@ -33,7 +33,7 @@ std::vector<Vector> load() {
   return out;
 }
 
-TEST(DnsMalformed, CorpusRejectedWithPreciseErrors) {
+TEST(dnsMalformed, CorpusRejectedWithPreciseErrors) {
   const auto vectors = load();
   ASSERT_GE(vectors.size(), 40u);
   zp::test::GuardedBuffer guard;
@@ -49,7 +49,7 @@ TEST(DnsMalformed, CorpusRejectedWithPreciseErrors) {
   }
 }
 
-TEST(DnsMalformed, TrailingDataLeniencyIsExplicit) {
+TEST(dnsMalformed, TrailingDataLeniencyIsExplicit) {
   const Bytes pkt = hex("0001 0100 0001 0000 0000 0000 00 0001 0001 00 00");
   dns::Record rrs[4];
   dns::Message m;
@@ -61,7 +61,7 @@ TEST(DnsMalformed, TrailingDataLeniencyIsExplicit) {
   EXPECT_EQ(r.consumed, pkt.size() - 2);
 }
 
-TEST(DnsMalformed, CallerArrayAndRecordLimit) {
+TEST(dnsMalformed, CallerArrayAndRecordLimit) {
   const Bytes pkt = hex("0001 8100 0000 0002 0000 0000 00 0001 0001 00000e10 0004 0a000001 00 0001 0001 00000e10 0004 0a000002");
   dns::Record one[1];
   dns::Message m;
@@ -73,7 +73,7 @@ TEST(DnsMalformed, CallerArrayAndRecordLimit) {
   EXPECT_EQ(dns::parse_message(pkt, m, two, lim).error, dns::Errc::too_many_records);
 }
 
-TEST(DnsMalformed, ErrorCategoryNamesEveryCode) {
+TEST(dnsMalformed, ErrorCategoryNamesEveryCode) {
   for (int i = 0; i <= static_cast<int>(dns::Errc::too_many_questions); ++i) {
     const auto e = static_cast<dns::Errc>(i);
     EXPECT_FALSE(dns::errc_name(e).empty()) << i;

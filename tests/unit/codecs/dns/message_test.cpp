@@ -67,7 +67,7 @@ Bytes reserialize(const dns::Message& m) {
   return out ? Bytes(out->begin(), out->end()) : Bytes{};
 }
 
-TEST(DnsMessage, ParsesSectionsAndTypedViews) {
+TEST(dnsMessage, ParsesSectionsAndTypedViews) {
   const Bytes pkt = sample_response();
   dns::Record rrs[32];
   dns::Message m;
@@ -113,7 +113,7 @@ TEST(DnsMessage, ParsesSectionsAndTypedViews) {
   EXPECT_NE(text.find("_sip._tcp.example.com.\t60\tIN\tSRV\t10 5 5060 sip.example.com."), std::string::npos) << text;
 }
 
-TEST(DnsMessage, Rfc6891Opt) {
+TEST(dnsMessage, Rfc6891Opt) {
   // Query with OPT: udp 4096, ext-rcode 1, version 0, DO, options NSID(3, empty) and an
   // unknown option 65001 with 2 octets (skipped by find, kept in the iteration).
   const Bytes pkt = hex("abcd 0100 0001 0000 0000 0001 00 0001 0001"
@@ -143,7 +143,7 @@ TEST(DnsMessage, Rfc6891Opt) {
   EXPECT_FALSE(m.edns->dnssec_ok());
 }
 
-TEST(DnsMessage, WriterBuildsBadversWithExtendedRcode) {
+TEST(dnsMessage, WriterBuildsBadversWithExtendedRcode) {
   Bytes buf(512);
   dns::MessageWriter w(buf, 512);
   dns::Header h;
@@ -164,7 +164,7 @@ TEST(DnsMessage, WriterBuildsBadversWithExtendedRcode) {
   EXPECT_FALSE(w.add_opt(e));  // at most one OPT
 }
 
-TEST(DnsMessage, RoundTripParseSerializeParse) {
+TEST(dnsMessage, RoundTripParseSerializeParse) {
   dns::EdnsOut e;
   e.dnssec_ok = true;
   const Bytes opts = hex("000a 0008 0102030405060708");
@@ -180,7 +180,7 @@ TEST(DnsMessage, RoundTripParseSerializeParse) {
   }
 }
 
-TEST(DnsMessage, EveryPrefixRejectedCleanly) {
+TEST(dnsMessage, EveryPrefixRejectedCleanly) {
   dns::EdnsOut e;
   e.dnssec_ok = true;
   const Bytes query = hex("1234 0100 0001 0000 0000 0000 03777777 076578616d706c65 03636f6d 00 0001 0001");
@@ -201,7 +201,7 @@ TEST(DnsMessage, EveryPrefixRejectedCleanly) {
   }
 }
 
-TEST(DnsMessage, QueryNamePointerIsRejected) {
+TEST(dnsMessage, QueryNamePointerIsRejected) {
   // A query's QNAME can only point into the header or forward: both rejected.
   const Bytes into_header = hex("1234 0100 0001 0000 0000 0000 c002 0001 0001");
   dns::Record rrs[2];

@@ -25,7 +25,7 @@ Bytes rfc1035_example() {
   return b;
 }
 
-TEST(DnsName, Rfc1035CompressionExample) {
+TEST(dnsName, Rfc1035CompressionExample) {
   const Bytes b = rfc1035_example();
   std::size_t pos = 20;
   auto f = dns::parse_name(b, pos);
@@ -69,7 +69,7 @@ Errc err(const zp::Result<dns::Name>& r) {
   return r ? Errc::ok : static_cast<Errc>(r.error().value());
 }
 
-TEST(DnsName, PointerRules) {
+TEST(dnsName, PointerRules) {
   Bytes b(40, std::byte{0});
   // self pointer at 20
   b[20] = std::byte{0xC0}; b[21] = std::byte{20};
@@ -103,7 +103,7 @@ TEST(DnsName, PointerRules) {
   EXPECT_FALSE(dns::parse_name(b, pos, dns::Compression::forbidden));
 }
 
-TEST(DnsName, PointerChainHopLimit) {
+TEST(dnsName, PointerChainHopLimit) {
   // 12: root; then a chain of pointers each to the previous one.
   Bytes b(12, std::byte{0});
   b.push_back(std::byte{0});
@@ -117,7 +117,7 @@ TEST(DnsName, PointerChainHopLimit) {
   EXPECT_EQ(err(parse_at(b, 13 + 2 * 16)), Errc::too_many_pointers);  // 17 hops
 }
 
-TEST(DnsName, NameTooLong) {
+TEST(dnsName, NameTooLong) {
   // 4 labels of 63 = 256 octets with the root: too long; 3*63+61 = 254+1 fits.
   Bytes b(12, std::byte{0});
   for (int i = 0; i < 4; ++i) {
@@ -145,7 +145,7 @@ TEST(DnsName, NameTooLong) {
   EXPECT_EQ(err(parse_at(ok, ok.size() - 4)), Errc::name_too_long);
 }
 
-TEST(DnsName, TextRoundTripAndEscapes) {
+TEST(dnsName, TextRoundTripAndEscapes) {
   const std::string cases[] = {".", "example.", "a\\.b.example.", "\\000\\255.x.", "\\\"q\\;\\(\\).", "\\@\\$."};
   for (const std::string& t : cases) {
     const Bytes w = wire_name(t);
@@ -169,7 +169,7 @@ TEST(DnsName, TextRoundTripAndEscapes) {
   EXPECT_FALSE(dns::name_from_text(long_name, {}, out));
 }
 
-TEST(DnsName, CaseInsensitiveCompareCasePreserved) {
+TEST(dnsName, CaseInsensitiveCompareCasePreserved) {
   const Bytes a = wire_name("WWW.Example.COM."), b = wire_name("www.example.com."), c = wire_name("www.example.org.");
   auto na = *dns::Name::from_wire(a), nb = *dns::Name::from_wire(b), nc = *dns::Name::from_wire(c);
   EXPECT_TRUE(na.equals(nb));
@@ -180,7 +180,7 @@ TEST(DnsName, CaseInsensitiveCompareCasePreserved) {
   EXPECT_FALSE(dns::Name::from_wire(x)->equals(*dns::Name::from_wire(y)));
 }
 
-TEST(DnsName, CanonicalOrderRfc4034) {
+TEST(dnsName, CanonicalOrderRfc4034) {
   // RFC 4034 §6.1 example, in canonical order.
   const char* ordered[] = {"example.", "a.example.", "yljkjljk.a.example.", "Z.a.example.",
                            "zABC.a.EXAMPLE.", "z.example.", "\\001.z.example.", "*.z.example.",

@@ -15,7 +15,7 @@ std::string rdata_text(const dns::ZoneRecord& r) {
   return s;
 }
 
-TEST(DnsRdata, Rfc4034Dnskey) {
+TEST(dnsRdata, Rfc4034Dnskey) {
   const auto recs = zone(R"(example.com. 86400 IN DNSKEY 256 3 5 ( AQPSKmynfzW4kyBv015MUG2DeIQ3
                                           Cbl+BBZH4b/0PY1kxkmvHjcZc8no
                                           kfzj31GajIQKY+5CptLr3buXA10h
@@ -33,7 +33,7 @@ TEST(DnsRdata, Rfc4034Dnskey) {
   EXPECT_EQ(rdata_text(recs[0]).rfind("256 3 5 AQPSKmynfzW4kyBv015MUG2DeIQ3Cbl+BBZH4b/0PY1kxkmvHjcZc8no", 0), 0u);
 }
 
-TEST(DnsRdata, Rfc4034Rrsig) {
+TEST(dnsRdata, Rfc4034Rrsig) {
   const auto recs = zone(R"(host.example.com. 86400 IN RRSIG A 5 3 86400 20030322173103 (
                                   20030220173103 2642 example.com.
                                   oJB1W6WNGv+ldvQ3WDG0MQkg5IEhjRip8WTr
@@ -55,7 +55,7 @@ TEST(DnsRdata, Rfc4034Rrsig) {
   EXPECT_EQ(rdata_text(recs[0]).substr(0, 60), "A 5 3 86400 20030322173103 20030220173103 2642 example.com. ");
 }
 
-TEST(DnsRdata, Rfc4034NsecWireForm) {
+TEST(dnsRdata, Rfc4034NsecWireForm) {
   const auto recs = zone("alfa.example.com. 86400 IN NSEC host.example.com. ( A MX RRSIG NSEC TYPE1234 )");
   ASSERT_EQ(recs.size(), 1u);
   // RFC 4034 §4.3.
@@ -71,7 +71,7 @@ TEST(DnsRdata, Rfc4034NsecWireForm) {
   EXPECT_FALSE(n->types.contains(dns::rrtype::aaaa));
 }
 
-TEST(DnsRdata, Rfc4034Ds) {
+TEST(dnsRdata, Rfc4034Ds) {
   const auto recs = zone("dskey.example.com. 86400 IN DS 60485 5 1 ( 2BB183AF5F22588179A53B0A\n 98631FAD1A292118 )");
   ASSERT_EQ(recs.size(), 1u);
   auto d = dns::ds_view(recs[0].view());
@@ -81,7 +81,7 @@ TEST(DnsRdata, Rfc4034Ds) {
   EXPECT_EQ(rdata_text(recs[0]), "60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118");
 }
 
-TEST(DnsRdata, Rfc5155Nsec3) {
+TEST(dnsRdata, Rfc5155Nsec3) {
   const auto recs = zone(R"(0p9mhaveqvm6t7vbl5lop2u3t2rp3tom.example. 3600 IN NSEC3 1 1 12 aabbccdd (
                           2t7b4g4vsa5smi47k61mv5bv1a22bojr MX DNSKEY NS
                           SOA NSEC3PARAM RRSIG )
@@ -101,7 +101,7 @@ b4um86eghhds6nea196smvmlo4ors995.example. 3600 IN NSEC3 1 1 12 aabbccdd ( gjeqe5
   EXPECT_EQ(rdata_text(recs[1]), "1 0 12 AABBCCDD");
 }
 
-TEST(DnsRdata, Rfc3597Generic) {
+TEST(dnsRdata, Rfc3597Generic) {
   dns::ZoneRecords recs;
   dns::ZoneOptions opt;
   opt.default_ttl = 3600;
@@ -127,7 +127,7 @@ e.example.   CLASS1      TYPE1           10.0.0.2
   EXPECT_EQ(err.code, dns::ZoneErrc::bad_rdata);
 }
 
-TEST(DnsRdata, TextWireTextWireRoundTripEveryType) {
+TEST(dnsRdata, TextWireTextWireRoundTripEveryType) {
   const char* text = R"($TTL 3600
 @ IN SOA ns1.example.com. hostmaster.example.com. ( 2024010101 2h 30m 2w 1d )
 @ IN NS ns1
@@ -178,7 +178,7 @@ z IN TYPE65280 \# 3 010203
   EXPECT_EQ(rdata_text(first[7]), "\"a \\\"quoted\\\" string\" \"plain\" \"AB\" \"semi;colon\" \"\"");
 }
 
-TEST(DnsRdata, BuilderAndRdataFromText) {
+TEST(dnsRdata, BuilderAndRdataFromText) {
   std::byte buf[64];
   const Bytes mail = wire_name("mail.example.");
   dns::RdataBuilder b(buf);
@@ -199,7 +199,7 @@ TEST(DnsRdata, BuilderAndRdataFromText) {
   EXPECT_FALSE(dns::rdata_from_text(dns::rrtype::nsec, "a.example. BOGUS", {}, buf2));
 }
 
-TEST(DnsRdata, TypeAndClassMnemonics) {
+TEST(dnsRdata, TypeAndClassMnemonics) {
   EXPECT_EQ(dns::type_from_text("nsec3param"), 51);
   EXPECT_EQ(dns::type_from_text("TYPE65535"), 65535);
   EXPECT_FALSE(dns::type_from_text("TYPE65536"));

@@ -8,7 +8,7 @@ namespace {
 
 using namespace zp_dns_test;
 
-TEST(DnsWriter, Rfc1035CompressionLayout) {
+TEST(dnsWriter, Rfc1035CompressionLayout) {
   const Bytes f = wire_name("F.ISI.ARPA."), foo = wire_name("FOO.F.ISI.ARPA."), arpa = wire_name("ARPA.");
   Bytes buf(512);
   dns::MessageWriter w(buf);
@@ -30,7 +30,7 @@ TEST(DnsWriter, Rfc1035CompressionLayout) {
   EXPECT_EQ(name_text(m.question[2].owner), "ARPA.");
 }
 
-TEST(DnsWriter, CaseInsensitiveMatchPreservesFirstCase) {
+TEST(dnsWriter, CaseInsensitiveMatchPreservesFirstCase) {
   const Bytes q = wire_name("WwW.Example.COM."), o = wire_name("www.example.com.");
   Bytes buf(512);
   dns::MessageWriter w(buf);
@@ -47,7 +47,7 @@ TEST(DnsWriter, CaseInsensitiveMatchPreservesFirstCase) {
   EXPECT_EQ(out->size(), 12u + 21u + 2u + 10u + 4u);
 }
 
-TEST(DnsWriter, RdataCompressionOnlyForRfc1035Types) {
+TEST(dnsWriter, RdataCompressionOnlyForRfc1035Types) {
   const auto recs = zone(R"(
 @ 60 IN MX 10 mail.example.com.
 @ 60 IN SRV 1 2 3 mail.example.com.
@@ -66,7 +66,7 @@ TEST(DnsWriter, RdataCompressionOnlyForRfc1035Types) {
   ASSERT_EQ(dns::parse_message(pkt, m, rrs).error, dns::Errc::ok);
 }
 
-TEST(DnsWriter, TruncationIsAllOrNothing) {
+TEST(dnsWriter, TruncationIsAllOrNothing) {
   std::string text;
   for (int i = 0; i < 60; ++i) text += "www 60 IN A 192.0.2." + std::to_string(i) + "\n";
   const auto recs = zone(text);
@@ -94,7 +94,7 @@ TEST(DnsWriter, TruncationIsAllOrNothing) {
   EXPECT_TRUE(m.edns);
 }
 
-TEST(DnsWriter, TooSmallForHeader) {
+TEST(dnsWriter, TooSmallForHeader) {
   Bytes buf(11);
   dns::MessageWriter w(buf);
   EXPECT_FALSE(w.add_question(dns::Name::root(), 1, 1));
@@ -103,7 +103,7 @@ TEST(DnsWriter, TooSmallForHeader) {
   EXPECT_EQ(out.error(), dns::Errc::buffer_too_small);
 }
 
-TEST(DnsWriter, CompressionTableIsBounded) {
+TEST(dnsWriter, CompressionTableIsBounded) {
   // 300 distinct owners: later ones find no table slot, everything still parses back.
   std::string text;
   for (int i = 0; i < 300; ++i) text += "h" + std::to_string(i) + ".sub" + std::to_string(i) + " 60 IN A 192.0.2.1\n";

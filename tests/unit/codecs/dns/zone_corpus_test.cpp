@@ -86,7 +86,7 @@ std::vector<fs::path> zones(const char* sub) {
   return out;
 }
 
-TEST(DnsZoneCorpus, KzonecheckIsInstalled) {
+TEST(dnsZoneCorpus, KzonecheckIsInstalled) {
   std::string out;
   FILE* p = popen((std::string(ZP_KZONECHECK) + " -V 2>&1").c_str(), "r");
   ASSERT_NE(p, nullptr);
@@ -98,13 +98,13 @@ TEST(DnsZoneCorpus, KzonecheckIsInstalled) {
   EXPECT_NE(out.find("Knot DNS"), std::string::npos) << out;
 }
 
-TEST(DnsZoneCorpus, AtLeastFortyZones) {
+TEST(dnsZoneCorpus, AtLeastFortyZones) {
   EXPECT_GE(zones("good").size() + zones("bad").size(), 40u);
   EXPECT_GE(zones("good").size(), 15u);
   EXPECT_GE(zones("bad").size(), 15u);
 }
 
-TEST(DnsZoneCorpus, AgreesWithKzonecheck) {
+TEST(dnsZoneCorpus, AgreesWithKzonecheck) {
   for (const char* sub : {"good", "bad"}) {
     const bool want = std::string(sub) == "good";
     for (const fs::path& f : zones(sub)) {
@@ -118,7 +118,7 @@ TEST(DnsZoneCorpus, AgreesWithKzonecheck) {
   }
 }
 
-TEST(DnsZoneCorpus, GoodZonesRoundTrip) {
+TEST(dnsZoneCorpus, GoodZonesRoundTrip) {
   for (const fs::path& f : zones("good")) {
     const Ours first = ours(f);
     ASSERT_TRUE(first.ok) << f.filename() << ": " << first.error;

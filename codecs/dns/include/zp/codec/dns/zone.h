@@ -46,6 +46,7 @@ enum class ZoneErrc : int {
   class_mismatch = 18,    // a class other than the zone's (the first record's)
   bad_directive = 19,     // unknown $ directive or bad arguments
   rejected = 20,          // the sink refused a record
+  crlf = 21,              // a CR byte (CRLF line ending) without ZoneOptions::allow_crlf
 };
 const std::error_category& zone_category() noexcept;
 inline std::error_code make_error_code(ZoneErrc e) noexcept { return {static_cast<int>(e), zone_category()}; }
@@ -90,11 +91,15 @@ struct ZoneOptions {
   std::optional<std::uint32_t> default_ttl{};  // used when neither $TTL nor an earlier TTL
   IncludeResolver include{};     // none: every $INCLUDE is include_forbidden
   ZoneLimits limits{};
+  // Leniency, off by default (Knot refuses CR too): treat CR as white space (DOS files).
+  bool allow_crlf = false;
 };
 
 // Parses `text`; returns the number of records passed to `sink`, or the first error (details
 // in *error when given). Omitted owner: the previous one. Omitted TTL: $TTL, else the last
 // explicit TTL (RFC 1035), else default_ttl. Omitted class: the zone's (first record's).
+// TXT strings over 255 octets are split into several character-strings (as Knot does);
+// other character-strings over 255 octets are bad_rdata.
 Result<std::size_t> parse_zone(std::string_view text, const ZoneOptions& options, const ZoneSink& sink,
                                ZoneError* error = nullptr);
 
