@@ -85,7 +85,6 @@ class MessageWriter {
   bool opt_written_ = false;
   std::size_t reserved_ = 0;
   Header header_{};
-  std::uint16_t ext_rcode_ = 0;
 };
 
 }  // namespace zp::codec::dns
