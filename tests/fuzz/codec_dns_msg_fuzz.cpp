@@ -42,6 +42,7 @@ std::vector<std::byte> serialize(const dns::Message& m) {
     e.extended_rcode_bits = static_cast<std::uint16_t>(m.edns->extended_rcode << 4);
     e.version = m.edns->version;
     e.dnssec_ok = m.edns->dnssec_ok();
+    e.z_flags = static_cast<std::uint16_t>(m.edns->flags & 0x7FFF);
     e.options = m.edns->options;
     FUZZ_CHECK(w.add_opt(e));
   }

@@ -176,7 +176,7 @@ bool MessageWriter::add_opt(const EdnsOut& e) noexcept {
   w.put_u16be(e.udp_payload_size);
   w.put_u8(static_cast<std::uint8_t>(e.extended_rcode_bits >> 4));
   w.put_u8(e.version);
-  w.put_u16be(e.dnssec_ok ? Edns::do_bit : 0);
+  w.put_u16be(static_cast<std::uint16_t>((e.dnssec_ok ? Edns::do_bit : 0) | (e.z_flags & 0x7FFF)));
   w.put_u16be(static_cast<std::uint16_t>(e.options.size()));
   w.put_bytes(e.options);
   if (!commit(w, n_entries_)) return false;

@@ -26,6 +26,9 @@ struct EdnsOut {
   std::uint16_t extended_rcode_bits = 0;  // full 12-bit RCODE; the writer keeps the upper 8
   std::uint8_t version = 0;
   bool dnssec_ok = false;
+  // The other 15 flag bits (Z). Servers leave them 0 (RFC 6891 §6.1.4: clear unknown flags);
+  // set them only to reproduce a parsed OPT exactly.
+  std::uint16_t z_flags = 0;
   std::span<const std::byte> options{};
 };
 
