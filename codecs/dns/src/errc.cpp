@@ -39,6 +39,7 @@ constexpr Entry entries[] = {
     {"bad_name_text", "malformed domain name text"},
     {"bad_text", "malformed presentation-format data"},
     {"too_many_questions", "too many questions"},
+    {"message_too_large", "message longer than 65535 octets"},
 };
 
 class DnsCategory final : public std::error_category {

@@ -87,7 +87,7 @@ ParseResult parse_message(std::span<const std::byte> in, Message& out, std::span
     return res;
   };
   if (in.size() < 12) return fail(Errc::truncated_header, in.size());
-  if (in.size() > 65535) return fail(Errc::too_many_records, 65535);  // not a DNS message
+  if (in.size() > 65535) return fail(Errc::message_too_large, 65535);
   WireReader r(in);
   Header& h = out.header;
   h.id = r.u16be();

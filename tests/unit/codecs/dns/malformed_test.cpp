@@ -49,6 +49,13 @@ TEST(dnsMalformed, CorpusRejectedWithPreciseErrors) {
   }
 }
 
+TEST(dnsMalformed, OverLongInput) {
+  Bytes big(65536, std::byte{0});
+  dns::Record rrs[1];
+  dns::Message m;
+  EXPECT_EQ(dns::parse_message(big, m, rrs).error, dns::Errc::message_too_large);
+}
+
 TEST(dnsMalformed, TrailingDataLeniencyIsExplicit) {
   const Bytes pkt = hex("0001 0100 0001 0000 0000 0000 00 0001 0001 00 00");
   dns::Record rrs[4];
@@ -74,7 +81,7 @@ TEST(dnsMalformed, CallerArrayAndRecordLimit) {
 }
 
 TEST(dnsMalformed, ErrorCategoryNamesEveryCode) {
-  for (int i = 0; i <= static_cast<int>(dns::Errc::too_many_questions); ++i) {
+  for (int i = 0; i <= static_cast<int>(dns::Errc::message_too_large); ++i) {
     const auto e = static_cast<dns::Errc>(i);
     EXPECT_FALSE(dns::errc_name(e).empty()) << i;
     EXPECT_NE(dns::make_error_code(e).message(), "unknown DNS error") << i;

@@ -48,6 +48,7 @@ enum class Errc : int {
   bad_name_text = 25,        // presentation-format name: empty label, bad escape, too long
   bad_text = 26,             // presentation-format RDATA that does not parse
   too_many_questions = 27,   // QDCOUNT over Limits::max_questions
+  message_too_large = 28,    // input over 65535 octets (no DNS message is)
 };
 const std::error_category& category() noexcept;
 inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), category()}; }
