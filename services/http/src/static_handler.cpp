@@ -33,10 +33,14 @@ struct Builder {
   const ServerOptions& opts;
   h1::DateCache& dates;
   Response& resp;
-  h1::Header fields[16] = {};
+  h1::Header fields[48] = {};
   size_t n = 0;
   void add(std::string_view name, std::string_view value) {
     if (n < std::size(fields)) fields[n++] = {name, value};
+  }
+  // Fields from middlewares first; the handler's own come after (Content-Type...).
+  void add_all(std::span<const h1::Header> fs) {
+    for (const h1::Header& f : fs) add(f.name, f.value);
   }
   // Writes the head; body_bytes is the Content-Length (also for HEAD).
   void head(int status, uint64_t body_bytes, bool close, h1::Framing framing = h1::Framing::content_length) {
@@ -192,6 +196,9 @@ bool listing(FileStore& files, Builder& b, std::string_view dir, bool close, boo
   return !close;
 }
 
+bool serve_path(FileStore& files, Builder& b, const h1::Request& req, std::string_view path_in,
+                std::string_view mount, int64_t now_ms, bool close, bool head_only);
+
 }  // namespace
 
 void error_response(const ServerOptions& opts, h1::DateCache& dates, h1::Errc e, Response& resp) {
@@ -200,13 +207,21 @@ void error_response(const ServerOptions& opts, h1::DateCache& dates, h1::Errc e,
   simple(b, s.code, true, false);
 }
 
-bool handle_request(FileStore& files, const ServerOptions& opts, h1::DateCache& dates, int64_t now_ms,
-                    const h1::Request& req, Response& resp) {
+void simple_response(const ServerOptions& opts, h1::DateCache& dates, int status, bool close, bool head_only,
+                     std::span<const h1::Header> fields, Response& resp, std::string_view extra_name,
+                     std::string_view extra_value) {
   Builder b{opts, dates, resp};
+  b.add_all(fields);
+  simple(b, status, close, head_only, extra_name, extra_value);
+}
+
+bool handle_request(FileStore& files, const ServerOptions& opts, h1::DateCache& dates, int64_t now_ms,
+                    const h1::Request& req, Response& resp, const StaticExtras& extras) {
+  Builder b{opts, dates, resp};
+  b.add_all(extras.fields);
   const bool head_only = req.method_id == h1::Method::head;
-  // A body we do not read would be parsed as the next request: close after answering.
-  const bool has_body = req.chunked || (req.content_length && *req.content_length > 0);
-  const bool close = !req.keep_alive || has_body;
+  // The caller reads (or drops) a body, or asks to close when it cannot.
+  const bool close = !req.keep_alive || extras.close;
   // HTTP/1.0 persists only when the response says so (RFC 9112 §9.3): without it an
   // HTTP/1.0 client (ab -k) waits for the close that never comes.
   if (req.version_minor == 0 && !close) b.add("Connection", "keep-alive");
@@ -230,6 +245,13 @@ bool handle_request(FileStore& files, const ServerOptions& opts, h1::DateCache& 
     return simple(b, 400, true, head_only);
   }
   std::string_view raw_path = target.substr(0, target.find_first_of("?#"));
+  if (!extras.mount.empty()) {
+    // A mount's prefix, as the router matched it (decoded): the raw path must spell it too.
+    if (!raw_path.starts_with(extras.mount) || raw_path.size() == extras.mount.size() ||
+        raw_path[extras.mount.size()] != '/')
+      return simple(b, 404, close, head_only);
+    raw_path.remove_prefix(extras.mount.size());
+  }
   char decoded[4096];
   codec::url::PathOptions popt;
   popt.allow_dotfiles = opts.allow_dotfiles;
@@ -239,6 +261,17 @@ bool handle_request(FileStore& files, const ServerOptions& opts, h1::DateCache& 
   auto path = codec::url::normalize_path(raw_path, decoded, popt);
   if (!path) return simple(b, codec::url::path_http_status(path.error()), close, head_only);
 
+  return serve_path(files, b, req, *path, extras.mount, now_ms, close, head_only);
+}
+
+namespace {
+
+// The file part of the static handler: `path` is decoded and normalized ("/a/b.txt").
+bool serve_path(FileStore& files, Builder& b, const h1::Request& req, std::string_view path_in,
+                std::string_view mount, int64_t now_ms, bool close, bool head_only) {
+  const ServerOptions& opts = b.opts;
+  Response& resp = b.resp;
+  const std::string_view* path = &path_in;
   std::string rel(path->substr(1));
   bool dir_request = rel.empty() || rel.back() == '/';
   if (dir_request) rel += opts.index;
@@ -255,11 +288,14 @@ bool handle_request(FileStore& files, const ServerOptions& opts, h1::DateCache& 
   if (entry->directory) {
     if (dir_request) return simple(b, 403, close, head_only);  // index is a directory
     // "/dir" → "/dir/" (encode the decoded path again for the Location URL).
-    char loc[3 * sizeof decoded + 2];
-    auto n = codec::url::encode_path(*path, std::span<char>(loc, sizeof loc - 1));
+    char loc[3 * 4096 + 2 + 512];
+    if (mount.size() > 512) return simple(b, 500, true, head_only);
+    if (!mount.empty()) std::memcpy(loc, mount.data(), mount.size());
+    auto n = codec::url::encode_path(*path, std::span<char>(loc + mount.size(), sizeof loc - mount.size() - 1));
     if (!n) return simple(b, 500, true, head_only);
-    loc[*n] = '/';
-    return simple(b, 301, close, head_only, "Location", std::string_view(loc, *n + 1));
+    size_t len = mount.size() + *n;
+    loc[len] = '/';
+    return simple(b, 301, close, head_only, "Location", std::string_view(loc, len + 1));
   }
 
   // Precompressed sibling chosen by Accept-Encoding.
@@ -377,6 +413,19 @@ bool handle_request(FileStore& files, const ServerOptions& opts, h1::DateCache& 
   }
   resp.finish();
   return !close;
+}
+
+}  // namespace
+
+bool serve_file(FileStore& files, const ServerOptions& opts, h1::DateCache& dates, int64_t now_ms,
+                const h1::Request& req, std::string_view rel, Response& resp, const StaticExtras& extras) {
+  Builder b{opts, dates, resp};
+  b.add_all(extras.fields);
+  const bool close = !req.keep_alive || extras.close;
+  if (req.version_minor == 0 && !close) b.add("Connection", "keep-alive");
+  std::string path = "/";
+  path += rel;
+  return serve_path(files, b, req, path, {}, now_ms, close, req.method_id == h1::Method::head);
 }
 
 }  // namespace zp::http
