@@ -213,7 +213,7 @@ Task<void> dispatch(Context& c) {
     case M::static_files: {
       h1::Header hs[40];
       size_t n = ex.header_views(hs);
-      StaticExtras x{std::span<const h1::Header>(hs, n), ex.match.mount, ex.close_now()};
+      StaticExtras x{std::span<const h1::Header>(hs, n), ex.close_now()};
       ex.close = !handle_request(*ex.files, *ex.opts, *ex.dates, ex.shard->now_ms(), req, *ex.resp, x);
       ex.status = ex.resp->status;
       ex.head_built = true;
@@ -331,7 +331,7 @@ void Context::send_file(std::string_view rel) {
   if (ex_.head_built) return;
   h1::Header hs[40];
   size_t n = ex_.header_views(hs);
-  StaticExtras x{std::span<const h1::Header>(hs, n), {}, ex_.close_now()};
+  StaticExtras x{std::span<const h1::Header>(hs, n), ex_.close_now()};
   ex_.close = !serve_file(*ex_.files, *ex_.opts, *ex_.dates, ex_.shard->now_ms(), *ex_.req, rel, *ex_.resp, x);
   ex_.status = ex_.resp->status;
   ex_.head_built = true;

@@ -1,4 +1,5 @@
 // The middlewares that guard a site: security headers, a per-client rate limit, Basic auth.
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <list>
@@ -98,7 +99,9 @@ MiddlewareFactory rate_limit(RateLimitOptions o) {
   return [o](Shard&, const ServerOptions&) -> Result<Middleware> {
     auto buckets = std::make_shared<Buckets>(o);
     return Middleware([buckets](Context& c, Next next) -> Task<void> {
-      int64_t wait_s = buckets->take(c.peer(), c.shard().now_ms());
+      // A fresh clock: the shard's cached one can be a whole wait old when a request wakes it.
+      auto now = std::chrono::steady_clock::now().time_since_epoch();
+      int64_t wait_s = buckets->take(c.peer(), std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
       if (wait_s == 0) {
         co_await next();
         co_return;

@@ -197,7 +197,7 @@ bool listing(FileStore& files, Builder& b, std::string_view dir, bool close, boo
 }
 
 bool serve_path(FileStore& files, Builder& b, const h1::Request& req, std::string_view path_in,
-                std::string_view mount, int64_t now_ms, bool close, bool head_only);
+                int64_t now_ms, bool close, bool head_only);
 
 }  // namespace
 
@@ -245,13 +245,6 @@ bool handle_request(FileStore& files, const ServerOptions& opts, h1::DateCache& 
     return simple(b, 400, true, head_only);
   }
   std::string_view raw_path = target.substr(0, target.find_first_of("?#"));
-  if (!extras.mount.empty()) {
-    // A mount's prefix, as the router matched it (decoded): the raw path must spell it too.
-    if (!raw_path.starts_with(extras.mount) || raw_path.size() == extras.mount.size() ||
-        raw_path[extras.mount.size()] != '/')
-      return simple(b, 404, close, head_only);
-    raw_path.remove_prefix(extras.mount.size());
-  }
   char decoded[4096];
   codec::url::PathOptions popt;
   popt.allow_dotfiles = opts.allow_dotfiles;
@@ -261,14 +254,14 @@ bool handle_request(FileStore& files, const ServerOptions& opts, h1::DateCache& 
   auto path = codec::url::normalize_path(raw_path, decoded, popt);
   if (!path) return simple(b, codec::url::path_http_status(path.error()), close, head_only);
 
-  return serve_path(files, b, req, *path, extras.mount, now_ms, close, head_only);
+  return serve_path(files, b, req, *path, now_ms, close, head_only);
 }
 
 namespace {
 
 // The file part of the static handler: `path` is decoded and normalized ("/a/b.txt").
 bool serve_path(FileStore& files, Builder& b, const h1::Request& req, std::string_view path_in,
-                std::string_view mount, int64_t now_ms, bool close, bool head_only) {
+                int64_t now_ms, bool close, bool head_only) {
   const ServerOptions& opts = b.opts;
   Response& resp = b.resp;
   const std::string_view* path = &path_in;
@@ -288,14 +281,11 @@ bool serve_path(FileStore& files, Builder& b, const h1::Request& req, std::strin
   if (entry->directory) {
     if (dir_request) return simple(b, 403, close, head_only);  // index is a directory
     // "/dir" → "/dir/" (encode the decoded path again for the Location URL).
-    char loc[3 * 4096 + 2 + 512];
-    if (mount.size() > 512) return simple(b, 500, true, head_only);
-    if (!mount.empty()) std::memcpy(loc, mount.data(), mount.size());
-    auto n = codec::url::encode_path(*path, std::span<char>(loc + mount.size(), sizeof loc - mount.size() - 1));
+    char loc[3 * 4096 + 2];
+    auto n = codec::url::encode_path(*path, std::span<char>(loc, sizeof loc - 1));
     if (!n) return simple(b, 500, true, head_only);
-    size_t len = mount.size() + *n;
-    loc[len] = '/';
-    return simple(b, 301, close, head_only, "Location", std::string_view(loc, len + 1));
+    loc[*n] = '/';
+    return simple(b, 301, close, head_only, "Location", std::string_view(loc, *n + 1));
   }
 
   // Precompressed sibling chosen by Accept-Encoding.
@@ -425,7 +415,7 @@ bool serve_file(FileStore& files, const ServerOptions& opts, h1::DateCache& date
   if (req.version_minor == 0 && !close) b.add("Connection", "keep-alive");
   std::string path = "/";
   path += rel;
-  return serve_path(files, b, req, path, {}, now_ms, close, req.method_id == h1::Method::head);
+  return serve_path(files, b, req, path, now_ms, close, req.method_id == h1::Method::head);
 }
 
 }  // namespace zp::http

@@ -48,7 +48,6 @@ class Response {
 // What a routed request adds to the static handler's answer.
 struct StaticExtras {
   std::span<const codec::http1::Header> fields{};  // added to every response (middlewares)
-  std::string_view mount{};  // the raw path starts with this prefix (no trailing '/'), removed
   bool close = false;        // close the connection after the response whatever the request says
 };
 

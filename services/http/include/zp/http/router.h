@@ -44,7 +44,8 @@ class Router {
   Router& put(std::string_view p, Handler h) { return route("PUT", p, std::move(h)); }
   Router& del(std::string_view p, Handler h) { return route("DELETE", p, std::move(h)); }
   Router& patch(std::string_view p, Handler h) { return route("PATCH", p, std::move(h)); }
-  // Serves files for GET/HEAD/OPTIONS below `prefix` (ending in '/') from ServerOptions::root.
+  // Serves files for GET/HEAD/OPTIONS below `prefix` (ending in '/'): the file at the same
+  // path below ServerOptions::root ("/assets/app.js" → <root>/assets/app.js).
   Router& static_files(std::string_view prefix = "/");
   // Appends a middleware (runs after the ones ServerOptions selects, in the order added).
   Router& use(MiddlewareFactory m);
