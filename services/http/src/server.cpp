@@ -114,8 +114,8 @@ Task<bool> send_response(ShardState* st, Stream& s, Response& resp) {
   co_return true;
 }
 
-// Counts a response: status, body bytes, latency since `start` (the loop turn of its head).
-void count(ShardState* st, int status, uint64_t body_bytes, Shard::Clock::time_point start) {
+// Counts a response before it is sent (a client that has read it sees it counted).
+void count(ShardState* st, int status, uint64_t body_bytes) {
   ShardCounters* c = st->counters;
   if (!c) return;
   ShardCounters::bump(c->requests);
@@ -124,8 +124,14 @@ void count(ShardState* st, int status, uint64_t body_bytes, Shard::Clock::time_p
     ShardCounters::bump(c->status_code[status]);
   }
   ShardCounters::bump(c->body_bytes, body_bytes);
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(Shard::Clock::now() - start).count();
-  c->observe_latency_us(uint64_t(us < 0 ? 0 : us));
+}
+
+// The request's duration, from `start` (the loop turn of its head) to its response sent.
+void observe(ShardState* st, Shard::Clock::time_point start) {
+  if (ShardCounters* c = st->counters) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(Shard::Clock::now() - start).count();
+    c->observe_latency_us(uint64_t(us < 0 ? 0 : us));
+  }
 }
 
 // The path and query of the target into ex (path empty and ex.status set when unusable).
@@ -158,7 +164,7 @@ void split_target(detail::Exchange& ex, const h1::Request& req) {
 
 // One request through the middleware chain and the router: the answer is sent, and an
 // unread body dropped (bounded). Returns whether the connection stays open.
-Task<bool> serve_routed(ShardState* st, detail::Exchange& ex) {
+Task<bool> serve_routed(ShardState* st, detail::Exchange& ex, Shard::Clock::time_point started) {
   Context c(ex);
   split_target(ex, *ex.req);
   co_await Next(c, st->chain, &detail::dispatch)();
@@ -166,10 +172,16 @@ Task<bool> serve_routed(ShardState* st, detail::Exchange& ex) {
   if (ex.streaming) {
     if (!ex.stream_ended) {
       auto e = co_await c.end_stream();
-      if (!e) co_return false;
+      if (!e) ex.close = true;
     }
-  } else if (!co_await send_response(st, *ex.stream, *ex.resp)) {
-    co_return false;
+    count(st, ex.status, ex.head_only() ? 0 : ex.stream_bytes);
+    observe(st, started);
+    if (ex.close) co_return false;
+  } else {
+    count(st, ex.resp->status, ex.head_only() ? 0 : ex.resp->body_bytes);
+    bool sent = co_await send_response(st, *ex.stream, *ex.resp);
+    observe(st, started);
+    if (!sent) co_return false;
   }
   if (ex.close) co_return false;
   if (!ex.body.done && !co_await ex.body.discard(detail::kMaxDiscardBytes)) co_return false;
@@ -211,8 +223,9 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
           if (st->fast_static && !has_body) {
             deadline.set(st->opts.idle_timeout_ms);
             bool keep = handle_request(*st->files, st->opts, st->dates, shard->now_ms(), req, resp);
+            count(st.get(), resp.status, req.method_id == h1::Method::head ? 0 : resp.body_bytes);
             bool sent = co_await send_response(st.get(), s, resp);
-            count(st.get(), resp.status, req.method_id == h1::Method::head ? 0 : resp.body_bytes, started);
+            observe(st.get(), started);
             if (!sent || !keep) break;
             if (pending.empty()) off += r.consumed;
             else pending.erase(0, r.consumed);
@@ -239,8 +252,7 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
           ex.req = &req;
           ex.resp = &resp;
           ex.body.start(s, req, in.substr(r.consumed), st->opts.limits, shard->now_ms() + st->opts.body_timeout_ms);
-          bool keep = co_await serve_routed(st.get(), ex);
-          count(st.get(), resp.status, ex.head_only() ? 0 : (ex.streaming ? ex.stream_bytes : resp.body_bytes), started);
+          bool keep = co_await serve_routed(st.get(), ex, started);
           if (!keep) break;
           if (ex.body.from_more) {
             // The body ran past the buffers the head came in: go on from the last one.
