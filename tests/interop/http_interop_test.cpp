@@ -2,6 +2,8 @@
 // conditionals, keep-alive reuse, POST → 405), wget (byte-exact download), ab -k and
 // h2load --h1 (load with keep-alive and pipelining: no failures). Every client runs by
 // pid with a time bound. A missing client fails the test: CI installs them (tools/zp).
+// HttpRoutesInterop runs the server in process with routes: curl uploads (Content-Length,
+// chunked, 100-continue) to an echo route and Basic auth with curl -u.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -16,6 +18,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <memory>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -23,6 +27,9 @@
 #include <thread>
 #include <vector>
 #include "../common/test_net.h"
+#include "zp/engine/runtime.h"
+#include "zp/http/router.h"
+#include "zp/http/server.h"
 
 namespace {
 
@@ -301,6 +308,126 @@ TEST_F(HttpInterop, H2loadPipelined) {
             std::string::npos)
       << r.out;  // h2load counts the 404s as "failed"
   EXPECT_NE(r.out.find("status codes: 200 2xx, 0 3xx, 200 4xx, 0 5xx"), std::string::npos) << r.out;
+}
+
+// ---- routes in process ----
+
+uint64_t fnv(std::string_view s) {
+  uint64_t h = 1469598103934665603ull;
+  for (char c : s) h = (h ^ uint8_t(c)) * 1099511628211ull;
+  return h;
+}
+
+std::string echo_line(std::string_view body) { return std::to_string(body.size()) + " " + std::to_string(fnv(body)); }
+
+class HttpRoutesInterop : public HttpInterop {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/zp_http_routes.XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    root_ = dir_ / "www";
+    write_file(root_ / "hello.txt", "hello, interop\n");
+    auto router = std::make_shared<zp::http::Router>();
+    router->post("/echo", [](zp::http::Context& c) -> zp::Task<void> {
+      auto body = co_await c.read_body(64u << 20);
+      if (body) c.send(200, echo_line(*body));
+    });
+    router->get("/private/data", [](zp::http::Context& c) -> zp::Task<void> {
+      c.send(200, "secret data\n");
+      co_return;
+    });
+    // Basic auth on /private/ only: the built-in middleware wrapped by path.
+    router->use([](zp::Shard& s, const zp::http::ServerOptions& o) -> zp::Result<zp::http::Middleware> {
+      auto auth = zp::http::basic_auth({.realm = "interop", .users = {{"user", "pass"}}})(s, o);
+      if (!auth) return auth.error();
+      return zp::http::Middleware([auth = std::move(*auth)](zp::http::Context& c, zp::http::Next next) -> zp::Task<void> {
+        if (c.path().starts_with("/private/")) co_await auth(c, next);
+        else co_await next();
+      });
+    });
+    router->static_files("/");
+    zp::http::ServerOptions opts;
+    opts.root = root_.string();
+    zp::RuntimeOptions ro;
+    ro.shards = 1;
+    ro.handle_signals = false;
+    ro.pin_threads = false;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      port_ = free_port();
+      opts.listen = {"127.0.0.1:" + std::to_string(port_)};
+      rt_ = std::make_unique<zp::Runtime>(ro);
+      auto done = std::make_shared<std::promise<bool>>();
+      auto result = done->get_future();
+      server_ = std::thread([this, opts, router, done] {
+        auto r = rt_->run([&](zp::Shard& s) { return zp::http::start(s, opts, router); });
+        done->set_value(bool(r));
+      });
+      bool up = false;
+      for (int i = 0; i < 500 && !up; ++i) {
+        if (result.wait_for(0ms) == std::future_status::ready) break;  // the port was taken
+        up = port_open(port_);
+        if (!up) std::this_thread::sleep_for(10ms);
+      }
+      if (up) {
+        result_ = std::move(result);
+        return;
+      }
+      rt_->stop();
+      server_.join();
+    }
+    FAIL() << "the in-process server did not start";
+  }
+  void TearDown() override {
+    if (server_.joinable()) {
+      rt_->stop();
+      server_.join();
+      EXPECT_TRUE(result_.get());
+    }
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  std::unique_ptr<zp::Runtime> rt_;
+  std::thread server_;
+  std::future<bool> result_;
+};
+
+TEST_F(HttpRoutesInterop, CurlPostsBodiesToAnEchoRoute) {
+  const std::string small = "name=zproto&x=1";
+  Outcome r = run("curl", {"-sS", "--http1.1", "-d", small, url("/echo")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_EQ(r.out, echo_line(small));
+  // A large file by Content-Length (curl sends Expect: 100-continue for it) and chunked.
+  const std::string big = random_bytes(3 << 20, 11);
+  write_file(dir_ / "upload.bin", big);
+  r = run("curl", {"-sS", "--http1.1", "--data-binary", "@" + (dir_ / "upload.bin").string(), url("/echo")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_EQ(r.out, echo_line(big));
+  r = run("curl", {"-sS", "--http1.1", "-H", "Transfer-Encoding: chunked", "--data-binary",
+                   "@" + (dir_ / "upload.bin").string(), url("/echo")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_EQ(r.out, echo_line(big));
+  // Two uploads and a GET on one connection: the bodies keep the framing.
+  r = run("curl", {"-sS", "-v", "--http1.1", "-d", "one", url("/echo"), "--next", "--http1.1", "-H",
+                   "Transfer-Encoding: chunked", "-d", "two!", url("/echo"), "--next", "--http1.1", url("/hello.txt")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find(echo_line("one")), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(echo_line("two!")), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("hello, interop"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Re-using existing connection"), std::string::npos) << r.out;
+}
+
+TEST_F(HttpRoutesInterop, CurlBasicAuth) {
+  Outcome r = run("curl", {"-sS", "--http1.1", "-o", "/dev/null", "-D", "-", url("/private/data")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("HTTP/1.1 401"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("WWW-Authenticate: Basic realm=\"interop\""), std::string::npos) << r.out;
+  r = run("curl", {"-sS", "--http1.1", "-u", "user:pass", url("/private/data")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_EQ(r.out, "secret data\n");
+  r = run("curl", {"-sS", "--http1.1", "-u", "user:wrong", "-o", "/dev/null", "-w", "%{http_code}", url("/private/data")});
+  EXPECT_EQ(r.out, "401");
+  r = run("curl", {"-sS", "--http1.1", "-o", "/dev/null", "-w", "%{http_code}", url("/hello.txt")});
+  EXPECT_EQ(r.out, "200");  // outside /private/: no credentials needed
 }
 
 }  // namespace
