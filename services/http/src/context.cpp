@@ -190,10 +190,10 @@ Task<void> dispatch(Context& c) {
   using M = Router::Match;
   if (ex.path.empty()) {  // "*" (OPTIONS) or a path that failed to decode: status in ex.status
     if (req.target_form == h1::TargetForm::asterisk && req.method_id == h1::Method::options) {
-      ex.status = 204;
       c.send_view(204, {}, {});
     } else {
-      c.send(ex.status ? ex.status : 400, std::to_string(ex.status ? ex.status : 400) + "\n");
+      int status = ex.status ? ex.status : 400;
+      c.send(status, std::to_string(status) + " " + std::string(h1::reason_phrase(status)) + "\n");
     }
     co_return;
   }
