@@ -430,4 +430,67 @@ TEST_F(HttpRoutesInterop, CurlBasicAuth) {
   EXPECT_EQ(r.out, "200");  // outside /private/: no credentials needed
 }
 
+// The zproto binary with middlewares from its config file: Basic auth (a {sha256} user),
+// security headers, request ids and a rate limit, seen through curl.
+class HttpConfigInterop : public HttpInterop {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/zp_http_config.XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    root_ = dir_ / "www";
+    write_file(root_ / "hello.txt", "hello, interop\n");
+    for (int attempt = 0; attempt < 5 && pid_ <= 0; ++attempt) {
+      port_ = free_port();
+      // sha256("secret")
+      write_file(dir_ / "zproto.json", R"({ "http": { "root": ")" + root_.string() + R"(", "listen": ["127.0.0.1:)" +
+                                            std::to_string(port_) + R"("],
+          "access_log": ")" + (dir_ / "access.log").string() + R"(",
+          "request_id": true, "security_headers": { "frame_options": "SAMEORIGIN" },
+          "rate_limit": { "rps": 1, "burst": 8 },
+          "basic_auth": { "realm": "cfg", "users": {
+            "bob": "{sha256}2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b" } },
+          "middleware_order": ["access_log", "security_headers", "request_id", "rate_limit", "basic_auth"] } })");
+      pid_t pid = spawn({ZPROTO_BIN, "serve", "-c", (dir_ / "zproto.json").string(), "-s", "1"},
+                        (dir_ / "server.log").string());
+      for (int i = 0; i < 500; ++i) {
+        if (port_open(port_)) {
+          pid_ = pid;
+          break;
+        }
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) break;
+        std::this_thread::sleep_for(10ms);
+      }
+      if (pid_ <= 0 && kill(pid, 0) == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+      }
+    }
+    ASSERT_GT(pid_, 0) << slurp((dir_ / "server.log").string());
+  }
+};
+
+TEST_F(HttpConfigInterop, CurlAgainstConfiguredMiddlewares) {
+  Outcome r = run("curl", {"-sS", "--http1.1", "-D", "-", "-o", "/dev/null", url("/hello.txt")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("HTTP/1.1 401"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("WWW-Authenticate: Basic realm=\"cfg\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("X-Frame-Options: SAMEORIGIN"), std::string::npos) << r.out;  // also on the 401
+  EXPECT_NE(r.out.find("X-Request-Id: "), std::string::npos) << r.out;
+  r = run("curl", {"-sS", "--http1.1", "-u", "bob:secret", "-D", "-", url("/hello.txt")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("HTTP/1.1 200"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("X-Content-Type-Options: nosniff"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("hello, interop"), std::string::npos) << r.out;
+  r = run("curl", {"-sS", "--http1.1", "-u", "bob:wrong", "-o", "/dev/null", "-w", "%{http_code}", url("/hello.txt")});
+  EXPECT_EQ(r.out, "401");
+  // 3 requests so far of a burst of 8 at 1/s: the 6th in a row at the latest is refused.
+  std::string codes;
+  for (int i = 0; i < 6; ++i) {
+    r = run("curl", {"-sS", "--http1.1", "-u", "bob:secret", "-o", "/dev/null", "-w", "%{http_code} ", url("/hello.txt")});
+    codes += r.out;
+  }
+  EXPECT_NE(codes.find("429"), std::string::npos) << codes;
+}
+
 }  // namespace
