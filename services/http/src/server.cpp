@@ -252,7 +252,11 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
           ex.peer = peer;
           ex.req = &req;
           ex.resp = &resp;
-          ex.body.start(s, req, in.substr(r.consumed), st->opts.limits, shard->now_ms() + st->opts.body_timeout_ms);
+          // The shard's time is from before its last wait (completions run before the clock
+          // moves): count the body's deadline from now, on the timer wheel's scale.
+          auto lag = std::chrono::duration_cast<std::chrono::milliseconds>(Shard::Clock::now() - shard->now()).count();
+          ex.body.start(s, req, in.substr(r.consumed), st->opts.limits,
+                        shard->now_ms() + std::max<int64_t>(0, lag) + st->opts.body_timeout_ms);
           bool keep = co_await serve_routed(st.get(), ex, started);
           if (!keep) break;
           if (ex.body.from_more) {

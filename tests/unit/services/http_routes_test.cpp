@@ -319,6 +319,25 @@ TEST_P(HttpRoutesTest, BodyTimeoutIs408) {
   EXPECT_EQ(d.read().status, 408);
 }
 
+// The shard's cached clock is from before its wait: after a quiet second the body deadline
+// must still count from the head's arrival.
+TEST_P(HttpRoutesTest, BodyTimeoutCountsFromTheHeadAfterAnIdleWait) {
+  add_routes();
+  opts_.body_timeout_ms = 1500;
+  start();
+  Conn c(port_);
+  ASSERT_TRUE(c.send(get("/users/1")));
+  EXPECT_EQ(c.read().status, 200);
+  std::this_thread::sleep_for(1200ms);  // the shard waits with nothing to do
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc"));
+  Reply r = c.read();
+  auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(r.status, 408);
+  EXPECT_GE(waited, 1400ms);
+  EXPECT_LT(waited, 4s);
+}
+
 TEST_P(HttpRoutesTest, ExpectContinue) {
   add_routes();
   opts_.limits.max_body_bytes = 1000;
