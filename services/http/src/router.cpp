@@ -183,7 +183,6 @@ void Router::match(std::string_view method, std::string_view path, Match& out) c
   const Pattern* best = nullptr;
   const Handler* best_handler = nullptr;
   bool any_path = false;
-  std::vector<const Pattern*> path_matches;  // for Allow
   auto rank = [](const Pattern& p) { return p.wildcard ? 2 : (p.segments.size() != p.literals ? 1 : 0); };
   auto better = [&](const Pattern& a, const Pattern& b) {  // a beats b
     if (rank(a) != rank(b)) return rank(a) < rank(b);
@@ -192,7 +191,6 @@ void Router::match(std::string_view method, std::string_view path, Match& out) c
   for (const Pattern& p : patterns_) {
     if (!matches(p, path, nullptr)) continue;
     any_path = true;
-    path_matches.push_back(&p);
     const Handler* h = nullptr;
     bool fits = false;
     if (p.is_static) {
@@ -217,8 +215,9 @@ void Router::match(std::string_view method, std::string_view path, Match& out) c
     else out.kind = Match::method_not_allowed;
     // Allow: the union over every pattern that matched the path, in order, once each.
     std::vector<std::string> seen;
-    for (const Pattern* p : path_matches) {
-      std::string a = allow_of(*p);
+    for (const Pattern& pat : patterns_) {
+      if (!matches(pat, path, nullptr)) continue;  // a second pass: only for 405/OPTIONS
+      std::string a = allow_of(pat);
       std::string_view rest = a;
       while (!rest.empty()) {
         size_t comma = rest.find(", ");
