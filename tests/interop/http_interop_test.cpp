@@ -2,6 +2,8 @@
 // conditionals, keep-alive reuse, POST → 405), wget (byte-exact download), ab -k and
 // h2load --h1 (load with keep-alive and pipelining: no failures). Every client runs by
 // pid with a time bound. A missing client fails the test: CI installs them (tools/zp).
+// HttpRoutesInterop runs the server in process with routes: curl uploads (Content-Length,
+// chunked, 100-continue) to an echo route and Basic auth with curl -u.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -16,6 +18,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <memory>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -23,6 +27,9 @@
 #include <thread>
 #include <vector>
 #include "../common/test_net.h"
+#include "zp/engine/runtime.h"
+#include "zp/http/router.h"
+#include "zp/http/server.h"
 
 namespace {
 
@@ -301,6 +308,189 @@ TEST_F(HttpInterop, H2loadPipelined) {
             std::string::npos)
       << r.out;  // h2load counts the 404s as "failed"
   EXPECT_NE(r.out.find("status codes: 200 2xx, 0 3xx, 200 4xx, 0 5xx"), std::string::npos) << r.out;
+}
+
+// ---- routes in process ----
+
+uint64_t fnv(std::string_view s) {
+  uint64_t h = 1469598103934665603ull;
+  for (char c : s) h = (h ^ uint8_t(c)) * 1099511628211ull;
+  return h;
+}
+
+std::string echo_line(std::string_view body) { return std::to_string(body.size()) + " " + std::to_string(fnv(body)); }
+
+class HttpRoutesInterop : public HttpInterop {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/zp_http_routes.XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    root_ = dir_ / "www";
+    write_file(root_ / "hello.txt", "hello, interop\n");
+    auto router = std::make_shared<zp::http::Router>();
+    router->post("/echo", [](zp::http::Context& c) -> zp::Task<void> {
+      auto body = co_await c.read_body(64u << 20);
+      if (body) c.send(200, echo_line(*body));
+    });
+    router->get("/private/data", [](zp::http::Context& c) -> zp::Task<void> {
+      c.send(200, "secret data\n");
+      co_return;
+    });
+    // Basic auth on /private/ only: the built-in middleware wrapped by path.
+    router->use([](zp::Shard& s, const zp::http::ServerOptions& o) -> zp::Result<zp::http::Middleware> {
+      auto auth = zp::http::basic_auth({.realm = "interop", .users = {{"user", "pass"}}})(s, o);
+      if (!auth) return auth.error();
+      return zp::http::Middleware([auth = std::move(*auth)](zp::http::Context& c, zp::http::Next next) -> zp::Task<void> {
+        if (c.path().starts_with("/private/")) co_await auth(c, next);
+        else co_await next();
+      });
+    });
+    router->static_files("/");
+    zp::http::ServerOptions opts;
+    opts.root = root_.string();
+    zp::RuntimeOptions ro;
+    ro.shards = 1;
+    ro.handle_signals = false;
+    ro.pin_threads = false;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      port_ = free_port();
+      opts.listen = {"127.0.0.1:" + std::to_string(port_)};
+      rt_ = std::make_unique<zp::Runtime>(ro);
+      auto done = std::make_shared<std::promise<bool>>();
+      auto result = done->get_future();
+      server_ = std::thread([this, opts, router, done] {
+        auto r = rt_->run([&](zp::Shard& s) { return zp::http::start(s, opts, router); });
+        done->set_value(bool(r));
+      });
+      bool up = false;
+      for (int i = 0; i < 500 && !up; ++i) {
+        if (result.wait_for(0ms) == std::future_status::ready) break;  // the port was taken
+        up = port_open(port_);
+        if (!up) std::this_thread::sleep_for(10ms);
+      }
+      if (up) {
+        result_ = std::move(result);
+        return;
+      }
+      rt_->stop();
+      server_.join();
+    }
+    FAIL() << "the in-process server did not start";
+  }
+  void TearDown() override {
+    if (server_.joinable()) {
+      rt_->stop();
+      server_.join();
+      EXPECT_TRUE(result_.get());
+    }
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  std::unique_ptr<zp::Runtime> rt_;
+  std::thread server_;
+  std::future<bool> result_;
+};
+
+TEST_F(HttpRoutesInterop, CurlPostsBodiesToAnEchoRoute) {
+  const std::string small = "name=zproto&x=1";
+  Outcome r = run("curl", {"-sS", "--http1.1", "-d", small, url("/echo")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_EQ(r.out, echo_line(small));
+  // A large file by Content-Length (curl sends Expect: 100-continue for it) and chunked.
+  const std::string big = random_bytes(3 << 20, 11);
+  write_file(dir_ / "upload.bin", big);
+  r = run("curl", {"-sS", "--http1.1", "--data-binary", "@" + (dir_ / "upload.bin").string(), url("/echo")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_EQ(r.out, echo_line(big));
+  r = run("curl", {"-sS", "--http1.1", "-H", "Transfer-Encoding: chunked", "--data-binary",
+                   "@" + (dir_ / "upload.bin").string(), url("/echo")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_EQ(r.out, echo_line(big));
+  // Two uploads and a GET on one connection: the bodies keep the framing.
+  r = run("curl", {"-sS", "-v", "--http1.1", "-d", "one", url("/echo"), "--next", "--http1.1", "-H",
+                   "Transfer-Encoding: chunked", "-d", "two!", url("/echo"), "--next", "--http1.1", url("/hello.txt")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find(echo_line("one")), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(echo_line("two!")), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("hello, interop"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Re-using existing connection"), std::string::npos) << r.out;
+}
+
+TEST_F(HttpRoutesInterop, CurlBasicAuth) {
+  Outcome r = run("curl", {"-sS", "--http1.1", "-o", "/dev/null", "-D", "-", url("/private/data")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("HTTP/1.1 401"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("WWW-Authenticate: Basic realm=\"interop\""), std::string::npos) << r.out;
+  r = run("curl", {"-sS", "--http1.1", "-u", "user:pass", url("/private/data")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_EQ(r.out, "secret data\n");
+  r = run("curl", {"-sS", "--http1.1", "-u", "user:wrong", "-o", "/dev/null", "-w", "%{http_code}", url("/private/data")});
+  EXPECT_EQ(r.out, "401");
+  r = run("curl", {"-sS", "--http1.1", "-o", "/dev/null", "-w", "%{http_code}", url("/hello.txt")});
+  EXPECT_EQ(r.out, "200");  // outside /private/: no credentials needed
+}
+
+// The zproto binary with middlewares from its config file: Basic auth (a {sha256} user),
+// security headers, request ids and a rate limit, seen through curl.
+class HttpConfigInterop : public HttpInterop {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/zp_http_config.XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    root_ = dir_ / "www";
+    write_file(root_ / "hello.txt", "hello, interop\n");
+    for (int attempt = 0; attempt < 5 && pid_ <= 0; ++attempt) {
+      port_ = free_port();
+      // sha256("secret")
+      write_file(dir_ / "zproto.json", R"({ "http": { "root": ")" + root_.string() + R"(", "listen": ["127.0.0.1:)" +
+                                            std::to_string(port_) + R"("],
+          "access_log": ")" + (dir_ / "access.log").string() + R"(",
+          "request_id": true, "security_headers": { "frame_options": "SAMEORIGIN" },
+          "rate_limit": { "rps": 0.01, "burst": 5 },
+          "basic_auth": { "realm": "cfg", "users": {
+            "bob": "{sha256}2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b" } },
+          "middleware_order": ["access_log", "security_headers", "request_id", "rate_limit", "basic_auth"] } })");
+      pid_t pid = spawn({ZPROTO_BIN, "serve", "-c", (dir_ / "zproto.json").string(), "-s", "1"},
+                        (dir_ / "server.log").string());
+      for (int i = 0; i < 500; ++i) {
+        if (port_open(port_)) {
+          pid_ = pid;
+          break;
+        }
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) break;
+        std::this_thread::sleep_for(10ms);
+      }
+      if (pid_ <= 0 && kill(pid, 0) == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+      }
+    }
+    ASSERT_GT(pid_, 0) << slurp((dir_ / "server.log").string());
+  }
+};
+
+TEST_F(HttpConfigInterop, CurlAgainstConfiguredMiddlewares) {
+  Outcome r = run("curl", {"-sS", "--http1.1", "-D", "-", "-o", "/dev/null", url("/hello.txt")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("HTTP/1.1 401"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("WWW-Authenticate: Basic realm=\"cfg\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("X-Frame-Options: SAMEORIGIN"), std::string::npos) << r.out;  // also on the 401
+  EXPECT_NE(r.out.find("X-Request-Id: "), std::string::npos) << r.out;
+  r = run("curl", {"-sS", "--http1.1", "-u", "bob:secret", "-D", "-", url("/hello.txt")});
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("HTTP/1.1 200"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("X-Content-Type-Options: nosniff"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("hello, interop"), std::string::npos) << r.out;
+  r = run("curl", {"-sS", "--http1.1", "-u", "bob:wrong", "-o", "/dev/null", "-w", "%{http_code}", url("/hello.txt")});
+  EXPECT_EQ(r.out, "401");
+  // 3 requests so far of a burst of 5 (refilled at one per 100 s): the 3rd in a row is refused.
+  std::string codes;
+  for (int i = 0; i < 6; ++i) {
+    r = run("curl", {"-sS", "--http1.1", "-u", "bob:secret", "-o", "/dev/null", "-w", "%{http_code} ", url("/hello.txt")});
+    codes += r.out;
+  }
+  EXPECT_EQ(codes, "200 200 429 429 429 429 ") << codes;
 }
 
 }  // namespace

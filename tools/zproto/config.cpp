@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "zp/codec/url/mime.h"
+#include "zp/http/middleware.h"
 
 namespace zp::cli {
 namespace {
@@ -257,15 +258,157 @@ class Parser {
       if (key == "cache_max_file_bytes") return get_count(fv, fat, fpath, o.cache_max_file_bytes, 1u << 30);
       if (key == "cache_max_total_bytes") return get_count(fv, fat, fpath, o.cache_max_total_bytes, uint64_t(1) << 40);
       if (key == "mime_types") return parse_mime_types(fv, fat, fpath, o.mime_types);
+      if (key == "max_body_bytes") return get_count(fv, fat, fpath, o.limits.max_body_bytes, uint64_t(1) << 40);
+      if (key == "body_timeout_ms") return get_count(fv, fat, fpath, o.body_timeout_ms, 3600000);
+      if (key == "request_id") return get_bool(fv, fat, fpath, o.request_id);
+      if (key == "security_headers") return parse_security_headers(fv, fat, fpath, o.security_headers);
+      if (key == "rate_limit") return parse_rate_limit(fv, fat, fpath, o.rate_limit);
+      if (key == "basic_auth") return parse_basic_auth(fv, fat, fpath, o.basic_auth);
+      if (key == "middleware_order") return parse_middleware_order(fv, fat, fpath, o.middleware_order);
       return fail(fat, fmt::format("unknown key \"{}\" (known keys in \"http\": {})", fpath,
                                    join({"root", "listen", "index", "cache_control", "server_name", "access_log", "admin_listen",
                                          "allow_dotfiles", "directory_listing", "symlinks_outside_root", "header_timeout_ms",
                                          "idle_timeout_ms", "max_connections", "cache_max_file_bytes",
-                                         "cache_max_total_bytes", "mime_types"})));
+                                         "cache_max_total_bytes", "mime_types", "max_body_bytes", "body_timeout_ms",
+                                         "request_id", "security_headers", "rate_limit", "basic_auth",
+                                         "middleware_order"})));
     });
     if (!ok) return false;
     if (o.listen.empty()) return fail(at, fmt::format("key \"{}\": \"listen\" must name at least one address", path));
     cfg.http = std::move(o);
+    return true;
+  }
+
+  // true (the defaults), false (off) or an object of the fields to set.
+  bool parse_security_headers(od::value& v, const char* at, std::string_view path,
+                              std::optional<http::SecurityHeaderOptions>& out) {
+    bool on = false;
+    if (!v.get_bool().get(on)) {
+      if (on) out.emplace();
+      else out.reset();
+      return true;
+    }
+    od::object obj;
+    if (v.get_object().get(obj)) return fail_type(at, path, "true, false or an object", v);
+    http::SecurityHeaderOptions sh;
+    const bool ok = for_each_field(obj, std::string(path) + ".", [&](std::string_view fpath, std::string_view key,
+                                                                      const char* fat, od::value& fv) {
+      if (key == "nosniff") return get_bool(fv, fat, fpath, sh.nosniff);
+      if (key == "frame_options") return get_field_value(fv, fat, fpath, sh.frame_options);
+      if (key == "referrer_policy") return get_field_value(fv, fat, fpath, sh.referrer_policy);
+      if (key == "strict_transport_security") return get_field_value(fv, fat, fpath, sh.strict_transport_security);
+      if (key == "content_security_policy") return get_field_value(fv, fat, fpath, sh.content_security_policy);
+      return fail(fat, fmt::format("unknown key \"{}\" (known keys in \"{}\": {})", fpath, path,
+                                   join({"nosniff", "frame_options", "referrer_policy", "strict_transport_security",
+                                         "content_security_policy"})));
+    });
+    if (!ok) return false;
+    out = std::move(sh);
+    return true;
+  }
+
+  // A string that can go into a response field: printable ASCII and tabs (empty: omitted).
+  bool get_field_value(od::value& v, const char* at, std::string_view key, std::string& out) {
+    if (!get_string(v, at, key, out)) return false;
+    for (char c : out) {
+      auto u = static_cast<unsigned char>(c);
+      if ((u < 0x20 && c != '\t') || u == 0x7f) return fail(at, fmt::format("key \"{}\": control characters are not allowed", key));
+    }
+    return true;
+  }
+
+  bool get_positive(od::value& v, const char* at, std::string_view key, double& out, double max) {
+    if (v.get_double().get(out)) return fail_type(at, key, "a number", v);
+    if (!(out > 0) || out > max) return fail(at, fmt::format("key \"{}\": {} is out of range (0 < n <= {})", key, out, max));
+    return true;
+  }
+
+  // {"rps": 100, "burst": 200, "max_clients": 10000}
+  bool parse_rate_limit(od::value& v, const char* at, std::string_view path, std::optional<http::RateLimitOptions>& out) {
+    od::object obj;
+    if (v.get_object().get(obj)) return fail_type(at, path, "an object", v);
+    http::RateLimitOptions rl;
+    bool have_burst = false;
+    const bool ok = for_each_field(obj, std::string(path) + ".", [&](std::string_view fpath, std::string_view key,
+                                                                      const char* fat, od::value& fv) {
+      if (key == "rps") return get_positive(fv, fat, fpath, rl.rps, 1e9);
+      if (key == "burst") {
+        have_burst = true;
+        if (!get_positive(fv, fat, fpath, rl.burst, 1e9)) return false;
+        if (rl.burst < 1) return fail(fat, fmt::format("key \"{}\": must be at least 1", fpath));
+        return true;
+      }
+      if (key == "max_clients") {
+        if (!get_count(fv, fat, fpath, rl.max_clients, 100000000)) return false;
+        if (rl.max_clients == 0) return fail(fat, fmt::format("key \"{}\": must be at least 1", fpath));
+        return true;
+      }
+      return fail(fat, fmt::format("unknown key \"{}\" (known keys in \"{}\": rps, burst, max_clients)", fpath, path));
+    });
+    if (!ok) return false;
+    if (!have_burst) rl.burst = std::max(1.0, rl.rps);
+    out = rl;
+    return true;
+  }
+
+  // {"realm": "...", "users": {"name": "password" | "{sha256}<hex>"}}
+  bool parse_basic_auth(od::value& v, const char* at, std::string_view path, std::optional<http::BasicAuthOptions>& out) {
+    od::object obj;
+    if (v.get_object().get(obj)) return fail_type(at, path, "an object", v);
+    http::BasicAuthOptions ba;
+    const bool ok = for_each_field(obj, std::string(path) + ".", [&](std::string_view fpath, std::string_view key,
+                                                                      const char* fat, od::value& fv) {
+      if (key == "realm") {
+        if (!get_string(fv, fat, fpath, ba.realm)) return false;
+        http::BasicAuthOptions check;
+        check.realm = ba.realm;
+        if (std::string why = http::check_basic_auth(check); !why.empty()) return fail(fat, fmt::format("key \"{}\": {}", fpath, why));
+        return true;
+      }
+      if (key == "users") {
+        od::object users;
+        if (fv.get_object().get(users)) return fail_type(fat, fpath, "an object of \"user\": \"password\"", fv);
+        return for_each_field(users, std::string(fpath) + ".", [&](std::string_view upath, std::string_view name,
+                                                                   const char* uat, od::value& uv) {
+          std::string password;
+          if (!get_string(uv, uat, upath, password)) return false;
+          http::BasicAuthOptions check;
+          check.users.emplace_back(std::string(name), password);
+          if (std::string why = http::check_basic_auth(check); !why.empty()) return fail(uat, fmt::format("key \"{}\": {}", upath, why));
+          ba.users.emplace_back(std::string(name), std::move(password));
+          return true;
+        });
+      }
+      return fail(fat, fmt::format("unknown key \"{}\" (known keys in \"{}\": realm, users)", fpath, path));
+    });
+    if (!ok) return false;
+    if (ba.users.empty()) return fail(at, fmt::format("key \"{}\": \"users\" must name at least one user", path));
+    out = std::move(ba);
+    return true;
+  }
+
+  // ["access_log", "request_id", ...]: the order the built-in middlewares run in.
+  bool parse_middleware_order(od::value& v, const char* at, std::string_view path, std::vector<std::string>& out) {
+    od::array arr;
+    if (v.get_array().get(arr)) return fail_type(at, path, "an array of middleware names", v);
+    size_t index = 0;
+    for (auto elem_result : arr) {
+      od::value elem;
+      if (auto e = std::move(elem_result).get(elem)) return fail_json(e);
+      const char* elem_at = elem.raw_json_token().data();
+      const std::string elem_path = fmt::format("{}[{}]", path, index++);
+      std::string name;
+      if (!get_string(elem, elem_at, elem_path, name)) return false;
+      static constexpr std::string_view kNames[] = {"access_log", "request_id", "security_headers", "rate_limit", "basic_auth"};
+      if (std::find(std::begin(kNames), std::end(kNames), name) == std::end(kNames)) {
+        return fail(elem_at, fmt::format("key \"{}\": \"{}\" is not one of access_log, request_id, security_headers, "
+                                         "rate_limit, basic_auth", elem_path, name));
+      }
+      if (std::find(out.begin(), out.end(), name) != out.end()) {
+        return fail(elem_at, fmt::format("key \"{}\": \"{}\" is listed twice", elem_path, name));
+      }
+      out.push_back(std::move(name));
+    }
     return true;
   }
 

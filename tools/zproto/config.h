@@ -13,7 +13,13 @@
 //     "http": { "root": "/srv/www", "listen": ["0.0.0.0:8080"], "index": "index.html",
 //               "cache_control": "max-age=60", "allow_dotfiles": false,
 //               "symlinks_outside_root": false, "header_timeout_ms": 10000,
-//               "idle_timeout_ms": 60000, "max_connections": 50000 } }
+//               "idle_timeout_ms": 60000, "max_connections": 50000,
+//               "max_body_bytes": 67108864, "body_timeout_ms": 30000, "request_id": true,
+//               "security_headers": true,   // or {"frame_options": "SAMEORIGIN", ...}
+//               "rate_limit": {"rps": 100, "burst": 200, "max_clients": 10000},
+//               "basic_auth": {"realm": "staff", "users": {"ann": "{sha256}<64 hex>"}},
+//               "middleware_order": ["access_log", "request_id", "security_headers",
+//                                    "rate_limit", "basic_auth"] } }
 #pragma once
 
 #include <optional>

@@ -31,6 +31,38 @@ std::string Metrics::render() const {
     std::snprintf(line, sizeof line, "zproto_http_responses_total{code=\"%dxx\"} %llu\n", i, (unsigned long long)cls[i]);
     out += line;
   }
+  // Per status code: only the codes seen.
+  out += "# HELP zproto_http_responses_by_code_total Responses by status code.\n# TYPE zproto_http_responses_by_code_total counter\n";
+  for (int code = 100; code < 600; ++code) {
+    uint64_t n = 0;
+    for (const ShardCounters& c : shards_) n += c.status_code[code].load(std::memory_order_relaxed);
+    if (n == 0) continue;
+    std::snprintf(line, sizeof line, "zproto_http_responses_by_code_total{code=\"%d\"} %llu\n", code, (unsigned long long)n);
+    out += line;
+  }
+  // Request duration histogram (cumulative buckets in seconds).
+  uint64_t buckets[ShardCounters::kLatencyBuckets] = {}, sum_us = 0;
+  for (const ShardCounters& c : shards_) {
+    for (size_t i = 0; i < ShardCounters::kLatencyBuckets; ++i) buckets[i] += c.latency_bucket[i].load(std::memory_order_relaxed);
+    sum_us += c.latency_sum_us.load(std::memory_order_relaxed);
+  }
+  out += "# HELP zproto_http_request_duration_seconds Time from a request's head to its response sent.\n"
+         "# TYPE zproto_http_request_duration_seconds histogram\n";
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < ShardCounters::kLatencyBuckets; ++i) {
+    cumulative += buckets[i];
+    if (i < std::size(ShardCounters::kLatencyBoundsUs)) {
+      std::snprintf(line, sizeof line, "zproto_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                    double(ShardCounters::kLatencyBoundsUs[i]) / 1e6, (unsigned long long)cumulative);
+    } else {
+      std::snprintf(line, sizeof line, "zproto_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+                    (unsigned long long)cumulative);
+    }
+    out += line;
+  }
+  std::snprintf(line, sizeof line, "zproto_http_request_duration_seconds_sum %.6f\nzproto_http_request_duration_seconds_count %llu\n",
+                double(sum_us) / 1e6, (unsigned long long)cumulative);
+  out += line;
   std::snprintf(line, sizeof line, "# HELP zproto_shards Shards serving.\n# TYPE zproto_shards gauge\nzproto_shards %zu\n",
                 shards_.size());
   out += line;

@@ -1,16 +1,21 @@
 // The connection loop: read → parse (zero copy when a head arrives in one buffer) →
 // answer → send, with keep-alive, pipelining, header/idle timeouts and a connection cap.
+// A request goes the fast way (the static handler, called directly: no coroutine frame)
+// when there is no middleware, the router is only the static mount and there is no body;
+// else through the middleware chain and the router, with its body read on demand.
 #include "zp/http/server.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <ctime>
 #include <string>
 
 #include "access_log.h"
+#include "exchange.h"
 #include "file_store.h"
 #include "zp/codec/http1/date.h"
 #include "zp/codec/http1/parser.h"
@@ -20,6 +25,7 @@
 #include "zp/engine/log.h"
 #include "zp/engine/net.h"
 #include "static_handler.h"
+#include "zp/http/router.h"
 
 namespace zp::http {
 
@@ -33,11 +39,14 @@ namespace {
 struct Work {
   Response resp;
   h1::Header headers[64];
+  detail::Exchange ex;
 };
 
 struct ShardState {
   ShardCounters* counters = nullptr;  // null: no metrics
-  std::unique_ptr<AccessLog> access_log;
+  std::shared_ptr<const Router> router;
+  std::vector<Middleware> chain;      // this shard's middleware instances, in order
+  bool fast_static = false;           // no middleware, only the static mount at "/"
   std::vector<std::unique_ptr<Work>> free_work;
   std::unique_ptr<Work> take_work() {
     if (free_work.empty()) return std::make_unique<Work>();
@@ -48,6 +57,7 @@ struct ShardState {
   void give_back(std::unique_ptr<Work> w) {
     if (!w) return;
     w->resp.reset();
+    w->ex.body.more = RecvBuf();  // a provided buffer goes back to the ring now
     if (free_work.size() < 16) free_work.push_back(std::move(w));
   }
   ServerOptions opts;
@@ -104,6 +114,80 @@ Task<bool> send_response(ShardState* st, Stream& s, Response& resp) {
   co_return true;
 }
 
+// Counts a response before it is sent (a client that has read it sees it counted).
+[[gnu::always_inline]] inline void count(ShardState* st, int status, uint64_t body_bytes) {
+  ShardCounters* c = st->counters;
+  if (!c) return;
+  ShardCounters::bump(c->requests);
+  if (status >= 100 && status < 600) {
+    ShardCounters::bump(c->status_class[status / 100]);
+    ShardCounters::bump(c->status_code[status]);
+  }
+  ShardCounters::bump(c->body_bytes, body_bytes);
+}
+
+// The request's duration, from `start` (its head parsed) to its response sent.
+[[gnu::always_inline]] inline void observe(ShardState* st, Shard::Clock::time_point start) {
+  if (ShardCounters* c = st->counters) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(Shard::Clock::now() - start).count();
+    c->observe_latency_us(uint64_t(us < 0 ? 0 : us));
+  }
+}
+
+// The path and query of the target into ex (path empty and ex.status set when unusable).
+void split_target(detail::Exchange& ex, const h1::Request& req) {
+  std::string_view target = req.target;
+  if (req.target_form == h1::TargetForm::absolute) {
+    size_t p = target.find("://");
+    size_t slash = p == std::string_view::npos ? std::string_view::npos : target.find('/', p + 3);
+    target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+  } else if (req.target_form != h1::TargetForm::origin) {
+    ex.status = 400;
+    return;
+  }
+  target = target.substr(0, target.find('#'));
+  size_t q = target.find('?');
+  if (q != std::string_view::npos) ex.query = target.substr(q + 1);
+  std::string_view raw = target.substr(0, q);
+  codec::url::PathOptions popt;
+  popt.allow_dotfiles = true;  // routes are not files; the static handler checks its own paths
+  popt.allow_well_known = true;
+  popt.max_path_bytes = sizeof ex.path_buf;
+  if (raw.size() > sizeof ex.path_buf) {
+    ex.status = 414;
+    return;
+  }
+  auto path = codec::url::normalize_path(raw, ex.path_buf, popt);
+  if (!path) ex.status = codec::url::path_http_status(path.error());
+  else ex.path = *path;
+}
+
+// One request through the middleware chain and the router: the answer is sent, and an
+// unread body dropped (bounded). Returns whether the connection stays open.
+Task<bool> serve_routed(ShardState* st, detail::Exchange& ex, Shard::Clock::time_point started) {
+  Context c(ex);
+  split_target(ex, *ex.req);
+  co_await Next(c, st->chain, &detail::dispatch)();
+  if (!ex.head_built) detail::finish_unanswered(c);  // a middleware stopped without answering
+  if (ex.streaming) {
+    if (!ex.stream_ended) {
+      auto e = co_await c.end_stream();
+      if (!e) ex.close = true;
+    }
+    count(st, ex.status, ex.head_only() ? 0 : ex.stream_bytes);
+    observe(st, started);
+    if (ex.close) co_return false;
+  } else {
+    count(st, ex.resp->status, ex.head_only() ? 0 : ex.resp->body_bytes);
+    bool sent = co_await send_response(st, *ex.stream, *ex.resp);
+    observe(st, started);
+    if (!sent) co_return false;
+  }
+  if (ex.close) co_return false;
+  if (!ex.body.done && !co_await ex.body.discard(detail::kMaxDiscardBytes)) co_return false;
+  co_return true;
+}
+
 Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
   ++st->connections;
   if (st->counters) {
@@ -134,26 +218,58 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
         auto r = h1::parse_request(in, req, work->headers, st->opts.limits);
         if (r.status == h1::Status::complete) {
           head_started = false;
-          deadline.set(st->opts.idle_timeout_ms);
-          bool keep = handle_request(*st->files, st->opts, st->dates, shard->now_ms(), req, resp);
-          if (ShardCounters* c = st->counters) {
-            ShardCounters::bump(c->requests);
-            if (resp.status >= 100 && resp.status < 600) ShardCounters::bump(c->status_class[resp.status / 100]);
-            ShardCounters::bump(c->body_bytes, req.method_id == h1::Method::head ? 0 : resp.body_bytes);
+          // A clock read, not the shard's cached time: that is from before the loop's wait.
+          const Shard::Clock::time_point started = st->counters ? Shard::Clock::now() : Shard::Clock::time_point();
+          const bool has_body = req.chunked || (req.content_length && *req.content_length > 0);
+          if (st->fast_static && !has_body) {
+            deadline.set(st->opts.idle_timeout_ms);
+            bool keep = handle_request(*st->files, st->opts, st->dates, shard->now_ms(), req, resp);
+            count(st.get(), resp.status, req.method_id == h1::Method::head ? 0 : resp.body_bytes);
+            bool sent = co_await send_response(st.get(), s, resp);
+            observe(st.get(), started);
+            if (!sent || !keep) break;
+            if (pending.empty()) off += r.consumed;
+            else pending.erase(0, r.consumed);
+            resp.reset();
+            continue;
           }
-          if (st->access_log) {
-            if (peer.empty()) {
-              auto a = s.peer_addr();
-              peer = a ? a->to_string() : "-";
-              peer.erase(peer.rfind(':') == std::string::npos ? peer.size() : peer.rfind(':'));
-              if (peer.size() > 2 && peer.front() == '[') peer = peer.substr(1, peer.size() - 2);
-            }
-            st->access_log->add(peer, req, resp.status,
-                                req.method_id == h1::Method::head ? 0 : resp.body_bytes);
+          // Routed: the handler may read a body and wait; the body has its own deadline.
+          deadline.set(st->opts.idle_timeout_ms + st->opts.body_timeout_ms);
+          if (peer.empty()) {
+            auto a = s.peer_addr();
+            peer = a ? a->to_string() : "-";
+            if (a && a->family() != AF_UNIX) peer.erase(peer.rfind(':'));
+            if (peer.size() > 2 && peer.front() == '[') peer = peer.substr(1, peer.size() - 2);
           }
-          if (!co_await send_response(st.get(), s, resp) || !keep) break;
-          if (pending.empty()) off += r.consumed;
-          else pending.erase(0, r.consumed);
+          detail::Exchange& ex = work->ex;
+          ex.reset_request();
+          ex.opts = &st->opts;
+          ex.files = st->files.get();
+          ex.dates = &st->dates;
+          ex.router = st->router.get();
+          ex.shard = shard;
+          ex.stream = &s;
+          ex.peer = peer;
+          ex.req = &req;
+          ex.resp = &resp;
+          // The shard's time is from before its last wait (completions run before the clock
+          // moves): count the body's deadline from now, on the timer wheel's scale.
+          auto lag = std::chrono::duration_cast<std::chrono::milliseconds>(Shard::Clock::now() - shard->now()).count();
+          ex.body.start(s, req, in.substr(r.consumed), st->opts.limits,
+                        shard->now_ms() + std::max<int64_t>(0, lag) + st->opts.body_timeout_ms);
+          bool keep = co_await serve_routed(st.get(), ex, started);
+          if (!keep) break;
+          if (ex.body.from_more) {
+            // The body ran past the buffers the head came in: go on from the last one.
+            pending.clear();
+            cur = std::move(ex.body.more);
+            off = cur.size() - ex.body.rest.size();
+          } else if (pending.empty()) {
+            off += r.consumed + ex.body.used_in;
+          } else {
+            pending.erase(0, r.consumed + ex.body.used_in);
+          }
+          ex.body.more = RecvBuf();
           resp.reset();
           continue;
         }
@@ -162,6 +278,7 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
           if (ShardCounters* c = st->counters) {
             ShardCounters::bump(c->bad_requests);
             ShardCounters::bump(c->status_class[resp.status / 100]);
+            ShardCounters::bump(c->status_code[resp.status]);
           }
           co_await send_response(st.get(), s, resp);
           break;  // the framing is in doubt: close
@@ -267,11 +384,49 @@ Task<void> admin_loop(std::shared_ptr<Metrics> metrics, std::shared_ptr<Listener
   }
 }
 
+// The built-in middlewares ServerOptions enables, in middleware_order (the rest after, in the
+// default order). EINVAL for an unknown or repeated name.
+Result<std::vector<MiddlewareFactory>> builtin_middlewares(const ServerOptions& o) {
+  static constexpr std::string_view kDefault[] = {"access_log", "request_id", "security_headers", "rate_limit",
+                                                  "basic_auth"};
+  std::vector<std::string_view> order;
+  for (const std::string& name : o.middleware_order) {
+    if (std::find(std::begin(kDefault), std::end(kDefault), name) == std::end(kDefault) ||
+        std::find(order.begin(), order.end(), name) != order.end()) {
+      ZP_LOG_ERROR("http: middleware_order: unknown or repeated \"{}\"", name);
+      return fail(EINVAL);
+    }
+    order.push_back(name);
+  }
+  for (std::string_view name : kDefault)
+    if (std::find(order.begin(), order.end(), name) == order.end()) order.push_back(name);
+  std::vector<MiddlewareFactory> out;
+  for (std::string_view name : order) {
+    if (name == "access_log" && !o.access_log.empty()) out.push_back(access_log(o.access_log));
+    if (name == "request_id" && o.request_id) out.push_back(request_id());
+    if (name == "security_headers" && o.security_headers) out.push_back(security_headers(*o.security_headers));
+    if (name == "rate_limit" && o.rate_limit) out.push_back(rate_limit(*o.rate_limit));
+    if (name == "basic_auth" && o.basic_auth) out.push_back(basic_auth(*o.basic_auth));
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<void> start(Shard& shard, const ServerOptions& options) {
+  auto router = std::make_shared<Router>();
+  router->static_files("/");
+  return start(shard, options, std::move(router));
+}
+
+Result<void> start(Shard& shard, const ServerOptions& options, std::shared_ptr<const Router> router) {
   auto st = std::make_shared<ShardState>();
   st->opts = options;
+  if (!router || !router->error().empty()) {
+    ZP_LOG_ERROR("http: router: {}", router ? router->error() : std::string("none"));
+    return fail(EINVAL);
+  }
+  st->router = std::move(router);
   st->root_fd = ::open(options.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (st->root_fd < 0) {
     int e = errno;
@@ -304,12 +459,16 @@ Result<void> start(Shard& shard, const ServerOptions& options) {
     auto h = shard.spawn(admin_loop(options.metrics, std::make_shared<Listener>(std::move(*l))));
     if (!h) return h.error();
   }
-  if (!options.access_log.empty()) {
-    st->access_log = std::make_unique<AccessLog>(options.access_log);
-    if (auto r = st->access_log->start(shard, st); !r) {
-      ZP_LOG_ERROR("http: access log {}: {}", options.access_log, r.error().message());
-      return r;
+  {
+    auto factories = builtin_middlewares(options);
+    if (!factories) return factories.error();
+    for (const MiddlewareFactory& f : st->router->middlewares()) factories->push_back(f);
+    for (const MiddlewareFactory& f : *factories) {
+      auto m = f(shard, st->opts);
+      if (!m) return m.error();  // the factory logged what failed
+      st->chain.push_back(std::move(*m));
     }
+    st->fast_static = st->chain.empty() && st->router->static_only();
   }
   for (const auto& text : options.listen) {
     auto addr = SocketAddr::parse(text);

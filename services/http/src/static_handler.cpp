@@ -30,13 +30,21 @@ namespace {
 constexpr std::string_view kAllow = "GET, HEAD, OPTIONS";
 
 struct Builder {
+  Builder(const ServerOptions& o, h1::DateCache& d, Response& r) : opts(o), dates(d), resp(r) {}
   const ServerOptions& opts;
   h1::DateCache& dates;
   Response& resp;
-  h1::Header fields[16] = {};
+  // Not zeroed: only the first n are ever read (48 would be 1.5 KB of stores per request).
+  union {
+    h1::Header fields[48];
+  };
   size_t n = 0;
   void add(std::string_view name, std::string_view value) {
     if (n < std::size(fields)) fields[n++] = {name, value};
+  }
+  // Fields from middlewares first; the handler's own come after (Content-Type...).
+  void add_all(std::span<const h1::Header> fs) {
+    for (const h1::Header& f : fs) add(f.name, f.value);
   }
   // Writes the head; body_bytes is the Content-Length (also for HEAD).
   void head(int status, uint64_t body_bytes, bool close, h1::Framing framing = h1::Framing::content_length) {
@@ -192,6 +200,9 @@ bool listing(FileStore& files, Builder& b, std::string_view dir, bool close, boo
   return !close;
 }
 
+bool serve_path(FileStore& files, Builder& b, const h1::Request& req, std::string_view path_in,
+                int64_t now_ms, bool close, bool head_only);
+
 }  // namespace
 
 void error_response(const ServerOptions& opts, h1::DateCache& dates, h1::Errc e, Response& resp) {
@@ -200,13 +211,21 @@ void error_response(const ServerOptions& opts, h1::DateCache& dates, h1::Errc e,
   simple(b, s.code, true, false);
 }
 
-bool handle_request(FileStore& files, const ServerOptions& opts, h1::DateCache& dates, int64_t now_ms,
-                    const h1::Request& req, Response& resp) {
+void simple_response(const ServerOptions& opts, h1::DateCache& dates, int status, bool close, bool head_only,
+                     std::span<const h1::Header> fields, Response& resp, std::string_view extra_name,
+                     std::string_view extra_value) {
   Builder b{opts, dates, resp};
+  b.add_all(fields);
+  simple(b, status, close, head_only, extra_name, extra_value);
+}
+
+bool handle_request(FileStore& files, const ServerOptions& opts, h1::DateCache& dates, int64_t now_ms,
+                    const h1::Request& req, Response& resp, const StaticExtras& extras) {
+  Builder b{opts, dates, resp};
+  b.add_all(extras.fields);
   const bool head_only = req.method_id == h1::Method::head;
-  // A body we do not read would be parsed as the next request: close after answering.
-  const bool has_body = req.chunked || (req.content_length && *req.content_length > 0);
-  const bool close = !req.keep_alive || has_body;
+  // The caller reads (or drops) a body, or asks to close when it cannot.
+  const bool close = !req.keep_alive || extras.close;
   // HTTP/1.0 persists only when the response says so (RFC 9112 §9.3): without it an
   // HTTP/1.0 client (ab -k) waits for the close that never comes.
   if (req.version_minor == 0 && !close) b.add("Connection", "keep-alive");
@@ -239,6 +258,17 @@ bool handle_request(FileStore& files, const ServerOptions& opts, h1::DateCache& 
   auto path = codec::url::normalize_path(raw_path, decoded, popt);
   if (!path) return simple(b, codec::url::path_http_status(path.error()), close, head_only);
 
+  return serve_path(files, b, req, *path, now_ms, close, head_only);
+}
+
+namespace {
+
+// The file part of the static handler: `path` is decoded and normalized ("/a/b.txt").
+bool serve_path(FileStore& files, Builder& b, const h1::Request& req, std::string_view path_in,
+                int64_t now_ms, bool close, bool head_only) {
+  const ServerOptions& opts = b.opts;
+  Response& resp = b.resp;
+  const std::string_view* path = &path_in;
   std::string rel(path->substr(1));
   bool dir_request = rel.empty() || rel.back() == '/';
   if (dir_request) rel += opts.index;
@@ -255,7 +285,7 @@ bool handle_request(FileStore& files, const ServerOptions& opts, h1::DateCache& 
   if (entry->directory) {
     if (dir_request) return simple(b, 403, close, head_only);  // index is a directory
     // "/dir" → "/dir/" (encode the decoded path again for the Location URL).
-    char loc[3 * sizeof decoded + 2];
+    char loc[3 * 4096 + 2];
     auto n = codec::url::encode_path(*path, std::span<char>(loc, sizeof loc - 1));
     if (!n) return simple(b, 500, true, head_only);
     loc[*n] = '/';
@@ -377,6 +407,19 @@ bool handle_request(FileStore& files, const ServerOptions& opts, h1::DateCache& 
   }
   resp.finish();
   return !close;
+}
+
+}  // namespace
+
+bool serve_file(FileStore& files, const ServerOptions& opts, h1::DateCache& dates, int64_t now_ms,
+                const h1::Request& req, std::string_view rel, Response& resp, const StaticExtras& extras) {
+  Builder b{opts, dates, resp};
+  b.add_all(extras.fields);
+  const bool close = !req.keep_alive || extras.close;
+  if (req.version_minor == 0 && !close) b.add("Connection", "keep-alive");
+  std::string path = "/";
+  path += rel;
+  return serve_path(files, b, req, path, now_ms, close, req.method_id == h1::Method::head);
 }
 
 }  // namespace zp::http

@@ -23,7 +23,7 @@ class Response {
   std::span<const iovec> iov() const { return {iov_, iov_count_}; }
   void reset();
 
-  char head[2048];
+  char head[4096];
   size_t head_size = 0;
   int status = 0;             // for the access log
   uint64_t body_bytes = 0;    // body bytes this response sends
@@ -45,9 +45,28 @@ class Response {
   size_t iov_count_ = 0;
 };
 
+// What a routed request adds to the static handler's answer.
+struct StaticExtras {
+  std::span<const codec::http1::Header> fields{};  // added to every response (middlewares)
+  bool close = false;        // close the connection after the response whatever the request says
+};
+
 // Fills resp for req. Returns whether the connection stays open afterwards.
 bool handle_request(FileStore& files, const ServerOptions& opts, codec::http1::DateCache& dates,
-                    int64_t now_ms, const codec::http1::Request& req, Response& resp);
+                    int64_t now_ms, const codec::http1::Request& req, Response& resp,
+                    const StaticExtras& extras = {});
+
+// Fills resp with the file `rel` below the root (a decoded, normalized path without the
+// leading '/'), as handle_request does for a GET/HEAD of it. Returns whether the connection
+// stays open.
+bool serve_file(FileStore& files, const ServerOptions& opts, codec::http1::DateCache& dates,
+                int64_t now_ms, const codec::http1::Request& req, std::string_view rel, Response& resp,
+                const StaticExtras& extras = {});
+
+// A short text response with `status` (and one optional extra field); closes when `close`.
+void simple_response(const ServerOptions& opts, codec::http1::DateCache& dates, int status, bool close,
+                     bool head_only, std::span<const codec::http1::Header> fields, Response& resp,
+                     std::string_view extra_name = {}, std::string_view extra_value = {});
 
 // A small error response for a request that failed to parse; the connection then closes.
 void error_response(const ServerOptions& opts, codec::http1::DateCache& dates, codec::http1::Errc e,

@@ -180,5 +180,58 @@ TEST(ConfigHttp, BadMimeTypeAndUnknownKeyNameTheKey) {
   EXPECT_NE(unknown.error.find("http.colour"), std::string::npos) << unknown.error;
 }
 
+TEST(ConfigHttp, MiddlewaresAndBodyLimits) {
+  auto r = parse_config(R"({ "http": { "listen": ["127.0.0.1:8080"],
+    "max_body_bytes": 1048576, "body_timeout_ms": 5000, "request_id": true,
+    "security_headers": { "frame_options": "SAMEORIGIN", "strict_transport_security": "max-age=60" },
+    "rate_limit": { "rps": 2.5, "burst": 10 },
+    "basic_auth": { "realm": "staff", "users": { "ann": "pw",
+      "bob": "{sha256}2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b" } },
+    "middleware_order": ["basic_auth", "access_log"] } })");
+  ASSERT_TRUE(r) << r.error;
+  const http::ServerOptions& o = *r.config->http;
+  EXPECT_EQ(o.limits.max_body_bytes, 1048576u);
+  EXPECT_EQ(o.body_timeout_ms, 5000);
+  EXPECT_TRUE(o.request_id);
+  ASSERT_TRUE(o.security_headers);
+  EXPECT_EQ(o.security_headers->frame_options, "SAMEORIGIN");
+  EXPECT_EQ(o.security_headers->referrer_policy, "no-referrer");  // default kept
+  EXPECT_EQ(o.security_headers->strict_transport_security, "max-age=60");
+  ASSERT_TRUE(o.rate_limit);
+  EXPECT_DOUBLE_EQ(o.rate_limit->rps, 2.5);
+  EXPECT_DOUBLE_EQ(o.rate_limit->burst, 10);
+  ASSERT_TRUE(o.basic_auth);
+  EXPECT_EQ(o.basic_auth->realm, "staff");
+  ASSERT_EQ(o.basic_auth->users.size(), 2u);
+  EXPECT_EQ(o.basic_auth->users[0].first, "ann");
+  EXPECT_EQ(o.middleware_order, (std::vector<std::string>{"basic_auth", "access_log"}));
+  auto on = parse_config(R"({ "http": { "listen": ["127.0.0.1:8080"], "security_headers": true } })");
+  ASSERT_TRUE(on) << on.error;
+  EXPECT_TRUE(on.config->http->security_headers);
+  EXPECT_FALSE(on.config->http->rate_limit);
+}
+
+TEST(ConfigHttp, BadMiddlewareValuesNameKeyAndLine) {
+  auto err = [](const std::string& http) {
+    auto r = parse_config("{ \"http\": { \"listen\": [\"127.0.0.1:1\"],\n  " + http + " } }");
+    EXPECT_FALSE(r) << http;
+    EXPECT_NE(r.error.find(":2:"), std::string::npos) << r.error;
+    return r.error;
+  };
+  EXPECT_NE(err(R"("rate_limit": { "rps": 0 })").find("http.rate_limit.rps"), std::string::npos);
+  EXPECT_NE(err(R"("rate_limit": { "burst": 0.5 })").find("http.rate_limit.burst"), std::string::npos);
+  EXPECT_NE(err(R"("rate_limit": { "speed": 1 })").find("http.rate_limit.speed"), std::string::npos);
+  EXPECT_NE(err(R"("basic_auth": { "users": { "a": "{sha256}abc" } })").find("http.basic_auth.users.a"), std::string::npos);
+  EXPECT_NE(err(R"("basic_auth": { "realm": "x\"y", "users": { "a": "b" } })").find("http.basic_auth.realm"), std::string::npos);
+  EXPECT_NE(err(R"("basic_auth": { "realm": "x" })").find("http.basic_auth"), std::string::npos);
+  EXPECT_NE(err(R"("security_headers": "yes")").find("http.security_headers"), std::string::npos);
+  EXPECT_NE(err(R"("security_headers": { "frame_options": "a\u0001" })").find("http.security_headers.frame_options"),
+            std::string::npos);
+  EXPECT_NE(err(R"("middleware_order": ["gzip"])").find("http.middleware_order[0]"), std::string::npos);
+  EXPECT_NE(err(R"("middleware_order": ["request_id", "request_id"])").find("listed twice"), std::string::npos);
+  EXPECT_NE(err(R"("body_timeout_ms": -1)").find("http.body_timeout_ms"), std::string::npos);
+  EXPECT_NE(err(R"("request_id": 1)").find("http.request_id"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace zp::cli

@@ -1,15 +1,20 @@
-// HTTP/1.1 static-file server on the engine: keep-alive and pipelining, GET/HEAD/OPTIONS,
+// HTTP/1.1 server on the engine: keep-alive and pipelining, request bodies (Content-Length,
+// chunked, 100-continue) with size and time limits, a router to coroutine handlers with a
+// middleware chain (router.h, middleware.h), and the static-file handler: GET/HEAD/OPTIONS,
 // conditional requests (ETag, Last-Modified), single and multiple ranges, precompressed
 // .br/.gz siblings, a per-shard cache of small files, and path safety (decoded once, no
 // dot segments, no dotfiles, no escape from the root, also not via symlinks).
 //   zp::http::ServerOptions o;
 //   o.root = "/srv/www"; o.listen = {"0.0.0.0:8080"};
-//   auto r = rt.run([&](zp::Shard& s) { return zp::http::start(s, o); });
+//   auto r = rt.run([&](zp::Shard& s) { return zp::http::start(s, o); });   // static files only
+//   auto router = std::make_shared<zp::http::Router>();  router->get("/api/:id", h).static_files("/");
+//   auto r2 = rt.run([&](zp::Shard& s) { return zp::http::start(s, o, router); });
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +22,7 @@
 #include "zp/codec/http1/errc.h"
 #include "zp/engine/shard.h"
 #include "zp/http/metrics.h"
+#include "zp/http/middleware.h"
 #include "zp/result.h"
 
 namespace zp::http {
@@ -33,11 +39,20 @@ struct ServerOptions {
   std::string access_log;               // file for the combined-format access log; empty: off
   int64_t header_timeout_ms = 10000;    // a request head must arrive within this
   int64_t idle_timeout_ms = 60000;      // keep-alive connections silent this long close
+  int64_t body_timeout_ms = 30000;      // a request body must arrive within this (else 408)
   size_t max_connections = 50000;       // per shard; beyond, new connections are closed
   size_t cache_max_file_bytes = 256 * 1024;  // files up to this size are kept in memory
   size_t cache_max_total_bytes = 64u << 20;  // per shard
   int64_t cache_valid_ms = 1000;        // a cached file's stat is trusted this long
-  codec::http1::Limits limits{};
+  codec::http1::Limits limits{};        // limits.max_body_bytes: larger bodies get 413
+  // Built-in middlewares, in this order unless middleware_order names them (each at most
+  // once; names: access_log, request_id, security_headers, rate_limit, basic_auth). They
+  // run before the Router's own use() middlewares.
+  bool request_id = false;
+  std::optional<SecurityHeaderOptions> security_headers;
+  std::optional<RateLimitOptions> rate_limit;
+  std::optional<BasicAuthOptions> basic_auth;
+  std::vector<std::string> middleware_order;
   // Counters (shared by all shards; set it to count) and the admin listener that serves
   // them as Prometheus text at GET /metrics (on shard 0 only; empty: none).
   std::shared_ptr<Metrics> metrics;
@@ -50,5 +65,11 @@ struct ServerOptions {
 // Binds the listeners on this shard and serves until the shard stops. EADDRINUSE,
 // ENOENT/ENOTDIR (root), EACCES...; the error is logged with what failed.
 Result<void> start(Shard& shard, const ServerOptions& options);
+
+class Router;
+// The same with routes: requests go through the middleware chain to `router` (shared by
+// the shards, read-only once started). EINVAL when the router recorded an error or
+// middleware_order names an unknown or repeated middleware.
+Result<void> start(Shard& shard, const ServerOptions& options, std::shared_ptr<const Router> router);
 
 }  // namespace zp::http
