@@ -24,7 +24,9 @@
 #   * server CPU = utime+stime (+ reaped children's) from /proc/<pid>/stat of every process in
 #     the server's tree (all threads are in a process's stat), read right before and after the
 #     measured wrk run; srv_us_per_op = server CPU µs / requests wrk completed;
-#     gen_cpu_pct = wrk's own CPU (the `times` of this shell), other_pct = the rest of the box;
+#     gen_cpu_pct = wrk's own CPU (the `times` of this shell), gen_us_per_op = wrk CPU µs per
+#     request (when wrk is saturated, rps = 1e6 / gen_us_per_op: a response that costs the
+#     client more lowers the rate), other_pct = the rest of the box;
 #   * stops the server by PID (TERM, then KILL of its tree after 5 s).
 # Optionally (IDLE_CONNS > 0) it also holds that many idle keep-alive connections (each after
 # one GET, python3 on $GEN_CPU) and reports the server's RSS growth per connection.
@@ -305,7 +307,7 @@ run_case() {  # peer port case rep
   eff=$(awk -v d=$((t1 - t0)) -v hz="$HZ" -v w0="$w0" -v w1="$w1" -v req="$req" -v g0="$g0" -v g1="$g1" -v b=$((b1 - b0)) 'BEGIN {
       w = w1 - w0; if (w <= 0) w = 1; srv = d / hz
       gen = 100 * (g1 - g0) / w; oth = 100 * b / hz / w - 100 * srv / w - gen; if (oth < 0) oth = 0
-      printf "srv_us_per_op=%.2f srv_cpu_pct=%.0f gen_cpu_pct=%.0f other_pct=%.0f", (req > 0 ? srv * 1e6 / req : 0), 100 * srv / w, gen, oth }')
+      printf "srv_us_per_op=%.2f gen_us_per_op=%.2f srv_cpu_pct=%.0f gen_cpu_pct=%.0f other_pct=%.0f", (req > 0 ? srv * 1e6 / req : 0), (req > 0 ? (g1 - g0) * 1e6 / req : 0), 100 * srv / w, gen, oth }')
   result http "$peer" rep="$rep" case="$c" ${res% requests=*} $eff
 }
 
@@ -368,12 +370,12 @@ for c in $CASES idleconn; do
         printf "| peer | conns | bytes/conn (median) | range |\n|---|---:|---:|---|\n"
         for (i = 1; i <= np; i++) if (cnt[P[i], "bytes_per_conn"]) printf "| %s | %s | %.0f | %s |\n", P[i], med(P[i], "conns"), med(P[i], "bytes_per_conn"), rng(P[i], "bytes_per_conn")
         exit }
-      printf "| peer | rps | rps range | p99 µs | srv µs/req | srv µs range | srv cpu %% | wrk cpu %% | other %% | zproto/peer rps | zproto/peer srv µs | zproto/peer p99 |\n"
-      printf "|---|---:|---|---:|---:|---|---:|---:|---:|---:|---:|---:|\n"
+      printf "| peer | rps | rps range | p99 µs | srv µs/req | srv µs range | wrk µs/req | srv cpu %% | wrk cpu %% | other %% | zproto/peer rps | zproto/peer srv µs | zproto/peer p99 |\n"
+      printf "|---|---:|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n"
       zr = med("zproto", "rps"); zs = med("zproto", "srv_us_per_op"); zp = med("zproto", "p99_us")
       for (i = 1; i <= np; i++) { p = P[i]; if (!cnt[p, "rps"]) continue
         r = med(p, "rps"); s = med(p, "srv_us_per_op"); q = med(p, "p99_us")
-        printf "| %s | %.0f | %s | %.0f | %.2f | %s | %.0f | %.0f | %.0f | %s | %s | %s |\n", p, r, rng(p, "rps"), q, s, rng(p, "srv_us_per_op"),
+        printf "| %s | %.0f | %s | %.0f | %.2f | %s | %.2f | %.0f | %.0f | %.0f | %s | %s | %s |\n", p, r, rng(p, "rps"), q, s, rng(p, "srv_us_per_op"), med(p, "gen_us_per_op"),
           med(p, "srv_cpu_pct"), med(p, "gen_cpu_pct"), med(p, "other_pct"),
           (p == "zproto" ? "-" : ratio(zr, r)), (p == "zproto" ? "-" : ratio(zs, s)), (p == "zproto" ? "-" : ratio(zp, q)) } }' "$RUNS"
 done

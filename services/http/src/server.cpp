@@ -92,16 +92,17 @@ struct Deadline {
 // Sends one response (head and memory body in one gather send, a large file after it).
 // Its own coroutine so that the send state is not part of an idle connection's frame.
 Task<bool> send_response(ShardState* st, Stream& s, Response& resp) {
-  auto w = co_await s.sendv(resp.iov());
-  if (!w) co_return false;
   if (resp.file_length > 0) {
-    // Large files: the kernel copies file pages to the socket (sendfile).
+    // Large files: the head, then the kernel copies file pages to the socket (sendfile);
+    // the head shares the first segment with the file's bytes.
     auto f = st->files->open(*resp.file);
-    if (!f) co_return false;  // vanished since the head went out: the length cannot be kept
-    auto sent = co_await f->send_to(s, resp.file_offset, resp.file_length);
-    if (!sent || *sent != resp.file_length) co_return false;
+    if (!f) co_return false;  // vanished since the head was made: the length cannot be kept
+    auto sent = co_await f->send_to(s, resp.file_offset, resp.file_length,
+                                    std::as_bytes(std::span<const char>(resp.head, resp.head_size)));
+    co_return sent && *sent == resp.file_length;
   }
-  co_return true;
+  auto w = co_await s.sendv(resp.iov());
+  co_return bool(w);
 }
 
 Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
