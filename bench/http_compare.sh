@@ -29,10 +29,11 @@
 #     client more lowers the rate), other_pct = the rest of the box;
 #   * stops the server by PID (TERM, then KILL of its tree after 5 s).
 # Optionally (IDLE_CONNS > 0) it also holds that many idle keep-alive connections (each after
-# one GET, python3 on $GEN_CPU) and reports the server's RSS growth per connection.
+# one GET, python3 on $GEN_CPU; after a 1 s wrk warm-up, so buffers and pools touched once
+# are not counted) and reports the server's RSS growth (VmRSS of its tree) per connection.
 #
 # Knobs (environment): DUR (8 s), WARM (1 s), CONNS (64), REPS (3),
-#   PEERS ("nginx nginx_nosf h2o lighttpd zproto"), CASES ("128 4k 1m close"),
+#   PEERS ("nginx nginx_nosf h2o lighttpd zproto"), CASES ("128 4k 1m close"; "" = none),
 #   SRV_CPU (0), GEN_CPU (1), ZPROTO_BIN (build/release/tools/zproto), ZPROTO_ARGS (""),
 #   IDLE_CONNS (0), OUT (append RESULT lines to this file), KEEP=1 (keep the temp dir).
 # Needs: nginx (nginx-light), h2o, lighttpd, wrk, curl, taskset, ss, python3 (idle case only).
@@ -49,7 +50,7 @@ WARM=${WARM:-1}
 CONNS=${CONNS:-64}
 REPS=${REPS:-3}
 PEERS=${PEERS:-"nginx nginx_nosf h2o lighttpd zproto"}
-CASES=${CASES:-"128 4k 1m close"}
+CASES=${CASES-"128 4k 1m close"}   # "" = no load cases (idle memory only)
 SRV_CPU=${SRV_CPU:-0}
 GEN_CPU=${GEN_CPU:-1}
 ZPROTO_BIN=${ZPROTO_BIN:-$ROOT/build/release/tools/zproto}
@@ -314,6 +315,8 @@ run_case() {  # peer port case rep
 idle_case() {  # port rep
   local r0 r1 fifo=$TMP/idle.fifo hp line
   idle_holder
+  # Warm first (as after the load cases): buffers and pools touched once are not per-connection.
+  timeout -k 2 10 taskset -c "$GEN_CPU" wrk -t1 -c"$CONNS" -d1s "http://127.0.0.1:$1/128.bin" >/dev/null 2>&1
   rm -f "$fifo"; mkfifo "$fifo"
   sleep 0.5; r0=$(rss_kb "$SRV_PID")
   taskset -c "$GEN_CPU" timeout -k 2 120 python3 "$TMP/idle.py" "$1" "$IDLE_CONNS" <"$fifo" >"$TMP/idle.out" 2>&1 &

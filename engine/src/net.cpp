@@ -299,6 +299,12 @@ Stream::SendAwaiter Stream::sendv(std::span<const iovec> iov) {
   return a;
 }
 
+Stream::SendAwaiter Stream::send_and_close(std::span<const iovec> iov) {
+  SendAwaiter a = sendv(iov);
+  a.closing = this;  // closed in suspend() (io_uring) or await_resume()
+  return a;
+}
+
 Stream::SendAwaiter Stream::send_fixed(const FixedBuf& buf, size_t offset, size_t len) {
   SendAwaiter a;
   a.core = core_;
@@ -318,7 +324,9 @@ void Stream::SendAwaiter::submit() {
   msg.msg_iov = iov;
   msg.msg_iovlen = iov_count;
   if (fixed_idx >= 0) core->backend->send_fixed(op, core->fd, &msg, uint32_t(fixed_idx));
-  else core->backend->sendmsg(op, core->fd, &msg, 0);
+  // A send the close follows at once: the kernel must finish it (no resubmission after a
+  // short send, the descriptor is gone by then).
+  else core->backend->sendmsg(op, core->fd, &msg, closing && core->backend->close_keeps_ops() ? MSG_WAITALL : 0);
 }
 
 bool Stream::SendAwaiter::suspend(std::coroutine_handle<> hh) {
@@ -375,10 +383,16 @@ bool Stream::SendAwaiter::suspend(std::coroutine_handle<> hh) {
   if (next_send) next_send->prev_send = this;
   core->sends = this;
   submit();
+  if (closing && core->backend->close_keeps_ops()) {
+    // The close goes into the same submit; this send keeps the (orphaned) core alive.
+    std::exchange(closing, nullptr)->close_impl(false);
+  }
   return true;
 }
 
 Result<size_t> Stream::SendAwaiter::await_resume() {
+  // send_and_close() on a backend where the close must wait for the send, or not sent.
+  if (closing) std::exchange(closing, nullptr)->close();
   if (!core) return fail(EBADF);
   if (error) return fail(error);
   if (ctx && ctx->cancelled && sent < total) return fail(ECANCELED);
@@ -399,7 +413,9 @@ Result<SocketAddr> Stream::peer_addr() const {
   return a;
 }
 
-void Stream::close() {
+void Stream::close() { close_impl(true); }
+
+void Stream::close_impl(bool cancel_sends) {
   StreamCore* c = std::exchange(core_, nullptr);
   if (!c) return;
   // io_uring: a CLOSE in this turn's submit instead of a syscall of its own. The descriptor
@@ -421,7 +437,8 @@ void Stream::close() {
   // Sends in flight from other tasks end (ECANCELED) before c goes: they hold pointers to it.
   c->closed = true;
   c->shard->timers().remove(c->rearm_timer);  // an ENOBUFS retry must not re-arm it
-  for (auto* a = c->sends; a; a = a->next_send) c->backend->cancel(a->op);
+  if (cancel_sends)
+    for (auto* a = c->sends; a; a = a->next_send) c->backend->cancel(a->op);
   if (c->armed || c->sends) {
     c->orphaned = true;
     c->shard->add_orphan();

@@ -91,7 +91,8 @@ struct Deadline {
 
 // Sends one response (head and memory body in one gather send, a large file after it).
 // Its own coroutine so that the send state is not part of an idle connection's frame.
-Task<bool> send_response(ShardState* st, Stream& s, Response& resp) {
+// `last`: the connection closes after it (the close leaves with the send on io_uring).
+Task<bool> send_response(ShardState* st, Stream& s, Response& resp, bool last = false) {
   if (resp.file_length > 0) {
     // Large files: the head, then the kernel copies file pages to the socket (sendfile);
     // the head shares the first segment with the file's bytes.
@@ -101,7 +102,7 @@ Task<bool> send_response(ShardState* st, Stream& s, Response& resp) {
                                     std::as_bytes(std::span<const char>(resp.head, resp.head_size)));
     co_return sent && *sent == resp.file_length;
   }
-  auto w = co_await s.sendv(resp.iov());
+  auto w = co_await (last ? s.send_and_close(resp.iov()) : s.sendv(resp.iov()));
   co_return bool(w);
 }
 
@@ -152,7 +153,7 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
             st->access_log->add(peer, req, resp.status,
                                 req.method_id == h1::Method::head ? 0 : resp.body_bytes);
           }
-          if (!co_await send_response(st.get(), s, resp) || !keep) break;
+          if (!co_await send_response(st.get(), s, resp, !keep) || !keep) break;
           if (pending.empty()) off += r.consumed;
           else pending.erase(0, r.consumed);
           resp.reset();

@@ -55,6 +55,11 @@ struct BackendOptions {
   uint32_t fixed_buffer_bytes = 65536;  // registered send/read buffers
   uint32_t fixed_buffer_count = 64;
   bool buf_ring = true;  // false: io_uring receives into buffers we pick (the kernel's fallback path)
+  // io_uring: when the last turn brought many events, the next wait asks the kernel for
+  // about half as many (plus the sends it completes inline) and gives up after this many
+  // µs: fewer wake-ups on both sides of a busy socket. 0: wake on the first completion.
+  // ZP_URING_BATCH_WAIT_US overrides it.
+  uint32_t batch_wait_us = 0;
 };
 
 // What the backend found when it started (for `zproto version` and the start-up log).
@@ -88,6 +93,9 @@ class Backend {
   // Closes fd, which no operation of ours may use afterwards. io_uring queues a CLOSE with
   // this turn's submit (no completion is reported); elsewhere it is close(2) at once.
   virtual void close_fd(int fd) { ::close(fd); }
+  // Whether an operation in flight keeps its socket alive past close_fd() (io_uring holds
+  // a file reference), so a send and the close may go out in the same submit.
+  virtual bool close_keeps_ops() const { return false; }
 
   // Provided receive buffers. Each completion carrying kBuffer holds one reference;
   // the buffer returns to the ring when its references are released.
