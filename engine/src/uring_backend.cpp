@@ -6,7 +6,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -43,7 +42,6 @@ class UringBackend final : public Backend {
     io_uring_sqe_set_data(sqe, &op);
   }
   void sendmsg(Op& op, int fd, const msghdr* msg, int flags) override {
-    ++turn_sends_;
     io_uring_sqe* sqe = get_sqe();
     io_uring_prep_sendmsg(sqe, fd, msg, unsigned(flags) | MSG_NOSIGNAL);
     io_uring_sqe_set_data(sqe, &op);
@@ -154,9 +152,6 @@ class UringBackend final : public Backend {
   uint32_t available_ = 0;
   std::vector<uint16_t> refs_;
   bool fixed_registered_ = false;
-  uint32_t batch_wait_us_ = 0;
-  uint32_t turn_sends_ = 0;   // sends queued this turn: they usually complete inline
-  uint32_t last_events_ = 0;  // completions of the last turn that were not those sends
 };
 
 UringBackend::~UringBackend() {
@@ -245,10 +240,6 @@ Result<void> UringBackend::init(const BackendOptions& opts) {
     }
   }
   if (io_uring_register_ring_fd(&ring_) == 1) features += " registered_ring_fd";
-  batch_wait_us_ = opts.batch_wait_us;
-  if (const char* e = std::getenv("ZP_URING_BATCH_WAIT_US")) batch_wait_us_ = uint32_t(std::strtoul(e, nullptr, 10));
-  if (batch_wait_us_ && !(p.features & IORING_FEAT_EXT_ARG)) batch_wait_us_ = 0;
-  if (batch_wait_us_) features += " batch_wait";
   info_.features = features;
   return {};
 }
@@ -405,23 +396,9 @@ int UringBackend::run_once(int timeout_ms) {
     for (Op* op : ops) dispatch(op, -ENOBUFS, 0);
     timeout_ms = 0;
   }
-  uint32_t want = batch_wait_us_ && last_events_ >= 4 ? turn_sends_ + (last_events_ > 128 ? 64 : last_events_ / 2) : 0;
-  bool waited = false;
   if (timeout_ms == 0) {
     io_uring_submit_and_get_events(&ring_);
-    waited = true;
-  } else if (want > 1) {
-    // A busy turn before: wait for a batch, but not long (nor past the caller's timeout).
-    long us = batch_wait_us_;
-    if (timeout_ms > 0 && us > timeout_ms * 1000L) us = timeout_ms * 1000L;
-    __kernel_timespec ts{};
-    ts.tv_nsec = us * 1000L;
-    io_uring_cqe* cqe = nullptr;
-    int r = io_uring_submit_and_wait_timeout(&ring_, &cqe, want, &ts, nullptr);
-    (void)r;
-    waited = io_uring_cq_ready(&ring_) > 0 || timeout_ms > 0;
-  }
-  if (!waited) {
+  } else {
     __kernel_timespec ts{};
     __kernel_timespec* tsp = nullptr;
     if (timeout_ms > 0) {
@@ -433,11 +410,7 @@ int UringBackend::run_once(int timeout_ms) {
     int r = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, tsp, nullptr);
     (void)r;  // -ETIME / -EINTR: nothing to reap is fine
   }
-  uint32_t sends = turn_sends_;
-  turn_sends_ = 0;
-  int n = reap();
-  last_events_ = uint32_t(n) > sends ? uint32_t(n) - sends : 0;
-  return n;
+  return reap();
 }
 
 }  // namespace

@@ -55,11 +55,6 @@ struct BackendOptions {
   uint32_t fixed_buffer_bytes = 65536;  // registered send/read buffers
   uint32_t fixed_buffer_count = 64;
   bool buf_ring = true;  // false: io_uring receives into buffers we pick (the kernel's fallback path)
-  // io_uring: when the last turn brought many events, the next wait asks the kernel for
-  // about half as many (plus the sends it completes inline) and gives up after this many
-  // µs: fewer wake-ups on both sides of a busy socket. 0: wake on the first completion.
-  // ZP_URING_BATCH_WAIT_US overrides it.
-  uint32_t batch_wait_us = 0;
 };
 
 // What the backend found when it started (for `zproto version` and the start-up log).
