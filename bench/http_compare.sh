@@ -16,6 +16,8 @@
 #       h2o         h2o -c D/h2o.conf            num-threads 1, file.dir, no access log
 #       lighttpd    lighttpd -D -f D/lighttpd.conf  max-keep-alive-requests 1000000
 #       zproto      $ZPROTO_BIN serve http --port P --root R --shards 1 --log-level warn $ZPROTO_ARGS
+#       zproto_base the same with $ZPROTO_BASE_BIN (e.g. a build of an older commit: before/after
+#                   in one run)
 #   * checks the three files come back byte-exact (curl) and a missing one gives 404;
 #   * per case: `wrk -t1 -c$CONNS -d${WARM}s` (warm-up), then
 #     `wrk -t1 -c$CONNS -d${DUR}s --latency URL` under `taskset -c $GEN_CPU`;
@@ -35,6 +37,7 @@
 # Knobs (environment): DUR (8 s), WARM (1 s), CONNS (64), REPS (3),
 #   PEERS ("nginx nginx_nosf h2o lighttpd zproto"), CASES ("128 4k 1m close"; "" = none),
 #   SRV_CPU (0), GEN_CPU (1), ZPROTO_BIN (build/release/tools/zproto), ZPROTO_ARGS (""),
+#   ZPROTO_BASE_BIN (only for the peer zproto_base),
 #   IDLE_CONNS (0), OUT (append RESULT lines to this file), KEEP=1 (keep the temp dir).
 # Needs: nginx (nginx-light), h2o, lighttpd, wrk, curl, taskset, ss, python3 (idle case only).
 # As root it installs the missing Debian packages; otherwise it prints the apt-get line.
@@ -55,10 +58,12 @@ SRV_CPU=${SRV_CPU:-0}
 GEN_CPU=${GEN_CPU:-1}
 ZPROTO_BIN=${ZPROTO_BIN:-$ROOT/build/release/tools/zproto}
 ZPROTO_ARGS=${ZPROTO_ARGS:-}
+ZPROTO_BASE_BIN=${ZPROTO_BASE_BIN:-}
 IDLE_CONNS=${IDLE_CONNS:-0}
 OUT=${OUT:-}
 case $OUT in ""|/*) ;; *) OUT=$PWD/$OUT ;; esac
 case $ZPROTO_BIN in /*) ;; *) ZPROTO_BIN=$PWD/$ZPROTO_BIN ;; esac
+case $ZPROTO_BASE_BIN in ""|/*) ;; *) ZPROTO_BASE_BIN=$PWD/$ZPROTO_BASE_BIN ;; esac
 HZ=$(getconf CLK_TCK)
 
 log() { echo "# $*" >&2; }
@@ -77,6 +82,7 @@ for peer in $PEERS; do
     h2o) command -v h2o >/dev/null || need_pkgs+=(h2o) ;;
     lighttpd) command -v lighttpd >/dev/null || need_pkgs+=(lighttpd) ;;
     zproto) [ -x "$ZPROTO_BIN" ] || { echo "http_compare: $ZPROTO_BIN missing: cmake --preset release && cmake --build build/release" >&2; exit 2; } ;;
+    zproto_base) [ -x "$ZPROTO_BASE_BIN" ] || { echo "http_compare: set ZPROTO_BASE_BIN for the peer zproto_base" >&2; exit 2; } ;;
     *) echo "http_compare: unknown peer $peer" >&2; exit 2 ;;
   esac
 done
@@ -228,9 +234,11 @@ server.max-fds = 16384
 mimetype.assign = ( ".bin" => "application/octet-stream" )
 EOF
       set -- lighttpd -D -f "$d/lighttpd.conf" ;;
-    zproto)
+    zproto|zproto_base)
+      local bin=$ZPROTO_BIN
+      [ "$peer" = zproto_base ] && bin=$ZPROTO_BASE_BIN
       # shellcheck disable=SC2086
-      set -- "$ZPROTO_BIN" serve http --port "$port" --root "$WWW" --shards 1 --log-level warn $ZPROTO_ARGS ;;
+      set -- "$bin" serve http --port "$port" --root "$WWW" --shards 1 --log-level warn $ZPROTO_ARGS ;;
   esac
   (cd "$d" && exec taskset -c "$SRV_CPU" "$@") >"$d/stdout" 2>"$d/stderr" </dev/null &
   SRV_PID=$!

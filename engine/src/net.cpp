@@ -6,7 +6,9 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 
 namespace zp {
@@ -100,26 +102,34 @@ struct Chunk {
 };
 }  // namespace
 
-struct StreamCore {
+// 128 bytes (an idle connection holds one): shard-wide retry list instead of a Timer,
+// 32-bit sizes, flags together.
+struct StreamCore : RetryLink {
   Shard* shard = nullptr;
   Backend* backend = nullptr;
-  int fd = -1;
-  StreamOptions opts;
   Op recv_op;
-  Timer rearm_timer;
   Chunk* head = nullptr;
   Chunk* tail = nullptr;
-  size_t queued_bytes = 0;
-  bool armed = false;       // multishot recv in flight (until its final completion)
-  bool pausing = false;     // we cancelled it to stop reading (backpressure)
-  bool eof = false;
-  int error = 0;
-  bool orphaned = false;    // the Stream is gone; free on the final completion
-  bool closed = false;      // close() ran: sends in flight end, none is resubmitted
   Stream::SendAwaiter* sends = nullptr;  // sends in flight (they keep an orphan alive)
   std::coroutine_handle<> reader;
   TaskCtx* reader_ctx = nullptr;
+  int fd = -1;
+  uint32_t max_queued_bytes = 0;  // StreamOptions::max_queued_bytes
+  uint32_t queued_bytes = 0;
+  int error = 0;
+  bool armed = false;       // multishot recv in flight (until its final completion)
+  bool pausing = false;     // we cancelled it to stop reading (backpressure)
+  bool eof = false;
+  bool orphaned = false;    // the Stream is gone; free on the final completion
+  bool closed = false;      // close() ran: sends in flight end, none is resubmitted
   bool reader_cancelled = false;
+
+  // The ENOBUFS retry: re-arm once buffers had a moment to come back.
+  static void retry(RetryLink* l) {
+    auto* self = static_cast<StreamCore*>(l);
+    if (!self->armed) self->arm();
+  }
+  RetryList& retries() { return shard->recv_retry(&StreamCore::retry); }
 
   void arm() {
     if (armed || eof || error || closed) return;  // never on a closed (maybe reused) fd
@@ -140,7 +150,7 @@ struct StreamCore {
     if (tail) tail->next = c;
     else head = c;
     tail = c;
-    queued_bytes += size;
+    queued_bytes += size;  // bounded: reading pauses beyond max_queued_bytes
   }
   void wake_reader() {
     if (!reader) return;
@@ -170,7 +180,7 @@ struct StreamCore {
   }
   void destroy() {
     drop_queue();
-    shard->timers().remove(rearm_timer);
+    retries().remove(*this);
     delete this;
   }
 
@@ -184,7 +194,7 @@ struct StreamCore {
     }
     if (res > 0 && (flags & kBuffer)) {
       self->push(buffer_id(flags), buffer_offset(flags), uint32_t(res));
-      if (self->armed && !self->pausing && self->queued_bytes > self->opts.max_queued_bytes) {
+      if (self->armed && !self->pausing && self->queued_bytes > self->max_queued_bytes) {
         self->pausing = true;
         self->backend->cancel(self->recv_op);
       }
@@ -192,7 +202,7 @@ struct StreamCore {
       self->eof = true;
     } else if (res == -ENOBUFS) {
       // The ring ran dry: retry shortly, once other connections returned buffers.
-      if (self->reader) self->shard->timers().add(self->rearm_timer, self->shard->now_ms() + 1);
+      if (self->reader) self->retries().add(self->shard->timers(), *self, self->shard->now_ms(), 1);
     } else if (res == -ECANCELED) {
       // Our own pause or close: nothing to report.
     } else if (res < 0) {
@@ -204,13 +214,15 @@ struct StreamCore {
   }
 };
 
+static_assert(sizeof(StreamCore) <= 128, "an idle connection holds one StreamCore: keep it small");
+
 Result<Stream> Stream::adopt(Shard& shard, int fd, StreamOptions opts) {
   auto* c = new (std::nothrow) StreamCore();
   if (c) {
     c->shard = &shard;
     c->backend = &shard.backend();
     c->fd = fd;
-    c->opts = opts;
+    c->max_queued_bytes = uint32_t(std::min<size_t>(opts.max_queued_bytes, UINT32_MAX / 2));
   }
   if (!c) {
     ::close(fd);
@@ -218,11 +230,6 @@ Result<Stream> Stream::adopt(Shard& shard, int fd, StreamOptions opts) {
   }
   c->recv_op.complete = &StreamCore::on_recv;
   c->recv_op.owner = c;
-  c->rearm_timer.arg = c;
-  c->rearm_timer.fire = [](Timer* t) {
-    auto* self = static_cast<StreamCore*>(t->arg);
-    if (!self->armed) self->arm();
-  };
   return Stream(c);
 }
 
@@ -436,7 +443,7 @@ void Stream::close_impl(bool cancel_sends) {
   }
   // Sends in flight from other tasks end (ECANCELED) before c goes: they hold pointers to it.
   c->closed = true;
-  c->shard->timers().remove(c->rearm_timer);  // an ENOBUFS retry must not re-arm it
+  c->retries().remove(*c);  // an ENOBUFS retry must not re-arm it
   if (cancel_sends)
     for (auto* a = c->sends; a; a = a->next_send) c->backend->cancel(a->op);
   if (c->armed || c->sends) {
