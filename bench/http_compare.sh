@@ -369,7 +369,10 @@ for c in $CASES idleconn; do
       for (i = 2; i <= n; i++) { t = arr[i]; for (j = i - 1; j >= 1 && arr[j] > t; j--) arr[j + 1] = arr[j]; arr[j + 1] = t }
       return n % 2 ? arr[(n + 1) / 2] : (arr[n / 2] + arr[n / 2 + 1]) / 2 }
     $0 ~ "case=" c " " {
-      peer = $3; for (i = 4; i <= NF; i++) { split($i, kv, "="); v[peer, kv[1], ++cnt[peer, kv[1]]] = kv[2] } }
+      peer = $3
+      # A run without one answer (the server died or hung) is counted, not averaged in.
+      if ($0 ~ / rps=0 / || $0 ~ / conns=0 /) { failed[peer]++; next }
+      for (i = 4; i <= NF; i++) { split($i, kv, "="); v[peer, kv[1], ++cnt[peer, kv[1]]] = kv[2] } }
     function med(peer, key,   n, i, a) { n = cnt[peer, key]; if (!n) return ""; for (i = 1; i <= n; i++) a[i] = v[peer, key, i]; return median(a, n) }
     function rng(peer, key,   n, i, lo, hi) { n = cnt[peer, key]; lo = hi = v[peer, key, 1]
       for (i = 2; i <= n; i++) { if (v[peer, key, i] < lo) lo = v[peer, key, i]; if (v[peer, key, i] > hi) hi = v[peer, key, i] }
@@ -388,5 +391,6 @@ for c in $CASES idleconn; do
         r = med(p, "rps"); s = med(p, "srv_us_per_op"); q = med(p, "p99_us")
         printf "| %s | %.0f | %s | %.0f | %.2f | %s | %.2f | %.0f | %.0f | %.0f | %s | %s | %s |\n", p, r, rng(p, "rps"), q, s, rng(p, "srv_us_per_op"), med(p, "gen_us_per_op"),
           med(p, "srv_cpu_pct"), med(p, "gen_cpu_pct"), med(p, "other_pct"),
-          (p == "zproto" ? "-" : ratio(zr, r)), (p == "zproto" ? "-" : ratio(zs, s)), (p == "zproto" ? "-" : ratio(zp, q)) } }' "$RUNS"
+          (p == "zproto" ? "-" : ratio(zr, r)), (p == "zproto" ? "-" : ratio(zs, s)), (p == "zproto" ? "-" : ratio(zp, q)) }
+      for (i = 1; i <= np; i++) if (failed[P[i]]) printf "\n%s: %d run(s) without a response (server died or hung), left out\n", P[i], failed[P[i]] }' "$RUNS"
 done
