@@ -45,6 +45,8 @@
 # Output: one `RESULT http <peer> rep=N case=C rps= p50_us= p99_us= srv_us_per_op= ...` line per
 # run, then a table per case: medians over the repetitions (min..max for rps and srv µs), and
 # the ratios zproto/peer (rps: higher is better for zproto when > 1; srv µs and p99: < 1 is better).
+# A run in which wrk got no response at all (the server died or hung) is named under the
+# table and left out of the medians.
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
