@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace zp {
@@ -103,7 +104,21 @@ Task<Result<size_t>> File::append(std::span<const std::byte> data) {
   co_return done;
 }
 
-Task<Result<size_t>> File::send_to(Stream& stream, uint64_t offset, uint64_t len) {
+Task<Result<size_t>> File::send_to(Stream& stream, uint64_t offset, uint64_t len,
+                                   std::span<const std::byte> head) {
+  // The head straight from here, not through the backend: one send(2) now instead of a
+  // loop turn, and MSG_MORE keeps it from leaving as a segment of its own (TCP_NODELAY).
+  while (!head.empty()) {
+    ssize_t n = ::send(stream.fd(), head.data(), head.size(), MSG_DONTWAIT | MSG_NOSIGNAL | (len ? MSG_MORE : 0));
+    if (n > 0) {
+      head = head.subspan(size_t(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno != EAGAIN) co_return fail(errno);
+    auto ready = co_await wait_ready(stream.fd(), POLLOUT);
+    if (!ready) co_return ready.error();
+  }
   uint64_t sent = 0;
   while (sent < len) {
     off_t off = off_t(offset + sent);

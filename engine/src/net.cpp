@@ -6,7 +6,9 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 
 namespace zp {
@@ -100,26 +102,34 @@ struct Chunk {
 };
 }  // namespace
 
-struct StreamCore {
+// 128 bytes (an idle connection holds one): shard-wide retry list instead of a Timer,
+// 32-bit sizes, flags together.
+struct StreamCore : RetryLink {
   Shard* shard = nullptr;
   Backend* backend = nullptr;
-  int fd = -1;
-  StreamOptions opts;
   Op recv_op;
-  Timer rearm_timer;
   Chunk* head = nullptr;
   Chunk* tail = nullptr;
-  size_t queued_bytes = 0;
-  bool armed = false;       // multishot recv in flight (until its final completion)
-  bool pausing = false;     // we cancelled it to stop reading (backpressure)
-  bool eof = false;
-  int error = 0;
-  bool orphaned = false;    // the Stream is gone; free on the final completion
-  bool closed = false;      // close() ran: sends in flight end, none is resubmitted
   Stream::SendAwaiter* sends = nullptr;  // sends in flight (they keep an orphan alive)
   std::coroutine_handle<> reader;
   TaskCtx* reader_ctx = nullptr;
+  int fd = -1;
+  uint32_t max_queued_bytes = 0;  // StreamOptions::max_queued_bytes
+  uint32_t queued_bytes = 0;
+  int error = 0;
+  bool armed = false;       // multishot recv in flight (until its final completion)
+  bool pausing = false;     // we cancelled it to stop reading (backpressure)
+  bool eof = false;
+  bool orphaned = false;    // the Stream is gone; free on the final completion
+  bool closed = false;      // close() ran: sends in flight end, none is resubmitted
   bool reader_cancelled = false;
+
+  // The ENOBUFS retry: re-arm once buffers had a moment to come back.
+  static void retry(RetryLink* l) {
+    auto* self = static_cast<StreamCore*>(l);
+    if (!self->armed) self->arm();
+  }
+  RetryList& retries() { return shard->recv_retry(&StreamCore::retry); }
 
   void arm() {
     if (armed || eof || error || closed) return;  // never on a closed (maybe reused) fd
@@ -140,7 +150,7 @@ struct StreamCore {
     if (tail) tail->next = c;
     else head = c;
     tail = c;
-    queued_bytes += size;
+    queued_bytes += size;  // bounded: reading pauses beyond max_queued_bytes
   }
   void wake_reader() {
     if (!reader) return;
@@ -170,7 +180,7 @@ struct StreamCore {
   }
   void destroy() {
     drop_queue();
-    shard->timers().remove(rearm_timer);
+    retries().remove(*this);
     delete this;
   }
 
@@ -184,7 +194,7 @@ struct StreamCore {
     }
     if (res > 0 && (flags & kBuffer)) {
       self->push(buffer_id(flags), buffer_offset(flags), uint32_t(res));
-      if (self->armed && !self->pausing && self->queued_bytes > self->opts.max_queued_bytes) {
+      if (self->armed && !self->pausing && self->queued_bytes > self->max_queued_bytes) {
         self->pausing = true;
         self->backend->cancel(self->recv_op);
       }
@@ -192,7 +202,7 @@ struct StreamCore {
       self->eof = true;
     } else if (res == -ENOBUFS) {
       // The ring ran dry: retry shortly, once other connections returned buffers.
-      if (self->reader) self->shard->timers().add(self->rearm_timer, self->shard->now_ms() + 1);
+      if (self->reader) self->retries().add(self->shard->timers(), *self, self->shard->now_ms(), 1);
     } else if (res == -ECANCELED) {
       // Our own pause or close: nothing to report.
     } else if (res < 0) {
@@ -204,13 +214,15 @@ struct StreamCore {
   }
 };
 
+static_assert(sizeof(StreamCore) <= 128, "an idle connection holds one StreamCore: keep it small");
+
 Result<Stream> Stream::adopt(Shard& shard, int fd, StreamOptions opts) {
   auto* c = new (std::nothrow) StreamCore();
   if (c) {
     c->shard = &shard;
     c->backend = &shard.backend();
     c->fd = fd;
-    c->opts = opts;
+    c->max_queued_bytes = uint32_t(std::min<size_t>(opts.max_queued_bytes, UINT32_MAX / 2));
   }
   if (!c) {
     ::close(fd);
@@ -218,11 +230,6 @@ Result<Stream> Stream::adopt(Shard& shard, int fd, StreamOptions opts) {
   }
   c->recv_op.complete = &StreamCore::on_recv;
   c->recv_op.owner = c;
-  c->rearm_timer.arg = c;
-  c->rearm_timer.fire = [](Timer* t) {
-    auto* self = static_cast<StreamCore*>(t->arg);
-    if (!self->armed) self->arm();
-  };
   return Stream(c);
 }
 
@@ -299,6 +306,12 @@ Stream::SendAwaiter Stream::sendv(std::span<const iovec> iov) {
   return a;
 }
 
+Stream::SendAwaiter Stream::send_and_close(std::span<const iovec> iov) {
+  SendAwaiter a = sendv(iov);
+  a.closing = this;  // closed in suspend() (io_uring) or await_resume()
+  return a;
+}
+
 Stream::SendAwaiter Stream::send_fixed(const FixedBuf& buf, size_t offset, size_t len) {
   SendAwaiter a;
   a.core = core_;
@@ -318,7 +331,9 @@ void Stream::SendAwaiter::submit() {
   msg.msg_iov = iov;
   msg.msg_iovlen = iov_count;
   if (fixed_idx >= 0) core->backend->send_fixed(op, core->fd, &msg, uint32_t(fixed_idx));
-  else core->backend->sendmsg(op, core->fd, &msg, 0);
+  // A send the close follows at once: the kernel must finish it (no resubmission after a
+  // short send, the descriptor is gone by then).
+  else core->backend->sendmsg(op, core->fd, &msg, closing && core->backend->close_keeps_ops() ? MSG_WAITALL : 0);
 }
 
 bool Stream::SendAwaiter::suspend(std::coroutine_handle<> hh) {
@@ -375,10 +390,16 @@ bool Stream::SendAwaiter::suspend(std::coroutine_handle<> hh) {
   if (next_send) next_send->prev_send = this;
   core->sends = this;
   submit();
+  if (closing && core->backend->close_keeps_ops()) {
+    // The close goes into the same submit; this send keeps the (orphaned) core alive.
+    std::exchange(closing, nullptr)->close_impl(false);
+  }
   return true;
 }
 
 Result<size_t> Stream::SendAwaiter::await_resume() {
+  // send_and_close() on a backend where the close must wait for the send, or not sent.
+  if (closing) std::exchange(closing, nullptr)->close();
   if (!core) return fail(EBADF);
   if (error) return fail(error);
   if (ctx && ctx->cancelled && sent < total) return fail(ECANCELED);
@@ -399,10 +420,14 @@ Result<SocketAddr> Stream::peer_addr() const {
   return a;
 }
 
-void Stream::close() {
+void Stream::close() { close_impl(true); }
+
+void Stream::close_impl(bool cancel_sends) {
   StreamCore* c = std::exchange(core_, nullptr);
   if (!c) return;
-  ::close(c->fd);
+  // io_uring: a CLOSE in this turn's submit instead of a syscall of its own. The descriptor
+  // stays ours until then, so its number cannot be reused under an operation below.
+  c->backend->close_fd(c->fd);
   c->drop_queue();
   // A reader waiting in another task ends with ECANCELED now, while c is still alive; its
   // TaskCtx must not keep a cancel_hook pointing at c.
@@ -418,8 +443,9 @@ void Stream::close() {
   }
   // Sends in flight from other tasks end (ECANCELED) before c goes: they hold pointers to it.
   c->closed = true;
-  c->shard->timers().remove(c->rearm_timer);  // an ENOBUFS retry must not re-arm it
-  for (auto* a = c->sends; a; a = a->next_send) c->backend->cancel(a->op);
+  c->retries().remove(*c);  // an ENOBUFS retry must not re-arm it
+  if (cancel_sends)
+    for (auto* a = c->sends; a; a = a->next_send) c->backend->cancel(a->op);
   if (c->armed || c->sends) {
     c->orphaned = true;
     c->shard->add_orphan();
@@ -585,6 +611,8 @@ Result<Listener> Listener::bind(Shard& shard, const SocketAddr& addr, ListenOpti
   if (addr.family() != AF_UNIX) {
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (opts.reuse_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    // Inherited by every accepted socket (a syscall per connection saved).
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (addr.family() == AF_INET6) {
       int v6only = 0;
       setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
@@ -662,10 +690,8 @@ Result<Stream> Listener::AcceptAwaiter::await_resume() {
       core->head = 0;
     }
     if (!core->armed && !core->closed) core->arm();
-    if (core->addr.family() != AF_UNIX) {
-      int one = 1;
-      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    }
+    // TCP_NODELAY comes from the listening socket (Linux copies it into accepted sockets):
+    // no setsockopt per connection.
     return Stream::adopt(*core->shard, fd, core->opts.stream);
   }
   if (core->closed) return fail(ECANCELED);

@@ -73,6 +73,13 @@ Result<void> Runtime::run(std::function<Result<void>(Shard&)> setup) {
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   for (unsigned i = 0; i < n; ++i) {
     threads.emplace_back([&, i] {
+      // A write to a socket the peer has closed raises SIGPIPE in the writing thread, and
+      // sendfile(2) (File::send_to) has no MSG_NOSIGNAL: blocked here, it stays pending on
+      // this thread and never kills the process (a client closing mid-file did).
+      sigset_t pipe_set;
+      sigemptyset(&pipe_set);
+      sigaddset(&pipe_set, SIGPIPE);
+      pthread_sigmask(SIG_BLOCK, &pipe_set, nullptr);
       if (opts_.pin_threads && cpus > 0) {
         cpu_set_t cs;
         CPU_ZERO(&cs);

@@ -27,6 +27,40 @@ void TaskHandle::cancel() {
   if (s_ && !s_->done) s_->ctx.cancel();
 }
 
+// ---- RetryList ----
+
+void RetryList::add(TimerWheel& wheel, RetryLink& l, int64_t now_ms, int64_t delay_ms) {
+  if (queued(l)) return;
+  l.retry_prev = nullptr;
+  l.retry_next = head_;
+  if (head_) head_->retry_prev = &l;
+  head_ = &l;
+  if (!timer_.armed) {
+    wheel_ = &wheel;
+    timer_.arg = this;
+    timer_.fire = [](Timer* t) { static_cast<RetryList*>(t->arg)->fire_all(); };
+    wheel.add(timer_, now_ms + delay_ms);
+  }
+}
+
+void RetryList::remove(RetryLink& l) {
+  if (!queued(l)) return;
+  if (l.retry_prev) l.retry_prev->retry_next = l.retry_next;
+  else head_ = l.retry_next;
+  if (l.retry_next) l.retry_next->retry_prev = l.retry_prev;
+  l.retry_prev = l.retry_next = nullptr;
+  if (!head_ && timer_.armed && wheel_) wheel_->remove(timer_);
+}
+
+void RetryList::fire_all() {
+  // One at a time from the head, so a fire that closes another queued object is safe;
+  // fire_ must not queue synchronously (the sockets' re-arm only submits a receive).
+  while (RetryLink* l = head_) {
+    remove(*l);
+    fire_(l);
+  }
+}
+
 // ---- Shard ----
 
 Shard::Shard(unsigned id, unsigned count, std::unique_ptr<Backend> backend, ShardOptions opts)

@@ -16,7 +16,7 @@ namespace zp {
 
 namespace {
 
-constexpr uint64_t kTagIgnore = 0;  // cancel and msg_ring requests (skip-success)
+constexpr uint64_t kTagIgnore = 0;  // cancel, msg_ring and close requests (skip-success)
 constexpr uint64_t kTagWakeFd = 1;  // the eventfd read that external wake() completes
 constexpr uint64_t kTagWakeMsg = 2; // a peer's MSG_RING wake-up
 constexpr uint16_t kBufGroup = 0;
@@ -79,6 +79,14 @@ class UringBackend final : public Backend {
     io_uring_sqe_set_data64(sqe, kTagIgnore);
     sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
   }
+
+  void close_fd(int fd) override {
+    io_uring_sqe* sqe = get_sqe();
+    io_uring_prep_close(sqe, fd);
+    io_uring_sqe_set_data64(sqe, kTagIgnore);
+    sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+  }
+  bool close_keeps_ops() const override { return true; }
 
   std::span<std::byte> buffer(uint32_t bid) override { return recv_pool_->buffer(bid); }
   void buffer_ref(uint32_t bid) override { ++refs_[bid]; }
@@ -147,7 +155,10 @@ class UringBackend final : public Backend {
 };
 
 UringBackend::~UringBackend() {
-  if (ring_ok_) io_uring_queue_exit(&ring_);
+  if (ring_ok_) {
+    io_uring_submit(&ring_);  // queued closes must not leak their descriptors
+    io_uring_queue_exit(&ring_);
+  }
   if (buf_ring_) munmap(buf_ring_, buf_ring_bytes_);
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }

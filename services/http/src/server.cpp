@@ -101,17 +101,19 @@ struct Deadline {
 
 // Sends one response (head and memory body in one gather send, a large file after it).
 // Its own coroutine so that the send state is not part of an idle connection's frame.
-Task<bool> send_response(ShardState* st, Stream& s, Response& resp) {
-  auto w = co_await s.sendv(resp.iov());
-  if (!w) co_return false;
+// `last`: the connection closes after it (the close leaves with the send on io_uring).
+Task<bool> send_response(ShardState* st, Stream& s, Response& resp, bool last = false) {
   if (resp.file_length > 0) {
-    // Large files: the kernel copies file pages to the socket (sendfile).
+    // Large files: the head, then the kernel copies file pages to the socket (sendfile);
+    // the head shares the first segment with the file's bytes.
     auto f = st->files->open(*resp.file);
-    if (!f) co_return false;  // vanished since the head went out: the length cannot be kept
-    auto sent = co_await f->send_to(s, resp.file_offset, resp.file_length);
-    if (!sent || *sent != resp.file_length) co_return false;
+    if (!f) co_return false;  // vanished since the head was made: the length cannot be kept
+    auto sent = co_await f->send_to(s, resp.file_offset, resp.file_length,
+                                    std::as_bytes(std::span<const char>(resp.head, resp.head_size)));
+    co_return sent && *sent == resp.file_length;
   }
-  co_return true;
+  auto w = co_await (last ? s.send_and_close(resp.iov()) : s.sendv(resp.iov()));
+  co_return bool(w);
 }
 
 // Counts a response before it is sent (a client that has read it sees it counted).
@@ -225,7 +227,7 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
             deadline.set(st->opts.idle_timeout_ms);
             bool keep = handle_request(*st->files, st->opts, st->dates, shard->now_ms(), req, resp);
             count(st.get(), resp.status, req.method_id == h1::Method::head ? 0 : resp.body_bytes);
-            bool sent = co_await send_response(st.get(), s, resp);
+            bool sent = co_await send_response(st.get(), s, resp, !keep);
             observe(st.get(), started);
             if (!sent || !keep) break;
             if (pending.empty()) off += r.consumed;

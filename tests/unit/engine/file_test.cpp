@@ -112,6 +112,34 @@ TEST_P(FileTest, SendfileRange) {
   EXPECT_EQ(received, content_.substr(off, len));
 }
 
+// A head (here larger than one segment) goes out first, then the file range.
+TEST_P(FileTest, SendfileRangeAfterAHead) {
+  auto shard = test::make_shard(GetParam());
+  auto l = Listener::bind(*shard, *SocketAddr::parse("127.0.0.1:0"));
+  ASSERT_TRUE(l);
+  const uint64_t off = 7, len = 200000;
+  const std::string head = "HEAD:" + std::string(70000, 'h') + ":END";
+  std::string received;
+  auto receiver = [&]() -> Task<void> {
+    auto s = co_await l->accept();
+    if (s) received = co_await read_n(*s, head.size() + len);
+  };
+  auto rh = shard->spawn(receiver());
+  auto sender = [&]() -> Task<Result<size_t>> {
+    auto f = File::open(path_);
+    if (!f) co_return f.error();
+    auto s = co_await Stream::connect(l->local_addr());
+    if (!s) co_return s.error();
+    auto n = co_await f->send_to(*s, off, len, std::as_bytes(std::span(head)));
+    co_await rh->join();
+    co_return n;
+  };
+  auto r = shard->block_on(sender());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(*r, len);
+  EXPECT_TRUE(received == head + content_.substr(off, len));
+}
+
 TEST_P(FileTest, FixedBuffersAreBounded) {
   BackendOptions opts;
   opts.fixed_buffer_count = 2;

@@ -1,6 +1,7 @@
 // Sockets on every backend: echo over TCP/UDP/Unix, half-close, reset mid-send,
 // provided-buffer exhaustion, cancellation, and many concurrent connections.
 #include <gtest/gtest.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -189,6 +190,68 @@ TEST_P(NetTest, HalfCloseStillDeliversTheReply) {
     co_return reply;
   };
   EXPECT_EQ(shard->block_on(client()), "50000");
+}
+
+// send_and_close: every byte arrives (more than the socket buffers hold, so the kernel
+// finishes the send after the close was queued), then EOF; the stream is closed at once.
+TEST_P(NetTest, SendAndCloseDeliversEverythingThenEof) {
+  auto shard = test::make_shard(GetParam());
+  auto l = Listener::bind(*shard, loopback());
+  ASSERT_TRUE(l);
+  const auto data = pattern(8 << 20);
+  bool closed_after = false;
+  auto server = [&]() -> Task<void> {
+    auto s = co_await l->accept();
+    if (!s) co_return;
+    iovec iov[2] = {{const_cast<std::byte*>(data.data()), 1000},
+                    {const_cast<std::byte*>(data.data()) + 1000, data.size() - 1000}};
+    auto w = co_await s->send_and_close(iov);
+    EXPECT_TRUE(w) << w.error().message();
+    if (w) {
+      EXPECT_EQ(*w, data.size());
+    }
+    closed_after = !s->is_open();
+  };
+  auto h = shard->spawn(server());
+  auto client = [&]() -> Task<Result<std::vector<std::byte>>> {
+    auto s = co_await Stream::connect(l->local_addr());
+    if (!s) co_return s.error();
+    std::vector<std::byte> got;
+    for (;;) {
+      auto b = co_await s->recv();
+      if (!b) co_return b.error();
+      if (b->eof()) break;
+      got.insert(got.end(), b->bytes().begin(), b->bytes().end());
+    }
+    co_return got;
+  };
+  auto r = shard->block_on(client());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(*r == data) << "got " << r->size() << " of " << data.size() << " bytes";
+  shard->block_on([&]() -> Task<void> { co_await h->join(); }());
+  EXPECT_TRUE(closed_after);
+}
+
+// Accepted TCP sockets inherit TCP_NODELAY from the listener (no setsockopt per connection).
+TEST_P(NetTest, AcceptedTcpSocketsHaveNoDelay) {
+  auto shard = test::make_shard(GetParam());
+  auto l = Listener::bind(*shard, loopback());
+  ASSERT_TRUE(l);
+  int nodelay = -1;
+  auto server = [&]() -> Task<void> {
+    auto s = co_await l->accept();
+    if (!s) co_return;
+    socklen_t len = sizeof nodelay;
+    getsockopt(s->fd(), IPPROTO_TCP, TCP_NODELAY, &nodelay, &len);
+  };
+  auto h = shard->spawn(server());
+  auto client = [&]() -> Task<void> {
+    auto s = co_await Stream::connect(l->local_addr());
+    EXPECT_TRUE(s);
+    co_await h->join();
+  };
+  shard->block_on(client());
+  EXPECT_EQ(nodelay, 1);
 }
 
 TEST_P(NetTest, PeerResetMidSendIsAnError) {

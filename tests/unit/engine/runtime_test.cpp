@@ -7,10 +7,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <string>
 #include <chrono>
 #include <thread>
 
 #include "engine_test_util.h"
+#include "zp/engine/file.h"
 #include "zp/engine/net.h"
 #include "../../common/test_net.h"
 
@@ -135,6 +138,63 @@ TEST_P(RuntimeTest, GracefulStopClosesListenersAndIdleConnections) {
   EXPECT_EQ(ended.load(), 4);
   EXPECT_EQ(refused.load(), 1);    // listeners are gone
   EXPECT_LT(stopped_after, 1500ms);  // idle ones do not wait for the 2 s drain timeout
+}
+
+// sendfile(2) to a peer that has gone raises SIGPIPE in the sending thread; the shard
+// threads block it, so the send ends with an error and the process lives on.
+TEST_P(RuntimeTest, PeerClosingMidSendfileDoesNotKillTheProcess) {
+  const uint16_t port = free_port();
+  const std::string path = "/tmp/zp_sigpipe_" + std::to_string(getpid()) + ".bin";
+  {
+    std::string big(16 << 20, 'x');
+    FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    ASSERT_EQ(std::fwrite(big.data(), 1, big.size(), f), big.size());
+    std::fclose(f);
+  }
+  std::atomic<int> send_error{0};
+  std::thread client;
+  Runtime* rtp = nullptr;
+  auto opts = options(1);
+  opts.after_setup = [&]() -> Result<void> {
+    client = std::thread([&] {
+      int fd = connect_to(port);
+      char buf[4096];
+      if (fd >= 0) {
+        (void)::recv(fd, buf, sizeof buf, MSG_WAITALL);  // some of it, then go away
+        linger lg{1, 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        ::close(fd);
+      }
+      for (int i = 0; i < 500 && send_error.load() != EPIPE; ++i) std::this_thread::sleep_for(10ms);
+      rtp->stop();
+    });
+    return {};
+  };
+  Runtime rt(opts);
+  rtp = &rt;
+  auto r = rt.run([&](Shard& s) -> Result<void> {
+    auto l = Listener::bind(s, *SocketAddr::parse("127.0.0.1:" + std::to_string(port)));
+    if (!l) return l.error();
+    auto h = s.spawn([](Listener l, std::string path, std::atomic<int>* err) -> Task<void> {
+      auto c = co_await l.accept();
+      if (!c) co_return;
+      auto f = File::open(path);
+      if (!f) co_return;
+      // Keep sending until EPIPE (after the reset shows as ECONNRESET): that is the write
+      // that raises SIGPIPE.
+      for (int i = 0; i < 64 && *err != EPIPE; ++i) {
+        auto n = co_await f->send_to(*c, 0, 16 << 20);
+        if (!n) *err = n.error().value();
+      }
+    }(std::move(*l), path, &send_error));
+    if (!h) return h.error();
+    return {};
+  });
+  client.join();
+  ::unlink(path.c_str());
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(send_error.load(), EPIPE);
 }
 
 TEST_P(RuntimeTest, BusyConnectionIsCancelledAtTheDrainDeadline) {

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -84,6 +85,12 @@ class Backend {
   // files: the end). res = bytes written (may be short). The epoll backend writes synchronously.
   virtual void write(Op& op, int fd, const void* buf, uint32_t len, uint64_t offset) = 0;
   virtual void cancel(Op& op) = 0;
+  // Closes fd, which no operation of ours may use afterwards. io_uring queues a CLOSE with
+  // this turn's submit (no completion is reported); elsewhere it is close(2) at once.
+  virtual void close_fd(int fd) { ::close(fd); }
+  // Whether an operation in flight keeps its socket alive past close_fd() (io_uring holds
+  // a file reference), so a send and the close may go out in the same submit.
+  virtual bool close_keeps_ops() const { return false; }
 
   // Provided receive buffers. Each completion carrying kBuffer holds one reference;
   // the buffer returns to the ring when its references are released.

@@ -57,8 +57,14 @@ class File {
   static Result<File> open_append(const std::string& path);
   // Writes all of data at the end of an append-mode file through the shard's backend.
   Task<Result<size_t>> append(std::span<const std::byte> data);
-  // Sends [offset, offset+len) to the stream's socket with sendfile, waiting while it is full.
-  Task<Result<size_t>> send_to(Stream& stream, uint64_t offset, uint64_t len);
+  // Sends `head` (e.g. a response head; may be empty), then [offset, offset+len) of the
+  // file to the stream's socket with sendfile, waiting while the socket is full. The head
+  // goes out with MSG_MORE, so it shares the first segment with the file's bytes. Returns
+  // the file bytes sent (less than len if the file shrank), or the error (EPIPE when the
+  // peer has gone: sendfile then also raises SIGPIPE, which the Runtime's shard threads
+  // block; a thread of your own that calls this must block or ignore SIGPIPE).
+  Task<Result<size_t>> send_to(Stream& stream, uint64_t offset, uint64_t len,
+                               std::span<const std::byte> head = {});
   void close();
   int fd() const { return fd_; }
 

@@ -174,6 +174,7 @@ class Stream {
     std::coroutine_handle<> h;
     SendAwaiter* prev_send = nullptr;  // in the stream's list of sends in flight
     SendAwaiter* next_send = nullptr;
+    Stream* closing = nullptr;  // send_and_close(): the stream to close behind this send
     bool await_ready() noexcept;
     template <class P>
     bool await_suspend(std::coroutine_handle<P> hh) {
@@ -192,6 +193,12 @@ class Stream {
   // io_uring. buf must stay alive until the send completes.
   SendAwaiter send_fixed(const FixedBuf& buf, size_t offset, size_t len);
 
+  // Sends every byte of iov, then closes the stream (afterwards is_open() is false, also
+  // on error). On io_uring the close goes to the kernel in the same submit as the send,
+  // which finishes it (MSG_WAITALL) before the FIN: one loop turn and no EOF wake-up less
+  // than send() then close(). The result is the send's.
+  SendAwaiter send_and_close(std::span<const iovec> iov);
+
   // Half-close: the peer reads EOF; we can still receive.
   Result<void> shutdown_write();
   // Closes the socket; a receive still in flight finishes in the background.
@@ -202,6 +209,8 @@ class Stream {
   Result<SocketAddr> peer_addr() const;
 
  private:
+  // close(); cancel_sends false leaves the sends in flight to finish (send_and_close).
+  void close_impl(bool cancel_sends);
   StreamCore* core_ = nullptr;
 };
 

@@ -28,6 +28,34 @@ namespace zp {
 class FramePools;
 class Shard;
 
+// An intrusive link for RetryList: embed it (as a base) in the object to retry.
+// Queued: retry_prev is set, or it is the list's head.
+struct RetryLink {
+  RetryLink* retry_prev = nullptr;
+  RetryLink* retry_next = nullptr;
+};
+
+// Objects that retry something together after a short delay (the sockets re-arm their
+// receive after the provided buffers ran out): one shared timer instead of one per
+// object, so the object pays two pointers, not a Timer.
+class RetryList {
+ public:
+  explicit RetryList(void (*fire)(RetryLink*)) : fire_(fire) {}
+  // Queues l (no-op if queued) to fire delay_ms after now_ms or a little later.
+  void add(TimerWheel& wheel, RetryLink& l, int64_t now_ms, int64_t delay_ms);
+  // Unqueues l; a no-op when it is not queued.
+  void remove(RetryLink& l);
+  ~RetryList() = default;
+
+ private:
+  void fire_all();
+  bool queued(const RetryLink& l) const { return l.retry_prev || head_ == &l; }
+  void (*fire_)(RetryLink*);
+  RetryLink* head_ = nullptr;
+  TimerWheel* wheel_ = nullptr;
+  Timer timer_;
+};
+
 struct ShardOptions {
   size_t max_frames_per_class = 1u << 17;  // coroutine frames per size class
   size_t max_tasks = 1u << 18;             // spawned tasks alive at once
@@ -154,6 +182,11 @@ class Shard {
   std::coroutine_handle<> spawn_finished(detail::SpawnState* s);
   void release_spawn(detail::SpawnState* s);
   SlabPool& small_pool() { return small_pool_; }
+  // Sockets whose receive waits for provided buffers (net.cpp); fire() re-arms one.
+  RetryList& recv_retry(void (*fire)(RetryLink*)) {
+    if (!recv_retry_) recv_retry_ = std::make_unique<RetryList>(fire);
+    return *recv_retry_;
+  }
 
  private:
   struct Callback {
@@ -173,6 +206,7 @@ class Shard {
   SlabPool spawn_pool_;
   SlabPool small_pool_;  // 64-byte nodes for sockets' queues
   TimerWheel timers_;
+  std::unique_ptr<RetryList> recv_retry_;  // after timers_: its timer lives in the wheel
   Clock::time_point now_;
   Clock::time_point epoch_;
   int64_t now_ms_ = 0;
