@@ -279,6 +279,7 @@ class EpollBackend final : public Backend {
     if (dispatched_ != before || deferred_head_) timeout_ms = 0;
     int k = ::epoll_wait(epfd_, events_, kMaxEvents, timeout_ms);
     if (k < 0) k = 0;  // EINTR: a signal; the caller loops
+    if (timeout_ms != 0) after_wait();
     ++turn_;           // ops armed from here on wait for the next epoll_wait
     for (int i = 0; i < k; ++i) {
       if (events_[i].data.u64 == kWakeTag) {

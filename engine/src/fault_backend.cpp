@@ -100,6 +100,7 @@ class FaultBackend final : public Backend {
 
   int run_once(int timeout_ms) override;
   void wake() override { inner_->wake(); }
+  void set_after_wait(AfterWait hook, void* arg) override { inner_->set_after_wait(hook, arg); }
   void wake_peer(Backend& target) override {
     if (auto* peer = dynamic_cast<FaultBackend*>(&target)) inner_->wake_peer(*peer->inner_);
     else inner_->wake_peer(target);

@@ -75,6 +75,8 @@ Shard::Shard(unsigned id, unsigned count, std::unique_ptr<Backend> backend, Shar
   epoch_ = Clock::now();
   update_clock();
   timers_.advance(now_ms_);
+  // Completions run inside run_once(): they must see the time after its wait, not before.
+  backend_->set_after_wait([](void* self) { static_cast<Shard*>(self)->update_clock(); }, this);
   inbox_.resize(count_);
   for (unsigned i = 0; i < count_; ++i)
     inbox_[i] = std::make_unique<SpscQueue<InlineFn>>(opts_.inbox_capacity);
@@ -288,6 +290,7 @@ void Shard::run() {
   Shard* prev = t_current;
   t_current = this;
   set_thread_frame_pools(frames_.get());
+  update_clock();
   while (!(stopping_ && live_tasks_ == 0 && orphans_ == 0)) loop_turn(-1);
   timers_.remove(drain_timer_);
   t_current = prev;

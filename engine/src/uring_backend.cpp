@@ -409,6 +409,7 @@ int UringBackend::run_once(int timeout_ms) {
     io_uring_cqe* cqe = nullptr;
     int r = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, tsp, nullptr);
     (void)r;  // -ETIME / -EINTR: nothing to reap is fine
+    after_wait();
   }
   return reap();
 }

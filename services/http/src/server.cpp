@@ -220,8 +220,8 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
         auto r = h1::parse_request(in, req, work->headers, st->opts.limits);
         if (r.status == h1::Status::complete) {
           head_started = false;
-          // A clock read, not the shard's cached time: that is from before the loop's wait.
-          const Shard::Clock::time_point started = st->counters ? Shard::Clock::now() : Shard::Clock::time_point();
+          // The shard's time is taken when the loop woke up for this data.
+          const Shard::Clock::time_point started = shard->now();
           const bool has_body = req.chunked || (req.content_length && *req.content_length > 0);
           if (st->fast_static && !has_body) {
             deadline.set(st->opts.idle_timeout_ms);
@@ -254,11 +254,7 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
           ex.peer = peer;
           ex.req = &req;
           ex.resp = &resp;
-          // The shard's time is from before its last wait (completions run before the clock
-          // moves): count the body's deadline from now, on the timer wheel's scale.
-          auto lag = std::chrono::duration_cast<std::chrono::milliseconds>(Shard::Clock::now() - shard->now()).count();
-          ex.body.start(s, req, in.substr(r.consumed), st->opts.limits,
-                        shard->now_ms() + std::max<int64_t>(0, lag) + st->opts.body_timeout_ms);
+          ex.body.start(s, req, in.substr(r.consumed), st->opts.limits, shard->now_ms() + st->opts.body_timeout_ms);
           bool keep = co_await serve_routed(st.get(), ex, started);
           if (!keep) break;
           if (ex.body.from_more) {

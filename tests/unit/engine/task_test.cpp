@@ -1,8 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <thread>
 
 #include "engine_test_util.h"
+#include "zp/engine/net.h"
 #include "zp/engine/shard.h"
 #include "zp/engine/task.h"
 
@@ -82,6 +87,32 @@ TEST_P(TaskTest, FramesComeFromTheShardPool) {
     co_return sum;
   };
   EXPECT_EQ(shard->block_on(many()), 10000 * 9999 / 2 + 10000);
+}
+
+// A completion that ends a long wait resumes its task with the shard's time from after the
+// wait: a timer armed there must not count from before it (it fired 300 ms early).
+TEST_P(TaskTest, TimerArmedFromACompletionAfterAnIdleWaitIsNotEarly) {
+  auto shard = test::make_shard(GetParam());
+  ASSERT_TRUE(shard);
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+  auto s = Stream::adopt(*shard, sv[0]);
+  ASSERT_TRUE(s);
+  std::thread writer([fd = sv[1]] {
+    std::this_thread::sleep_for(300ms);
+    EXPECT_EQ(::write(fd, "x", 1), 1);
+  });
+  auto slept = shard->block_on([](Stream* s) -> Task<std::chrono::steady_clock::duration> {
+    auto b = co_await s->recv();
+    EXPECT_TRUE(b && b->size() == 1);
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = co_await sleep(100ms);
+    EXPECT_TRUE(r);
+    co_return std::chrono::steady_clock::now() - t0;
+  }(&*s));
+  writer.join();
+  EXPECT_GE(slept, 99ms);
+  ::close(sv[1]);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, TaskTest, ::testing::ValuesIn(test::all_backends()), test::param_name);

@@ -135,15 +135,29 @@ class Backend {
     interceptor_arg_ = arg;
   }
 
+  // Called by run_once() after a wait that may have slept, before any completion is
+  // dispatched: the shard moves its clock there, so code resumed by a completion does not
+  // see the time from before the wait. Wrappers forward it to what they wrap.
+  using AfterWait = void (*)(void* arg);
+  virtual void set_after_wait(AfterWait hook, void* arg) {
+    after_wait_ = hook;
+    after_wait_arg_ = arg;
+  }
+
  protected:
   void dispatch(Op* op, int32_t res, uint32_t flags) {
     if (interceptor_) interceptor_(interceptor_arg_, op, res, flags);
     else op->complete(op, res, flags);
   }
+  void after_wait() {
+    if (after_wait_) after_wait_(after_wait_arg_);
+  }
 
  private:
   std::string fallback_;
   Interceptor interceptor_ = nullptr;
+  AfterWait after_wait_ = nullptr;
+  void* after_wait_arg_ = nullptr;
 
  protected:
   void make_fixed_pool(const BackendOptions& opts) {

@@ -270,6 +270,7 @@ struct TimeoutState {
 template <class T>
 T Shard::block_on(Task<T> t) {
   detail::BlockOnState st;
+  update_clock();  // the shard may have been idle since its last turn: t starts from now
   if constexpr (std::is_void_v<T>) {
     auto h = spawn(detail::block_on_runner_void(std::move(t), &st));
     if (!h) std::abort();
