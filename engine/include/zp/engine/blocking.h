@@ -119,11 +119,23 @@ struct BlockingAwaiter {
   }
   void await_resume() noexcept {}
 };
+
+template <class R>
+Task<R> await_blocking(std::shared_ptr<BlockingState<R>> st, Result<void> posted) {
+  if (!posted) co_return R(posted.error());
+  co_await BlockingAwaiter<R>{st.get()};
+  if (!st->result) {
+    st->abandoned = true;
+    co_return R(fail(ECANCELED));
+  }
+  co_return std::move(*st->result);
+}
 }  // namespace detail
 
-// Runs fn() (returning a Result<...>) on one of pool's threads and resumes the caller on
-// its shard with the result. EAGAIN when the pool's queue is full; ECANCELED when the
-// calling task is cancelled first (fn then still runs; its result is dropped).
+// Queues fn() (returning a Result<...>) on one of pool's threads at once and returns the
+// task that resumes the caller on its shard with the result. EAGAIN when the pool's queue
+// is full; ECANCELED when the awaiting task is cancelled first (fn then still runs; its
+// result is dropped). fn is not a coroutine parameter: it moves straight to the worker.
 template <class F>
 auto run_blocking(BlockingPool& pool, F fn) -> Task<decltype(fn())> {
   using R = decltype(fn());
@@ -138,13 +150,7 @@ auto run_blocking(BlockingPool& pool, F fn) -> Task<decltype(fn())> {
       if (st->waiter) std::exchange(st->waiter, {}).resume();
     });
   });
-  if (!posted) co_return R(posted.error());
-  co_await detail::BlockingAwaiter<R>{st.get()};
-  if (!st->result) {
-    st->abandoned = true;
-    co_return R(fail(ECANCELED));
-  }
-  co_return std::move(*st->result);
+  return detail::await_blocking<R>(std::move(st), posted);
 }
 
 }  // namespace zp

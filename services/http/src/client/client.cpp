@@ -53,6 +53,18 @@ struct Client::Impl {
            e == std::errc::broken_pipe || e == std::errc::connection_aborted;
   }
 
+  // What can be refused before any I/O: the method token, two bodies at once.
+  static Result<void> validate(const Request& req) {
+    if (req.method.empty()) return make_error_code(Errc::bad_request);
+    for (unsigned char ch : req.method) {
+      if (ch <= 32 || ch >= 127 || std::string_view("\"(),/:;<=>?@[\\]{}").find(char(ch)) != std::string_view::npos)
+        return make_error_code(Errc::bad_request);
+    }
+    const int bodies = int(!req.body.empty()) + int(!req.body_file.empty()) + int(bool(req.body_stream));
+    if (bodies > 1) return make_error_code(Errc::bad_request);
+    return {};
+  }
+
   // One exchange on a pooled or new connection, retried once on a new connection when a
   // pooled one turns out stale.
   Task<Result<void>> once(const ExchangeArgs& args, ExchangeResult& out) {
@@ -93,6 +105,7 @@ struct Client::Impl {
   Task<Result<Response>> run(Request req) {
     auto target = parse_target(req.url);
     if (!target) co_return target.error();
+    if (auto v = validate(req); !v) co_return v.error();
     std::string method = req.method;
     bool send_body = true;
     unsigned redirects = 0;

@@ -40,6 +40,12 @@ Lookup lookup(const std::string& host, uint16_t port) {
   return out;
 }
 
+struct LookupJob {
+  std::string host;
+  uint16_t port = 0;
+  Result<Lookup> operator()() const { return lookup(host, port); }
+};
+
 // Shared by the caller and its attempts; an attempt may outlive the caller's interest.
 struct Race {
   Shard* shard = nullptr;
@@ -115,9 +121,10 @@ Task<Result<std::vector<SocketAddr>>> resolve(Target t, BlockingPool& pool) {
     if (!a) co_return make_error_code(Errc::no_host);
     co_return std::vector<SocketAddr>{*a};
   }
-  auto r = co_await run_blocking(pool, [host = t.host, port = t.port]() -> Result<Lookup> {
-    return lookup(host, port);
-  });
+  // A named job, not a lambda temporary: GCC 12 mishandles a capturing lambda temporary
+  // passed from a coroutine (its captured string was freed through a stale pointer).
+  LookupJob job{t.host, t.port};
+  auto r = co_await run_blocking(pool, std::move(job));
   if (!r) co_return r.error();
   if (r->gai == EAI_NONAME || r->gai == EAI_NODATA || (r->gai == 0 && r->addrs.empty()))
     co_return make_error_code(Errc::host_not_found);

@@ -48,8 +48,8 @@ const std::error_category& category() noexcept;
 inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), category()}; }
 
 struct Field {
-  std::string name;
-  std::string value;
+  std::string name{};
+  std::string value{};
 };
 
 // Fills `out` with the next body bytes; returns how many (0 ends the body) or an error
@@ -60,23 +60,23 @@ using BodySink = std::function<Result<void>(std::span<const char> data)>;
 
 struct Request {
   std::string method = "GET";      // GET, HEAD, POST, PUT, PATCH, DELETE (any token works)
-  std::string url;                 // absolute http:// URL
-  std::vector<Field> headers;      // extra fields; Host/User-Agent/Accept here replace ours
+  std::string url{};                 // absolute http:// URL
+  std::vector<Field> headers{};      // extra fields; Host/User-Agent/Accept here replace ours
   // The body: at most one of these. POST/PUT/PATCH without one send Content-Length: 0.
-  std::string body;                // sent with Content-Length
-  std::string body_file;           // a path: its bytes, sent with Content-Length
-  BodyProducer body_stream;        // sent chunked; not replayed (no retry, no 307/308)
+  std::string body{};                // sent with Content-Length
+  std::string body_file{};           // a path: its bytes, sent with Content-Length
+  BodyProducer body_stream{};        // sent chunked; not replayed (no retry, no 307/308)
   // Set: the final response's body goes here, not into Response::body (no size bound).
-  BodySink on_body;
+  BodySink on_body{};
 };
 
 struct Response {
   int status = 0;
   int version_minor = 1;
-  std::string reason;
-  std::vector<Field> headers;      // as received, in order
-  std::string body;                // collected (empty when Request::on_body is set)
-  std::string url;                 // the URL that answered (after redirects)
+  std::string reason{};
+  std::vector<Field> headers{};      // as received, in order
+  std::string body{};                // collected (empty when Request::on_body is set)
+  std::string url{};                 // the URL that answered (after redirects)
   unsigned redirects = 0;          // redirects followed
   bool reused_connection = false;  // the final exchange ran on a pooled connection
   // The first field named `name` (case-insensitive), or "" when absent.
@@ -102,8 +102,8 @@ struct Options {
   std::string user_agent = "zproto/0.1";
   // Tracing (curl -v): the request head as sent, the response head as received (each
   // complete with its CRLFs), for every exchange including redirects and 1xx.
-  std::function<void(std::string_view head)> on_request_head;
-  std::function<void(std::string_view head)> on_response_head;
+  std::function<void(std::string_view head)> on_request_head{};
+  std::function<void(std::string_view head)> on_response_head{};
 };
 
 // Pool counters, for tests and metrics.
@@ -134,7 +134,7 @@ class Client {
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<Impl> impl_{};
 };
 
 // Blocking convenience for programs without an engine: runs a private one-shard engine on
