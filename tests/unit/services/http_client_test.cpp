@@ -150,6 +150,8 @@ class ScriptServer {
   ~ScriptServer() {
     stop_ = true;
     ::shutdown(fd_, SHUT_RDWR);
+    // The client's pooled connection closes only when its shard turns again: do not wait.
+    if (int c = current_.load(); c >= 0) ::shutdown(c, SHUT_RDWR);
     thread_.join();
     ::close(fd_);
   }
@@ -170,6 +172,8 @@ class ScriptServer {
       if (c < 0) continue;
       timeval tv{5, 0};
       setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      current_ = c;
+      if (stop_) ::shutdown(c, SHUT_RDWR);
       Peer peer{c, {}};
       const int conn = ++conns_;
       for (int n = 1; !stop_; ++n) {
@@ -183,6 +187,7 @@ class ScriptServer {
         }
         if (!handler_(peer, s)) break;
       }
+      current_ = -1;
       ::close(c);
     }
   }
@@ -191,6 +196,7 @@ class ScriptServer {
   uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<int> conns_{0};
+  std::atomic<int> current_{-1};
   std::thread thread_;
   std::mutex mu_;
   std::vector<Seen> seen_;
