@@ -4,6 +4,7 @@
 //   zp_http_client_bench zproto http://127.0.0.1:8080/128.bin 20000
 //   zp_http_client_bench curl   http://127.0.0.1:8080/128.bin 20000
 #include <curl/curl.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -20,11 +21,19 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-void report(const char* impl, std::vector<double>& lat_us, double total_s, size_t bytes) {
+// User + system CPU seconds of this process: less sensitive to a busy machine than wall time.
+double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+void report(const char* impl, std::vector<double>& lat_us, double total_s, double cpu_s, size_t bytes) {
   std::sort(lat_us.begin(), lat_us.end());
   auto pct = [&](double p) { return lat_us[std::min(lat_us.size() - 1, size_t(p * double(lat_us.size())))]; };
-  std::printf("%-7s requests=%zu req_per_s=%.0f p50_us=%.1f p99_us=%.1f body_bytes=%zu\n", impl, lat_us.size(),
-              double(lat_us.size()) / total_s, pct(0.50), pct(0.99), bytes);
+  std::printf("%-7s requests=%zu req_per_s=%.0f p50_us=%.1f p99_us=%.1f cpu_us_per_req=%.1f body_bytes=%zu\n", impl,
+              lat_us.size(), double(lat_us.size()) / total_s, pct(0.50), pct(0.99), cpu_s * 1e6 / double(lat_us.size()),
+              bytes);
 }
 
 int run_zproto(const std::string& url, size_t n) {
@@ -35,7 +44,7 @@ int run_zproto(const std::string& url, size_t n) {
   lat.reserve(n);
   size_t bytes = 0;
   int rc = 0;
-  double total = 0;
+  double total = 0, cpu = 0;
   {
     zp::http::Client client(shard);
     rc = shard.block_on([&]() -> zp::Task<int> {
@@ -44,6 +53,7 @@ int run_zproto(const std::string& url, size_t n) {
         if (!co_await client.get(url)) co_return 1;
       }
       const auto t0 = Clock::now();
+      const double c0 = cpu_seconds();
       for (size_t i = 0; i < n; ++i) {
         const auto a = Clock::now();
         auto r = co_await client.get(url);
@@ -55,6 +65,7 @@ int run_zproto(const std::string& url, size_t n) {
         lat.push_back(std::chrono::duration<double, std::micro>(Clock::now() - a).count());
       }
       total = std::chrono::duration<double>(Clock::now() - t0).count();
+      cpu = cpu_seconds() - c0;
       co_return 0;
     }());
     if (rc == 0 && client.stats().connections_opened != 1) {
@@ -65,7 +76,7 @@ int run_zproto(const std::string& url, size_t n) {
   }
   shard.request_stop(0);
   shard.run();
-  if (rc == 0) report("zproto", lat, total, bytes);
+  if (rc == 0) report("zproto", lat, total, cpu, bytes);
   return rc;
 }
 
@@ -90,6 +101,7 @@ int run_curl(const std::string& url, size_t n) {
     if (curl_easy_perform(h) != CURLE_OK) return 1;
   }
   const auto t0 = Clock::now();
+  const double c0 = cpu_seconds();
   for (size_t i = 0; i < n; ++i) {
     const auto a = Clock::now();
     body.clear();
@@ -104,6 +116,7 @@ int run_curl(const std::string& url, size_t n) {
     lat.push_back(std::chrono::duration<double, std::micro>(Clock::now() - a).count());
   }
   const double total = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double cpu = cpu_seconds() - c0;
   long conns = 0;
   curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &conns);  // of the last transfer: 0 = reused
   curl_easy_cleanup(h);
@@ -112,7 +125,7 @@ int run_curl(const std::string& url, size_t n) {
     std::fprintf(stderr, "curl: the last transfer opened a connection: keep-alive broken\n");
     return 1;
   }
-  report("libcurl", lat, total, bytes);
+  report("libcurl", lat, total, cpu, bytes);
   return 0;
 }
 
