@@ -6,6 +6,7 @@
 // fields), and `zproto get` itself. nginx missing at /usr/sbin/nginx is a failure.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -92,6 +93,7 @@ class Nginx {
         "}\n";
     pid_ = fork();
     if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM);  // a test that crashes must not leave nginx behind
       execl(kNginx, kNginx, "-p", d.c_str(), "-c", (d + "/nginx.conf").c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
