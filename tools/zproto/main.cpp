@@ -2,6 +2,7 @@
 // logic lives here.
 //   zproto version
 //   zproto serve --config /etc/zproto/zproto.json --shards 4 --log-level debug
+//   zproto get -L -o page.html http://127.0.0.1:8080/
 //
 // Exit codes: 0 success, 1 runtime failure (bind error, log file, privilege drop),
 // 2 usage or configuration error.
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "config.h"
+#include "get.h"
 #include "privilege.h"
 #include "zp/echo/echo.h"
 #include "zp/http/server.h"
@@ -231,6 +233,22 @@ int run_main(int argc, char** argv) {
   // Flags of `serve` may also follow `http` on the command line.
   serve_http->fallthrough();
 
+  GetFlags get_flags;
+  CLI::App* get = app.add_subcommand("get", "HTTP/1.1 request, curl-style: prints the body (see docs/http-client.md)");
+  get->add_option("url", get_flags.url, "http:// URL (a URL without scheme gets http://)")->required();
+  get->add_option("-o,--output", get_flags.output, "Write the body to FILE instead of stdout");
+  get->add_flag("-I,--head", get_flags.head, "HEAD request; print the response head");
+  get->add_option("-H,--header", get_flags.headers, "Extra header 'Name: value' (repeatable)")
+      ->allow_extra_args(false);
+  get->add_option("-d,--data", get_flags.data,
+                  "POST DATA as application/x-www-form-urlencoded (repeatable, joined by &; @FILE reads it)")
+      ->allow_extra_args(false);
+  get->add_option("-X,--request", get_flags.method, "Request method (GET, HEAD, POST, PUT, PATCH, DELETE...)");
+  get->add_flag("-L,--location", get_flags.follow, "Follow redirects (at most 10)");
+  get->add_flag("-v,--verbose", get_flags.verbose, "Print request and response heads on stderr");
+  get->add_option("-m,--max-time", get_flags.max_time_s, "Seconds the whole transfer may take")
+      ->check(CLI::PositiveNumber);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -238,6 +256,7 @@ int run_main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   if (app.got_subcommand("version")) return run_version();
+  if (app.got_subcommand(get)) return run_get(get_flags);
   if (app.got_subcommand(serve)) {
     flags.http_only = serve->got_subcommand(serve_http);
     return run_serve(flags);
