@@ -219,7 +219,7 @@ TEST_P(RuntimeTest, BusyConnectionIsCancelledAtTheDrainDeadline) {
   });
   ASSERT_TRUE(r);
   EXPECT_TRUE(cancelled);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);  // not the 60 s sleep (slack for a loaded CI box)
 }
 
 TEST_P(RuntimeTest, ReloadReachesEveryShard) {
