@@ -257,6 +257,7 @@ class Parser {
       if (key == "max_connections") return get_count(fv, fat, fpath, o.max_connections, 10000000);
       if (key == "cache_max_file_bytes") return get_count(fv, fat, fpath, o.cache_max_file_bytes, 1u << 30);
       if (key == "cache_max_total_bytes") return get_count(fv, fat, fpath, o.cache_max_total_bytes, uint64_t(1) << 40);
+      if (key == "max_open_files") return get_count(fv, fat, fpath, o.max_open_files, 1u << 20);
       if (key == "mime_types") return parse_mime_types(fv, fat, fpath, o.mime_types);
       if (key == "max_body_bytes") return get_count(fv, fat, fpath, o.limits.max_body_bytes, uint64_t(1) << 40);
       if (key == "body_timeout_ms") return get_count(fv, fat, fpath, o.body_timeout_ms, 3600000);
@@ -269,7 +270,7 @@ class Parser {
                                    join({"root", "listen", "index", "cache_control", "server_name", "access_log", "admin_listen",
                                          "allow_dotfiles", "directory_listing", "symlinks_outside_root", "header_timeout_ms",
                                          "idle_timeout_ms", "max_connections", "cache_max_file_bytes",
-                                         "cache_max_total_bytes", "mime_types", "max_body_bytes", "body_timeout_ms",
+                                         "cache_max_total_bytes", "max_open_files", "mime_types", "max_body_bytes", "body_timeout_ms",
                                          "request_id", "security_headers", "rate_limit", "basic_auth",
                                          "middleware_order"})));
     });

@@ -66,6 +66,7 @@ Result<std::shared_ptr<const FileEntry>> FileStore::load(std::string_view rel, b
     if (got == st->size) e->in_memory = true;
     else e->data.clear();  // changed under us: serve from the file instead
   }
+  if (st->regular && !e->in_memory && opts_.max_open_files > 0) e->file = std::move(f);
   if (with_siblings && st->regular) {
     auto br = load(std::string(rel) + ".br", false);
     if (br && !(*br)->directory) e->br = *br;
@@ -100,26 +101,34 @@ Result<std::shared_ptr<const FileEntry>> FileStore::get(std::string_view rel, in
       return s.entry;
     }
     bytes_ -= s.entry->data.size();
+    open_files_ -= open_files_of(*s.entry);
     lru_.erase(s.lru);
     slots_.erase(it);
   }
   auto e = load(rel, true);
   if (!e) return e;
   size_t cost = (*e)->data.size() + ((*e)->br ? (*e)->br->data.size() : 0) + ((*e)->gz ? (*e)->gz->data.size() : 0);
-  if (cost > opts_.cache_max_total_bytes) return e;  // serve it, keep nothing
-  evict_to(opts_.cache_max_total_bytes - cost);
+  size_t files = open_files_of(**e);
+  if (cost > opts_.cache_max_total_bytes || files > opts_.max_open_files) return e;  // serve it, keep nothing
+  evict_to(opts_.cache_max_total_bytes - cost, opts_.max_open_files - files);
   lru_.emplace_front(rel);
   slots_.emplace(std::string(rel), Slot{*e, now_ms, lru_.begin()});
   bytes_ += cost;
+  open_files_ += files;
   return e;
 }
 
-void FileStore::evict_to(size_t budget) {
-  while (bytes_ > budget && !lru_.empty()) {
+size_t FileStore::open_files_of(const FileEntry& e) {
+  return (e.file.fd() >= 0) + (e.br && e.br->file.fd() >= 0) + (e.gz && e.gz->file.fd() >= 0);
+}
+
+void FileStore::evict_to(size_t budget, size_t files_budget) {
+  while ((bytes_ > budget || open_files_ > files_budget) && !lru_.empty()) {
     auto it = slots_.find(lru_.back());
     if (it != slots_.end()) {
       const FileEntry& e = *it->second.entry;
       bytes_ -= e.data.size() + (e.br ? e.br->data.size() : 0) + (e.gz ? e.gz->data.size() : 0);
+      open_files_ -= open_files_of(e);
       slots_.erase(it);
     }
     lru_.pop_back();
@@ -150,10 +159,12 @@ Result<std::vector<std::string>> FileStore::list(std::string_view rel, size_t ma
   return names;
 }
 
-Result<File> FileStore::open(const FileEntry& e) const {
+Result<File*> FileStore::open(const FileEntry& e, File& scratch) const {
+  if (e.file.fd() >= 0) return &e.file;
   auto fd = open_beneath(e.rel, false);
   if (!fd) return fd.error();
-  return File::adopt(*fd);
+  scratch = File::adopt(*fd);
+  return &scratch;
 }
 
 }  // namespace zp::http

@@ -31,6 +31,10 @@ struct FileEntry {
   std::string_view mime;
   bool in_memory = false;
   std::string data;           // the contents when in_memory
+  // Files not in memory stay open while their entry is cached (sendfile reads at explicit
+  // offsets, so concurrent responses share it): no open/close per response, as nginx's
+  // open_file_cache. Bounded by ServerOptions::max_open_files per shard.
+  mutable File file;
   // Precompressed siblings ("<rel>.br", "<rel>.gz"), if present when this was loaded.
   std::shared_ptr<const FileEntry> br;
   std::shared_ptr<const FileEntry> gz;
@@ -46,8 +50,9 @@ class FileStore {
   // The names in directory rel ("" is the root), sorted, directories with a trailing '/';
   // dotfiles only when allowed. At most max_entries; ENOTDIR, ENOENT, EACCES...
   Result<std::vector<std::string>> list(std::string_view rel, size_t max_entries) const;
-  // Opens the file of an entry for sending (large files).
-  Result<File> open(const FileEntry& e) const;
+  // The file of an entry for sending (large files): its cached descriptor, else one opened
+  // now into `scratch`.
+  Result<File*> open(const FileEntry& e, File& scratch) const;
 
   size_t cached_bytes() const { return bytes_; }
 
@@ -63,7 +68,7 @@ class FileStore {
   };
   Result<int> open_beneath(std::string_view rel, bool directory_ok) const;
   Result<std::shared_ptr<const FileEntry>> load(std::string_view rel, bool with_siblings);
-  void evict_to(size_t budget);
+  void evict_to(size_t budget, size_t files_budget);
 
   int root_fd_;
   const ServerOptions& opts_;
@@ -71,6 +76,8 @@ class FileStore {
   std::unordered_map<std::string, Slot, StringHash, std::equal_to<>> slots_;
   std::list<std::string> lru_;  // front: most recently used
   size_t bytes_ = 0;
+  size_t open_files_ = 0;  // descriptors held by cached entries
+  static size_t open_files_of(const FileEntry& e);
 };
 
 }  // namespace zp::http

@@ -106,9 +106,10 @@ Task<bool> send_response(ShardState* st, Stream& s, Response& resp, bool last = 
   if (resp.file_length > 0) {
     // Large files: the head, then the kernel copies file pages to the socket (sendfile);
     // the head shares the first segment with the file's bytes.
-    auto f = st->files->open(*resp.file);
+    File scratch;
+    auto f = st->files->open(*resp.file, scratch);
     if (!f) co_return false;  // vanished since the head was made: the length cannot be kept
-    auto sent = co_await f->send_to(s, resp.file_offset, resp.file_length,
+    auto sent = co_await (*f)->send_to(s, resp.file_offset, resp.file_length,
                                     std::as_bytes(std::span<const char>(resp.head, resp.head_size)));
     co_return sent && *sent == resp.file_length;
   }

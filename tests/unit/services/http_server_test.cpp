@@ -772,6 +772,39 @@ TEST_P(HttpServerTest, ChangedFileIsServedFreshAfterCacheValidity) {
   EXPECT_EQ(fetch(port_, "/f.txt").status, 404);
 }
 
+// Large files stay open between responses, at most max_open_files of them per shard.
+TEST_P(HttpServerTest, LargeFilesStayOpenWithinTheirBound) {
+  opts_.cache_max_file_bytes = 1024;
+  opts_.max_open_files = 2;
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 4; ++i) {
+    bodies.push_back(random_bytes(64 * 1024 + i, 20 + i));
+    write_file(root_ / ("l" + std::to_string(i) + ".bin"), bodies.back());
+  }
+  start();
+  auto open_under_root = [this] {
+    int n = 0;
+    for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+      std::error_code ec;
+      auto target = fs::read_symlink(e.path(), ec);
+      if (!ec && target.string().starts_with(root_.string() + "/l")) ++n;
+    }
+    return n;
+  };
+  Conn c(port_);
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 4; ++i) {
+      ASSERT_TRUE(c.send(get("/l" + std::to_string(i) + ".bin")));
+      Reply r = c.read();
+      ASSERT_TRUE(r.ok);
+      EXPECT_EQ(r.status, 200);
+      EXPECT_TRUE(r.body == bodies[size_t(i)]) << "file " << i << " differs";
+      EXPECT_LE(open_under_root(), 2);
+    }
+  }
+  EXPECT_GE(open_under_root(), 1);  // kept, not reopened per response
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, HttpServerTest, ::testing::ValuesIn(test::all_backends()), test::param_name);
 
 }  // namespace

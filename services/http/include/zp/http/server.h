@@ -44,6 +44,7 @@ struct ServerOptions {
   size_t cache_max_file_bytes = 256 * 1024;  // files up to this size are kept in memory
   size_t cache_max_total_bytes = 64u << 20;  // per shard
   int64_t cache_valid_ms = 1000;        // a cached file's stat is trusted this long
+  size_t max_open_files = 1024;         // per shard: large files kept open between responses
   codec::http1::Limits limits{};        // limits.max_body_bytes: larger bodies get 413
   // Built-in middlewares, in this order unless middleware_order names them (each at most
   // once; names: access_log, request_id, security_headers, rate_limit, basic_auth). They
