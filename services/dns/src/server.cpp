@@ -185,7 +185,10 @@ Task<void> tcp_connection(std::shared_ptr<ShardState> st, Stream s) {
     IdleGuard idle(Shard::current(), ctx, st->opts.tcp_idle_timeout_ms);
     std::vector<std::byte> pending, out;
     for (;;) {
-      auto b = pending.empty() ? co_await s.recv() : co_await s.recv_more();
+      // Not a conditional expression around co_await: GCC 12 destroys its temporaries twice.
+      Result<RecvBuf> b = fail(EAGAIN);
+      if (pending.empty()) b = co_await s.recv();
+      else b = co_await s.recv_more();
       if (!b || b->eof()) break;
       idle.touch();
       st->refresh();

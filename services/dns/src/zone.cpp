@@ -17,6 +17,8 @@
 
 namespace zp::dns {
 
+namespace dns = ::zp::codec::dns;
+
 namespace {
 
 std::uint32_t hash_key(std::span<const std::byte> key) noexcept {

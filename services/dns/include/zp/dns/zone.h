@@ -23,11 +23,9 @@
 
 namespace zp::dns {
 
-namespace dns = codec::dns;
-
 // Lower-cases a wire name (ASCII only, RFC 4343) into `out` (>= 255 octets); returns its
 // size, or 0 when `n` is empty.
-std::size_t lower_wire(const dns::Name& n, std::span<std::byte> out) noexcept;
+std::size_t lower_wire(const codec::dns::Name& n, std::span<std::byte> out) noexcept;
 
 // One RRset at a node: records [first, first + count) of Zone::records(); for RRSIG sets,
 // `covered` is the type they sign. `sigs` indexes the RRSIG set covering this one (or -1).
@@ -37,14 +35,14 @@ struct RRset {
   std::uint32_t first = 0;
   std::uint32_t count = 0;
   std::int32_t sigs = -1;
-  std::span<const dns::Record> records(const std::vector<dns::Record>& all) const noexcept {
+  std::span<const codec::dns::Record> records(const std::vector<codec::dns::Record>& all) const noexcept {
     return {all.data() + first, count};
   }
 };
 
 // A name in the zone; an empty non-terminal has no RRsets.
 struct Node {
-  dns::Name name{};             // original case, standalone wire form
+  codec::dns::Name name{};             // original case, standalone wire form
   std::uint32_t key_at = 0;     // lower-cased wire name in Zone::keys_
   std::uint8_t key_size = 0;
   std::uint32_t rrset_first = 0;  // in Zone::rrsets()
@@ -57,7 +55,7 @@ struct Node {
 
 class Zone {
  public:
-  const dns::Name& apex() const noexcept { return nodes_[apex_].name; }
+  const codec::dns::Name& apex() const noexcept { return nodes_[apex_].name; }
   std::span<const std::byte> apex_key() const noexcept { return key(nodes_[apex_]); }
   const std::string& source() const noexcept { return source_; }
   std::uint32_t serial() const noexcept { return serial_; }
@@ -72,7 +70,7 @@ class Zone {
   std::span<const RRset> rrsets(const Node& n) const noexcept {
     return {rrsets_.data() + n.rrset_first, n.rrset_count};
   }
-  std::span<const dns::Record> records(const RRset& s) const noexcept { return s.records(records_); }
+  std::span<const codec::dns::Record> records(const RRset& s) const noexcept { return s.records(records_); }
   const RRset& rrset_at(std::int32_t i) const noexcept { return rrsets_[std::size_t(i)]; }
   std::span<const Node> nodes() const noexcept { return nodes_; }  // canonical order
   std::size_t record_count() const noexcept { return records_.size(); }
@@ -83,8 +81,8 @@ class Zone {
  private:
   friend struct ZoneBuilder;
   std::string source_;
-  dns::ZoneRecords src_;              // owns the names and RDATA the records view
-  std::vector<dns::Record> records_;  // grouped by node, then type
+  codec::dns::ZoneRecords src_;              // owns the names and RDATA the records view
+  std::vector<codec::dns::Record> records_;  // grouped by node, then type
   std::vector<RRset> rrsets_;
   std::vector<Node> nodes_;
   std::vector<std::byte> keys_;       // lower-cased wire names of the nodes
