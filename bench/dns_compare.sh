@@ -151,6 +151,8 @@ server:
   pidfile: "$dir/nsd.pid"
   verbosity: 0
   hide-version: yes
+  rrl-ratelimit: 0            # Debian's NSD has RRL on (200 qps per /24): it would drop the load
+  rrl-whitelist-ratelimit: 0
 remote-control:
   control-enable: no
 zone:
@@ -220,8 +222,8 @@ for rep in $(seq 1 "$REPS"); do
       completed=$(awk '/Queries completed:/ {print $3}' "$WORK/dp.out")
       lost=$(awk '/Queries lost:/ {print $3}' "$WORK/dp.out")
       qps=$(awk '/Queries per second:/ {print $4}' "$WORK/dp.out")
-      noerror=$(awk '/NOERROR/ {print $2}' "$WORK/dp.out")
-      nx=$(awk '/NXDOMAIN/ {print $2}' "$WORK/dp.out")
+      noerror=$(grep -o 'NOERROR [0-9]*' "$WORK/dp.out" | awk '{print $2}' || true)
+      nx=$(grep -o 'NXDOMAIN [0-9]*' "$WORK/dp.out" | awk '{print $2}' || true)
       us=$(python3 -c "print(f'{($t1 - $t0) * 1e6 / $HZ / max(1, ${completed:-0}):.2f}')")
       echo "RESULT peer=$peer mode=$mode rep=$rep qps=${qps%.*} srv_us_per_query=$us completed=$completed lost=$lost noerror=${noerror:-0} nxdomain=${nx:-0}" |
         tee -a "$RESULTS"
