@@ -131,8 +131,15 @@ Task<void> udp_loop(std::shared_ptr<ShardState> st, UdpSocket* sock) {
   for (;;) {
     auto n = co_await sock->recv_batch(in);
     if (!n) {
-      if (n.error() == std::errc::operation_canceled || st->opts.store == nullptr) break;
-      continue;  // ECONNREFUSED from an earlier ICMP, ENOMEM...: keep serving
+      const int e = n.error().value();
+      if (e == ECONNREFUSED || e == ENOMEM || e == ENOBUFS || e == EINTR || e == EHOSTUNREACH ||
+          e == ENETUNREACH) {
+        continue;  // an ICMP error queued by an earlier reply, memory pressure: keep serving
+      }
+      if (n.error() != std::errc::operation_canceled) {
+        ZP_LOG_ERROR("dns: UDP on {}: {}", sock->local_addr().to_string(), n.error().message());
+      }
+      break;
     }
     st->refresh();
     std::size_t k = 0;
