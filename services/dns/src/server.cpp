@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "zp/engine/log.h"
 #include "zp/engine/net.h"
@@ -14,6 +15,7 @@
 namespace zp::dns {
 
 std::string ZoneStore::load() {
+  std::lock_guard load_lock(load_mu_);
   std::shared_ptr<const ZoneSet> old = snapshot();
   if (configs_.empty()) return {};
   std::vector<std::shared_ptr<const Zone>> zones;
@@ -87,6 +89,33 @@ std::string Metrics::render() const {
 
 namespace {
 
+// Zone files are read on a helper thread so a reload does not stall shard 0's queries. The
+// thread is joined before the next reload starts and when the server's state goes away.
+struct Reloader {
+  std::thread thread;
+  std::atomic<bool> busy{false};
+  ~Reloader() {
+    if (thread.joinable()) thread.join();
+  }
+  void start(std::shared_ptr<ZoneStore> store) {
+    if (busy.load()) {
+      ZP_LOG_WARN("dns: reload: the previous reload is still running");
+      return;
+    }
+    if (thread.joinable()) thread.join();
+    busy.store(true);
+    thread = std::thread([this, store = std::move(store)] {
+      const std::string errors = store->load();
+      if (errors.empty()) {
+        ZP_LOG_INFO("dns: zones reloaded");
+      } else {
+        ZP_LOG_ERROR("dns: reload: {}", errors.substr(0, errors.size() - 1));
+      }
+      busy.store(false);
+    });
+  }
+};
+
 struct ShardState {
   ServerOptions opts;
   std::shared_ptr<const ZoneSet> zones;
@@ -99,6 +128,7 @@ struct ShardState {
   std::vector<TaskHandle> udp_tasks;
   std::size_t connections = 0;
   std::vector<std::byte> tcp_scratch;
+  std::unique_ptr<Reloader> reloader;
 
   explicit ShardState(const ServerOptions& o)
       : opts(o), responder(AnswerOptions{.udp_payload_size = o.udp_payload_size}) {}
@@ -315,14 +345,9 @@ Result<void> start(Shard& shard, const ServerOptions& options) {
     }
   });
   if (options.reload_on_signal && shard.id() == 0) {
-    std::shared_ptr<ZoneStore> store = options.store;
-    shard.on_reload([store] {
-      const std::string errors = store->load();
-      if (errors.empty()) {
-        ZP_LOG_INFO("dns: zones reloaded");
-      } else {
-        ZP_LOG_ERROR("dns: reload: {}", errors.substr(0, errors.size() - 1));
-      }
+    st->reloader = std::make_unique<Reloader>();
+    shard.on_reload([weak] {
+      if (auto s = weak.lock()) s->reloader->start(s->opts.store);
     });
   }
   return {};

@@ -298,6 +298,23 @@ TEST_P(DnsServerTest, OversizedTcpMessageClosesTheConnection) {
   EXPECT_TRUE(t.closed_by_peer());
 }
 
+TEST_P(DnsServerTest, TcpConnectionsBeyondTheCapAreClosed) {
+  opts_.tcp_max_connections = 2;
+  start();
+  Tcp a(port_), b(port_);
+  for (Tcp* t : {&a, &b}) {  // both served (and so accepted) before the third connects
+    ASSERT_TRUE(t->send(make_query("www.example.test.", rrtype::a)));
+    ASSERT_TRUE(test::parse_answer(t->recv()).ok);
+  }
+  Tcp c(port_);
+  ASSERT_GE(c.fd, 0);
+  c.send(make_query("www.example.test.", rrtype::a));
+  EXPECT_TRUE(c.recv().empty());
+  // The first two still work.
+  ASSERT_TRUE(a.send(make_query("www.example.test.", rrtype::a)));
+  EXPECT_TRUE(test::parse_answer(a.recv()).ok);
+}
+
 TEST_P(DnsServerTest, MalformedDatagramsGetFormerrOrNothing) {
   start();
   Udp u(port_);

@@ -50,6 +50,7 @@ class ZoneStore {
 
  private:
   std::vector<ZoneConfig> configs_;
+  std::mutex load_mu_;  // one load at a time
   mutable std::mutex mu_;
   std::shared_ptr<const ZoneSet> current_;
   std::atomic<std::uint64_t> generation_{0};
@@ -97,7 +98,8 @@ struct ServerOptions {
 
 // Binds UDP and TCP on every listen address on this shard (SO_REUSEPORT) and serves until
 // the shard stops. Call on the shard's thread. EADDRINUSE, EINVAL (bad address, no store).
-// Shard 0 reloads the store on the shard's reload event when reload_on_signal is set.
+// Shard 0 reloads the store on the shard's reload event when reload_on_signal is set, on a
+// helper thread (serving goes on meanwhile; the shards pick the new zones up when it is done).
 Result<void> start(Shard& shard, const ServerOptions& options);
 
 }  // namespace zp::dns
