@@ -177,6 +177,9 @@ class DnsServerTest : public ::testing::TestWithParam<BackendParam> {
         shard_.store(shard.get());
         started.set_value(true);
         shard->run();
+        // request_stop() may still be inside its wake-up write: destroy the shard only
+        // once stop() says it returned (else TSan sees the eventfd closed under it).
+        while (!may_destroy_.load()) std::this_thread::sleep_for(1ms);
         shard_.store(nullptr);
       });
       if (f.get()) return;
@@ -189,6 +192,7 @@ class DnsServerTest : public ::testing::TestWithParam<BackendParam> {
     if (!thread_.joinable()) return;
     while (!shard_.load()) std::this_thread::sleep_for(1ms);
     shard_.load()->request_stop(0);
+    may_destroy_.store(true);
     thread_.join();
   }
 
@@ -198,6 +202,7 @@ class DnsServerTest : public ::testing::TestWithParam<BackendParam> {
   uint16_t port_ = 0;
   std::thread thread_;
   std::atomic<Shard*> shard_{nullptr};
+  std::atomic<bool> may_destroy_{false};
 };
 
 TEST_P(DnsServerTest, UdpAnswersABurstOfQueries) {
