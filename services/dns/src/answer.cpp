@@ -68,6 +68,35 @@ struct Build {
     const RRset& soa = z->soa();
     add_required(Section::authority, z->apex(), soa, z->negative_ttl());
   }
+  // DNSSEC denial (RFC 4035 §3.1.3) with NSEC, for pre-signed zones: the NSEC at or
+  // covering `name`, once per answer. Zones without NSEC get nothing (NSEC3 is not done).
+  const Node* nsec_added[3] = {};
+  void add_nsec_for(const Name& name) {
+    if (!dnssec || tc) return;
+    const Node* n = z->at_or_before(name, rrtype::nsec);
+    if (!n) return;
+    for (const Node*& a : nsec_added) {
+      if (a == n) return;
+      if (!a) {
+        a = n;
+        add_required(Section::authority, n->name, *z->rrset(*n, rrtype::nsec));
+        return;
+      }
+    }
+  }
+  // NXDOMAIN: the NSEC covering the name, and the one covering *.<closest encloser>.
+  void nsec_nxdomain(const Name& name, const Node& encloser) {
+    if (!dnssec) return;
+    add_nsec_for(name);
+    std::byte wild[codec::dns::max_name_bytes];
+    const auto ek = z->key(encloser);
+    if (ek.size() + 2 > sizeof wild) return;
+    wild[0] = std::byte{1};
+    wild[1] = std::byte{'*'};
+    std::memcpy(wild + 2, ek.data(), ek.size());
+    auto w = Name::from_wire(std::span<const std::byte>(wild, ek.size() + 2));
+    if (w) add_nsec_for(*w);
+  }
   // A/AAAA of `target` when it is a name of this zone; `required`: TC when they do not fit.
   void add_addresses(const Name& target, bool required) {
     if (tc || target.empty() || !target.is_subdomain_of(z->apex())) return;
@@ -284,13 +313,16 @@ AnswerResult Responder::answer(const ZoneSet* zones, std::span<const std::byte> 
     if (!match) {
       b.rcode = rc(Rcode::nxdomain);
       b.add_soa_authority();
+      if (enc) b.nsec_nxdomain(cur, *enc);
       break;
     }
+    const bool wildcard = match != enc;
     // `match` answers for `cur` (itself, or the wildcard synthesizing it).
     if (match->cname && qtype != rrtype::cname) {
       const RRset* cs = z->rrset(*match, rrtype::cname);
       b.add_required(Section::answer, cur, *cs);
       auto t = codec::dns::name_view(z->records(*cs)[0]);
+      if (wildcard) b.add_nsec_for(cur);
       if (!t || b.tc || hop + 1 >= opts_.max_cname_chain || !t->target.is_subdomain_of(z->apex())) break;
       cur = t->target;
       key_len = lower_wire(cur, key_buf);
@@ -304,16 +336,28 @@ AnswerResult Responder::answer(const ZoneSet* zones, std::span<const std::byte> 
         pick = &s;
         break;
       }
-      if (pick) b.add_required(Section::answer, cur, *pick);
-      else b.add_soa_authority();
+      if (pick) {
+        b.add_required(Section::answer, cur, *pick);
+        if (wildcard) b.add_nsec_for(cur);
+      } else {
+        b.add_soa_authority();
+        b.add_nsec_for(cur);
+      }
       break;
     }
     if (const RRset* s = z->rrset(*match, qtype)) {
       b.add_required(Section::answer, cur, *s);
+      if (wildcard) b.add_nsec_for(cur);  // no closer match exists (RFC 4035 §3.1.3.3)
       if (qtype == rrtype::ns || qtype == rrtype::mx || qtype == rrtype::srv) b.additional_for(*s);
       break;
     }
     b.add_soa_authority();  // NODATA
+    if (wildcard) {  // RFC 4035 §3.1.3.4: the wildcard's NSEC and the one covering the name
+      b.add_nsec_for(match->name);
+      b.add_nsec_for(cur);
+    } else {
+      b.add_nsec_for(cur);  // the name's own NSEC, or for an ENT the one covering it
+    }
     break;
   }
   return finish(b.rcode, b.aa, b.tc, dnssec);

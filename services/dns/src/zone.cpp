@@ -84,6 +84,17 @@ const RRset* Zone::rrset(const Node& n, std::uint16_t type) const noexcept {
   return nullptr;
 }
 
+const Node* Zone::at_or_before(const dns::Name& name, std::uint16_t type) const noexcept {
+  auto it = std::upper_bound(nodes_.begin(), nodes_.end(), name, [](const dns::Name& n, const Node& node) {
+    return dns::canonical_compare(n, node.name) < 0;
+  });
+  while (it != nodes_.begin()) {
+    --it;
+    if (rrset(*it, type)) return &*it;
+  }
+  return nullptr;
+}
+
 struct ZoneBuilder {
   static ZoneLoad build(std::string_view origin_text, std::string_view text, std::string_view source,
                         bool allow_include) {

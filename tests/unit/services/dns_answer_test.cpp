@@ -395,3 +395,68 @@ TEST(DnsZone, NodesAreCanonicalWithEmptyNonTerminals) {
 
 }  // namespace
 }  // namespace zp::dns
+
+namespace zp::dns {
+namespace {
+
+// A pre-signed zone with an NSEC chain: apex → a → b.c → ns → *.w → apex (c and w are ENTs).
+class DnsNsecTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto z = build_zone("signed.test.", R"($ORIGIN signed.test.
+$TTL 300
+@    SOA   ns hm 1 2 3 4 60
+@    NS    ns
+@    NSEC  a.signed.test. NS SOA RRSIG NSEC
+a    A     192.0.2.1
+a    NSEC  b.c.signed.test. A RRSIG NSEC
+b.c  A     192.0.2.2
+b.c  NSEC  ns.signed.test. A RRSIG NSEC
+ns   A     192.0.2.3
+ns   NSEC  *.w.signed.test. A RRSIG NSEC
+*.w  TXT   "w"
+*.w  NSEC  signed.test. TXT RRSIG NSEC
+)", "signed.zone");
+    ASSERT_TRUE(z) << z.error;
+    zones_ = std::make_shared<ZoneSet>(std::vector<std::shared_ptr<const Zone>>{z.zone});
+  }
+  test::Answer ask(std::string_view name, std::uint16_t type, bool dnssec = true) {
+    auto q = test::make_query(name, type, {.edns = true, .dnssec_ok = dnssec});
+    std::vector<std::byte> out(65535);
+    auto r = responder_.answer(zones_.get(), q, out, Transport::udp);
+    return test::parse_answer(std::span<const std::byte>(out.data(), r.size));
+  }
+  static std::vector<std::string> nsecs(const test::Answer& a) {
+    std::vector<std::string> v;
+    for (const auto& l : a.authority)
+      if (l.find(" NSEC ") != std::string::npos) v.push_back(l.substr(0, l.find(' ')) + " -> " + l.substr(l.find(" NSEC ") + 6));
+    return v;
+  }
+  std::shared_ptr<ZoneSet> zones_;
+  Responder responder_;
+};
+
+TEST_F(DnsNsecTest, NxdomainProvesTheNameAndTheWildcardAbsent) {
+  auto a = ask("b.signed.test.", rrtype::a);
+  EXPECT_EQ(a.rcode, 3);
+  EXPECT_THAT(nsecs(a), ElementsAre("a.signed.test. -> b.c.signed.test. A RRSIG NSEC",
+                                    "signed.test. -> a.signed.test. NS SOA RRSIG NSEC"));
+  EXPECT_TRUE(nsecs(ask("b.signed.test.", rrtype::a, false)).empty());
+}
+
+TEST_F(DnsNsecTest, NodataShowsTheNamesNsecOrTheOneCoveringAnEnt) {
+  EXPECT_THAT(nsecs(ask("a.signed.test.", rrtype::txt)), ElementsAre("a.signed.test. -> b.c.signed.test. A RRSIG NSEC"));
+  EXPECT_THAT(nsecs(ask("c.signed.test.", rrtype::a)), ElementsAre("a.signed.test. -> b.c.signed.test. A RRSIG NSEC"));
+}
+
+TEST_F(DnsNsecTest, WildcardAnswersProveNoCloserMatch) {
+  auto a = ask("x.w.signed.test.", rrtype::txt);
+  EXPECT_THAT(a.answer, ElementsAre("x.w.signed.test. 300 IN TXT \"w\""));
+  EXPECT_THAT(nsecs(a), ElementsAre("*.w.signed.test. -> signed.test. TXT RRSIG NSEC"));
+  auto nodata = ask("x.w.signed.test.", rrtype::a);  // the same NSEC serves both proofs: once
+  EXPECT_EQ(nodata.rcode, 0);
+  EXPECT_THAT(nsecs(nodata), ElementsAre("*.w.signed.test. -> signed.test. TXT RRSIG NSEC"));
+}
+
+}  // namespace
+}  // namespace zp::dns

@@ -73,6 +73,9 @@ class Zone {
   std::span<const codec::dns::Record> records(const RRset& s) const noexcept { return s.records(records_); }
   const RRset& rrset_at(std::int32_t i) const noexcept { return rrsets_[std::size_t(i)]; }
   std::span<const Node> nodes() const noexcept { return nodes_; }  // canonical order
+  // The last node at or before `name` in canonical order that has an RRset of `type`
+  // (the NSEC covering a name that does not exist, or matching one that does), or nullptr.
+  const Node* at_or_before(const codec::dns::Name& name, std::uint16_t type) const noexcept;
   std::size_t record_count() const noexcept { return records_.size(); }
   std::span<const std::byte> key(const Node& n) const noexcept {
     return {keys_.data() + n.key_at, n.key_size};
