@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 #include "zp/codec/dns/rdata.h"
 #include "zp/codec/dns/writer.h"
@@ -177,7 +178,8 @@ AnswerResult Responder::answer(const ZoneSet* zones, std::span<const std::byte> 
   if (edns) w.reserve(11);
   const std::uint16_t base_flags = static_cast<std::uint16_t>(Header::qr_bit | (qh.flags & 0x7800) |
                                                               (qh.flags & (Header::rd_bit | Header::cd_bit)));
-  auto finish = [&](std::uint16_t rcode, bool aa, bool tc, bool dnssec) -> AnswerResult {
+  auto finish = [&](std::uint16_t rcode, bool aa, bool tc, bool dnssec,
+                    std::span<const std::byte> options = {}) -> AnswerResult {
     Header h;
     h.id = qh.id;
     h.flags = static_cast<std::uint16_t>(base_flags | (aa ? Header::aa_bit : 0) | (tc ? Header::tc_bit : 0) |
@@ -187,6 +189,7 @@ AnswerResult Responder::answer(const ZoneSet* zones, std::span<const std::byte> 
       e.udp_payload_size = opts_.udp_payload_size;
       e.extended_rcode_bits = rcode;
       e.dnssec_ok = dnssec;
+      e.options = options;
       (void)w.add_opt(e);
     }
     w.set_header(h);
@@ -220,7 +223,12 @@ AnswerResult Responder::answer(const ZoneSet* zones, std::span<const std::byte> 
   std::byte key_buf[codec::dns::max_name_bytes];
   std::size_t key_len = lower_wire(q.owner, key_buf);
   const Zone* z = zones->find(std::span<const std::byte>(key_buf, key_len));
-  if (!z) return finish(rc(Rcode::refused), false, false, dnssec);
+  if (!z) {
+    // RFC 8914 Extended DNS Error 20, "Not Authoritative" (as Knot sends).
+    static constexpr std::byte kEdeNotAuth[] = {std::byte{0}, std::byte{15}, std::byte{0}, std::byte{2},
+                                                std::byte{0}, std::byte{20}};
+    return finish(rc(Rcode::refused), false, false, dnssec, kEdeNotAuth);
+  }
 
   Build b{w, scratch_};
   b.z = z;
@@ -228,6 +236,8 @@ AnswerResult Responder::answer(const ZoneSet* zones, std::span<const std::byte> 
   Name cur = q.owner;
   std::size_t synth_i = 0;
   const std::size_t apex_labels = z->apex().label_count();
+  const Node* visited[16] = {};
+  std::size_t n_visited = 0;
 
   for (std::size_t hop = 0;; ++hop) {
     std::span<const std::byte> key(key_buf, key_len);
@@ -319,6 +329,13 @@ AnswerResult Responder::answer(const ZoneSet* zones, std::span<const std::byte> 
     const bool wildcard = match != enc;
     // `match` answers for `cur` (itself, or the wildcard synthesizing it).
     if (match->cname && qtype != rrtype::cname) {
+      // A CNAME loop ends at the first name already answered (as Knot does).
+      if (!wildcard) {
+        bool seen = false;
+        for (std::size_t i = 0; i < n_visited; ++i) seen = seen || visited[i] == match;
+        if (seen) break;
+        if (n_visited < std::size(visited)) visited[n_visited++] = match;
+      }
       const RRset* cs = z->rrset(*match, rrtype::cname);
       b.add_required(Section::answer, cur, *cs);
       auto t = codec::dns::name_view(z->records(*cs)[0]);
