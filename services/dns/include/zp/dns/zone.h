@@ -5,7 +5,7 @@
 // read-only by every shard (std::shared_ptr<const ZoneSet>); lookups never lock or allocate.
 //   auto z = zp::dns::load_zone("example.test.", "/etc/zproto/example.test.zone");
 //   if (!z) log(z.error);   // "/etc/.../example.test.zone:12:5: bad A address ..."
-//   auto set = zp::dns::ZoneSet::make({z.zone});
+//   auto set = std::make_shared<const zp::dns::ZoneSet>(std::vector{z.zone});
 #pragma once
 
 #include <cstddef>
