@@ -15,6 +15,7 @@
 #include <initializer_list>
 #include <sstream>
 
+#include "zp/codec/dns/name.h"
 #include "zp/codec/url/mime.h"
 #include "zp/http/middleware.h"
 
@@ -161,9 +162,10 @@ class Parser {
       if (key == "group") return get_string(v, at, path, cfg.group);
       if (key == "echo") return parse_echo(v, at, path, cfg);
       if (key == "http") return parse_http(v, at, path, cfg);
+      if (key == "dns") return parse_dns(v, at, path, cfg);
       return fail(at, fmt::format("unknown key \"{}\" (known keys: {})", path,
                                   join({"shards", "backend", "log_level", "log_file", "user",
-                                        "group", "echo", "http"})));
+                                        "group", "echo", "http", "dns"})));
     });
     if (!ok) return false;
     // At the end of input current_location() reports OUT_OF_BOUNDS; a position means
@@ -277,6 +279,70 @@ class Parser {
     if (!ok) return false;
     if (o.listen.empty()) return fail(at, fmt::format("key \"{}\": \"listen\" must name at least one address", path));
     cfg.http = std::move(o);
+    return true;
+  }
+
+  bool parse_dns(od::value& v, const char* at, std::string_view path, Config& cfg) {
+    od::object obj;
+    if (v.get_object().get(obj)) return fail_type(at, path, "an object", v);
+    DnsConfig d;
+    const bool ok = for_each_field(obj, "dns.", [&](std::string_view fpath, std::string_view key,
+                                                    const char* fat, od::value& fv) {
+      if (key == "zones") return parse_zones(fv, fat, fpath, d.zones);
+      if (key == "listen") return parse_listen(fv, fat, fpath, d.listen);
+      if (key == "tcp_idle_timeout_ms") return get_count(fv, fat, fpath, d.tcp_idle_timeout_ms, 86400000);
+      if (key == "tcp_max_connections") return get_count(fv, fat, fpath, d.tcp_max_connections, 10000000);
+      if (key == "tcp_max_message_bytes") return get_count(fv, fat, fpath, d.tcp_max_message_bytes, 65535);
+      if (key == "udp_payload_size") {
+        if (!get_count(fv, fat, fpath, d.udp_payload_size, 65535)) return false;
+        if (d.udp_payload_size < 512) return fail(fat, fmt::format("key \"{}\": must be at least 512", fpath));
+        return true;
+      }
+      return fail(fat, fmt::format("unknown key \"{}\" (known keys in \"dns\": {})", fpath,
+                                   join({"zones", "listen", "tcp_idle_timeout_ms", "tcp_max_connections",
+                                         "tcp_max_message_bytes", "udp_payload_size"})));
+    });
+    if (!ok) return false;
+    if (d.zones.empty()) return fail(at, fmt::format("key \"{}\": \"zones\" must name at least one zone", path));
+    if (d.listen.empty()) return fail(at, fmt::format("key \"{}\": \"listen\" must name at least one address", path));
+    cfg.dns = std::move(d);
+    return true;
+  }
+
+  // [{"name": "example.test.", "file": "path"}, ...]
+  bool parse_zones(od::value& v, const char* at, std::string_view path, std::vector<dns::ZoneConfig>& out) {
+    od::array arr;
+    if (v.get_array().get(arr)) return fail_type(at, path, "an array of {\"name\", \"file\"} objects", v);
+    size_t index = 0;
+    for (auto elem_result : arr) {
+      od::value elem;
+      if (auto e = std::move(elem_result).get(elem)) return fail_json(e);
+      const char* elem_at = elem.raw_json_token().data();
+      const std::string elem_path = fmt::format("{}[{}]", path, index++);
+      od::object zobj;
+      if (elem.get_object().get(zobj)) return fail_type(elem_at, elem_path, "an object", elem);
+      dns::ZoneConfig z;
+      const bool ok = for_each_field(zobj, elem_path + ".", [&](std::string_view fpath, std::string_view key,
+                                                                 const char* fat, od::value& fv) {
+        if (key == "name") {
+          if (!get_string(fv, fat, fpath, z.name)) return false;
+          std::string n = z.name;
+          if (n.empty() || n.back() != '.') n += '.';
+          std::byte wire[255];
+          if (!codec::dns::name_from_text(n, {}, wire)) {
+            return fail(fat, fmt::format("key \"{}\": \"{}\" is not a domain name", fpath, z.name));
+          }
+          return true;
+        }
+        if (key == "file") return get_string(fv, fat, fpath, z.file);
+        return fail(fat, fmt::format("unknown key \"{}\" (known keys in a zone: name, file)", fpath));
+      });
+      if (!ok) return false;
+      if (z.name.empty() || z.file.empty()) {
+        return fail(elem_at, fmt::format("key \"{}\": a zone needs \"name\" and \"file\"", elem_path));
+      }
+      out.push_back(std::move(z));
+    }
     return true;
   }
 

@@ -19,7 +19,11 @@
 //               "rate_limit": {"rps": 100, "burst": 200, "max_clients": 10000},
 //               "basic_auth": {"realm": "staff", "users": {"ann": "{sha256}<64 hex>"}},
 //               "middleware_order": ["access_log", "request_id", "security_headers",
-//                                    "rate_limit", "basic_auth"] } }
+//                                    "rate_limit", "basic_auth"] },
+//     "dns": { "zones": [{"name": "example.test.", "file": "/etc/zproto/example.test.zone"}],
+//              "listen": ["127.0.0.1:53", "[::1]:53"], "tcp_idle_timeout_ms": 10000,
+//              "tcp_max_connections": 1000, "tcp_max_message_bytes": 65535,
+//              "udp_payload_size": 1232 } }
 #pragma once
 
 #include <optional>
@@ -29,6 +33,7 @@
 
 #include "zp/engine/backend.h"
 #include "zp/engine/log.h"
+#include "zp/dns/server.h"
 #include "zp/http/server.h"
 
 namespace zp::cli {
@@ -37,6 +42,16 @@ inline constexpr unsigned kMaxShards = 1024;
 
 struct EchoConfig {
   std::vector<std::string> listen;  // "HOST:PORT" or "[V6HOST]:PORT", at least one
+};
+
+// The authoritative DNS server: zones (apex and file) and UDP+TCP listen addresses.
+struct DnsConfig {
+  std::vector<dns::ZoneConfig> zones;  // at least one
+  std::vector<std::string> listen;     // at least one
+  int64_t tcp_idle_timeout_ms = 10000;
+  size_t tcp_max_connections = 1000;
+  size_t tcp_max_message_bytes = 65535;
+  uint16_t udp_payload_size = 1232;
 };
 
 struct Config {
@@ -48,15 +63,18 @@ struct Config {
   std::string group;     // empty: the user's primary group
   std::optional<EchoConfig> echo;
   std::optional<http::ServerOptions> http;
+  std::optional<DnsConfig> dns;
 };
 
-// Used when no --config is given: the docs/ folder over HTTP on 127.0.0.1:8080 and echo
-// on 127.0.0.1:7007, everything else default.
+// Used when no --config is given: the docs/ folder over HTTP on 127.0.0.1:8080, echo
+// on 127.0.0.1:7007 and the demo zone zproto.test. (docs/demo.zone) over DNS on
+// 127.0.0.1:5353, everything else default.
 inline constexpr std::string_view kDefaultConfig = R"({
   "backend": "auto",
   "log_level": "info",
   "echo": { "listen": ["127.0.0.1:7007"] },
-  "http": { "root": "docs", "listen": ["127.0.0.1:8080"] }
+  "http": { "root": "docs", "listen": ["127.0.0.1:8080"] },
+  "dns": { "zones": [{ "name": "zproto.test.", "file": "docs/demo.zone" }], "listen": ["127.0.0.1:5353"] }
 }
 )";
 

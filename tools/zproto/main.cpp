@@ -20,6 +20,7 @@
 #include "config.h"
 #include "get.h"
 #include "privilege.h"
+#include "zp/dns/server.h"
 #include "zp/echo/echo.h"
 #include "zp/http/server.h"
 #include "zp/engine/net.h"
@@ -91,6 +92,11 @@ struct ServeFlags {
   int http_port = 0;
   std::string http_cache_control;
   std::string http_admin;
+  // `serve dns`: only the DNS server, zones and addresses from these flags.
+  bool dns_only = false;
+  std::vector<std::string> dns_zones;  // "NAME=FILE"
+  std::vector<std::string> dns_listen;
+  int dns_port = 0;
 };
 
 int run_serve(const ServeFlags& flags) {
@@ -106,6 +112,7 @@ int run_serve(const ServeFlags& flags) {
   if (!flags.backend.empty()) cfg.backend = *parse_backend(flags.backend);
   if (flags.http_only) {
     cfg.echo.reset();
+    cfg.dns.reset();
     if (!cfg.http) cfg.http.emplace();
     if (!flags.http_root.empty()) cfg.http->root = flags.http_root;
     if (!flags.http_listen.empty()) cfg.http->listen = flags.http_listen;
@@ -118,13 +125,58 @@ int run_serve(const ServeFlags& flags) {
       }
     }
   }
+  if (flags.dns_only) {
+    cfg.echo.reset();
+    cfg.http.reset();
+    if (!cfg.dns) cfg.dns.emplace();
+    if (!flags.dns_zones.empty()) {
+      cfg.dns->zones.clear();
+      for (const auto& z : flags.dns_zones) {
+        const size_t eq = z.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == z.size()) {
+          fmt::print(stderr, "zproto: --zone {}: not NAME=FILE\n", z);
+          return kExitUsage;
+        }
+        cfg.dns->zones.push_back({z.substr(0, eq), z.substr(eq + 1)});
+      }
+    }
+    if (!flags.dns_listen.empty()) cfg.dns->listen = flags.dns_listen;
+    if (flags.dns_port > 0) cfg.dns->listen = {"0.0.0.0:" + std::to_string(flags.dns_port)};
+    if (cfg.dns->listen.empty()) cfg.dns->listen = {"127.0.0.1:5353"};
+    if (cfg.dns->zones.empty()) {
+      fmt::print(stderr, "zproto: serve dns: no zone (--zone NAME=FILE)\n");
+      return kExitUsage;
+    }
+    for (const auto& a : cfg.dns->listen) {
+      if (!SocketAddr::parse(a)) {
+        fmt::print(stderr, "zproto: --listen {}: not HOST:PORT\n", a);
+        return kExitUsage;
+      }
+    }
+  }
+  // Zones are read before anything starts: a broken zone file is a configuration error.
+  dns::ServerOptions dns_opts;
+  if (cfg.dns) {
+    dns_opts.store = std::make_shared<dns::ZoneStore>(cfg.dns->zones);
+    if (std::string errors = dns_opts.store->load(); !errors.empty()) {
+      fmt::print(stderr, "zproto: {}", errors);
+      return kExitUsage;
+    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    dns_opts.metrics = std::make_shared<dns::Metrics>(cfg.shards ? cfg.shards : unsigned(cores > 0 ? cores : 1));
+    dns_opts.listen = cfg.dns->listen;
+    dns_opts.tcp_idle_timeout_ms = cfg.dns->tcp_idle_timeout_ms;
+    dns_opts.tcp_max_connections = cfg.dns->tcp_max_connections;
+    dns_opts.tcp_max_message_bytes = cfg.dns->tcp_max_message_bytes;
+    dns_opts.udp_payload_size = cfg.dns->udp_payload_size;
+  }
   if (cfg.http) {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     cfg.http->metrics = std::make_shared<http::Metrics>(cfg.shards ? cfg.shards : unsigned(cores > 0 ? cores : 1));
     if (!flags.http_admin.empty()) cfg.http->admin_listen = flags.http_admin;
   }
-  if (!cfg.echo && !cfg.http) {
-    fmt::print(stderr, "zproto: nothing to serve: the config enables no service (add \"echo\" or \"http\")\n");
+  if (!cfg.echo && !cfg.http && !cfg.dns) {
+    fmt::print(stderr, "zproto: nothing to serve: the config enables no service (add \"echo\", \"http\" or \"dns\")\n");
     return kExitUsage;
   }
 
@@ -150,6 +202,7 @@ int run_serve(const ServeFlags& flags) {
               cfg.shards == 0 ? std::string("auto") : std::to_string(cfg.shards),
               backend_name(cfg.backend), cfg.echo ? ", echo on " + join(cfg.echo->listen, ", ") : "",
               cfg.http ? ", http on " + join(cfg.http->listen, ", ") + " from " + cfg.http->root : "");
+  if (cfg.dns) ZP_LOG_INFO("dns on {} (udp+tcp), {} zone(s)", join(cfg.dns->listen, ", "), cfg.dns->zones.size());
   if (!is_root && !cfg.user.empty()) {
     ZP_LOG_WARN("\"user\": \"{}\" is ignored: zproto is not running as root", cfg.user);
   }
@@ -193,6 +246,9 @@ int run_serve(const ServeFlags& flags) {
     if (cfg.http) {
       if (auto r = http::start(shard, *cfg.http); !r) return r;
     }
+    if (cfg.dns) {
+      if (auto r = dns::start(shard, dns_opts); !r) return r;
+    }
     return {};
   });
   int code = 0;
@@ -232,6 +288,12 @@ int run_main(int argc, char** argv) {
   serve_http->add_option("--admin", flags.http_admin, "HOST:PORT of the admin listener (GET /metrics)");
   // Flags of `serve` may also follow `http` on the command line.
   serve_http->fallthrough();
+  CLI::App* serve_dns = serve->add_subcommand("dns", "Serve zones as an authoritative DNS server (only that)");
+  serve_dns->add_option("-z,--zone", flags.dns_zones, "NAME=FILE: a zone and its file (repeatable)");
+  serve_dns->add_option("--listen", flags.dns_listen, "HOST:PORT for UDP and TCP (repeatable; default 127.0.0.1:5353)");
+  serve_dns->add_option("-p,--port", flags.dns_port, "Shorthand for --listen 0.0.0.0:PORT")
+      ->check(CLI::Range(1, 65535));
+  serve_dns->fallthrough();
 
   GetFlags get_flags;
   CLI::App* get = app.add_subcommand("get", "HTTP/1.1 request, curl-style: prints the body (see docs/http-client.md)");
@@ -259,6 +321,7 @@ int run_main(int argc, char** argv) {
   if (app.got_subcommand(get)) return run_get(get_flags);
   if (app.got_subcommand(serve)) {
     flags.http_only = serve->got_subcommand(serve_http);
+    flags.dns_only = serve->got_subcommand(serve_dns);
     return run_serve(flags);
   }
   return kExitUsage;

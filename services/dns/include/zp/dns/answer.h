@@ -1,0 +1,51 @@
+// The authoritative answer logic (RFC 1034 §4.3.2, RFC 2308, RFC 4592, RFC 6672, RFC 6891,
+// RFC 8482) as a pure function of a query and a ZoneSet: no I/O, no clock, and no heap
+// allocation per query once the Responder's scratch has grown to the largest RRset.
+//   zp::dns::Responder r;
+//   auto a = r.answer(zones.get(), query, out, zp::dns::Transport::udp);
+//   if (a.size) send(out.first(a.size));   // a.size == 0: drop (a response, < 12 octets)
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "zp/codec/dns/message.h"
+#include "zp/dns/zone.h"
+
+namespace zp::dns {
+
+enum class Transport : std::uint8_t { udp, tcp };
+
+struct AnswerOptions {
+  std::uint16_t udp_payload_size = 1232;  // advertised in our OPT; caps UDP replies
+  std::size_t max_cname_chain = 8;        // CNAME/DNAME steps followed within a zone
+};
+
+struct AnswerResult {
+  std::size_t size = 0;       // octets written to `out`; 0: send nothing
+  std::uint16_t rcode = 0;    // the 12-bit RCODE sent
+  bool truncated = false;     // TC was set
+};
+
+// Per-shard answer builder. Not thread-safe; one per shard.
+class Responder {
+ public:
+  explicit Responder(AnswerOptions opts = {}) : opts_(opts) { scratch_.reserve(64); }
+
+  // Answers `query` (one DNS message) into `out` (>= 512 octets for UDP; 65535 for TCP is
+  // always enough). Never larger than the client's limit: 512 without EDNS, the EDNS UDP
+  // size (capped by ours) with it, 65535 over TCP. Returns size 0 for input that gets no
+  // answer: shorter than a header, or a response (QR set).
+  AnswerResult answer(const ZoneSet* zones, std::span<const std::byte> query, std::span<std::byte> out,
+                      Transport transport);
+
+ private:
+  AnswerOptions opts_;
+  std::vector<codec::dns::Record> scratch_;
+  std::array<std::array<std::byte, codec::dns::max_name_bytes>, 2> synth_{};  // DNAME targets
+};
+
+}  // namespace zp::dns

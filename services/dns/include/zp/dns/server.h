@@ -1,0 +1,105 @@
+// Authoritative DNS server on the engine: UDP on every shard (SO_REUSEPORT, batched
+// recvmmsg/sendmmsg, answers built into per-shard buffers) and TCP (RFC 7766: 2-octet
+// framing, pipelined queries answered in order, idle timeout, size and connection caps),
+// IPv4 and IPv6. Zones live in a ZoneStore shared by the shards; reload() re-reads every
+// zone file and keeps the old zone of a file that no longer parses.
+//   auto store = std::make_shared<zp::dns::ZoneStore>(std::vector<zp::dns::ZoneConfig>{{"example.test.", "db"}});
+//   if (auto e = store->load(); !e.empty()) fail(e);
+//   zp::dns::ServerOptions o; o.store = store; o.listen = {"127.0.0.1:5353"};
+//   auto r = rt.run([&](zp::Shard& s) { return zp::dns::start(s, o); });
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "zp/dns/answer.h"
+#include "zp/dns/zone.h"
+#include "zp/engine/shard.h"
+#include "zp/result.h"
+
+namespace zp::dns {
+
+struct ZoneConfig {
+  std::string name;  // the apex, "example.test." (final dot optional)
+  std::string file;  // zone file path
+};
+
+// The current ZoneSet and how to rebuild it. Thread-safe; readers take a snapshot
+// (snapshot()) and keep it until generation() changes, so the hot path reads one relaxed
+// atomic per batch and takes no lock.
+class ZoneStore {
+ public:
+  explicit ZoneStore(std::vector<ZoneConfig> zones) : configs_(std::move(zones)) {}
+  // A store serving already built zones (tests, embedders); reload() keeps them.
+  explicit ZoneStore(std::shared_ptr<const ZoneSet> set) : current_(std::move(set)) {}
+
+  // Reads every zone file. On first load, any error fails the load (returned, one line per
+  // zone: "file:line:col: what"); on reload a zone whose file fails keeps its old data and
+  // the error is returned too. Empty string: every zone loaded.
+  std::string load();
+  std::shared_ptr<const ZoneSet> snapshot() const {
+    std::lock_guard lock(mu_);
+    return current_;
+  }
+  std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
+
+ private:
+  std::vector<ZoneConfig> configs_;
+  std::mutex load_mu_;  // one load at a time
+  mutable std::mutex mu_;
+  std::shared_ptr<const ZoneSet> current_;
+  std::atomic<std::uint64_t> generation_{0};
+};
+
+// Counters, one block per shard, written only by its shard (relaxed load + store).
+struct alignas(64) ShardCounters {
+  std::atomic<std::uint64_t> queries_udp{0};
+  std::atomic<std::uint64_t> queries_tcp{0};
+  std::atomic<std::uint64_t> rcode[17]{};  // by RCODE; [16] BADVERS
+  std::atomic<std::uint64_t> truncated{0};
+  std::atomic<std::uint64_t> dropped{0};   // no answer (a response, a runt)
+  std::atomic<std::uint64_t> tcp_connections{0};
+  static void bump(std::atomic<std::uint64_t>& c, std::uint64_t by = 1) {
+    c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+  }
+};
+
+class Metrics {
+ public:
+  explicit Metrics(unsigned shards) : shards_(shards) {}
+  ShardCounters& shard(unsigned id) { return shards_[id]; }
+  unsigned shards() const { return unsigned(shards_.size()); }
+  // Prometheus text format, summed over shards (zproto_dns_queries_total{transport=...}, ...).
+  std::string render() const;
+
+ private:
+  std::vector<ShardCounters> shards_;
+};
+
+struct ServerOptions {
+  std::shared_ptr<ZoneStore> store;           // required, loaded
+  std::vector<std::string> listen = {"127.0.0.1:5353"};  // UDP and TCP on each
+  bool udp = true;
+  bool tcp = true;
+  std::uint16_t udp_payload_size = 1232;      // our EDNS size; caps UDP replies
+  int64_t tcp_idle_timeout_ms = 10000;        // RFC 7766 §6.2.3: a few seconds
+  std::size_t tcp_max_connections = 1000;     // per shard; beyond, new ones are closed
+  std::size_t tcp_max_message_bytes = 65535;  // a larger length prefix closes the connection
+  std::size_t udp_batch = 32;                 // datagrams per recvmmsg/sendmmsg
+  std::shared_ptr<Metrics> metrics;           // optional (sized for every shard)
+  // Reload the store on this shard's reload event (SIGHUP); set on one shard only.
+  bool reload_on_signal = true;
+};
+
+// Binds UDP and TCP on every listen address on this shard (SO_REUSEPORT) and serves until
+// the shard stops. Call on the shard's thread. EADDRINUSE, EINVAL (bad address, no store).
+// Shard 0 reloads the store on the shard's reload event when reload_on_signal is set, on a
+// helper thread (serving goes on meanwhile; the shards pick the new zones up when it is done).
+Result<void> start(Shard& shard, const ServerOptions& options);
+
+}  // namespace zp::dns

@@ -1,0 +1,128 @@
+// Authoritative zone store: an immutable tree of one zone's names built from the zone
+// parser's records (canonical order, RRsets grouped by owner and type, RRSIGs grouped by the
+// type they cover, empty non-terminals as nodes without data), and a ZoneSet of zones that
+// the answer logic searches for the closest enclosing apex. Built once, then shared
+// read-only by every shard (std::shared_ptr<const ZoneSet>); lookups never lock or allocate.
+//   auto z = zp::dns::load_zone("example.test.", "/etc/zproto/example.test.zone");
+//   if (!z) log(z.error);   // "/etc/.../example.test.zone:12:5: bad A address ..."
+//   auto set = std::make_shared<const zp::dns::ZoneSet>(std::vector{z.zone});
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "zp/codec/dns/message.h"
+#include "zp/codec/dns/name.h"
+#include "zp/codec/dns/zone.h"
+
+namespace zp::dns {
+
+// Lower-cases a wire name (ASCII only, RFC 4343) into `out` (>= 255 octets); returns its
+// size, or 0 when `n` is empty.
+std::size_t lower_wire(const codec::dns::Name& n, std::span<std::byte> out) noexcept;
+
+// One RRset at a node: records [first, first + count) of Zone::records(); for RRSIG sets,
+// `covered` is the type they sign. `sigs` indexes the RRSIG set covering this one (or -1).
+struct RRset {
+  std::uint16_t type = 0;
+  std::uint16_t covered = 0;
+  std::uint32_t first = 0;
+  std::uint32_t count = 0;
+  std::int32_t sigs = -1;
+  std::span<const codec::dns::Record> records(const std::vector<codec::dns::Record>& all) const noexcept {
+    return {all.data() + first, count};
+  }
+};
+
+// A name in the zone; an empty non-terminal has no RRsets.
+struct Node {
+  codec::dns::Name name{};             // original case, standalone wire form
+  std::uint32_t key_at = 0;     // lower-cased wire name in Zone::keys_
+  std::uint8_t key_size = 0;
+  std::uint32_t rrset_first = 0;  // in Zone::rrsets()
+  std::uint32_t rrset_count = 0;
+  bool delegation = false;      // NS below the apex: a zone cut
+  bool dname = false;
+  bool cname = false;
+  bool empty() const noexcept { return rrset_count == 0; }
+};
+
+class Zone {
+ public:
+  const codec::dns::Name& apex() const noexcept { return nodes_[apex_].name; }
+  std::span<const std::byte> apex_key() const noexcept { return key(nodes_[apex_]); }
+  const std::string& source() const noexcept { return source_; }
+  std::uint32_t serial() const noexcept { return serial_; }
+  // The apex SOA record and the negative-answer TTL (min of SOA TTL and MINIMUM, RFC 2308).
+  const RRset& soa() const noexcept { return rrsets_[soa_]; }
+  std::uint32_t negative_ttl() const noexcept { return negative_ttl_; }
+
+  // The node whose lower-cased wire name is `key`, or nullptr.
+  const Node* find(std::span<const std::byte> key) const noexcept;
+  // The RRset of `type` at `n` (not RRSIG), or nullptr.
+  const RRset* rrset(const Node& n, std::uint16_t type) const noexcept;
+  std::span<const RRset> rrsets(const Node& n) const noexcept {
+    return {rrsets_.data() + n.rrset_first, n.rrset_count};
+  }
+  std::span<const codec::dns::Record> records(const RRset& s) const noexcept { return s.records(records_); }
+  const RRset& rrset_at(std::int32_t i) const noexcept { return rrsets_[std::size_t(i)]; }
+  std::span<const Node> nodes() const noexcept { return nodes_; }  // canonical order
+  // The last node at or before `name` in canonical order that has an RRset of `type`
+  // (the NSEC covering a name that does not exist, or matching one that does), or nullptr.
+  const Node* at_or_before(const codec::dns::Name& name, std::uint16_t type) const noexcept;
+  std::size_t record_count() const noexcept { return records_.size(); }
+  std::span<const std::byte> key(const Node& n) const noexcept {
+    return {keys_.data() + n.key_at, n.key_size};
+  }
+
+ private:
+  friend struct ZoneBuilder;
+  std::string source_;
+  codec::dns::ZoneRecords src_;              // owns the names and RDATA the records view
+  std::vector<codec::dns::Record> records_;  // grouped by node, then type
+  std::vector<RRset> rrsets_;
+  std::vector<Node> nodes_;
+  std::vector<std::byte> keys_;       // lower-cased wire names of the nodes
+  std::vector<std::uint32_t> table_;  // open addressing: node index + 1, 0 = free
+  std::size_t apex_ = 0;
+  std::size_t soa_ = 0;
+  std::uint32_t serial_ = 0;
+  std::uint32_t negative_ttl_ = 0;
+};
+
+// A zone or why it could not be built: "file:line:col: what" from the parser, or
+// "file: owner TYPE: what" for a semantic error (no SOA at the apex, CNAME and other data,
+// data outside the zone).
+struct ZoneLoad {
+  std::shared_ptr<const Zone> zone;
+  std::string error;
+  explicit operator bool() const noexcept { return zone != nullptr; }
+};
+
+// Builds a zone from zone-file text; `origin` is the apex ("example.test." or without the
+// final dot), `source` names the text in errors and resolves $INCLUDE (relative to its
+// directory, when `allow_include`).
+ZoneLoad build_zone(std::string_view origin, std::string_view text, std::string_view source,
+                    bool allow_include = true);
+// Reads `path` and builds its zone; a read error is "path: strerror".
+ZoneLoad load_zone(std::string_view origin, const std::string& path);
+
+// The zones a server answers for; immutable once made.
+class ZoneSet {
+ public:
+  explicit ZoneSet(std::vector<std::shared_ptr<const Zone>> zones);
+  // The zone with the longest apex that `key` (a lower-cased wire name) is in, or nullptr.
+  const Zone* find(std::span<const std::byte> key) const noexcept;
+  std::span<const std::shared_ptr<const Zone>> zones() const noexcept { return zones_; }
+
+ private:
+  std::vector<std::shared_ptr<const Zone>> zones_;
+};
+
+}  // namespace zp::dns

@@ -1,0 +1,356 @@
+// The DNS server's transports: a UDP loop per socket (recvmmsg batch → answers into this
+// loop's buffers → one sendmmsg), and a task per TCP connection (length-prefixed queries
+// answered in order, all replies to one read sent with one write).
+#include "zp/dns/server.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "zp/engine/log.h"
+#include "zp/engine/net.h"
+
+namespace zp::dns {
+
+std::string ZoneStore::load() {
+  std::lock_guard load_lock(load_mu_);
+  std::shared_ptr<const ZoneSet> old = snapshot();
+  if (configs_.empty()) return {};
+  std::vector<std::shared_ptr<const Zone>> zones;
+  std::string errors;
+  for (const auto& c : configs_) {
+    ZoneLoad l = load_zone(c.name, c.file);
+    if (l) {
+      zones.push_back(std::move(l.zone));
+      continue;
+    }
+    errors += l.error;
+    errors += '\n';
+    if (!old) continue;
+    // Keep the zone this file served before.
+    std::byte key[codec::dns::max_name_bytes];
+    std::string n = c.name;
+    if (n.empty() || n.back() != '.') n += '.';
+    auto len = codec::dns::name_from_text(n, {}, key);
+    if (!len) continue;
+    for (const auto& z : old->zones()) {
+      auto a = z->apex_key();
+      std::byte lk[codec::dns::max_name_bytes];
+      auto nm = codec::dns::Name::from_wire(std::span<const std::byte>(key, *len));
+      if (!nm) break;
+      const std::size_t ll = lower_wire(*nm, lk);
+      if (a.size() == ll && std::memcmp(a.data(), lk, ll) == 0) {
+        zones.push_back(z);
+        errors.pop_back();
+        errors += " (the previous version stays in service)\n";
+        break;
+      }
+    }
+  }
+  if (!old && !errors.empty()) return errors;
+  auto set = std::make_shared<const ZoneSet>(std::move(zones));
+  {
+    std::lock_guard lock(mu_);
+    current_ = std::move(set);
+  }
+  generation_.fetch_add(1, std::memory_order_acq_rel);
+  return errors;
+}
+
+std::string Metrics::render() const {
+  std::uint64_t udp = 0, tcp = 0, trunc = 0, dropped = 0, conns = 0;
+  std::uint64_t rcodes[17] = {};
+  for (const auto& s : shards_) {
+    udp += s.queries_udp.load(std::memory_order_relaxed);
+    tcp += s.queries_tcp.load(std::memory_order_relaxed);
+    trunc += s.truncated.load(std::memory_order_relaxed);
+    dropped += s.dropped.load(std::memory_order_relaxed);
+    conns += s.tcp_connections.load(std::memory_order_relaxed);
+    for (int i = 0; i < 17; ++i) rcodes[i] += s.rcode[i].load(std::memory_order_relaxed);
+  }
+  static constexpr const char* kNames[17] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+                                             "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE", "RCODE11",
+                                             "RCODE12", "RCODE13", "RCODE14", "RCODE15", "BADVERS"};
+  std::string out;
+  out += "# TYPE zproto_dns_queries_total counter\n";
+  out += fmt::format("zproto_dns_queries_total{{transport=\"udp\"}} {}\n", udp);
+  out += fmt::format("zproto_dns_queries_total{{transport=\"tcp\"}} {}\n", tcp);
+  out += "# TYPE zproto_dns_responses_total counter\n";
+  for (int i = 0; i < 17; ++i) {
+    if (rcodes[i]) out += fmt::format("zproto_dns_responses_total{{rcode=\"{}\"}} {}\n", kNames[i], rcodes[i]);
+  }
+  out += fmt::format("# TYPE zproto_dns_truncated_total counter\nzproto_dns_truncated_total {}\n", trunc);
+  out += fmt::format("# TYPE zproto_dns_dropped_total counter\nzproto_dns_dropped_total {}\n", dropped);
+  out += fmt::format("# TYPE zproto_dns_tcp_connections_total counter\nzproto_dns_tcp_connections_total {}\n", conns);
+  return out;
+}
+
+namespace {
+
+// Zone files are read on a helper thread so a reload does not stall shard 0's queries. The
+// thread is joined before the next reload starts and when the server's state goes away.
+struct Reloader {
+  std::thread thread;
+  std::atomic<bool> busy{false};
+  ~Reloader() {
+    if (thread.joinable()) thread.join();
+  }
+  void start(std::shared_ptr<ZoneStore> store) {
+    if (busy.load()) {
+      ZP_LOG_WARN("dns: reload: the previous reload is still running");
+      return;
+    }
+    if (thread.joinable()) thread.join();
+    busy.store(true);
+    thread = std::thread([this, store = std::move(store)] {
+      const std::string errors = store->load();
+      if (errors.empty()) {
+        ZP_LOG_INFO("dns: zones reloaded");
+      } else {
+        ZP_LOG_ERROR("dns: reload: {}", errors.substr(0, errors.size() - 1));
+      }
+      busy.store(false);
+    });
+  }
+};
+
+struct ShardState {
+  ServerOptions opts;
+  std::shared_ptr<const ZoneSet> zones;
+  std::uint64_t generation = ~std::uint64_t(0);
+  Responder responder;
+  ShardCounters local;  // when no Metrics table is given
+  ShardCounters* counters = &local;
+  std::vector<UdpSocket> udp;
+  std::vector<Listener> tcp;
+  std::vector<TaskHandle> udp_tasks;
+  std::size_t connections = 0;
+  std::vector<std::byte> tcp_scratch;
+  std::unique_ptr<Reloader> reloader;
+
+  explicit ShardState(const ServerOptions& o)
+      : opts(o), responder(AnswerOptions{.udp_payload_size = o.udp_payload_size}) {}
+  // Picks up a reloaded ZoneSet: one atomic load when nothing changed.
+  void refresh() {
+    const std::uint64_t g = opts.store->generation();
+    if (g != generation) {
+      zones = opts.store->snapshot();
+      generation = g;
+    }
+  }
+  void count(const AnswerResult& a) {
+    if (a.size == 0) {
+      ShardCounters::bump(counters->dropped);
+      return;
+    }
+    ShardCounters::bump(counters->rcode[a.rcode < 16 ? a.rcode : 16]);
+    if (a.truncated) ShardCounters::bump(counters->truncated);
+  }
+};
+
+constexpr std::size_t kUdpQueryBytes = 4096;
+
+Task<void> udp_loop(std::shared_ptr<ShardState> st, UdpSocket* sock) {
+  const std::size_t batch = st->opts.udp_batch ? std::min<std::size_t>(st->opts.udp_batch, 64) : 32;
+  const std::size_t reply_bytes = std::max<std::size_t>(512, st->opts.udp_payload_size);
+  std::vector<std::byte> rx(batch * kUdpQueryBytes), tx(batch * reply_bytes);
+  std::vector<Datagram> in(batch), out(batch);
+  for (std::size_t i = 0; i < batch; ++i) in[i].data = std::span<std::byte>(rx.data() + i * kUdpQueryBytes, kUdpQueryBytes);
+  for (;;) {
+    auto n = co_await sock->recv_batch(in);
+    if (!n) {
+      const int e = n.error().value();
+      if (e == ECONNREFUSED || e == ENOMEM || e == ENOBUFS || e == EINTR || e == EHOSTUNREACH ||
+          e == ENETUNREACH) {
+        continue;  // an ICMP error queued by an earlier reply, memory pressure: keep serving
+      }
+      if (n.error() != std::errc::operation_canceled) {
+        ZP_LOG_ERROR("dns: UDP on {}: {}", sock->local_addr().to_string(), n.error().message());
+      }
+      break;
+    }
+    st->refresh();
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < *n; ++i) {
+      std::span<std::byte> slot(tx.data() + k * reply_bytes, reply_bytes);
+      AnswerResult a = st->responder.answer(st->zones.get(), in[i].data.first(in[i].size), slot, Transport::udp);
+      st->count(a);
+      if (a.size == 0) continue;
+      out[k].peer = in[i].peer;
+      out[k].data = slot;
+      out[k].size = a.size;
+      ++k;
+    }
+    ShardCounters::bump(st->counters->queries_udp, *n);
+    if (k == 0) continue;
+    auto s = co_await sock->send_batch(std::span<const Datagram>(out.data(), k));
+    if (!s && s.error() == std::errc::operation_canceled) break;
+  }
+}
+
+// Idle timeout without a timer operation per read (as in services/echo).
+struct IdleGuard {
+  Shard* shard;
+  TaskCtx* ctx;
+  int64_t timeout_ms;
+  int64_t last_active_ms;
+  Timer timer;
+
+  IdleGuard(Shard* s, TaskCtx* c, int64_t t) : shard(s), ctx(c), timeout_ms(t), last_active_ms(s->now_ms()) {
+    timer.arg = this;
+    timer.fire = [](Timer* tm) {
+      auto* g = static_cast<IdleGuard*>(tm->arg);
+      int64_t due = g->last_active_ms + g->timeout_ms;
+      if (g->shard->now_ms() >= due) g->ctx->cancel();
+      else g->shard->timers().add(g->timer, due);
+    };
+    shard->timers().add(timer, last_active_ms + timeout_ms);
+  }
+  ~IdleGuard() { shard->timers().remove(timer); }
+  IdleGuard(const IdleGuard&) = delete;
+  IdleGuard& operator=(const IdleGuard&) = delete;
+  void touch() { last_active_ms = shard->now_ms(); }
+};
+
+Task<void> tcp_connection(std::shared_ptr<ShardState> st, Stream s) {
+  ++st->connections;
+  ShardCounters::bump(st->counters->tcp_connections);
+  {
+    TaskCtx* ctx = co_await CurrentCtx{};
+    IdleGuard idle(Shard::current(), ctx, st->opts.tcp_idle_timeout_ms);
+    std::vector<std::byte> pending, out;
+    for (;;) {
+      // Not a conditional expression around co_await: GCC 12 destroys its temporaries twice.
+      Result<RecvBuf> b = fail(EAGAIN);
+      if (pending.empty()) b = co_await s.recv();
+      else b = co_await s.recv_more();
+      if (!b || b->eof()) break;
+      idle.touch();
+      st->refresh();
+      std::span<const std::byte> data = b->bytes();
+      if (!pending.empty()) {
+        pending.insert(pending.end(), data.begin(), data.end());
+        data = pending;
+      }
+      std::size_t pos = 0;
+      bool bad = false;
+      out.clear();
+      while (data.size() - pos >= 2) {
+        const std::size_t len = (std::size_t(data[pos]) << 8) | std::size_t(data[pos + 1]);
+        if (len > st->opts.tcp_max_message_bytes) {
+          bad = true;
+          break;
+        }
+        if (data.size() - pos - 2 < len) break;
+        AnswerResult a = st->responder.answer(st->zones.get(), data.subspan(pos + 2, len), st->tcp_scratch,
+                                              Transport::tcp);
+        ShardCounters::bump(st->counters->queries_tcp);
+        st->count(a);
+        pos += 2 + len;
+        if (a.size == 0) continue;
+        out.push_back(static_cast<std::byte>(a.size >> 8));
+        out.push_back(static_cast<std::byte>(a.size & 0xFF));
+        out.insert(out.end(), st->tcp_scratch.begin(), st->tcp_scratch.begin() + std::ptrdiff_t(a.size));
+      }
+      if (!bad) {
+        if (data.data() == pending.data()) {
+          pending.erase(pending.begin(), pending.begin() + std::ptrdiff_t(pos));
+        } else {
+          pending.assign(data.begin() + std::ptrdiff_t(pos), data.end());
+        }
+      }
+      b->reset();
+      if (!out.empty()) {
+        auto w = co_await s.send(out);
+        if (!w) break;
+      }
+      if (bad) break;
+    }
+  }
+  --st->connections;
+}
+
+Task<void> accept_loop(std::shared_ptr<ShardState> st, Listener* l) {
+  Shard* shard = Shard::current();
+  for (;;) {
+    auto s = co_await l->accept();
+    if (!s) {
+      if (s.error() == std::errc::operation_canceled) break;
+      ZP_LOG_WARN("dns: accept on {}: {}", l->local_addr().to_string(), s.error().message());
+      if (s.error() == std::errc::too_many_files_open) (void)co_await sleep(std::chrono::milliseconds(10));
+      continue;
+    }
+    if (st->connections >= st->opts.tcp_max_connections) continue;  // closed on scope exit
+    auto h = shard->spawn(tcp_connection(st, std::move(*s)));
+    if (!h) ZP_LOG_WARN("dns: cannot start a connection task: {}", h.error().message());
+  }
+}
+
+}  // namespace
+
+Result<void> start(Shard& shard, const ServerOptions& options) {
+  if (!options.store || !options.store->snapshot()) {
+    ZP_LOG_ERROR("dns: no zones loaded");
+    return fail(EINVAL);
+  }
+  auto st = std::make_shared<ShardState>(options);
+  if (options.metrics && shard.id() < options.metrics->shards()) st->counters = &options.metrics->shard(shard.id());
+  st->tcp_scratch.resize(65535);
+  st->refresh();
+  for (const auto& text : options.listen) {
+    auto addr = SocketAddr::parse(text);
+    if (!addr) {
+      ZP_LOG_ERROR("dns: bad listen address '{}'", text);
+      return addr.error();
+    }
+    if (options.udp) {
+      auto u = UdpSocket::bind(shard, *addr);
+      if (!u) {
+        ZP_LOG_ERROR("dns: UDP on {}: {}", text, u.error().message());
+        return u.error();
+      }
+      st->udp.push_back(std::move(*u));
+    }
+    if (options.tcp) {
+      // Port 0 (tests): TCP takes the port UDP got.
+      SocketAddr taddr = *addr;
+      if (addr->port() == 0 && options.udp) taddr = st->udp.back().local_addr();
+      auto l = Listener::bind(shard, taddr);
+      if (!l) {
+        ZP_LOG_ERROR("dns: TCP on {}: {}", text, l.error().message());
+        return l.error();
+      }
+      st->tcp.push_back(std::move(*l));
+    }
+  }
+  for (auto& u : st->udp) {
+    if (shard.id() == 0) ZP_LOG_INFO("dns: UDP on {}", u.local_addr().to_string());
+    auto h = shard.spawn(udp_loop(st, &u));
+    if (!h) return h.error();
+    st->udp_tasks.push_back(std::move(*h));
+  }
+  for (auto& l : st->tcp) {
+    if (shard.id() == 0) ZP_LOG_INFO("dns: TCP on {}", l.local_addr().to_string());
+    auto h = shard.spawn(accept_loop(st, &l));
+    if (!h) return h.error();
+  }
+  // UDP loops wait in recvmmsg's readiness poll, not as idle requests: end them at stop.
+  std::weak_ptr<ShardState> weak = st;
+  shard.on_stop([weak] {
+    if (auto s = weak.lock()) {
+      auto tasks = std::move(s->udp_tasks);
+      for (auto& t : tasks) t.cancel();
+    }
+  });
+  if (options.reload_on_signal && shard.id() == 0) {
+    st->reloader = std::make_unique<Reloader>();
+    shard.on_reload([weak] {
+      if (auto s = weak.lock()) s->reloader->start(s->opts.store);
+    });
+  }
+  return {};
+}
+
+}  // namespace zp::dns

@@ -1,0 +1,61 @@
+// The "dns" section of the zproto JSON config: zones, listen addresses, limits, and
+// file:line:col errors naming the key, as for the other sections.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "config.h"
+
+namespace {
+
+using ::testing::HasSubstr;
+using zp::cli::parse_config;
+
+TEST(DnsConfig, ParsesZonesListenAndLimits) {
+  const auto r = parse_config(R"({"dns": {"zones": [{"name": "example.test.", "file": "/z/example"},
+                                                    {"name": "other.test", "file": "other.zone"}],
+                                         "listen": ["127.0.0.1:5353", "[::1]:5353"],
+                                         "tcp_idle_timeout_ms": 2000, "tcp_max_connections": 10,
+                                         "tcp_max_message_bytes": 4096, "udp_payload_size": 1400}})",
+                              "zp.json");
+  ASSERT_TRUE(r) << r.error;
+  ASSERT_TRUE(r.config->dns);
+  const auto& d = *r.config->dns;
+  ASSERT_EQ(d.zones.size(), 2u);
+  EXPECT_EQ(d.zones[0].name, "example.test.");
+  EXPECT_EQ(d.zones[0].file, "/z/example");
+  EXPECT_EQ(d.zones[1].name, "other.test");
+  EXPECT_EQ(d.listen, (std::vector<std::string>{"127.0.0.1:5353", "[::1]:5353"}));
+  EXPECT_EQ(d.tcp_idle_timeout_ms, 2000);
+  EXPECT_EQ(d.tcp_max_connections, 10u);
+  EXPECT_EQ(d.tcp_max_message_bytes, 4096u);
+  EXPECT_EQ(d.udp_payload_size, 1400);
+}
+
+TEST(DnsConfig, EmbeddedDefaultServesTheDemoZone) {
+  const auto r = parse_config(zp::cli::kDefaultConfig, "<default>");
+  ASSERT_TRUE(r) << r.error;
+  ASSERT_TRUE(r.config->dns);
+  ASSERT_EQ(r.config->dns->zones.size(), 1u);
+  EXPECT_EQ(r.config->dns->zones[0].name, "zproto.test.");
+  EXPECT_EQ(r.config->dns->zones[0].file, "docs/demo.zone");
+  EXPECT_EQ(r.config->dns->listen, std::vector<std::string>{"127.0.0.1:5353"});
+}
+
+TEST(DnsConfig, ErrorsNameTheKeyAndPosition) {
+  auto err = [](std::string_view json) { return parse_config(json, "zp.json").error; };
+  EXPECT_THAT(err("{\n\"dns\": {\n  \"zonez\": []\n}}"), HasSubstr("zp.json:3:3: unknown key \"dns.zonez\""));
+  EXPECT_THAT(err("{\"dns\": {\"listen\": [\"127.0.0.1:53\"]}}"), HasSubstr("\"zones\" must name at least one zone"));
+  EXPECT_THAT(err("{\"dns\": {\"zones\": [{\"name\": \"a.test\", \"file\": \"f\"}]}}"),
+              HasSubstr("\"listen\" must name at least one address"));
+  EXPECT_THAT(err("{\"dns\": {\"zones\": [{\"name\": \"a.test\"}], \"listen\": [\"127.0.0.1:53\"]}}"),
+              HasSubstr("key \"dns.zones[0]\": a zone needs \"name\" and \"file\""));
+  EXPECT_THAT(err("{\"dns\": {\"zones\": [{\"name\": \"a..test\", \"file\": \"f\"}], \"listen\": [\"127.0.0.1:53\"]}}"),
+              HasSubstr("zp.json:1:"));
+  EXPECT_THAT(err("{\"dns\": {\"zones\": [{\"name\": \"a.test\", \"file\": \"f\", \"x\": 1}]}}"),
+              HasSubstr("unknown key \"dns.zones[0].x\""));
+  EXPECT_THAT(err("{\"dns\": {\"zones\": [], \"listen\": [\"nohost\"]}}"), HasSubstr("is not HOST:PORT"));
+  EXPECT_THAT(err("{\"dns\": {\"udp_payload_size\": 100}}"), HasSubstr("must be at least 512"));
+  EXPECT_THAT(err("{\"dns\": {\"tcp_max_message_bytes\": 70000}}"), HasSubstr("out of range"));
+}
+
+}  // namespace
