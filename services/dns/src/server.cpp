@@ -9,6 +9,7 @@
 #include <cstring>
 #include <thread>
 
+#include "zp/engine/idle_guard.h"
 #include "zp/engine/log.h"
 #include "zp/engine/net.h"
 
@@ -189,30 +190,6 @@ Task<void> udp_loop(std::shared_ptr<ShardState> st, UdpSocket* sock) {
     if (!s && s.error() == std::errc::operation_canceled) break;
   }
 }
-
-// Idle timeout without a timer operation per read (as in services/echo).
-struct IdleGuard {
-  Shard* shard;
-  TaskCtx* ctx;
-  int64_t timeout_ms;
-  int64_t last_active_ms;
-  Timer timer;
-
-  IdleGuard(Shard* s, TaskCtx* c, int64_t t) : shard(s), ctx(c), timeout_ms(t), last_active_ms(s->now_ms()) {
-    timer.arg = this;
-    timer.fire = [](Timer* tm) {
-      auto* g = static_cast<IdleGuard*>(tm->arg);
-      int64_t due = g->last_active_ms + g->timeout_ms;
-      if (g->shard->now_ms() >= due) g->ctx->cancel();
-      else g->shard->timers().add(g->timer, due);
-    };
-    shard->timers().add(timer, last_active_ms + timeout_ms);
-  }
-  ~IdleGuard() { shard->timers().remove(timer); }
-  IdleGuard(const IdleGuard&) = delete;
-  IdleGuard& operator=(const IdleGuard&) = delete;
-  void touch() { last_active_ms = shard->now_ms(); }
-};
 
 Task<void> tcp_connection(std::shared_ptr<ShardState> st, Stream s) {
   ++st->connections;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 
+#include "zp/engine/idle_guard.h"
 #include "zp/engine/log.h"
 #include "zp/engine/net.h"
 
@@ -14,29 +15,6 @@ struct ShardState {
   Options opts;
   size_t connections = 0;
   std::vector<Listener> listeners;
-};
-
-// Idle timeout without a timer operation per read: one timer per connection that, when it
-// fires, either cancels the connection or moves itself to the last activity + timeout.
-struct IdleGuard {
-  Shard* shard;
-  TaskCtx* ctx;
-  int64_t timeout_ms;
-  int64_t last_active_ms;
-  Timer timer;
-
-  IdleGuard(Shard* s, TaskCtx* c, int64_t t) : shard(s), ctx(c), timeout_ms(t), last_active_ms(s->now_ms()) {
-    timer.arg = this;
-    timer.fire = [](Timer* tm) {
-      auto* g = static_cast<IdleGuard*>(tm->arg);
-      int64_t due = g->last_active_ms + g->timeout_ms;
-      if (g->shard->now_ms() >= due) g->ctx->cancel();
-      else g->shard->timers().add(g->timer, due);
-    };
-    shard->timers().add(timer, last_active_ms + timeout_ms);
-  }
-  ~IdleGuard() { shard->timers().remove(timer); }
-  void touch() { last_active_ms = shard->now_ms(); }
 };
 
 // The send runs in its own short-lived frame: an idle connection's frame then holds no

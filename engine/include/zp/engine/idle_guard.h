@@ -1,0 +1,38 @@
+// IdleGuard: a connection's idle timeout without a timer operation per read. One timer per
+// connection that, when it fires, either cancels the connection's task or moves itself to
+// the last activity + timeout; touch() after each read is a store.
+//   IdleGuard idle(Shard::current(), co_await CurrentCtx{}, 10000);
+//   for (;;) { auto b = co_await s.recv(); ...; idle.touch(); }
+#pragma once
+
+#include <cstdint>
+
+#include "zp/engine/shard.h"
+#include "zp/engine/task.h"
+
+namespace zp {
+
+struct IdleGuard {
+  Shard* shard;
+  TaskCtx* ctx;
+  int64_t timeout_ms;
+  int64_t last_active_ms;
+  Timer timer;
+
+  IdleGuard(Shard* s, TaskCtx* c, int64_t t) : shard(s), ctx(c), timeout_ms(t), last_active_ms(s->now_ms()) {
+    timer.arg = this;
+    timer.fire = [](Timer* tm) {
+      auto* g = static_cast<IdleGuard*>(tm->arg);
+      int64_t due = g->last_active_ms + g->timeout_ms;
+      if (g->shard->now_ms() >= due) g->ctx->cancel();
+      else g->shard->timers().add(g->timer, due);
+    };
+    shard->timers().add(timer, last_active_ms + timeout_ms);
+  }
+  ~IdleGuard() { shard->timers().remove(timer); }
+  IdleGuard(const IdleGuard&) = delete;
+  IdleGuard& operator=(const IdleGuard&) = delete;
+  void touch() { last_active_ms = shard->now_ms(); }
+};
+
+}  // namespace zp
