@@ -26,19 +26,24 @@ const BackendInfo* Runtime::backend_info() const {
 
 void Runtime::stop() {
   if (stopping_.exchange(true)) return;
+  std::lock_guard lock(shards_mu_);
   for (auto& s : shards_)
     if (s) s->request_stop(opts_.drain_timeout.count());
 }
 
 void Runtime::reload() {
+  std::lock_guard lock(shards_mu_);
   for (auto& s : shards_)
     if (s) s->request_reload();
 }
 
 Result<void> Runtime::run(std::function<Result<void>(Shard&)> setup) {
   const unsigned n = opts_.shards;
-  shards_.clear();
-  shards_.resize(n);
+  {
+    std::lock_guard lock(shards_mu_);
+    shards_.clear();
+    shards_.resize(n);
+  }
 
   // Signals go to a dedicated waiter, never to shard threads: block them before spawning.
   sigset_t set, old;
@@ -96,7 +101,9 @@ Result<void> Runtime::run(std::function<Result<void>(Shard&)> setup) {
       if (!backend) {
         record(backend.error());
       } else {
-        shards_[i] = std::make_unique<Shard>(i, n, std::move(*backend), opts_.shard_options);
+        auto made = std::make_unique<Shard>(i, n, std::move(*backend), opts_.shard_options);
+        std::lock_guard lock(shards_mu_);
+        shards_[i] = std::move(made);
       }
       {
         std::unique_lock lock(mu);
@@ -143,7 +150,12 @@ Result<void> Runtime::run(std::function<Result<void>(Shard&)> setup) {
         cv.notify_all();
         cv.wait(lock, [&] { return lingered == n; });
       }
-      shards_[i].reset();
+      std::unique_ptr<Shard> gone;
+      {
+        std::lock_guard lock(shards_mu_);
+        gone = std::move(shards_[i]);
+      }
+      gone.reset();
     });
   }
 
@@ -168,6 +180,7 @@ Result<void> Runtime::run(std::function<Result<void>(Shard&)> setup) {
   }
   // A stop() that came while the shards were being made found none to tell.
   if (!abort && stopping_.load()) {
+    std::lock_guard lock(shards_mu_);
     for (auto& s : shards_)
       if (s) s->request_stop(opts_.drain_timeout.count());
   }

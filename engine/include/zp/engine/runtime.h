@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -55,6 +56,9 @@ class Runtime {
  private:
   RuntimeOptions opts_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  // Guards shards_' pointers against stop()/reload() from other threads (signal waiter,
+  // embedders) while a shard thread makes or destroys its shard.
+  std::mutex shards_mu_;
   std::atomic<bool> stopping_{false};
 };
 
