@@ -26,27 +26,19 @@
 #include <thread>
 #include <vector>
 
+#include "../common/test_files.h"
 #include "../common/test_net.h"
 #include "../unit/services/dns_test_util.h"
 
 namespace {
 
+using zp::test::slurp;
+using zp::test::write_file;
+
 using zp::test::free_port;
 using zp::test::wait_exit;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-void write_file(const fs::path& p, std::string_view data) {
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f.write(data.data(), std::streamsize(data.size()));
-}
 
 std::string which(const std::string& prog) {
   const char* path = std::getenv("PATH");

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "../common/test_files.h"
 #include "../common/test_net.h"
 #include "zp/engine/backend.h"
 #include "zp/engine/shard.h"
@@ -29,31 +30,15 @@
 namespace zp {
 namespace {
 
+using zp::test::slurp;
+using zp::test::write_file;
+using zp::test::random_bytes;
+
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 namespace hc = http::client;
 
 constexpr const char* kNginx = "/usr/sbin/nginx";
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-void write_file(const fs::path& p, std::string_view data) {
-  fs::create_directories(p.parent_path());
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f.write(data.data(), std::streamsize(data.size()));
-}
-
-std::string random_bytes(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::string s(n, '\0');
-  for (auto& c : s) c = char(rng());
-  return s;
-}
 
 // nginx in the foreground without a master (runs as the test's user), on a free port.
 class Nginx {

@@ -26,6 +26,7 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include "../common/test_files.h"
 #include "../common/test_net.h"
 #include "zp/engine/runtime.h"
 #include "zp/http/router.h"
@@ -33,25 +34,16 @@
 
 namespace {
 
+using zp::test::slurp;
+using zp::test::write_file;
+using zp::test::random_bytes;
+
 using zp::test::free_port;
 using zp::test::wait_exit;
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-void write_file(const fs::path& p, std::string_view data) {
-  fs::create_directories(p.parent_path());
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f.write(data.data(), std::streamsize(data.size()));
-}
 
 // The absolute path of a program on PATH, or "" when it is not installed.
 std::string which(const std::string& prog) {
@@ -98,13 +90,6 @@ struct Outcome {
   int rc = -1;
   std::string out;
 };
-
-std::string random_bytes(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::string s(n, '\0');
-  for (auto& c : s) c = char(rng());
-  return s;
-}
 
 class HttpInterop : public ::testing::Test {
  protected:

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "../../common/test_files.h"
 #include "dns_test_util.h"
 #include "engine_test_util.h"
 #include "zp/dns/server.h"
@@ -28,6 +29,8 @@
 
 namespace zp::dns {
 namespace {
+
+using zp::test::write_file;
 
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
@@ -37,11 +40,6 @@ using test::BackendParam;
 using test::make_query;
 namespace fs = std::filesystem;
 namespace rrtype = codec::dns::rrtype;
-
-void write_file(const fs::path& p, std::string_view data) {
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f.write(data.data(), std::streamsize(data.size()));
-}
 
 sockaddr_storage loopback(uint16_t port, bool v6, socklen_t& len) {
   sockaddr_storage ss{};

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "../../common/test_files.h"
 #include "../../common/test_net.h"
 #include "engine_test_util.h"
 #include "zp/codec/http1/errc.h"
@@ -34,6 +35,8 @@
 
 namespace zp {
 namespace {
+
+using zp::test::random_bytes;
 
 using namespace std::chrono_literals;
 using test::BackendParam;
@@ -205,13 +208,6 @@ class ScriptServer {
 std::string reply(int status, std::string_view body, std::string_view extra = "") {
   return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
          std::string(extra) + "\r\n" + std::string(body);
-}
-
-std::string random_bytes(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::string s(n, '\0');
-  for (auto& c : s) c = char('a' + rng() % 26);
-  return s;
 }
 
 // A standard handler: routes by target.

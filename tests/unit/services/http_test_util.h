@@ -23,6 +23,7 @@
 #include <string>
 #include <thread>
 
+#include "../../common/test_files.h"
 #include "engine_test_util.h"
 #include "zp/http/router.h"
 #include "zp/http/server.h"
@@ -33,18 +34,6 @@ namespace zp::test {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-inline void write_file(const fs::path& p, std::string_view data) {
-  fs::create_directories(p.parent_path());
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f.write(data.data(), std::streamsize(data.size()));
-}
-
-inline std::string random_bytes(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::string s(n, '\0');
-  for (auto& c : s) c = char(rng());
-  return s;
-}
 
 inline std::string lower(std::string s) {
   for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));

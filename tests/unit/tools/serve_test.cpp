@@ -16,9 +16,12 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include "../../common/test_files.h"
 #include "../../common/test_net.h"
 
 namespace {
+
+using zp::test::slurp;
 
 using zp::test::free_port;
 using zp::test::wait_exit;
@@ -51,13 +54,6 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& err_path) {
 }
 
 
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 class ServeTest : public ::testing::TestWithParam<std::string> {};
 
