@@ -14,19 +14,12 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_check.h"
 #include "zp/codec/base64.h"
 #include "zp/codec/lines.h"
 #include "zp/codec/wire.h"
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                          \
-  do {                                                                            \
-    if (!(cond)) {                                                                \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                               \
-    }                                                                             \
-  } while (0)
 
 using zp::codec::WireReader;
 using zp::codec::WireWriter;

@@ -9,20 +9,13 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_check.h"
 #include "zp/codec/dns/message.h"
 #include "zp/codec/dns/text.h"
 #include "zp/codec/dns/writer.h"
 #include "zp/codec/dns/zone.h"
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                            \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                 \
-    }                                                                               \
-  } while (0)
 
 namespace dns = zp::codec::dns;
 

@@ -17,20 +17,13 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_check.h"
 #include "zp/codec/http1/chunked.h"
 #include "zp/codec/http1/date.h"
 #include "zp/codec/http1/parser.h"
 #include "zp/codec/http1/serializer.h"
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                            \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                 \
-    }                                                                               \
-  } while (0)
 
 namespace h1 = zp::codec::http1;
 

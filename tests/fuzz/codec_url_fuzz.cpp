@@ -18,19 +18,12 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "zp/codec/url/mime.h"
 #include "zp/codec/url/path.h"
 #include "zp/codec/url/url.h"
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                            \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                 \
-    }                                                                               \
-  } while (0)
 
 namespace url = zp::codec::url;
 
