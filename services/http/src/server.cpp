@@ -129,7 +129,7 @@ Task<bool> send_response(ShardState* st, Stream& s, Response& resp, bool last = 
   ShardCounters::bump(c->body_bytes, body_bytes);
 }
 
-// The request's duration, from `start` (its head parsed) to its response sent.
+// The request's duration, from `start` (when the loop woke up for its head) to its response sent.
 [[gnu::always_inline]] inline void observe(ShardState* st, Shard::Clock::time_point start) {
   if (ShardCounters* c = st->counters) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(Shard::Clock::now() - start).count();
