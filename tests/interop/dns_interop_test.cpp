@@ -27,11 +27,14 @@
 #include <vector>
 
 #include "../common/test_files.h"
+#include "../common/test_process.h"
 #include "../common/test_net.h"
 #include "../unit/services/dns_test_util.h"
 
 namespace {
 
+using zp::test::port_open;
+using zp::test::spawn;
 using zp::test::slurp;
 using zp::test::write_file;
 
@@ -49,32 +52,6 @@ std::string which(const std::string& prog) {
     if (::access(p.c_str(), X_OK) == 0) return p;
   }
   return {};
-}
-
-pid_t spawn(const std::vector<std::string>& args, const std::string& out_path) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-bool port_open(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
 }
 
 bool has(const std::string& out, const std::string& re) { return std::regex_search(out, std::regex(re)); }

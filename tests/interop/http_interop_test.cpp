@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 #include "../common/test_files.h"
+#include "../common/test_process.h"
 #include "../common/test_net.h"
 #include "zp/engine/runtime.h"
 #include "zp/http/router.h"
@@ -34,6 +35,8 @@
 
 namespace {
 
+using zp::test::port_open;
+using zp::test::spawn;
 using zp::test::slurp;
 using zp::test::write_file;
 using zp::test::random_bytes;
@@ -55,35 +58,6 @@ std::string which(const std::string& prog) {
     if (::access(p.c_str(), X_OK) == 0) return p;
   }
   return {};
-}
-
-// Starts argv[0] (a full path) with stdout and stderr to out_path, in cwd. Returns the pid.
-pid_t spawn(const std::vector<std::string>& args, const std::string& out_path, const std::string& cwd = {}) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-
-bool port_open(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
 }
 
 struct Outcome {

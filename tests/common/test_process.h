@@ -1,0 +1,47 @@
+// Starting peers and the zproto binary from tests: fork+exec with output to a file, and a
+// probe for a TCP port on 127.0.0.1 that accepts.
+#pragma once
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace zp::test {
+
+// Starts args[0] (a full path) with stdout and stderr to out_path, in cwd (empty: ours).
+// Returns the pid; the caller stops it by that pid.
+inline pid_t spawn(const std::vector<std::string>& args, const std::string& out_path, const std::string& cwd = {}) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// Whether something accepts TCP connections on 127.0.0.1:port.
+inline bool port_open(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace zp::test
