@@ -5,12 +5,16 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "zp/codec/dns/rdata.h"
 #include "zp/codec/dns/text.h"
@@ -20,6 +24,47 @@ namespace zp::dns {
 namespace dns = ::zp::codec::dns;
 
 namespace {
+
+// Reads a whole regular file of at most max_bytes. With `beneath`, `path` is resolved by
+// openat2(RESOLVE_BENEATH) under `dir`, so neither "..", an absolute path nor a symlink
+// can lead an $INCLUDE out of the zone's directory (the textual check cannot see symlinks).
+Result<std::string> read_file_bounded(const std::string& dir, const std::string& path, bool beneath,
+                                      std::size_t max_bytes) {
+  int fd = -1;
+  if (beneath) {
+    const int dirfd = ::open(dir.empty() ? "." : dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0) return fail(errno);
+    open_how how{};
+    how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    fd = static_cast<int>(::syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how));
+    const int err = errno;
+    ::close(dirfd);
+    if (fd < 0) return fail(err);
+  } else {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return fail(errno);
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || std::size_t(st.st_size) > max_bytes) {
+    const int err = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+    ::close(fd);
+    return fail(err);
+  }
+  std::string text(std::size_t(st.st_size), '\0');
+  std::size_t got = 0;
+  while (got < text.size()) {
+    const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // shrank under us: serve what was there
+    got += std::size_t(n);
+  }
+  const int err = errno;
+  ::close(fd);
+  if (got < text.size() && err != 0 && err != EINTR) return fail(err);
+  text.resize(got);
+  return text;
+}
 
 std::uint32_t hash_key(std::span<const std::byte> key) noexcept {
   std::uint32_t h = 2166136261u;
@@ -97,7 +142,7 @@ const Node* Zone::at_or_before(const dns::Name& name, std::uint16_t type) const 
 
 struct ZoneBuilder {
   static ZoneLoad build(std::string_view origin_text, std::string_view text, std::string_view source,
-                        bool allow_include) {
+                        bool allow_include, std::size_t max_file_bytes) {
     auto z = std::make_shared<Zone>();
     z->source_ = std::string(source);
     std::string origin(origin_text);
@@ -111,14 +156,10 @@ struct ZoneBuilder {
     dns::ZoneOptions zo;
     zo.origin = origin;
     zo.file_name = source;
-    const std::filesystem::path dir = std::filesystem::path(std::string(source)).parent_path();
+    const std::string dir = std::filesystem::path(std::string(source)).parent_path().string();
     if (allow_include) {
-      zo.include = [dir](std::string_view path) -> Result<std::string> {
-        std::ifstream in(dir / std::filesystem::path(std::string(path)), std::ios::binary);
-        if (!in) return fail(errno ? errno : ENOENT);
-        std::ostringstream s;
-        s << in.rdbuf();
-        return s.str();
+      zo.include = [dir, max_file_bytes](std::string_view path) -> Result<std::string> {
+        return read_file_bounded(dir, std::string(path), true, max_file_bytes);
       };
     }
     dns::ZoneError err;
@@ -281,21 +322,19 @@ struct ZoneBuilder {
   }
 };
 
-ZoneLoad build_zone(std::string_view origin, std::string_view text, std::string_view source, bool allow_include) {
+ZoneLoad build_zone(std::string_view origin, std::string_view text, std::string_view source, bool allow_include,
+                    std::size_t max_file_bytes) {
   try {
-    return ZoneBuilder::build(origin, text, source, allow_include);
+    return ZoneBuilder::build(origin, text, source, allow_include, max_file_bytes);
   } catch (const std::exception& e) {  // allocation failure
     return {nullptr, fmt::format("{}: {}", source, e.what())};
   }
 }
 
-ZoneLoad load_zone(std::string_view origin, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {nullptr, fmt::format("{}: {}", path, std::strerror(errno))};
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return {nullptr, fmt::format("{}: read error", path)};
-  return build_zone(origin, text.str(), path);
+ZoneLoad load_zone(std::string_view origin, const std::string& path, std::size_t max_file_bytes) {
+  auto text = read_file_bounded({}, path, false, max_file_bytes);
+  if (!text) return {nullptr, fmt::format("{}: {}", path, text.error().message())};
+  return build_zone(origin, *text, path, true, max_file_bytes);
 }
 
 ZoneSet::ZoneSet(std::vector<std::shared_ptr<const Zone>> zones) : zones_(std::move(zones)) {}

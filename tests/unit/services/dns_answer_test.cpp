@@ -4,11 +4,15 @@
 #include <gtest/gtest.h>
 #include <gmock/gmock.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "dns_test_util.h"
+#include "../../common/test_files.h"
 #include "zp/dns/answer.h"
 #include "zp/dns/zone.h"
 
@@ -383,6 +387,45 @@ TEST(DnsZone, RejectsBrokenZones) {
   EXPECT_THAT(err("@ 60 SOA ns hm 1 2 3 4 5\n@ 60 NS ns\nns 60 A 192.0.2.256\n"), HasSubstr("z.zone:3:"));
   // Glue below a delegation is fine.
   EXPECT_TRUE(build_zone("z.test.", "@ 60 SOA ns hm 1 2 3 4 5\n@ 60 NS ns\nd 60 NS ns.d\nns.d 60 A 192.0.2.1\n", "z"));
+}
+
+// $INCLUDE resolves beneath the zone's directory: subdirectories are fine, but neither ".."
+// nor a symlink pointing out of it (which a check of the path text alone would let through).
+TEST(DnsZone, IncludeStaysBeneathTheZoneDirectory) {
+  namespace fs = std::filesystem;
+  const fs::path base = fs::temp_directory_path() / ("zp-include-" + std::to_string(::getpid()));
+  fs::remove_all(base);
+  const fs::path dir = base / "zones";
+  const std::string head = "$TTL 60\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n";
+  zp::test::write_file(dir / "inc" / "hosts", "www A 192.0.2.2\n");
+  zp::test::write_file(base / "secret", "leak A 192.0.2.9\n");
+  fs::create_symlink(base / "secret", dir / "outside");
+
+  zp::test::write_file(dir / "ok.zone", head + "$INCLUDE inc/hosts\n");
+  auto ok = load_zone("z.test.", (dir / "ok.zone").string());
+  ASSERT_TRUE(ok) << ok.error;
+
+  zp::test::write_file(dir / "link.zone", head + "$INCLUDE outside\n");
+  auto link = load_zone("z.test.", (dir / "link.zone").string());
+  EXPECT_FALSE(link);
+  EXPECT_THAT(link.error, HasSubstr("cannot read 'outside'"));
+
+  zp::test::write_file(dir / "dotdot.zone", head + "$INCLUDE ../secret\n");
+  EXPECT_THAT(load_zone("z.test.", (dir / "dotdot.zone").string()).error, HasSubstr("leaves the zone directory"));
+
+  // Every file read is bounded.
+  auto big = load_zone("z.test.", (dir / "ok.zone").string(), 16);
+  EXPECT_FALSE(big);
+  EXPECT_THAT(big.error, HasSubstr("ok.zone"));
+  std::string many;
+  for (int i = 0; i < 20; ++i) many += "h" + std::to_string(i) + " A 192.0.2.3\n";
+  zp::test::write_file(dir / "inc" / "many", many);
+  zp::test::write_file(dir / "bigger.zone", head + "$INCLUDE inc/many\n");
+  ASSERT_TRUE(load_zone("z.test.", (dir / "bigger.zone").string()));
+  auto inc_big = load_zone("z.test.", (dir / "bigger.zone").string(), head.size() + 20);
+  EXPECT_THAT(inc_big.error, HasSubstr("cannot read 'inc/many'"));
+  EXPECT_FALSE(load_zone("z.test.", dir.string()));  // a directory is not a zone file
+  fs::remove_all(base);
 }
 
 TEST(DnsZone, NodesAreCanonicalWithEmptyNonTerminals) {

@@ -105,13 +105,17 @@ struct ZoneLoad {
   explicit operator bool() const noexcept { return zone != nullptr; }
 };
 
+inline constexpr std::size_t default_max_zone_file_bytes = std::size_t{1} << 30;
+
 // Builds a zone from zone-file text; `origin` is the apex ("example.test." or without the
-// final dot), `source` names the text in errors and resolves $INCLUDE (relative to its
-// directory, when `allow_include`).
+// final dot), `source` names the text in errors and resolves $INCLUDE (when `allow_include`:
+// beneath its directory, symlinks included, each file at most max_file_bytes).
 ZoneLoad build_zone(std::string_view origin, std::string_view text, std::string_view source,
-                    bool allow_include = true);
-// Reads `path` and builds its zone; a read error is "path: strerror".
-ZoneLoad load_zone(std::string_view origin, const std::string& path);
+                    bool allow_include = true, std::size_t max_file_bytes = default_max_zone_file_bytes);
+// Reads `path` (a regular file of at most max_file_bytes) and builds its zone; a read error
+// is "path: strerror".
+ZoneLoad load_zone(std::string_view origin, const std::string& path,
+                   std::size_t max_file_bytes = default_max_zone_file_bytes);
 
 // The zones a server answers for; immutable once made.
 class ZoneSet {
