@@ -1,5 +1,5 @@
-// Starting peers and the zproto binary from tests: fork+exec with output to a file, and a
-// probe for a TCP port on 127.0.0.1 that accepts.
+// Starting peers and the zproto binary from tests: finding a program on PATH, fork+exec with
+// output to a file, and a probe for a TCP port on 127.0.0.1 that accepts.
 #pragma once
 
 #include <arpa/inet.h>
@@ -9,10 +9,24 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <sstream>
 #include <string>
 #include <vector>
 
 namespace zp::test {
+
+// The absolute path of a program on PATH, or "" when it is not installed.
+inline std::string which(const std::string& prog) {
+  const char* path = std::getenv("PATH");
+  std::stringstream ss(path ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    std::string p = dir + "/" + prog;
+    if (::access(p.c_str(), X_OK) == 0) return p;
+  }
+  return {};
+}
 
 // Starts args[0] (a full path) with stdout and stderr to out_path, in cwd (empty: ours).
 // Returns the pid; the caller stops it by that pid.

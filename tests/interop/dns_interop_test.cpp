@@ -35,6 +35,7 @@ namespace {
 
 using zp::test::port_open;
 using zp::test::spawn;
+using zp::test::which;
 using zp::test::slurp;
 using zp::test::write_file;
 
@@ -42,17 +43,6 @@ using zp::test::free_port;
 using zp::test::wait_exit;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-std::string which(const std::string& prog) {
-  const char* path = std::getenv("PATH");
-  std::stringstream ss(path ? path : "/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(ss, dir, ':')) {
-    std::string p = dir + "/" + prog;
-    if (::access(p.c_str(), X_OK) == 0) return p;
-  }
-  return {};
-}
 
 bool has(const std::string& out, const std::string& re) { return std::regex_search(out, std::regex(re)); }
 

@@ -37,6 +37,7 @@ namespace {
 
 using zp::test::port_open;
 using zp::test::spawn;
+using zp::test::which;
 using zp::test::slurp;
 using zp::test::write_file;
 using zp::test::random_bytes;
@@ -47,18 +48,6 @@ using zp::test::wait_exit;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-
-// The absolute path of a program on PATH, or "" when it is not installed.
-std::string which(const std::string& prog) {
-  const char* path = std::getenv("PATH");
-  std::stringstream ss(path ? path : "/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(ss, dir, ':')) {
-    std::string p = dir + "/" + prog;
-    if (::access(p.c_str(), X_OK) == 0) return p;
-  }
-  return {};
-}
 
 struct Outcome {
   int rc = -1;
