@@ -24,21 +24,7 @@ namespace dns = zp::codec::dns;
 std::vector<std::byte> serialize(const dns::Message& m) {
   std::vector<std::byte> buf(65535);
   dns::MessageWriter w(buf);
-  w.set_header(m.header);
-  for (const auto& q : m.question) FUZZ_CHECK(w.add_question(q.owner, q.type, q.rclass));
-  for (const auto& rr : m.answer) FUZZ_CHECK(w.add_record(dns::Section::answer, rr));
-  for (const auto& rr : m.authority) FUZZ_CHECK(w.add_record(dns::Section::authority, rr));
-  for (const auto& rr : m.additional) FUZZ_CHECK(w.add_record(dns::Section::additional, rr));
-  if (m.edns) {
-    dns::EdnsOut e;
-    e.udp_payload_size = m.edns->udp_payload_size;
-    e.extended_rcode_bits = static_cast<std::uint16_t>(m.edns->extended_rcode << 4);
-    e.version = m.edns->version;
-    e.dnssec_ok = m.edns->dnssec_ok();
-    e.z_flags = static_cast<std::uint16_t>(m.edns->flags & 0x7FFF);
-    e.options = m.edns->options;
-    FUZZ_CHECK(w.add_opt(e));
-  }
+  FUZZ_CHECK(w.add_message(m));
   auto out = w.finish();
   FUZZ_CHECK(out);
   return {out->begin(), out->end()};

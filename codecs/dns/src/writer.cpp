@@ -168,6 +168,26 @@ bool MessageWriter::add_rrset(Section s, std::span<const Record> rrs) noexcept {
   return true;
 }
 
+bool MessageWriter::add_message(const Message& m) noexcept {
+  set_header(m.header);
+  bool ok = true;
+  for (const auto& q : m.question) ok = add_question(q.owner, q.type, q.rclass) && ok;
+  for (const auto& rr : m.answer) ok = add_record(Section::answer, rr) && ok;
+  for (const auto& rr : m.authority) ok = add_record(Section::authority, rr) && ok;
+  for (const auto& rr : m.additional) ok = add_record(Section::additional, rr) && ok;
+  if (m.edns) {
+    EdnsOut e;
+    e.udp_payload_size = m.edns->udp_payload_size;
+    e.extended_rcode_bits = static_cast<std::uint16_t>(m.edns->extended_rcode << 4);
+    e.version = m.edns->version;
+    e.dnssec_ok = m.edns->dnssec_ok();
+    e.z_flags = static_cast<std::uint16_t>(m.edns->flags & 0x7FFF);
+    e.options = m.edns->options;
+    ok = add_opt(e) && ok;
+  }
+  return ok;
+}
+
 bool MessageWriter::add_opt(const EdnsOut& e) noexcept {
   if (!header_ok_ || error_ != Errc::ok || opt_written_) return false;
   WireWriter w(out_.subspan(pos_));

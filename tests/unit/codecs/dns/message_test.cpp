@@ -48,21 +48,7 @@ void expect_same(const dns::Message& a, const dns::Message& b) {
 Bytes reserialize(const dns::Message& m) {
   Bytes buf(65535);
   dns::MessageWriter w(buf);
-  w.set_header(m.header);
-  for (const auto& q : m.question) EXPECT_TRUE(w.add_question(q.owner, q.type, q.rclass));
-  for (const auto& rr : m.answer) EXPECT_TRUE(w.add_record(dns::Section::answer, rr));
-  for (const auto& rr : m.authority) EXPECT_TRUE(w.add_record(dns::Section::authority, rr));
-  for (const auto& rr : m.additional) EXPECT_TRUE(w.add_record(dns::Section::additional, rr));
-  if (m.edns) {
-    dns::EdnsOut e;
-    e.udp_payload_size = m.edns->udp_payload_size;
-    e.extended_rcode_bits = static_cast<std::uint16_t>(m.edns->extended_rcode << 4);
-    e.version = m.edns->version;
-    e.dnssec_ok = m.edns->dnssec_ok();
-    e.z_flags = static_cast<std::uint16_t>(m.edns->flags & 0x7FFF);
-    e.options = m.edns->options;
-    EXPECT_TRUE(w.add_opt(e));
-  }
+  EXPECT_TRUE(w.add_message(m));
   auto out = w.finish();
   EXPECT_TRUE(out);
   return out ? Bytes(out->begin(), out->end()) : Bytes{};

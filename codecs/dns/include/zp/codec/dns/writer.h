@@ -53,6 +53,9 @@ class MessageWriter {
   // All of `rrs` or none of them.
   bool add_rrset(Section s, std::span<const Record> rrs) noexcept;
   bool add_opt(const EdnsOut& e) noexcept;
+  // Header, question and every section of a parsed message, and its OPT exactly as it came
+  // (flags and options): parse ∘ add_message ∘ finish re-creates the message.
+  bool add_message(const Message& m) noexcept;
   // Keeps `n` octets free for a later add_opt (which may use them): call it before the
   // sections when the reply will carry an OPT (11 octets plus options).
   void reserve(std::size_t n) noexcept { reserved_ = n; }
