@@ -167,6 +167,11 @@ struct Resolver::Impl {
       return f;
     }
     f->fqdn = lower_fqdn(fqdn);
+    // RFC 6761 §6.4: names under "invalid." never exist; no packet for them.
+    if (f->fqdn == "invalid." || f->fqdn.ends_with(".invalid.")) {
+      f->result.emplace(make_error_code(ResolverErrc::nxdomain));
+      return f;
+    }
     if (auto hit = cache.get(f->fqdn, type, shard.now_ms())) {
       ++stats.cache_hits;
       if (hit->status == ResolverErrc::ok) f->result.emplace(std::move(hit->answer));
