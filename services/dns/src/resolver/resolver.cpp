@@ -119,7 +119,7 @@ struct Resolver::Impl {
   Hosts hosts;
   Error config_error{};
   ResolverCache cache;
-  ServerHealth health;
+  TransportState transport;
   ResolverStats stats;
   std::unordered_map<std::string, std::shared_ptr<Flight>> inflight;
 
@@ -199,7 +199,7 @@ struct Resolver::Impl {
 
   static Task<void> run(std::shared_ptr<Impl> self, std::shared_ptr<Flight> f) {
     f->ctx = co_await CurrentCtx{};
-    auto reply = co_await exchange(self->conf.servers, f->fqdn, f->type, self->exchange_options(), &self->health,
+    auto reply = co_await exchange(self->conf.servers, f->fqdn, f->type, self->exchange_options(), &self->transport,
                                    self->conf.rotate);
     f->ctx = nullptr;
     Result<Answer> out = fail(ECANCELED);

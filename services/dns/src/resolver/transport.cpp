@@ -2,7 +2,9 @@
 // port; connect() makes it drop datagrams from other peers and report ICMP refusals), a
 // random ID from getrandom, strict reply matching, EDNS fallback, TC → TCP, backoff and
 // failover ordered by server health.
+#include <poll.h>
 #include <sys/random.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -23,14 +25,22 @@ namespace {
 
 constexpr std::size_t kMaxRecords = 1024;  // per reply; never sized from the header counts
 
-std::uint16_t random_id() {
-  std::uint16_t id = 0;
-  // getrandom with 2 bytes never blocks once the pool is initialised and is not short.
-  if (getrandom(&id, sizeof id, 0) != sizeof id) {
-    std::uint64_t t = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-    id = static_cast<std::uint16_t>(t ^ (t >> 16) ^ (t >> 32));
+// A random ID (CVE-2023-31147: IDs must be unpredictable): from the kernel CSPRNG, a batch
+// at a time when there is a state to keep the batch in.
+std::uint16_t random_id(TransportState* st) {
+  std::uint16_t one = 0;
+  std::uint16_t* buf = st ? st->ids : &one;
+  const std::size_t want = st ? std::size(st->ids) : 1;
+  if (!st || st->ids_left == 0) {
+    // getrandom of at most 256 bytes does not block once the pool is initialised, nor is short.
+    if (getrandom(buf, want * sizeof(std::uint16_t), 0) != static_cast<ssize_t>(want * sizeof(std::uint16_t))) {
+      std::uint64_t t = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+      for (std::size_t i = 0; i < want; ++i) buf[i] = static_cast<std::uint16_t>((t >> (i % 48)) ^ (t >> 32) ^ i);
+    }
+    if (!st) return one;
+    st->ids_left = want;
   }
-  return id;
+  return st->ids[--st->ids_left];
 }
 
 enum class Match { ignore, malformed, ok };
@@ -62,8 +72,8 @@ struct Query {
 };
 
 Result<void> build_query(Query& q, std::span<const std::byte> name_wire, std::uint16_t type, bool edns,
-                         std::uint16_t payload, bool rd) {
-  q.id = random_id();
+                         std::uint16_t payload, bool rd, TransportState* st) {
+  q.id = random_id(st);
   cd::MessageWriter w(q.buf, sizeof q.buf);
   cd::Header h;
   h.id = q.id;
@@ -84,36 +94,50 @@ Result<void> build_query(Query& q, std::span<const std::byte> name_wire, std::ui
   return {};
 }
 
-// Waits on a connected UDP socket for the reply to q; ignores what does not match.
-Task<Result<std::vector<std::byte>>> udp_receive(UdpSocket& sock, const Query& q, std::uint16_t qtype,
-                                                 std::size_t max_bytes) {
+// A connected UDP socket's descriptor, closed with its owner.
+struct Fd {
+  int fd = -1;
+  Fd() = default;
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// Waits on the connected UDP socket for the reply to q; ignores what does not match.
+Task<Result<std::vector<std::byte>>> udp_receive(int fd, const Query& q, std::uint16_t qtype, std::size_t max_bytes) {
   std::vector<std::byte> buf(max_bytes);
   std::vector<cd::Record> storage(kMaxRecords);
   for (;;) {
-    Datagram d{SocketAddr{}, std::span<std::byte>(buf), 0};
-    auto n = co_await sock.recv_batch(std::span<Datagram>(&d, 1));
-    if (!n) co_return n.error();
-    cd::Message m;
-    switch (match_reply(std::span<const std::byte>(buf.data(), d.size), q.id, q.qname, qtype, m, storage)) {
-      case Match::ignore: continue;
-      case Match::malformed: co_return make_error_code(ResolverErrc::malformed_reply);
-      case Match::ok: co_return std::vector<std::byte>(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(d.size));
+    auto ready = co_await wait_ready(fd, POLLIN);
+    if (!ready) co_return ready.error();
+    for (;;) {
+      const ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
+        co_return fail(errno);  // ECONNREFUSED (ICMP port unreachable), ...
+      }
+      cd::Message m;
+      switch (match_reply(std::span<const std::byte>(buf.data(), size_t(n)), q.id, q.qname, qtype, m, storage)) {
+        case Match::ignore: continue;
+        case Match::malformed: co_return make_error_code(ResolverErrc::malformed_reply);
+        case Match::ok: co_return std::vector<std::byte>(buf.begin(), buf.begin() + n);
+      }
     }
   }
 }
 
+// One datagram try from a fresh socket: connect() binds it to a random ephemeral port
+// (Linux picks UDP ports at random), and makes the kernel drop datagrams from other peers.
 Task<Result<std::vector<std::byte>>> udp_try(SocketAddr server, const Query& q, std::uint16_t qtype,
                                              std::size_t max_bytes, unsigned timeout_ms) {
-  SocketAddr any;
-  any.storage.ss_family = static_cast<sa_family_t>(server.family());
-  any.len = server.family() == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-  auto sock = UdpSocket::bind(*Shard::current(), any, false);
-  if (!sock) co_return sock.error();
-  if (::connect(sock->fd(), server.sa(), server.len) < 0) co_return fail(errno);
-  Datagram out{server, q.wire, q.wire.size()};
-  auto sent = co_await sock->send_batch(std::span<const Datagram>(&out, 1));
-  if (!sent) co_return sent.error();
-  co_return co_await with_timeout(std::chrono::milliseconds(timeout_ms), udp_receive(*sock, q, qtype, max_bytes));
+  Fd s;
+  s.fd = ::socket(server.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (s.fd < 0) co_return fail(errno);
+  if (::connect(s.fd, server.sa(), server.len) < 0) co_return fail(errno);
+  if (::send(s.fd, q.wire.data(), q.wire.size(), 0) < 0) co_return fail(errno);  // a fresh socket's buffer is empty
+  co_return co_await with_timeout(std::chrono::milliseconds(timeout_ms), udp_receive(s.fd, q, qtype, max_bytes));
 }
 
 Task<Result<std::vector<std::byte>>> tcp_exchange(SocketAddr server, const Query& q, std::uint16_t qtype,
@@ -150,7 +174,7 @@ Task<Result<std::vector<std::byte>>> tcp_exchange(SocketAddr server, const Query
 }  // namespace
 
 Task<Result<Reply>> exchange(std::vector<SocketAddr> servers, std::string name, std::uint16_t type,
-                             ExchangeOptions o, ServerHealth* health, bool rotate) {
+                             ExchangeOptions o, TransportState* state, bool rotate) {
   if (servers.empty()) co_return make_error_code(ResolverErrc::no_servers);
   std::byte name_wire[cd::max_name_bytes];
   static constexpr std::byte root[1] = {std::byte{0}};
@@ -161,14 +185,14 @@ Task<Result<Reply>> exchange(std::vector<SocketAddr> servers, std::string name, 
   // Order: fewest consecutive failures first; ties keep the configured order (after rotation).
   std::vector<std::size_t> order(servers.size());
   std::iota(order.begin(), order.end(), 0);
-  if (health) {
-    health->failures.resize(servers.size(), 0);
+  if (state) {
+    state->failures.resize(servers.size(), 0);
     if (rotate) {
-      std::rotate(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(health->next % servers.size()), order.end());
-      health->next = (health->next + 1) % servers.size();
+      std::rotate(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(state->next % servers.size()), order.end());
+      state->next = (state->next + 1) % servers.size();
     }
     std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return health->failures[a] < health->failures[b]; });
+                     [&](std::size_t a, std::size_t b) { return state->failures[a] < state->failures[b]; });
   }
   bool edns = o.edns;
   bool malformed = false;
@@ -182,7 +206,7 @@ Task<Result<Reply>> exchange(std::vector<SocketAddr> servers, std::string name, 
       bool use_tcp = o.tcp;
       for (int step = 0; step < 3; ++step) {  // at most: EDNS dropped, then TC → TCP
         Query q;
-        if (auto b = build_query(q, qwire, type, edns, o.udp_payload, o.recursion_desired); !b)
+        if (auto b = build_query(q, qwire, type, edns, o.udp_payload, o.recursion_desired, state); !b)
           co_return make_error_code(ResolverErrc::bad_name);
         ++tries;
         Result<std::vector<std::byte>> got = fail(ETIMEDOUT);
@@ -210,13 +234,13 @@ Task<Result<Reply>> exchange(std::vector<SocketAddr> servers, std::string name, 
         }
         Reply r{std::move(*got), server, use_tcp, edns, tries};
         if (rc == 0 || rc == 3) {
-          if (health) health->failures[idx] = 0;
+          if (state) state->failures[idx] = 0;
           co_return r;
         }
         fallback = std::move(r);
         break;
       }
-      if (health) ++health->failures[idx];  // only reached without an acceptable reply
+      if (state) ++state->failures[idx];  // only reached without an acceptable reply
     }
   }
   if (fallback) co_return std::move(*fallback);

@@ -53,19 +53,22 @@ struct Reply {
   unsigned tries = 0;             // datagrams/connections used
 };
 
-// Per-server health the transport keeps (consecutive failures order the servers).
-struct ServerHealth {
+// What the transport keeps between queries: per-server health (consecutive failures order
+// the servers), the rotation point, and random IDs drawn from getrandom in batches.
+struct TransportState {
   std::vector<std::uint32_t> failures;  // index as the server list
   std::size_t next = 0;                 // rotate: first server of the next query
+  std::uint16_t ids[64] = {};           // unused random IDs: ids[0, ids_left)
+  std::size_t ids_left = 0;
 };
 
 // Sends (name, type, IN) to `servers` per `o` and returns the first acceptable reply:
 // NOERROR or NXDOMAIN, or (when every server failed so) the last SERVFAIL/REFUSED/NOTIMP.
 // Errors: timeout, malformed_reply (every matching reply was malformed), no_servers,
-// bad_name, ECANCELED. `name` is presentation format (final dot optional). `health` may be
-// null (no failure tracking, no rotation).
+// bad_name, ECANCELED. `name` is presentation format (final dot optional). `state` may be
+// null (no failure tracking, no rotation, one getrandom per ID).
 Task<Result<Reply>> exchange(std::vector<SocketAddr> servers, std::string name, std::uint16_t type,
-                             ExchangeOptions o, ServerHealth* health = nullptr, bool rotate = false);
+                             ExchangeOptions o, TransportState* state = nullptr, bool rotate = false);
 
 struct ResolverOptions {
   std::string resolv_conf_path = "/etc/resolv.conf";
