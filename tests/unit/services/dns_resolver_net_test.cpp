@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 
 #include "dns_resolver_test_util.h"
 #include "engine_test_util.h"
@@ -68,6 +69,29 @@ TEST_P(ResolverNet, AnswersAndCaches) {
   EXPECT_TRUE(b->from_cache);
   EXPECT_EQ(srv.udp_queries(), 1);
   EXPECT_EQ(r.stats().cache_hits, 1u);
+}
+
+TEST_P(ResolverNet, SourcePortsChangeWithinTheReuseBound) {
+  FakeDns srv(standard);
+  auto o = options_for({&srv});
+  o.cache.max_entries = 0;
+  o.max_socket_uses = 4;
+  Resolver r(*shard_, o);
+  for (int i = 0; i < 12; ++i) ASSERT_TRUE(run(r.query_exact("p" + std::to_string(i) + ".example.test.", 1)));
+  auto ports = srv.ports();
+  ASSERT_EQ(ports.size(), 12u);
+  for (std::size_t i = 0; i < ports.size(); i += 4) {  // 4 queries per socket, then a new random port
+    EXPECT_EQ(ports[i], ports[i + 3]);
+    if (i > 0) {
+      EXPECT_NE(ports[i], ports[i - 1]);
+    }
+  }
+  o.max_socket_uses = 1;
+  Resolver fresh(*shard_, o);
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(run(fresh.query_exact("f" + std::to_string(i) + ".example.test.", 1)));
+  ports = srv.ports();
+  std::set<std::uint16_t> distinct(ports.begin() + 12, ports.end());
+  EXPECT_GE(distinct.size(), 7u);  // random ephemeral ports: a repeat is possible, not likely
 }
 
 TEST_P(ResolverNet, WrongIdAndWrongQuestionAreIgnored) {

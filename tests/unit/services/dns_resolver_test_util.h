@@ -201,6 +201,11 @@ class FakeDns {
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   int udp_queries() const { return udp_count_; }
   int tcp_queries() const { return tcp_count_; }
+  // Source ports of the UDP queries, in arrival order.
+  std::vector<std::uint16_t> ports() const {
+    std::lock_guard lock(mu_);
+    return ports_;
+  }
 
  private:
   void loop() {
@@ -213,6 +218,10 @@ class FakeDns {
         socklen_t fl = sizeof from;
         auto n = ::recvfrom(udp_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fl);
         if (n >= 0) {
+          {
+            std::lock_guard lock(mu_);
+            ports_.push_back(ntohs(reinterpret_cast<sockaddr_in*>(&from)->sin_port));
+          }
           ++udp_count_;
           for (const auto& out : handler_(Bytes(buf, buf + n), false))
             ::sendto(udp_, out.data(), out.size(), 0, reinterpret_cast<sockaddr*>(&from), fl);
@@ -253,6 +262,8 @@ class FakeDns {
   std::uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<int> udp_count_{0}, tcp_count_{0};
+  mutable std::mutex mu_;
+  std::vector<std::uint16_t> ports_;
   std::thread thread_;
 };
 

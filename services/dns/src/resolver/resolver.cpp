@@ -124,6 +124,7 @@ struct Resolver::Impl {
   std::unordered_map<std::string, std::shared_ptr<Flight>> inflight;
 
   Impl(Shard& s, ResolverOptions o) : shard(s), opts(std::move(o)), cache(opts.cache) {
+    transport.max_socket_uses = std::max<std::uint32_t>(1, opts.max_socket_uses);
     if (opts.config) {
       conf = *opts.config;
     } else {

@@ -128,16 +128,37 @@ Task<Result<std::vector<std::byte>>> udp_receive(int fd, const Query& q, std::ui
   }
 }
 
-// One datagram try from a fresh socket: connect() binds it to a random ephemeral port
-// (Linux picks UDP ports at random), and makes the kernel drop datagrams from other peers.
+bool same_addr(const SocketAddr& a, const SocketAddr& b) {
+  return a.len == b.len && std::memcmp(&a.storage, &b.storage, a.len) == 0;
+}
+
+// One datagram try from an idle socket to `server` or a fresh one: connect() binds a fresh
+// socket to a random ephemeral port (Linux picks UDP ports at random) and makes the kernel
+// drop datagrams from other peers. The socket goes back to the idle list only after a reply.
 Task<Result<std::vector<std::byte>>> udp_try(SocketAddr server, const Query& q, std::uint16_t qtype,
-                                             std::size_t max_bytes, unsigned timeout_ms) {
+                                             std::size_t max_bytes, unsigned timeout_ms, TransportState* st) {
   Fd s;
-  s.fd = ::socket(server.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (s.fd < 0) co_return fail(errno);
-  if (::connect(s.fd, server.sa(), server.len) < 0) co_return fail(errno);
-  if (::send(s.fd, q.wire.data(), q.wire.size(), 0) < 0) co_return fail(errno);  // a fresh socket's buffer is empty
-  co_return co_await with_timeout(std::chrono::milliseconds(timeout_ms), udp_receive(s.fd, q, qtype, max_bytes));
+  std::uint32_t uses = 0;
+  if (st) {
+    for (auto it = st->idle.begin(); it != st->idle.end(); ++it) {
+      if (!same_addr(it->server, server)) continue;
+      s.fd = it->fd;
+      uses = it->uses;
+      st->idle.erase(it);
+      break;
+    }
+  }
+  if (s.fd < 0) {
+    s.fd = ::socket(server.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s.fd < 0) co_return fail(errno);
+    if (::connect(s.fd, server.sa(), server.len) < 0) co_return fail(errno);
+  }
+  if (::send(s.fd, q.wire.data(), q.wire.size(), 0) < 0) co_return fail(errno);  // one query per socket at a time
+  auto r = co_await with_timeout(std::chrono::milliseconds(timeout_ms), udp_receive(s.fd, q, qtype, max_bytes));
+  if (r && st && ++uses < st->max_socket_uses && st->idle.size() < st->max_idle_sockets) {
+    st->idle.push_back({server, std::exchange(s.fd, -1), uses});
+  }
+  co_return r;
 }
 
 Task<Result<std::vector<std::byte>>> tcp_exchange(SocketAddr server, const Query& q, std::uint16_t qtype,
@@ -172,6 +193,10 @@ Task<Result<std::vector<std::byte>>> tcp_exchange(SocketAddr server, const Query
 }
 
 }  // namespace
+
+TransportState::~TransportState() {
+  for (auto& s : idle) ::close(s.fd);
+}
 
 Task<Result<Reply>> exchange(std::vector<SocketAddr> servers, std::string name, std::uint16_t type,
                              ExchangeOptions o, TransportState* state, bool rotate) {
@@ -213,7 +238,7 @@ Task<Result<Reply>> exchange(std::vector<SocketAddr> servers, std::string name, 
         if (use_tcp) {
           got = co_await with_timeout(std::chrono::milliseconds(timeout), tcp_exchange(server, q, type, o.max_tcp_bytes));
         } else {
-          got = co_await udp_try(server, q, type, o.max_udp_bytes, timeout);
+          got = co_await udp_try(server, q, type, o.max_udp_bytes, timeout, state);
         }
         if (!got) {
           if (got.error() == std::errc::operation_canceled) co_return got.error();

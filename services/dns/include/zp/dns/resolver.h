@@ -54,12 +54,28 @@ struct Reply {
 };
 
 // What the transport keeps between queries: per-server health (consecutive failures order
-// the servers), the rotation point, and random IDs drawn from getrandom in batches.
+// the servers), the rotation point, random IDs drawn from getrandom in batches, and a few
+// idle connected UDP sockets. A socket (its random source port) serves at most
+// max_socket_uses queries, one at a time, and is closed after a timeout or error, so the
+// port keeps changing (c-ares reuses one socket without a bound by default).
 struct TransportState {
+  TransportState() = default;
+  TransportState(const TransportState&) = delete;
+  TransportState& operator=(const TransportState&) = delete;
+  ~TransportState();
+
   std::vector<std::uint32_t> failures;  // index as the server list
   std::size_t next = 0;                 // rotate: first server of the next query
   std::uint16_t ids[64] = {};           // unused random IDs: ids[0, ids_left)
   std::size_t ids_left = 0;
+  struct IdleSocket {
+    SocketAddr server;
+    int fd = -1;
+    std::uint32_t uses = 0;
+  };
+  std::vector<IdleSocket> idle;         // at most max_idle_sockets
+  std::size_t max_idle_sockets = 8;
+  std::uint32_t max_socket_uses = 32;   // 1: a fresh socket (and port) for every query
 };
 
 // Sends (name, type, IN) to `servers` per `o` and returns the first acceptable reply:
@@ -84,6 +100,7 @@ struct ResolverOptions {
   std::size_t max_cname_chain = 8;
   std::size_t max_inflight = 1024;    // distinct queries on the wire at once
   unsigned max_timeout_ms = 30000;
+  std::uint32_t max_socket_uses = 32;  // queries per UDP socket (source port); 1: fresh each time
 };
 
 struct ResolverStats {
