@@ -3,6 +3,7 @@
 //   zproto version
 //   zproto serve --config /etc/zproto/zproto.json --shards 4 --log-level debug
 //   zproto get -L -o page.html http://127.0.0.1:8080/
+//   zproto dig www.example.test AAAA @127.0.0.1:5353 +short
 //
 // Exit codes: 0 success, 1 runtime failure (bind error, log file, privilege drop),
 // 2 usage or configuration error.
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "config.h"
+#include "dig.h"
 #include "get.h"
 #include "privilege.h"
 #include "zp/dns/server.h"
@@ -311,6 +313,12 @@ int run_main(int argc, char** argv) {
   get->add_option("-m,--max-time", get_flags.max_time_s, "Seconds the whole transfer may take")
       ->check(CLI::PositiveNumber);
 
+  DigFlags dig_flags;
+  CLI::App* dig = app.add_subcommand("dig", "DNS query, dig-style: NAME [TYPE] [@SERVER[:PORT]] [+tcp] [+short] (see docs/dns_resolver.md)");
+  dig->add_option("args", dig_flags.args, "NAME, TYPE, @SERVER[:PORT], +tcp, +short, +norec, +noedns, +time=S, +tries=N")
+      ->required();
+  dig->add_option("--resolv-conf", dig_flags.resolv_conf, "Servers from this file when no @SERVER is given");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -319,6 +327,7 @@ int run_main(int argc, char** argv) {
   }
   if (app.got_subcommand("version")) return run_version();
   if (app.got_subcommand(get)) return run_get(get_flags);
+  if (app.got_subcommand(dig)) return run_dig(dig_flags);
   if (app.got_subcommand(serve)) {
     flags.http_only = serve->got_subcommand(serve_http);
     flags.dns_only = serve->got_subcommand(serve_dns);

@@ -638,13 +638,15 @@ TEST_P(ClientTest, Ipv6Literal) {
 TEST_P(ClientTest, NameResolvedOffTheShard) {
   ScriptServer srv(standard);
   hc::Client c(*shard_);
-  // "localhost" goes through getaddrinfo on the resolver thread; ::1 refuses (the server
-  // is on 127.0.0.1), so happy eyeballs moves on to IPv4 at once.
+  // "localhost" comes from the DNS resolver (hosts file, RFC 6761 loopback); ::1 refuses
+  // (the server is on 127.0.0.1), so happy eyeballs moves on to IPv4 at once. ".invalid"
+  // is NXDOMAIN without a packet (RFC 6761 §6.4).
   auto r = get(c, "http://localhost:" + std::to_string(srv.port()) + "/hello");
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->body, "hello");
   auto bad = get(c, "http://no-such-host.invalid/");
   ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error(), hc::Errc::host_not_found);
 }
 
 TEST_P(ClientTest, ConnectRefused) {

@@ -9,7 +9,6 @@
 #include "pool.h"
 #include "target.h"
 #include "zp/codec/http1/parser.h"
-#include "zp/engine/blocking.h"
 
 namespace zp::http::client {
 
@@ -24,11 +23,11 @@ std::string_view Response::header(std::string_view name) const {
 
 struct Client::Impl {
   Impl(Shard& s, Options o)
-      : shard(s), opts(std::move(o)), resolver({.threads = 1, .max_queued = opts.resolver_queue}), pool(s, opts) {}
+      : shard(s), opts(std::move(o)), resolver(s, opts.resolver), pool(s, opts) {}
 
   Shard& shard;
   Options opts;
-  BlockingPool resolver;
+  dns::Resolver resolver;
   Pool pool;
   Stats stats;
 

@@ -1,8 +1,8 @@
-// Resolver and happy eyeballs. The attempts are spawned tasks sharing a Race with the
-// caller, who waits on it with a timer for the next attempt's start.
+// Name resolution through the DNS stub resolver, and happy eyeballs. The attempts are
+// spawned tasks sharing a Race with the caller, who waits on it with a timer for the next
+// attempt's start.
 #include "connect.h"
 
-#include <netdb.h>
 #include <sys/socket.h>
 
 #include <cstring>
@@ -14,37 +14,6 @@
 namespace zp::http::client {
 
 namespace {
-
-struct Lookup {
-  int gai = 0;
-  int sys_errno = 0;
-  std::vector<SocketAddr> addrs;
-};
-
-Lookup lookup(const std::string& host, uint16_t port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_ADDRCONFIG;
-  addrinfo* res = nullptr;
-  Lookup out;
-  const std::string service = std::to_string(port);
-  out.gai = getaddrinfo(host.c_str(), service.c_str(), &hints, &res);
-  if (out.gai == EAI_SYSTEM) out.sys_errno = errno;
-  if (out.gai != 0) return out;
-  for (addrinfo* a = res; a; a = a->ai_next) {
-    if (a->ai_family == AF_INET || a->ai_family == AF_INET6)
-      out.addrs.push_back(SocketAddr::from(a->ai_addr, a->ai_addrlen));
-  }
-  freeaddrinfo(res);
-  return out;
-}
-
-struct LookupJob {
-  std::string host;
-  uint16_t port = 0;
-  Result<Lookup> operator()() const { return lookup(host, port); }
-};
 
 // Shared by the caller and its attempts; an attempt may outlive the caller's interest.
 struct Race {
@@ -112,7 +81,7 @@ struct RaceWait {
 
 }  // namespace
 
-Task<Result<std::vector<SocketAddr>>> resolve(Target t, BlockingPool& pool) {
+Task<Result<std::vector<SocketAddr>>> resolve(Target t, dns::Resolver& resolver) {
   using codec::url::HostKind;
   if (t.host_kind == HostKind::ipv4 || t.host_kind == HostKind::ipv6) {
     const std::string text = t.host_kind == HostKind::ipv6 ? "[" + t.host + "]:" + std::to_string(t.port)
@@ -121,16 +90,20 @@ Task<Result<std::vector<SocketAddr>>> resolve(Target t, BlockingPool& pool) {
     if (!a) co_return make_error_code(Errc::no_host);
     co_return std::vector<SocketAddr>{*a};
   }
-  // A named job, not a lambda temporary: GCC 12 mishandles a capturing lambda temporary
-  // passed from a coroutine (its captured string was freed through a stale pointer).
-  LookupJob job{t.host, t.port};
-  auto r = co_await run_blocking(pool, std::move(job));
-  if (!r) co_return r.error();
-  if (r->gai == EAI_NONAME || r->gai == EAI_NODATA || (r->gai == 0 && r->addrs.empty()))
-    co_return make_error_code(Errc::host_not_found);
-  if (r->gai == EAI_SYSTEM && r->sys_errno) co_return errno_error(r->sys_errno);
-  if (r->gai != 0) co_return make_error_code(Errc::resolver_failed);
-  co_return std::move(r->addrs);
+  auto r = co_await resolver.lookup_host(t.host);
+  if (!r) {
+    const Error e = r.error();
+    if (e == std::errc::operation_canceled) co_return e;
+    if (e == dns::ResolverErrc::nxdomain || e == dns::ResolverErrc::nodata || e == dns::ResolverErrc::bad_name ||
+        e == dns::ResolverErrc::bad_reply_name)
+      co_return make_error_code(Errc::host_not_found);
+    co_return make_error_code(Errc::resolver_failed);
+  }
+  std::vector<SocketAddr> out;
+  out.reserve(r->size());
+  for (const auto& a : *r) out.push_back(a.with_port(t.port));
+  if (out.empty()) co_return make_error_code(Errc::host_not_found);
+  co_return out;
 }
 
 std::vector<SocketAddr> interleave(std::vector<SocketAddr> addrs) {

@@ -1,5 +1,5 @@
-// Name resolution off the shard (a BlockingPool thread runs getaddrinfo; numeric hosts skip
-// it) and RFC 8305 happy eyeballs: IPv6 first, families interleaved, the next attempt after
+// Name resolution on the shard through the DNS stub resolver (hosts file, then A and AAAA
+// in parallel; numeric hosts skip it) and RFC 8305 happy eyeballs: IPv6 first, families interleaved, the next attempt after
 // a delay or at once when the previous one failed; the first connection wins.
 #pragma once
 
@@ -8,16 +8,16 @@
 #include <vector>
 
 #include "target.h"
-#include "zp/engine/blocking.h"
+#include "zp/dns/resolver.h"
 #include "zp/engine/net.h"
 #include "zp/engine/task.h"
 #include "zp/result.h"
 
 namespace zp::http::client {
 
-// The addresses of t's host and port. Errc::host_not_found, resolver_failed, EAGAIN (the
-// resolver queue is full), ECANCELED.
-Task<Result<std::vector<SocketAddr>>> resolve(Target t, BlockingPool& pool);
+// The addresses of t's host and port. Errc::host_not_found (NXDOMAIN, NODATA, not a host
+// name), resolver_failed (SERVFAIL, REFUSED, timeout, no server), ECANCELED.
+Task<Result<std::vector<SocketAddr>>> resolve(Target t, dns::Resolver& resolver);
 
 // addrs in attempt order (RFC 8305 §4): IPv6 first, then alternating families.
 std::vector<SocketAddr> interleave(std::vector<SocketAddr> addrs);

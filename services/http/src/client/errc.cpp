@@ -17,7 +17,7 @@ class Category final : public std::error_category {
       case Errc::userinfo_in_url: return "credentials in the URL are refused";
       case Errc::no_host: return "the URL names no host";
       case Errc::host_not_found: return "host not found";
-      case Errc::resolver_failed: return "name resolution failed";
+      case Errc::resolver_failed: return "DNS resolution failed (SERVFAIL, REFUSED, timeout or no server)";
       case Errc::too_many_redirects: return "too many redirects";
       case Errc::bad_location: return "redirect without a usable Location";
       case Errc::body_too_large: return "response body over the size limit";

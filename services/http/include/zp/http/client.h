@@ -1,7 +1,7 @@
 // HTTP/1.1 client on the engine: GET/HEAD/POST/PUT/PATCH/DELETE with bodies from a buffer,
 // a file or a chunked producer; streamed or collected (bounded) response bodies; a per-origin
 // keep-alive pool per shard; redirects (off by default, like curl); connect/read/total
-// timeouts; happy eyeballs over a resolver thread. http:// only (TLS slots in as a Transport).
+// timeouts; names through the DNS stub resolver (zp/dns/resolver.h) and happy eyeballs. http:// only (TLS slots in as a Transport).
 //   zp::http::Client c(shard);                                   // on the caller's shard
 //   auto r = co_await c.request({.url = "http://[::1]:8080/x"});  // Result<client::Response>
 //   auto b = zp::http::fetch("http://127.0.0.1:8080/");           // blocking, no engine needed
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "zp/codec/http1/errc.h"
+#include "zp/dns/resolver.h"
 #include "zp/engine/shard.h"
 #include "zp/engine/task.h"
 #include "zp/result.h"
@@ -34,8 +35,8 @@ enum class Errc : int {
   unsupported_scheme = 1,   // not http:// (https comes with the TLS stream adapter)
   userinfo_in_url = 2,      // "user:pass@host": refused, credentials in URLs leak into logs
   no_host = 3,              // a URL without a host (or an IPvFuture literal)
-  host_not_found = 4,       // the resolver found no address for the name
-  resolver_failed = 5,      // getaddrinfo failed otherwise (EAI_AGAIN, EAI_SYSTEM, ...)
+  host_not_found = 4,       // no address for the name (NXDOMAIN, NODATA, not a host name)
+  resolver_failed = 5,      // DNS failed otherwise: SERVFAIL, REFUSED, timeout, no server
   too_many_redirects = 6,   // more than Options::max_redirects redirects
   bad_location = 7,         // a redirect to follow without a usable Location
   body_too_large = 8,       // collected body over Options::max_body_bytes
@@ -98,7 +99,7 @@ struct Options {
   int64_t idle_timeout_ms = 30000;      // pooled connections unused this long are closed
   bool keep_alive = true;               // false: "Connection: close" on every request
   int64_t happy_eyeballs_delay_ms = 250;  // RFC 8305 connection attempt delay
-  size_t resolver_queue = 64;           // pending name lookups (beyond: EAGAIN)
+  dns::ResolverOptions resolver{};      // hosts file, resolv.conf, cache (see docs/dns_resolver.md)
   std::string user_agent = "zproto/0.1";
   // Tracing (curl -v): the request head as sent, the response head as received (each
   // complete with its CRLFs), for every exchange including redirects and 1xx.
@@ -115,7 +116,7 @@ struct Stats {
 };
 
 // A client bound to one shard: use it (and destroy it) on that shard's thread only. The
-// pool, the resolver thread and the connections belong to it; destroying it closes them.
+// pool, the DNS resolver (and its cache) and the connections belong to it; destroying it closes them.
 class Client {
  public:
   explicit Client(Shard& shard, Options options = {});
