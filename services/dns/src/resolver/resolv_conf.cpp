@@ -68,7 +68,6 @@ std::optional<SocketAddr> parse_server(std::string_view s) {
   char buf[46];
   std::memcpy(buf, host.data(), host.size());
   buf[host.size()] = 0;
-  SocketAddr a;
   sockaddr_in in{};
   sockaddr_in6 in6{};
   if (zone.empty() && inet_pton(AF_INET, buf, &in.sin_addr) == 1) {
