@@ -192,7 +192,7 @@ struct ShardState {
       return;
     }
     ShardCounters::bump(counters->rcode[a.rcode < 16 ? a.rcode : 16]);
-    ShardCounters::bump(counters->qtype[qtype_slot(a.qtype)]);
+    if (a.qtype != 0) ShardCounters::bump(counters->qtype[qtype_slot(a.qtype)]);
     if (a.truncated) ShardCounters::bump(counters->truncated);
   }
 };
