@@ -1,5 +1,6 @@
-// NSEC3 denial of existence (RFC 5155) from a pre-signed zone: the zone is signed at test time
-// with ldns-signzone -n (with and without opt-out), checked with ldns-verify-zone, served by
+// DNSSEC denial of existence from a pre-signed zone, NSEC3 (RFC 5155) and NSEC: the zone is
+// signed at test time with ldns-signzone (NSEC; -n: NSEC3 with and without opt-out), checked
+// with ldns-verify-zone, served by
 // the zproto binary and by Knot from the same file, and the same kdig +dnssec query matrix
 // (NXDOMAIN, NODATA, ENTs, wildcard answers and wildcard NODATA, secure and insecure
 // delegations, DS, CNAMEs into wildcards and into nothing) must give the same sections.
@@ -60,9 +61,13 @@ insecure NS    ns.insecure
 ns.insecure A  192.0.2.101
 )";
 
-class DnsNsec3Interop : public ::testing::TestWithParam<bool> {
+// The chain the zone is signed with: NSEC, NSEC3, or NSEC3 with opt-out.
+enum class Chain { nsec, nsec3, nsec3_opt_out };
+
+class DnsNsec3Interop : public ::testing::TestWithParam<Chain> {
  protected:
-  bool opt_out() const { return GetParam(); }
+  bool nsec3() const { return GetParam() != Chain::nsec; }
+  bool opt_out() const { return GetParam() == Chain::nsec3_opt_out; }
 
   void SetUp() override {
     char tmpl[] = "/tmp/zp_dns_nsec3.XXXXXX";
@@ -75,7 +80,8 @@ class DnsNsec3Interop : public ::testing::TestWithParam<bool> {
     ASSERT_TRUE(has(ksk, "^Kexample\\.test\\.\\+013\\+[0-9]+$")) << ksk;
     ASSERT_TRUE(has(zsk, "^Kexample\\.test\\.\\+013\\+[0-9]+$")) << zsk;
     ksk_ = ksk;
-    std::vector<std::string> sign = {signzone, "-n", "-s", "ABCDEF", "-t", "2"};
+    std::vector<std::string> sign = {signzone};
+    if (nsec3()) for (std::string a : {"-n", "-s", "ABCDEF", "-t", "2"}) sign.push_back(a);
     if (opt_out()) sign.push_back("-p");
     for (std::string a : {"-f", "example.test.signed", "-o", "example.test", "example.test.zone"}) sign.push_back(a);
     sign.push_back(ksk);
@@ -83,9 +89,10 @@ class DnsNsec3Interop : public ::testing::TestWithParam<bool> {
     run(sign);
     signed_ = dir_ / "example.test.signed";
     const std::string text = slurp(signed_);
-    ASSERT_TRUE(has(text, "NSEC3PARAM\\s+1 0 2 abcdef")) << text;
+    ASSERT_EQ(has(text, "NSEC3PARAM\\s+1 0 2 abcdef"), nsec3()) << text;
     ASSERT_TRUE(has(run({verify, signed_.string()}), "Zone is verified")) << "ldns-verify-zone failed";
-    // A hashed owner name: a name of the NSEC3 chain, not of the zone.
+    // A hashed owner name: a name of the NSEC3 chain, not of the zone (with NSEC: any name).
+    hashed_owner_ = "0r1q281uossbuu25ueik24b6tbpkj5ff.example.test.";
     std::istringstream lines(text);
     for (std::string l; std::getline(lines, l);) {
       if (has(l, "\\sNSEC3\\s")) {
@@ -206,17 +213,21 @@ TEST_P(DnsNsec3Interop, SameProofsAsKnot) {
     }
   }
   EXPECT_EQ(compared, int(matrix.size()) * 2);
-  // Not vacuous: an NXDOMAIN carries the closest encloser proof (2 or 3 NSEC3s, signed).
+  // Not vacuous: an NXDOMAIN carries its proof (NSEC3: the closest encloser proof, 2 or 3
+  // NSEC3s; NSEC: 1 or 2), each signed.
   const std::string nx = kdig(port_, "a.b.nope.example.test", "A", false);
   EXPECT_TRUE(has(nx, "status: NXDOMAIN")) << nx;
-  std::size_t nsec3 = 0, sigs = 0;
-  for (std::size_t p = 0; (p = nx.find(" NSEC3 1 ", p)) != std::string::npos; ++p) ++nsec3;
-  for (std::size_t p = 0; (p = nx.find("RRSIG NSEC3 ", p)) != std::string::npos; ++p) ++sigs;
-  EXPECT_GE(nsec3, 2u) << nx;
-  EXPECT_EQ(nsec3, sigs) << nx;
+  const std::string type = nsec3() ? "NSEC3" : "NSEC";
+  std::size_t denials = 0, sigs = 0;
+  for (std::size_t p = 0; (p = nx.find(" IN " + type + " ", p)) != std::string::npos; ++p) ++denials;
+  for (std::size_t p = 0; (p = nx.find(" IN RRSIG " + type + " ", p)) != std::string::npos; ++p) ++sigs;
+  EXPECT_GE(denials, nsec3() ? 2u : 1u) << nx;
+  EXPECT_EQ(denials, sigs) << nx;
   const std::string wild = kdig(port_, "x.wild.example.test", "A", false);
   EXPECT_TRUE(has(wild, "x\\.wild\\.example\\.test\\. 3600 IN A 192\\.0\\.2\\.50")) << wild;
-  EXPECT_TRUE(has(wild, " NSEC3 1 ")) << wild;
+  EXPECT_TRUE(has(wild, " IN " + type + " ")) << wild;
+  // An unsigned delegation's referral proves there is no DS.
+  EXPECT_TRUE(has(kdig(port_, "host.insecure.example.test", "A", false), " IN " + type + " "));
 }
 
 TEST_P(DnsNsec3Interop, DelvValidatesDenials) {
@@ -257,7 +268,9 @@ TEST_P(DnsNsec3Interop, DelvValidatesDenials) {
   else EXPECT_TRUE(has(out, "; (unsigned|fully validated)")) << out;
 }
 
-INSTANTIATE_TEST_SUITE_P(Chains, DnsNsec3Interop, ::testing::Bool(),
-                         [](const ::testing::TestParamInfo<bool>& i) { return i.param ? "opt_out" : "no_opt_out"; });
+INSTANTIATE_TEST_SUITE_P(Chains, DnsNsec3Interop, ::testing::Values(Chain::nsec, Chain::nsec3, Chain::nsec3_opt_out),
+                         [](const ::testing::TestParamInfo<Chain>& i) {
+                           return i.param == Chain::nsec ? "nsec" : i.param == Chain::nsec3 ? "nsec3" : "nsec3_opt_out";
+                         });
 
 }  // namespace
