@@ -3,6 +3,12 @@
 #
 #   bench/dns_compare.sh                       # REPS=3 DUR=8 MODES="udp tcp"
 #   ZPROTO=build/release/tools/zproto REPS=3 bench/dns_compare.sh
+#   PEERS="knot zproto zproto_rrl" DNSSEC=1 bench/dns_compare.sh   # NSEC3-signed zone, DO set
+#
+# zproto_rrl is zproto with response rate limiting on (--rrl RRL_RPS, default 1000000: every
+# response is accounted but none is limited, so the row shows what the accounting costs).
+# DNSSEC=1 signs the zone with ldns-signzone -n (NSEC3, 1 iteration, salt) and sends every
+# query with DO (dnsperf -D): NXDOMAIN and NODATA answers then carry NSEC3 proofs.
 #
 # Each server runs alone, pinned to CPU 0 (NSD: 1 server process; Knot: 1 UDP worker, 1 TCP
 # worker, 1 background worker; zproto: --shards 1); dnsperf runs pinned to CPU 1 (-T 1 -c 8
@@ -20,6 +26,8 @@ DUR="${DUR:-8}"
 MODES="${MODES:-udp tcp}"
 PEERS="${PEERS:-nsd knot zproto}"
 CLIENTS="${CLIENTS:-8}"
+DNSSEC="${DNSSEC:-0}"
+RRL_RPS="${RRL_RPS:-1000000}"
 OUTSTANDING="${OUTSTANDING:-64}"
 SERVER_CPU="${SERVER_CPU:-0}"
 LOAD_CPU="${LOAD_CPU:-1}"
@@ -31,6 +39,7 @@ command -v nsd >/dev/null || need+=(nsd)
 command -v knotd >/dev/null || need+=(knot)
 command -v dnsperf >/dev/null || need+=(dnsperf)
 command -v dig >/dev/null || need+=(dnsutils)
+if [[ "$DNSSEC" == 1 ]]; then command -v ldns-signzone >/dev/null || need+=(ldnsutils); fi
 if ((${#need[@]})); then
   if [[ "$(id -u)" != 0 ]]; then
     log "missing: ${need[*]} — run as root or: apt-get install -y ${need[*]}"
@@ -75,6 +84,18 @@ QFILE="$WORK/queries.txt"
   echo "*.apps IN A 192.0.2.20"
   for i in $(seq 1 1000); do echo "host$i IN A 10.$((i / 256)).$((i % 256)).1"; done
 } >"$ZONEFILE"
+
+DNSPERF_DO=()
+if [[ "$DNSSEC" == 1 ]]; then
+  (
+    cd "$WORK"
+    ksk=$(ldns-keygen -a ECDSAP256SHA256 -k "$ZONE")
+    zsk=$(ldns-keygen -a ECDSAP256SHA256 "$ZONE")
+    ldns-signzone -n -s ABCDEF -t 1 -f "$ZONEFILE.signed" -o "$ZONE" "$ZONEFILE" "$ksk" "$zsk"
+  )
+  ZONEFILE="$ZONEFILE.signed"
+  DNSPERF_DO=(-D)
+fi
 
 # Queries (fixed seed): 60% hostN A, 12% apex/www/mail/CNAME, 20% NXDOMAIN, 4% NODATA, 4% wildcard.
 python3 - "$QFILE" "$ZONE" <<'PY'
@@ -190,6 +211,10 @@ CONF
       taskset -c "$SERVER_CPU" "$ZPROTO" serve dns --zone "$ZONE=$ZONEFILE" --listen "127.0.0.1:$port" \
         --shards 1 --log-level warn >"$dir/log" 2>&1 &
       ;;
+    zproto_rrl)
+      taskset -c "$SERVER_CPU" "$ZPROTO" serve dns --zone "$ZONE=$ZONEFILE" --listen "127.0.0.1:$port" \
+        --shards 1 --log-level warn --rrl "$RRL_RPS" >"$dir/log" 2>&1 &
+      ;;
   esac
   SERVER_PID=$!
   if ! wait_ready "$port"; then
@@ -214,10 +239,10 @@ for rep in $(seq 1 "$REPS"); do
     start_server "$peer" "$port"
     for mode in $MODES; do
       taskset -c "$LOAD_CPU" dnsperf -m "$mode" -s 127.0.0.1 -p "$port" -d "$QFILE" -l 1 -T 1 -c "$CLIENTS" \
-        -q "$OUTSTANDING" -t 1 >/dev/null 2>&1 || true
+        -q "$OUTSTANDING" -t 1 "${DNSPERF_DO[@]}" >/dev/null 2>&1 || true
       t0=$(tree_ticks "$SERVER_PID")
       taskset -c "$LOAD_CPU" dnsperf -m "$mode" -s 127.0.0.1 -p "$port" -d "$QFILE" -l "$DUR" -T 1 -c "$CLIENTS" \
-        -q "$OUTSTANDING" -t 1 >"$WORK/dp.out" 2>&1
+        -q "$OUTSTANDING" -t 1 "${DNSPERF_DO[@]}" >"$WORK/dp.out" 2>&1
       t1=$(tree_ticks "$SERVER_PID")
       completed=$(awk '/Queries completed:/ {print $3}' "$WORK/dp.out")
       lost=$(awk '/Queries lost:/ {print $3}' "$WORK/dp.out")
@@ -251,4 +276,7 @@ for mode in sorted({m for _, m in med}):
         if (peer, mode) in med:
             pq, pu = med[(peer, mode)]
             print(f"RATIO mode={mode} zproto/{peer} qps={zq / pq:.2f} srv_us_per_query={zu / pu:.2f}")
+    if ("zproto_rrl", mode) in med:
+        rq, ru = med[("zproto_rrl", mode)]
+        print(f"RATIO mode={mode} zproto_rrl/zproto qps={rq / zq:.2f} srv_us_per_query={ru / zu:.2f}")
 PY

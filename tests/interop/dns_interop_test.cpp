@@ -30,6 +30,7 @@
 #include "../common/test_process.h"
 #include "../common/test_net.h"
 #include "../unit/services/dns_test_util.h"
+#include "dns_interop_util.h"
 
 namespace {
 
@@ -40,11 +41,11 @@ using zp::test::slurp;
 using zp::test::write_file;
 
 using zp::test::free_port;
+using zp::test::has;
+using zp::test::normalize;
 using zp::test::wait_exit;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-bool has(const std::string& out, const std::string& re) { return std::regex_search(out, std::regex(re)); }
 
 class DnsInterop : public ::testing::Test {
  protected:
@@ -249,35 +250,6 @@ TEST_F(DnsInterop, SighupReloadKeepsTheOldZoneWhenBroken) {
 }  // namespace
 
 namespace {
-
-// kdig output without what differs between runs (ID, timing, peer address), each section's
-// lines sorted (RR order within a section carries no meaning).
-std::string normalize(const std::string& out) {
-  std::map<std::string, std::vector<std::string>> sections;
-  std::string section = "header";
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line.starts_with(";; Received") || line.starts_with(";; Time") ||
-        line.starts_with(";; From")) {
-      continue;
-    }
-    line = std::regex_replace(line, std::regex("id: [0-9]+"), "id: N");
-    line = std::regex_replace(line, std::regex("\\s+"), " ");
-    if (line.starts_with(";; ") && line.find("SECTION") != std::string::npos) {
-      section = line;
-      continue;
-    }
-    sections[section].push_back(line);
-  }
-  std::string norm;
-  for (auto& [name, lines] : sections) {
-    std::sort(lines.begin(), lines.end());
-    norm += name + "\n";
-    for (const auto& l : lines) norm += "  " + l + "\n";
-  }
-  return norm;
-}
 
 TEST_F(DnsInterop, SameAnswersAsKnot) {
   const std::string knotd = which("knotd");

@@ -298,14 +298,58 @@ class Parser {
         if (d.udp_payload_size < 512) return fail(fat, fmt::format("key \"{}\": must be at least 512", fpath));
         return true;
       }
+      if (key == "admin_listen") {
+        if (!get_string(fv, fat, fpath, d.admin_listen)) return false;
+        if (!is_host_port(d.admin_listen)) {
+          return fail(fat, fmt::format("key \"{}\": \"{}\" is not HOST:PORT", fpath, d.admin_listen));
+        }
+        return true;
+      }
+      if (key == "rrl") return parse_rrl(fv, fat, fpath, d.rrl);
       return fail(fat, fmt::format("unknown key \"{}\" (known keys in \"dns\": {})", fpath,
                                    join({"zones", "listen", "tcp_idle_timeout_ms", "tcp_max_connections",
-                                         "tcp_max_message_bytes", "udp_payload_size"})));
+                                         "tcp_max_message_bytes", "udp_payload_size", "admin_listen", "rrl"})));
     });
     if (!ok) return false;
     if (d.zones.empty()) return fail(at, fmt::format("key \"{}\": \"zones\" must name at least one zone", path));
     if (d.listen.empty()) return fail(at, fmt::format("key \"{}\": \"listen\" must name at least one address", path));
     cfg.dns = std::move(d);
+    return true;
+  }
+
+  // {"responses_per_second": N, "slip": 2, "window": 15, "ipv4_prefix": 24, "ipv6_prefix": 56,
+  //  "table_size": 65536}: response rate limiting (rrl.h); responses_per_second is required.
+  bool parse_rrl(od::value& v, const char* at, std::string_view path, dns::RrlOptions& out) {
+    od::object obj;
+    if (v.get_object().get(obj)) return fail_type(at, path, "an object", v);
+    dns::RrlOptions r;
+    bool have_rate = false;
+    const bool ok = for_each_field(obj, std::string(path) + ".", [&](std::string_view fpath, std::string_view key,
+                                                                      const char* fat, od::value& fv) {
+      if (key == "responses_per_second") {
+        have_rate = true;
+        return get_count(fv, fat, fpath, r.responses_per_second, 1000000);
+      }
+      if (key == "slip") return get_count(fv, fat, fpath, r.slip, 100);
+      if (key == "window") {
+        if (!get_count(fv, fat, fpath, r.window_s, 3600)) return false;
+        if (r.window_s == 0) return fail(fat, fmt::format("key \"{}\": must be at least 1", fpath));
+        return true;
+      }
+      if (key == "ipv4_prefix") return get_count(fv, fat, fpath, r.ipv4_prefix, 32);
+      if (key == "ipv6_prefix") return get_count(fv, fat, fpath, r.ipv6_prefix, 128);
+      if (key == "table_size") {
+        if (!get_count(fv, fat, fpath, r.table_size, uint64_t(1) << 26)) return false;
+        if (r.table_size == 0) return fail(fat, fmt::format("key \"{}\": must be at least 1", fpath));
+        return true;
+      }
+      return fail(fat, fmt::format("unknown key \"{}\" (known keys in \"{}\": responses_per_second, slip, "
+                                   "window, ipv4_prefix, ipv6_prefix, table_size)",
+                                   fpath, path));
+    });
+    if (!ok) return false;
+    if (!have_rate) return fail(at, fmt::format("key \"{}\": \"responses_per_second\" is required", path));
+    out = r;
     return true;
   }
 

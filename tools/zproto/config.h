@@ -23,7 +23,11 @@
 //     "dns": { "zones": [{"name": "example.test.", "file": "/etc/zproto/example.test.zone"}],
 //              "listen": ["127.0.0.1:53", "[::1]:53"], "tcp_idle_timeout_ms": 10000,
 //              "tcp_max_connections": 1000, "tcp_max_message_bytes": 65535,
-//              "udp_payload_size": 1232 } }
+//              "udp_payload_size": 1232, "admin_listen": "127.0.0.1:9100",
+//              "rrl": {"responses_per_second": 20, "slip": 2, "window": 15,
+//                      "ipv4_prefix": 24, "ipv6_prefix": 56, "table_size": 65536} } }
+// When "http" and "dns" both name an admin_listen, one listener (per distinct address)
+// serves both services' counters.
 #pragma once
 
 #include <optional>
@@ -52,6 +56,8 @@ struct DnsConfig {
   size_t tcp_max_connections = 1000;
   size_t tcp_max_message_bytes = 65535;
   uint16_t udp_payload_size = 1232;
+  std::string admin_listen;  // HOST:PORT serving GET /metrics; empty: none
+  dns::RrlOptions rrl;       // responses_per_second 0: off
 };
 
 struct Config {

@@ -12,6 +12,7 @@
 #include <mimalloc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -24,6 +25,7 @@
 #include "privilege.h"
 #include "zp/dns/server.h"
 #include "zp/echo/echo.h"
+#include "zp/http/admin.h"
 #include "zp/http/server.h"
 #include "zp/engine/net.h"
 #include "zp/engine/log.h"
@@ -99,6 +101,8 @@ struct ServeFlags {
   std::vector<std::string> dns_zones;  // "NAME=FILE"
   std::vector<std::string> dns_listen;
   int dns_port = 0;
+  std::string dns_admin;
+  int dns_rrl = -1;  // -1: from the config
 };
 
 int run_serve(const ServeFlags& flags) {
@@ -145,6 +149,14 @@ int run_serve(const ServeFlags& flags) {
     if (!flags.dns_listen.empty()) cfg.dns->listen = flags.dns_listen;
     if (flags.dns_port > 0) cfg.dns->listen = {"0.0.0.0:" + std::to_string(flags.dns_port)};
     if (cfg.dns->listen.empty()) cfg.dns->listen = {"127.0.0.1:5353"};
+    if (!flags.dns_admin.empty()) {
+      if (!is_host_port(flags.dns_admin)) {
+        fmt::print(stderr, "zproto: --admin {}: not HOST:PORT\n", flags.dns_admin);
+        return kExitUsage;
+      }
+      cfg.dns->admin_listen = flags.dns_admin;
+    }
+    if (flags.dns_rrl >= 0) cfg.dns->rrl.responses_per_second = uint32_t(flags.dns_rrl);
     if (cfg.dns->zones.empty()) {
       fmt::print(stderr, "zproto: serve dns: no zone (--zone NAME=FILE)\n");
       return kExitUsage;
@@ -171,11 +183,28 @@ int run_serve(const ServeFlags& flags) {
     dns_opts.tcp_max_connections = cfg.dns->tcp_max_connections;
     dns_opts.tcp_max_message_bytes = cfg.dns->tcp_max_message_bytes;
     dns_opts.udp_payload_size = cfg.dns->udp_payload_size;
+    dns_opts.rrl = cfg.dns->rrl;
   }
   if (cfg.http) {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     cfg.http->metrics = std::make_shared<http::Metrics>(cfg.shards ? cfg.shards : unsigned(cores > 0 ? cores : 1));
     if (!flags.http_admin.empty()) cfg.http->admin_listen = flags.http_admin;
+  }
+  // One admin listener per distinct address serves the counters of every service that runs
+  // (the services' own admin_listen is not used: HTTP's would show HTTP's counters only).
+  std::vector<std::string> admin_listen;
+  http::AdminOptions admin;
+  if (cfg.http) {
+    if (!cfg.http->admin_listen.empty()) admin_listen.push_back(cfg.http->admin_listen);
+    cfg.http->admin_listen.clear();
+    admin.renderers.push_back([m = cfg.http->metrics] { return m->render(); });
+  }
+  if (cfg.dns) {
+    const std::string& a = cfg.dns->admin_listen;
+    if (!a.empty() && std::find(admin_listen.begin(), admin_listen.end(), a) == admin_listen.end()) {
+      admin_listen.push_back(a);
+    }
+    admin.renderers.push_back([m = dns_opts.metrics] { return m->render(); });
   }
   if (!cfg.echo && !cfg.http && !cfg.dns) {
     fmt::print(stderr, "zproto: nothing to serve: the config enables no service (add \"echo\", \"http\" or \"dns\")\n");
@@ -251,6 +280,12 @@ int run_serve(const ServeFlags& flags) {
     if (cfg.dns) {
       if (auto r = dns::start(shard, dns_opts); !r) return r;
     }
+    if (shard.id() == 0) {
+      for (const std::string& a : admin_listen) {
+        admin.listen = a;
+        if (auto r = http::start_admin(shard, admin); !r) return r.error();
+      }
+    }
     return {};
   });
   int code = 0;
@@ -295,6 +330,9 @@ int run_main(int argc, char** argv) {
   serve_dns->add_option("--listen", flags.dns_listen, "HOST:PORT for UDP and TCP (repeatable; default 127.0.0.1:5353)");
   serve_dns->add_option("-p,--port", flags.dns_port, "Shorthand for --listen 0.0.0.0:PORT")
       ->check(CLI::Range(1, 65535));
+  serve_dns->add_option("--admin", flags.dns_admin, "HOST:PORT of the admin listener (GET /metrics)");
+  serve_dns->add_option("--rrl", flags.dns_rrl, "Response rate limiting: responses per second per client prefix (0: off)")
+      ->check(CLI::Range(0, 1000000));
   serve_dns->fallthrough();
 
   GetFlags get_flags;

@@ -9,6 +9,7 @@
 
 #include "zp/codec/dns/rdata.h"
 #include "zp/codec/dns/writer.h"
+#include "zp/dns/nsec3.h"
 
 namespace zp::dns {
 
@@ -27,6 +28,18 @@ namespace rrtype = codec::dns::rrtype;
 constexpr std::uint16_t kAxfr = 252, kIxfr = 251, kMailb = 253, kMaila = 254;
 
 std::uint16_t rc(Rcode r) { return static_cast<std::uint16_t>(r); }
+
+// The label start offsets of a lower-cased wire name: offs[i] is where the name without its
+// first i labels begins (offs[labels] is the root).
+std::size_t label_offsets(std::span<const std::byte> key, std::size_t* offs) {
+  std::size_t n = 0, p = 0;
+  while (p < key.size()) {
+    offs[n++] = p;
+    if (key[p] == std::byte{0}) break;
+    p += 1 + static_cast<std::uint8_t>(key[p]);
+  }
+  return n - 1;  // labels (the root not counted)
+}
 
 // One query's answer under construction.
 struct Build {
@@ -98,6 +111,65 @@ struct Build {
     auto w = Name::from_wire(std::span<const std::byte>(wild, ek.size() + 2));
     if (w) add_nsec_for(*w);
   }
+  // NSEC3 denial (RFC 5155 §7.2) for pre-signed zones with an NSEC3PARAM; each NSEC3 once.
+  bool use_nsec3() const noexcept { return dnssec && z->has_nsec3(); }
+  const Node* nsec3_added[4] = {};
+  void add_nsec3(const Node* n) {
+    if (!n || tc) return;
+    for (const Node*& a : nsec3_added) {
+      if (a == n) return;
+      if (!a) {
+        a = n;
+        add_required(Section::authority, n->name, *z->rrset(*n, rrtype::nsec3));
+        return;
+      }
+    }
+  }
+  // The NSEC3 matching (or else covering) the lower-cased wire name `key`, or nullptr.
+  const Node* nsec3_find(std::span<const std::byte> key, bool match) const {
+    std::byte h[kNsec3HashBytes];
+    if (!z->nsec3_hash(key, h)) return nullptr;
+    return match ? z->nsec3_match(h) : z->nsec3_cover(h);
+  }
+  // Closest provable encloser proof (RFC 5155 §7.2.1): the NSEC3 matching the nearest
+  // ancestor of `name` at least `skip` labels up that has one, and the NSEC3 covering the
+  // next closer name (one label longer). Returns the labels removed to reach the encloser.
+  std::size_t nsec3_closest_encloser(std::span<const std::byte> name, std::size_t skip) {
+    std::size_t offs[codec::dns::max_labels + 2];
+    const std::size_t labels = label_offsets(name, offs);
+    for (std::size_t k = skip; k <= labels; ++k) {
+      if (const Node* m = nsec3_find(name.subspan(offs[k]), true)) {
+        add_nsec3(m);
+        if (k > 0) add_nsec3(nsec3_find(name.subspan(offs[k - 1]), false));
+        return k;
+      }
+    }
+    return labels;
+  }
+  // "*." + the lower-cased wire name `key` into `buf`; empty when too long.
+  static std::span<const std::byte> wildcard_of(std::span<const std::byte> key, std::byte* buf) {
+    if (key.size() + 2 > codec::dns::max_name_bytes) return {};
+    buf[0] = std::byte{1};
+    buf[1] = std::byte{'*'};
+    std::memcpy(buf + 2, key.data(), key.size());
+    return {buf, key.size() + 2};
+  }
+  // NXDOMAIN for `key` whose closest encloser is `removed` labels up (§7.2.2): the closest
+  // encloser proof and the NSEC3 covering the wildcard at the closest encloser.
+  void nsec3_nxdomain(std::span<const std::byte> key, std::size_t removed) {
+    const std::size_t k = nsec3_closest_encloser(key, removed);
+    std::size_t offs[codec::dns::max_labels + 2];
+    if (k > label_offsets(key, offs)) return;
+    std::byte wild[codec::dns::max_name_bytes];
+    auto w = wildcard_of(key.subspan(offs[k]), wild);
+    if (!w.empty()) add_nsec3(nsec3_find(w, false));
+  }
+  // NODATA for an existing `key` (§7.2.3, and §7.2.4 for DS under opt-out: no matching
+  // NSEC3, so the closest provable encloser proof).
+  void nsec3_nodata(std::span<const std::byte> key) {
+    if (const Node* m = nsec3_find(key, true)) add_nsec3(m);
+    else nsec3_closest_encloser(key, 1);
+  }
   // A/AAAA of `target` when it is a name of this zone; `required`: TC when they do not fit.
   void add_addresses(const Name& target, bool required) {
     if (tc || target.empty() || !target.is_subdomain_of(z->apex())) return;
@@ -132,7 +204,13 @@ struct Build {
     const RRset* ns = z->rrset(cut, rrtype::ns);
     add_required(Section::authority, cut.name, *ns);
     if (dnssec) {
-      if (const RRset* ds = z->rrset(cut, rrtype::ds)) add_required(Section::authority, cut.name, *ds);
+      if (const RRset* ds = z->rrset(cut, rrtype::ds)) {
+        add_required(Section::authority, cut.name, *ds);
+      } else if (use_nsec3()) {
+        nsec3_nodata(z->key(cut));  // an unsigned delegation (RFC 5155 §7.2.7)
+      } else {
+        add_nsec_for(cut.name);  // RFC 4035 §3.1.4: the NSEC proving there is no DS
+      }
     }
     for (const Record& r : z->records(*ns)) {
       auto v = codec::dns::name_view(r);
@@ -141,18 +219,6 @@ struct Build {
     }
   }
 };
-
-// The label start offsets of a lower-cased wire name: offs[i] is where the name without its
-// first i labels begins (offs[labels] is the root).
-std::size_t label_offsets(std::span<const std::byte> key, std::size_t* offs) {
-  std::size_t n = 0, p = 0;
-  while (p < key.size()) {
-    offs[n++] = p;
-    if (key[p] == std::byte{0}) break;
-    p += 1 + static_cast<std::uint8_t>(key[p]);
-  }
-  return n - 1;  // labels (the root not counted)
-}
 
 }  // namespace
 
@@ -195,7 +261,12 @@ AnswerResult Responder::answer(const ZoneSet* zones, std::span<const std::byte> 
     w.set_header(h);
     auto wire = w.finish();
     if (!wire) return AnswerResult{};
-    return AnswerResult{wire->size(), rcode, tc};
+    AnswerResult r;
+    r.size = wire->size();
+    r.rcode = rcode;
+    r.truncated = tc;
+    if (pr.ok() && m.question.size() == 1) r.qtype = m.question[0].type;
+    return r;
   };
 
   if (!pr.ok()) return finish(rc(Rcode::formerr), false, false, false);
@@ -230,6 +301,8 @@ AnswerResult Responder::answer(const ZoneSet* zones, std::span<const std::byte> 
     return finish(rc(Rcode::refused), false, false, dnssec, kEdeNotAuth);
   }
 
+  std::memcpy(qkey_.data(), key_buf, key_len);
+  const std::span<const std::byte> qkey(qkey_.data(), key_len);
   Build b{w, scratch_};
   b.z = z;
   b.dnssec = dnssec;
@@ -323,10 +396,17 @@ AnswerResult Responder::answer(const ZoneSet* zones, std::span<const std::byte> 
     if (!match) {
       b.rcode = rc(Rcode::nxdomain);
       b.add_soa_authority();
-      if (enc) b.nsec_nxdomain(cur, *enc);
+      if (enc && b.use_nsec3()) b.nsec3_nxdomain(key, depth - enc_depth);
+      else if (enc) b.nsec_nxdomain(cur, *enc);
       break;
     }
     const bool wildcard = match != enc;
+    // A wildcard answer proves no closer name exists: NSEC covering the name, or the NSEC3
+    // covering the next closer name (RFC 5155 §7.2.6).
+    auto wildcard_proof = [&] {
+      if (!b.use_nsec3()) b.add_nsec_for(cur);
+      else if (depth > enc_depth) b.add_nsec3(b.nsec3_find(key.subspan(offs[depth - enc_depth - 1]), false));
+    };
     // `match` answers for `cur` (itself, or the wildcard synthesizing it).
     if (match->cname && qtype != rrtype::cname) {
       // A CNAME loop ends at the first name already answered (as Knot does).
@@ -339,7 +419,7 @@ AnswerResult Responder::answer(const ZoneSet* zones, std::span<const std::byte> 
       const RRset* cs = z->rrset(*match, rrtype::cname);
       b.add_required(Section::answer, cur, *cs);
       auto t = codec::dns::name_view(z->records(*cs)[0]);
-      if (wildcard) b.add_nsec_for(cur);
+      if (wildcard) wildcard_proof();
       if (!t || b.tc || hop + 1 >= opts_.max_cname_chain || !t->target.is_subdomain_of(z->apex())) break;
       cur = t->target;
       key_len = lower_wire(cur, key_buf);
@@ -355,21 +435,29 @@ AnswerResult Responder::answer(const ZoneSet* zones, std::span<const std::byte> 
       }
       if (pick) {
         b.add_required(Section::answer, cur, *pick);
-        if (wildcard) b.add_nsec_for(cur);
+        if (wildcard) wildcard_proof();
       } else {
         b.add_soa_authority();
-        b.add_nsec_for(cur);
+        if (b.use_nsec3()) b.nsec3_nodata(key);
+        else b.add_nsec_for(cur);
       }
       break;
     }
     if (const RRset* s = z->rrset(*match, qtype)) {
       b.add_required(Section::answer, cur, *s);
-      if (wildcard) b.add_nsec_for(cur);  // no closer match exists (RFC 4035 §3.1.3.3)
+      if (wildcard) wildcard_proof();  // no closer match exists (RFC 4035 §3.1.3.3)
       if (qtype == rrtype::ns || qtype == rrtype::mx || qtype == rrtype::srv) b.additional_for(*s);
       break;
     }
     b.add_soa_authority();  // NODATA
-    if (wildcard) {  // RFC 4035 §3.1.3.4: the wildcard's NSEC and the one covering the name
+    if (b.use_nsec3()) {
+      if (wildcard) {  // RFC 5155 §7.2.5: closest encloser proof and the wildcard's own NSEC3
+        b.nsec3_closest_encloser(key, depth - enc_depth);
+        b.add_nsec3(b.nsec3_find(z->key(*match), true));
+      } else {
+        b.nsec3_nodata(key);
+      }
+    } else if (wildcard) {  // RFC 4035 §3.1.3.4: the wildcard's NSEC and the one covering the name
       b.add_nsec_for(match->name);
       b.add_nsec_for(cur);
     } else {
@@ -377,7 +465,20 @@ AnswerResult Responder::answer(const ZoneSet* zones, std::span<const std::byte> 
     }
     break;
   }
-  return finish(b.rcode, b.aa, b.tc, dnssec);
+  AnswerResult r = finish(b.rcode, b.aa, b.tc, dnssec);
+  if (r.rcode == rc(Rcode::nxdomain)) {
+    r.kind = ResponseKind::nxdomain;
+    r.rrl_name = z->apex_key();
+  } else if (r.rcode != 0) {
+    r.kind = ResponseKind::error;
+  } else if (b.answers > 0) {
+    r.kind = ResponseKind::answer;
+    r.rrl_name = qkey;
+  } else {
+    r.kind = b.aa ? ResponseKind::nodata : ResponseKind::referral;
+    r.rrl_name = z->apex_key();
+  }
+  return r;
 }
 
 }  // namespace zp::dns

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <thread>
 
+#include "zp/codec/dns/text.h"
 #include "zp/engine/idle_guard.h"
 #include "zp/engine/log.h"
 #include "zp/engine/net.h"
@@ -60,6 +61,31 @@ std::string ZoneStore::load() {
   return errors;
 }
 
+namespace {
+
+void render_rrl_and_types(const std::vector<ShardCounters>& shards, std::string& out) {
+  std::uint64_t dropped = 0, slipped = 0, types[kQtypeSlots] = {};
+  for (const auto& s : shards) {
+    dropped += s.rrl_dropped.load(std::memory_order_relaxed);
+    slipped += s.rrl_slipped.load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < kQtypeSlots; ++i) types[i] += s.qtype[i].load(std::memory_order_relaxed);
+  }
+  out += fmt::format("# TYPE zproto_dns_rrl_dropped_total counter\nzproto_dns_rrl_dropped_total {}\n", dropped);
+  out += fmt::format("# TYPE zproto_dns_rrl_slipped_total counter\nzproto_dns_rrl_slipped_total {}\n", slipped);
+  out += "# TYPE zproto_dns_queries_by_type_total counter\n";
+  for (std::size_t i = 0; i < kQtypeSlots; ++i) {
+    if (types[i] == 0) continue;
+    std::string name = "other";
+    if (i < std::size(kCountedQtypes)) {
+      name.clear();
+      codec::dns::type_to_text(kCountedQtypes[i], name);
+    }
+    out += fmt::format("zproto_dns_queries_by_type_total{{type=\"{}\"}} {}\n", name, types[i]);
+  }
+}
+
+}  // namespace
+
 std::string Metrics::render() const {
   std::uint64_t udp = 0, tcp = 0, trunc = 0, dropped = 0, conns = 0;
   std::uint64_t rcodes[17] = {};
@@ -85,6 +111,7 @@ std::string Metrics::render() const {
   out += fmt::format("# TYPE zproto_dns_truncated_total counter\nzproto_dns_truncated_total {}\n", trunc);
   out += fmt::format("# TYPE zproto_dns_dropped_total counter\nzproto_dns_dropped_total {}\n", dropped);
   out += fmt::format("# TYPE zproto_dns_tcp_connections_total counter\nzproto_dns_tcp_connections_total {}\n", conns);
+  render_rrl_and_types(shards_, out);
   return out;
 }
 
@@ -130,9 +157,12 @@ struct ShardState {
   std::size_t connections = 0;
   std::vector<std::byte> tcp_scratch;
   std::unique_ptr<Reloader> reloader;
+  std::unique_ptr<Rrl> rrl;  // set when options.rrl.responses_per_second > 0
 
   explicit ShardState(const ServerOptions& o)
-      : opts(o), responder(AnswerOptions{.udp_payload_size = o.udp_payload_size}) {}
+      : opts(o), responder(AnswerOptions{.udp_payload_size = o.udp_payload_size}) {
+    if (o.rrl.responses_per_second > 0) rrl = std::make_unique<Rrl>(o.rrl);
+  }
   // Picks up a reloaded ZoneSet: one atomic load when nothing changed.
   void refresh() {
     const std::uint64_t g = opts.store->generation();
@@ -141,12 +171,28 @@ struct ShardState {
       generation = g;
     }
   }
+  // RRL's verdict on a UDP answer: false to drop it; a slipped answer is cut down in `slot`.
+  bool rrl_allows(const SocketAddr& peer, AnswerResult& a, std::span<std::byte> slot) {
+    switch (rrl->check(peer.sa(), a.kind, a.qtype, a.rrl_name, Shard::current()->now_ms())) {
+      case RrlAction::send:
+        return true;
+      case RrlAction::slip:
+        a.size = Rrl::slip_response(slot, a.size);
+        ShardCounters::bump(counters->rrl_slipped);
+        return true;
+      case RrlAction::drop:
+        break;
+    }
+    ShardCounters::bump(counters->rrl_dropped);
+    return false;
+  }
   void count(const AnswerResult& a) {
     if (a.size == 0) {
       ShardCounters::bump(counters->dropped);
       return;
     }
     ShardCounters::bump(counters->rcode[a.rcode < 16 ? a.rcode : 16]);
+    if (a.qtype != 0) ShardCounters::bump(counters->qtype[qtype_slot(a.qtype)]);
     if (a.truncated) ShardCounters::bump(counters->truncated);
   }
 };
@@ -179,6 +225,7 @@ Task<void> udp_loop(std::shared_ptr<ShardState> st, UdpSocket* sock) {
       AnswerResult a = st->responder.answer(st->zones.get(), in[i].data.first(in[i].size), slot, Transport::udp);
       st->count(a);
       if (a.size == 0) continue;
+      if (st->rrl && !st->rrl_allows(in[i].peer, a, slot)) continue;
       out[k].peer = in[i].peer;
       out[k].data = slot;
       out[k].size = a.size;

@@ -18,6 +18,7 @@
 
 #include "zp/codec/dns/rdata.h"
 #include "zp/codec/dns/text.h"
+#include "zp/dns/nsec3.h"
 
 namespace zp::dns {
 
@@ -140,7 +141,89 @@ const Node* Zone::at_or_before(const dns::Name& name, std::uint16_t type) const 
   return nullptr;
 }
 
+bool Zone::nsec3_hash(std::span<const std::byte> key, std::byte* out) const noexcept {
+  return has_nsec3() && ::zp::dns::nsec3_hash(key, nsec3_salt_, nsec3_iterations_, out);
+}
+
+const Node* Zone::nsec3_match(const std::byte* hash) const noexcept {
+  auto it = std::lower_bound(nsec3_.begin(), nsec3_.end(), hash, [](const Nsec3Entry& e, const std::byte* h) {
+    return std::memcmp(e.hash.data(), h, kNsec3HashBytes) < 0;
+  });
+  if (it == nsec3_.end() || std::memcmp(it->hash.data(), hash, kNsec3HashBytes) != 0) return nullptr;
+  return &nodes_[it->node];
+}
+
+const Node* Zone::nsec3_cover(const std::byte* hash) const noexcept {
+  if (nsec3_.empty()) return nullptr;
+  auto it = std::lower_bound(nsec3_.begin(), nsec3_.end(), hash, [](const Nsec3Entry& e, const std::byte* h) {
+    return std::memcmp(e.hash.data(), h, kNsec3HashBytes) < 0;
+  });
+  // The last owner hash below `hash`; before the first one, the chain's last (wrap-around).
+  if (it == nsec3_.begin()) return &nodes_[nsec3_.back().node];
+  return &nodes_[std::prev(it)->node];
+}
+
 struct ZoneBuilder {
+  // The apex NSEC3PARAM (RFC 5155 §4) and the NSEC3 records with its parameters, sorted by
+  // owner hash; hashed-name nodes flagged. An error text, or empty.
+  static std::string index_nsec3(Zone& z, std::string_view source, const std::string& origin) {
+    const std::size_t apex_labels = z.nodes_[0].name.label_count();
+    if (const RRset* p = z.rrset(z.nodes_[0], dns::rrtype::nsec3param)) {
+      auto d = z.records_[p->first].rdata();
+      if (d.size() < 5 || d.size() != 5 + std::size_t(d[4])) {
+        return fmt::format("{}: {} NSEC3PARAM: malformed", source, origin);
+      }
+      if (d[0] != std::byte{1}) {
+        return fmt::format("{}: {} NSEC3PARAM: hash algorithm {} is not supported (only 1, SHA-1)", source, origin,
+                           unsigned(d[0]));
+      }
+      const auto iterations = static_cast<std::uint16_t>((std::uint16_t(d[2]) << 8) | std::uint16_t(d[3]));
+      if (iterations > kNsec3MaxIterations) {
+        return fmt::format("{}: {} NSEC3PARAM: {} iterations is above the limit of {}", source, origin, iterations,
+                           kNsec3MaxIterations);
+      }
+      z.nsec3_param_ = std::int32_t(p->first);
+      z.nsec3_iterations_ = iterations;
+      z.nsec3_salt_ = d.subspan(5);
+    }
+    for (std::uint32_t ni = 0; ni < z.nodes_.size(); ++ni) {
+      Node& n = z.nodes_[ni];
+      const RRset* set = z.rrset(n, dns::rrtype::nsec3);
+      if (!set) continue;
+      n.nsec3_only = true;
+      for (const RRset& s : z.rrsets(n)) {
+        if (s.type != dns::rrtype::nsec3 && !(s.type == dns::rrtype::rrsig && s.covered == dns::rrtype::nsec3)) {
+          n.nsec3_only = false;
+        }
+      }
+      if (!z.has_nsec3()) continue;
+      bool in_chain = false;
+      for (const dns::Record& r : z.records(*set)) {
+        auto v = dns::nsec3_view(r);
+        if (!v) return fmt::format("{}: {} NSEC3: malformed", source, name_text(n.name));
+        in_chain = in_chain || (v->hash_algorithm == 1 && v->iterations == z.nsec3_iterations_ &&
+                                v->salt.size() == z.nsec3_salt_.size() &&
+                                std::equal(v->salt.begin(), v->salt.end(), z.nsec3_salt_.begin()));
+      }
+      if (!in_chain) continue;  // another chain (a parameter rollover): not used for proofs
+      Zone::Nsec3Entry e{};
+      e.node = ni;
+      std::span<const std::byte> first;
+      for (auto l : n.name) {
+        first = std::span<const std::byte>(l.data(), l.size());
+        break;
+      }
+      if (n.name.label_count() != apex_labels + 1 || !nsec3_label_hash(first, e.hash.data())) {
+        return fmt::format("{}: {} NSEC3: the owner is not a base32hex SHA-1 hash just below the apex", source,
+                           name_text(n.name));
+      }
+      z.nsec3_.push_back(e);
+    }
+    std::sort(z.nsec3_.begin(), z.nsec3_.end(),
+              [](const Zone::Nsec3Entry& a, const Zone::Nsec3Entry& b) { return a.hash < b.hash; });
+    return {};
+  }
+
   static ZoneLoad build(std::string_view origin_text, std::string_view text, std::string_view source,
                         bool allow_include, std::size_t max_file_bytes) {
     auto z = std::make_shared<Zone>();
@@ -310,10 +393,13 @@ struct ZoneBuilder {
     z->serial_ = sv->serial;
     z->negative_ttl_ = std::min(z->records_[soa.first].ttl, sv->minimum);
 
+    if (std::string e = index_nsec3(*z, source, origin); !e.empty()) return {nullptr, std::move(e)};
+
     std::size_t cap = 16;
     while (cap < z->nodes_.size() * 2) cap <<= 1;
     z->table_.assign(cap, 0);
     for (std::size_t i = 0; i < z->nodes_.size(); ++i) {
+      if (z->nodes_[i].nsec3_only) continue;  // hashed names are not names of the zone (as in Knot)
       std::size_t h = hash_key(z->key(z->nodes_[i])) & (cap - 1);
       while (z->table_[h] != 0) h = (h + 1) & (cap - 1);
       z->table_[h] = static_cast<std::uint32_t>(i + 1);

@@ -25,6 +25,7 @@
 #include "zp/engine/log.h"
 #include "zp/engine/net.h"
 #include "static_handler.h"
+#include "zp/http/admin.h"
 #include "zp/http/router.h"
 
 namespace zp::http {
@@ -341,48 +342,6 @@ Task<void> accept_loop(std::shared_ptr<ShardState> st, Listener* l) {
   }
 }
 
-// The admin listener: GET /metrics answers the counters of every shard; else 404.
-Task<void> serve_admin(std::shared_ptr<Metrics> metrics, Stream s) {
-  std::string in;
-  for (;;) {
-    auto b = co_await s.recv();
-    if (!b || b->eof()) co_return;
-    in += b->text();
-    h1::Header headers[64];
-    h1::Request req;
-    auto r = h1::parse_request(in, req, headers);
-    if (r.status == h1::Status::need_more) {
-      if (in.size() > 16384) co_return;
-      continue;
-    }
-    if (r.status == h1::Status::error) co_return;
-    bool found = req.target == "/metrics" || req.target.starts_with("/metrics?");
-    std::string body = found ? metrics->render() : std::string("404 Not Found\n");
-    char head[256];
-    int n = std::snprintf(head, sizeof head,
-                          "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-                          found ? "200 OK" : "404 Not Found",
-                          found ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain; charset=utf-8", body.size());
-    iovec iov[2] = {{head, size_t(n)}, {body.data(), req.method_id == h1::Method::head ? 0 : body.size()}};
-    auto w = co_await s.sendv(iov);
-    (void)w;
-    co_return;
-  }
-}
-
-Task<void> admin_loop(std::shared_ptr<Metrics> metrics, std::shared_ptr<Listener> l) {
-  Shard* shard = Shard::current();
-  for (;;) {
-    auto s = co_await l->accept();
-    if (!s) {
-      if (s.error() == std::errc::operation_canceled) break;
-      continue;
-    }
-    auto h = shard->spawn(serve_admin(metrics, std::move(*s)));
-    (void)h;
-  }
-}
-
 // The built-in middlewares ServerOptions enables, in middleware_order (the rest after, in the
 // default order). EINVAL for an unknown or repeated name.
 Result<std::vector<MiddlewareFactory>> builtin_middlewares(const ServerOptions& o) {
@@ -444,19 +403,10 @@ Result<void> start(Shard& shard, const ServerOptions& options, std::shared_ptr<c
   st->files = std::make_unique<FileStore>(st->root_fd, st->opts);
   if (options.metrics && shard.id() < options.metrics_shards()) st->counters = &options.metrics->shard(shard.id());
   if (!options.admin_listen.empty() && options.metrics && shard.id() == 0) {
-    auto addr = SocketAddr::parse(options.admin_listen);
-    if (!addr) {
-      ZP_LOG_ERROR("http: bad admin listen address '{}'", options.admin_listen);
-      return addr.error();
-    }
-    auto l = Listener::bind(shard, *addr, {.reuse_port = false});
-    if (!l) {
-      ZP_LOG_ERROR("http: admin listen on {}: {}", options.admin_listen, l.error().message());
-      return l.error();
-    }
-    ZP_LOG_INFO("http: metrics on http://{}/metrics", l->local_addr().to_string());
-    auto h = shard.spawn(admin_loop(options.metrics, std::make_shared<Listener>(std::move(*l))));
-    if (!h) return h.error();
+    AdminOptions admin;
+    admin.listen = options.admin_listen;
+    admin.renderers.push_back([m = options.metrics] { return m->render(); });
+    if (auto a = start_admin(shard, admin); !a) return a.error();
   }
   {
     auto factories = builtin_middlewares(options);

@@ -58,4 +58,50 @@ TEST(DnsConfig, ErrorsNameTheKeyAndPosition) {
   EXPECT_THAT(err("{\"dns\": {\"tcp_max_message_bytes\": 70000}}"), HasSubstr("out of range"));
 }
 
+
+TEST(DnsConfig, RrlAndAdminListen) {
+  const auto r = parse_config(R"({"dns": {"zones": [{"name": "example.test.", "file": "z"}], "listen": ["127.0.0.1:53"],
+                                         "admin_listen": "127.0.0.1:9100",
+                                         "rrl": {"responses_per_second": 20, "slip": 3, "window": 5,
+                                                 "ipv4_prefix": 32, "ipv6_prefix": 64, "table_size": 1000}}})",
+                              "zp.json");
+  ASSERT_TRUE(r) << r.error;
+  const auto& d = *r.config->dns;
+  EXPECT_EQ(d.admin_listen, "127.0.0.1:9100");
+  EXPECT_EQ(d.rrl.responses_per_second, 20u);
+  EXPECT_EQ(d.rrl.slip, 3u);
+  EXPECT_EQ(d.rrl.window_s, 5u);
+  EXPECT_EQ(d.rrl.ipv4_prefix, 32);
+  EXPECT_EQ(d.rrl.ipv6_prefix, 64);
+  EXPECT_EQ(d.rrl.table_size, 1000u);
+  // Off unless configured; the defaults otherwise.
+  const auto off = parse_config(R"({"dns": {"zones": [{"name": "a.test", "file": "z"}], "listen": ["127.0.0.1:53"],
+                                           "rrl": {"responses_per_second": 7}}})");
+  ASSERT_TRUE(off) << off.error;
+  EXPECT_EQ(off.config->dns->rrl.responses_per_second, 7u);
+  EXPECT_EQ(off.config->dns->rrl.slip, 2u);
+  EXPECT_EQ(off.config->dns->rrl.ipv4_prefix, 24);
+  EXPECT_EQ(off.config->dns->rrl.ipv6_prefix, 56);
+  EXPECT_EQ(parse_config(zp::cli::kDefaultConfig).config->dns->rrl.responses_per_second, 0u);
+}
+
+TEST(DnsConfig, RrlErrorsNameTheKeyAndPosition) {
+  auto err = [](std::string_view json) { return parse_config(json, "zp.json").error; };
+  EXPECT_THAT(err("{\"dns\": {\n \"rrl\": {\"slip\": 2}}}"),
+              HasSubstr("zp.json:2:2: key \"dns.rrl\": \"responses_per_second\" is required"));
+  EXPECT_THAT(err("{\"dns\": {\"rrl\": {\"responses_per_second\": 5,\n \"ipv4_prefix\": 33}}}"),
+              HasSubstr("zp.json:2:2: key \"dns.rrl.ipv4_prefix\": 33 is out of range (0..32)"));
+  EXPECT_THAT(err("{\"dns\": {\"rrl\": {\"responses_per_second\": 5, \"ipv6_prefix\": 129}}}"),
+              HasSubstr("key \"dns.rrl.ipv6_prefix\": 129 is out of range (0..128)"));
+  EXPECT_THAT(err("{\"dns\": {\"rrl\": {\"responses_per_second\": -1}}}"), HasSubstr("dns.rrl.responses_per_second"));
+  EXPECT_THAT(err("{\"dns\": {\"rrl\": {\"responses_per_second\": 5, \"table_size\": 0}}}"),
+              HasSubstr("key \"dns.rrl.table_size\": must be at least 1"));
+  EXPECT_THAT(err("{\"dns\": {\"rrl\": {\"responses_per_second\": 5, \"window\": 0}}}"),
+              HasSubstr("key \"dns.rrl.window\": must be at least 1"));
+  EXPECT_THAT(err("{\"dns\": {\"rrl\": {\"responses_per_second\": 5, \"burst\": 3}}}"),
+              HasSubstr("unknown key \"dns.rrl.burst\""));
+  EXPECT_THAT(err("{\"dns\": {\"rrl\": 5}}"), HasSubstr("dns.rrl"));
+  EXPECT_THAT(err("{\"dns\": {\"admin_listen\": \"9100\"}}"), HasSubstr("key \"dns.admin_listen\": \"9100\" is not HOST:PORT"));
+}
+
 }  // namespace

@@ -377,6 +377,104 @@ TEST_P(DnsServerTest, ReloadKeepsTheOldZoneWhenTheFileIsBroken) {
   EXPECT_THAT(a.answer, ElementsAre("new.example.test. 3600 IN A 192.0.2.77"));
 }
 
+// The value of one sample line of the Prometheus text ("name{labels} value"), or -1.
+long long metric(const std::string& text, const std::string& sample) {
+  const auto at = text.find("\n" + sample + " ");
+  if (at == std::string::npos) return -1;
+  return std::stoll(text.substr(at + sample.size() + 2));
+}
+
+TEST_P(DnsServerTest, RrlLimitsAUdpBurstFromOneAddressButNeverTcp) {
+  opts_.rrl = {.responses_per_second = 10, .slip = 2};
+  opts_.metrics = std::make_shared<Metrics>(1);
+  start();
+  Udp u(port_);
+  constexpr int kBurst = 60;
+  for (int i = 0; i < kBurst; ++i) ASSERT_TRUE(u.send(make_query("www.example.test.", rrtype::a, {.id = uint16_t(i)})));
+  timeval tv{0, 500000};
+  setsockopt(u.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  int answered = 0, truncated = 0;
+  for (;;) {
+    auto r = u.recv();
+    if (r.empty()) break;
+    Answer a = test::parse_answer(r);
+    ASSERT_TRUE(a.ok);
+    if (a.tc()) {
+      EXPECT_TRUE(a.answer.empty());
+      EXPECT_TRUE(a.authority.empty());
+      EXPECT_EQ(a.question.size(), 1u);
+      ++truncated;
+    } else {
+      EXPECT_THAT(a.answer, ElementsAre("www.example.test. 3600 IN A 192.0.2.10"));
+      ++answered;
+    }
+  }
+  const std::string m = opts_.metrics->render();
+  const long long queries = metric(m, "zproto_dns_queries_total{transport=\"udp\"}");
+  const long long dropped = metric(m, "zproto_dns_rrl_dropped_total");
+  const long long slipped = metric(m, "zproto_dns_rrl_slipped_total");
+  // The server's own account adds up, and matches what reached the client.
+  EXPECT_EQ(queries, dropped + slipped + answered) << m;
+  EXPECT_EQ(slipped, truncated) << m;
+  if (!GetParam().faults) {  // the fault layer may lose datagrams on the way
+    EXPECT_EQ(queries, kBurst);
+    // The first second's credit (10; one more if the burst spanned a refill), then half of the
+    // limited responses slip (slip 2) and half are dropped.
+    EXPECT_GE(answered, 10);
+    EXPECT_LE(answered, 12);
+    EXPECT_NEAR(truncated, (kBurst - answered) / 2, 1);
+    EXPECT_NEAR(dropped, (kBurst - answered) / 2, 1);
+  } else {
+    EXPECT_GE(answered, 1);
+    EXPECT_LE(answered, 12);
+  }
+  // TCP is never limited: the client retrying over TCP gets every answer.
+  Tcp t(port_);
+  ASSERT_GE(t.fd, 0);
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_TRUE(t.send(make_query("www.example.test.", rrtype::a, {.id = uint16_t(i)})));
+    Answer a = test::parse_answer(t.recv());
+    ASSERT_TRUE(a.ok) << i;
+    EXPECT_FALSE(a.tc());
+    EXPECT_EQ(a.answer.size(), 1u);
+  }
+}
+
+TEST_P(DnsServerTest, MetricsCountQueriesPerTransportRcodeAndType) {
+  opts_.metrics = std::make_shared<Metrics>(1);
+  start();
+  Udp u(port_);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(u.ask(make_query("www.example.test.", rrtype::a)).rcode, 0);
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(u.ask(make_query("nope.example.test.", rrtype::aaaa)).rcode, 3);
+  EXPECT_EQ(u.ask(make_query("www.example.org.", rrtype::mx)).rcode, 5);
+  EXPECT_EQ(u.ask(make_query("www.example.test.", rrtype::a, {.opcode = 2})).rcode, 4);
+  const std::vector<std::byte> no_question = {std::byte{0x12}, std::byte{0x34}, std::byte{1}, std::byte{0},
+                                              std::byte{0},    std::byte{1},    std::byte{0}, std::byte{0},
+                                              std::byte{0},    std::byte{0},    std::byte{0}, std::byte{0}};
+  EXPECT_EQ(u.ask(no_question).rcode, 1);
+  EXPECT_EQ(u.ask(make_query("big.big.test.", rrtype::txt)).tc(), true);
+  Tcp t(port_);
+  ASSERT_GE(t.fd, 0);
+  ASSERT_TRUE(t.send(make_query("big.big.test.", rrtype::txt)));
+  EXPECT_EQ(test::parse_answer(t.recv()).answer.size(), 40u);
+  if (GetParam().faults) return;  // exact counts need every datagram delivered
+  const std::string m = opts_.metrics->render();
+  EXPECT_EQ(metric(m, "zproto_dns_queries_total{transport=\"udp\"}"), 9) << m;
+  EXPECT_EQ(metric(m, "zproto_dns_queries_total{transport=\"tcp\"}"), 1) << m;
+  EXPECT_EQ(metric(m, "zproto_dns_responses_total{rcode=\"NOERROR\"}"), 5) << m;
+  EXPECT_EQ(metric(m, "zproto_dns_responses_total{rcode=\"NXDOMAIN\"}"), 2) << m;
+  EXPECT_EQ(metric(m, "zproto_dns_responses_total{rcode=\"REFUSED\"}"), 1) << m;
+  EXPECT_EQ(metric(m, "zproto_dns_responses_total{rcode=\"NOTIMP\"}"), 1) << m;
+  EXPECT_EQ(metric(m, "zproto_dns_responses_total{rcode=\"FORMERR\"}"), 1) << m;
+  EXPECT_EQ(metric(m, "zproto_dns_truncated_total"), 1) << m;
+  EXPECT_EQ(metric(m, "zproto_dns_tcp_connections_total"), 1) << m;
+  EXPECT_EQ(metric(m, "zproto_dns_queries_by_type_total{type=\"A\"}"), 4) << m;
+  EXPECT_EQ(metric(m, "zproto_dns_queries_by_type_total{type=\"AAAA\"}"), 2) << m;
+  EXPECT_EQ(metric(m, "zproto_dns_queries_by_type_total{type=\"MX\"}"), 1) << m;
+  EXPECT_EQ(metric(m, "zproto_dns_queries_by_type_total{type=\"TXT\"}"), 2) << m;
+  EXPECT_EQ(metric(m, "zproto_dns_rrl_dropped_total"), 0) << m;
+}
+
 TEST(DnsServerStore, FirstLoadFailsOnABrokenZone) {
   ZoneStore s(std::vector<ZoneConfig>{{"missing.test.", "/nonexistent/zone"}});
   EXPECT_THAT(s.load(), HasSubstr("/nonexistent/zone: No such file"));

@@ -24,10 +24,18 @@ struct AnswerOptions {
   std::size_t max_cname_chain = 8;        // CNAME/DNAME steps followed within a zone
 };
 
+// What an answer was, for response rate limiting (rrl.h) and metrics.
+enum class ResponseKind : std::uint8_t { answer, nodata, nxdomain, referral, error };
+
 struct AnswerResult {
   std::size_t size = 0;       // octets written to `out`; 0: send nothing
   std::uint16_t rcode = 0;    // the 12-bit RCODE sent
   bool truncated = false;     // TC was set
+  ResponseKind kind = ResponseKind::error;
+  std::uint16_t qtype = 0;    // the question's type (0 without a question)
+  // The name RRL accounts the response to: the lower-cased QNAME for answers, the zone apex
+  // for NODATA, NXDOMAIN and referrals, empty for errors. Valid until the next answer().
+  std::span<const std::byte> rrl_name;
 };
 
 // Per-shard answer builder. Not thread-safe; one per shard.
@@ -46,6 +54,7 @@ class Responder {
   AnswerOptions opts_;
   std::vector<codec::dns::Record> scratch_;
   std::array<std::array<std::byte, codec::dns::max_name_bytes>, 2> synth_{};  // DNAME targets
+  std::array<std::byte, codec::dns::max_name_bytes> qkey_{};  // the QNAME, lower-cased
 };
 
 }  // namespace zp::dns

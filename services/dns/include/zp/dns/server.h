@@ -12,12 +12,14 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "zp/dns/answer.h"
+#include "zp/dns/rrl.h"
 #include "zp/dns/zone.h"
 #include "zp/engine/shard.h"
 #include "zp/result.h"
@@ -56,6 +58,16 @@ class ZoneStore {
   std::atomic<std::uint64_t> generation_{0};
 };
 
+// Query types counted one by one in the metrics; the rest are "other".
+inline constexpr std::uint16_t kCountedQtypes[] = {1, 2, 5, 6, 12, 15, 16, 28, 33, 35, 43, 46, 48, 52, 64, 65, 255};
+inline constexpr std::size_t kQtypeSlots = std::size(kCountedQtypes) + 1;
+// The counter slot of `qtype`: its index in kCountedQtypes, or the last slot ("other").
+constexpr std::size_t qtype_slot(std::uint16_t qtype) noexcept {
+  for (std::size_t i = 0; i < std::size(kCountedQtypes); ++i)
+    if (kCountedQtypes[i] == qtype) return i;
+  return kQtypeSlots - 1;
+}
+
 // Counters, one block per shard, written only by its shard (relaxed load + store).
 struct alignas(64) ShardCounters {
   std::atomic<std::uint64_t> queries_udp{0};
@@ -64,6 +76,9 @@ struct alignas(64) ShardCounters {
   std::atomic<std::uint64_t> truncated{0};
   std::atomic<std::uint64_t> dropped{0};   // no answer (a response, a runt)
   std::atomic<std::uint64_t> tcp_connections{0};
+  std::atomic<std::uint64_t> rrl_dropped{0};  // UDP responses RRL withheld
+  std::atomic<std::uint64_t> rrl_slipped{0};  // UDP responses RRL sent truncated instead
+  std::atomic<std::uint64_t> qtype[kQtypeSlots]{};  // by qtype_slot()
   static void bump(std::atomic<std::uint64_t>& c, std::uint64_t by = 1) {
     c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
   }
@@ -74,7 +89,9 @@ class Metrics {
   explicit Metrics(unsigned shards) : shards_(shards) {}
   ShardCounters& shard(unsigned id) { return shards_[id]; }
   unsigned shards() const { return unsigned(shards_.size()); }
-  // Prometheus text format, summed over shards (zproto_dns_queries_total{transport=...}, ...).
+  // Prometheus text format, summed over shards: zproto_dns_queries_total{transport}, _responses_total{rcode},
+  // _queries_by_type_total{type}, _truncated_total, _dropped_total, _tcp_connections_total,
+  // _rrl_dropped_total, _rrl_slipped_total.
   std::string render() const;
 
  private:
@@ -92,6 +109,7 @@ struct ServerOptions {
   std::size_t tcp_max_message_bytes = 65535;  // a larger length prefix closes the connection
   std::size_t udp_batch = 32;                 // datagrams per recvmmsg/sendmmsg
   std::shared_ptr<Metrics> metrics;           // optional (sized for every shard)
+  RrlOptions rrl;                             // response rate limiting over UDP (off by default)
   // Reload the store on this shard's reload event (SIGHUP); set on one shard only.
   bool reload_on_signal = true;
 };

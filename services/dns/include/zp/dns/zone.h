@@ -8,6 +8,7 @@
 //   auto set = std::make_shared<const zp::dns::ZoneSet>(std::vector{z.zone});
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -50,6 +51,7 @@ struct Node {
   bool delegation = false;      // NS below the apex: a zone cut
   bool dname = false;
   bool cname = false;
+  bool nsec3_only = false;      // only NSEC3 (+ RRSIG): a hashed name, not a name of the zone
   bool empty() const noexcept { return rrset_count == 0; }
 };
 
@@ -77,6 +79,18 @@ class Zone {
   // (the NSEC covering a name that does not exist, or matching one that does), or nullptr.
   const Node* at_or_before(const codec::dns::Name& name, std::uint16_t type) const noexcept;
   std::size_t record_count() const noexcept { return records_.size(); }
+
+  // NSEC3 (RFC 5155), for zones signed with it: set when the apex has an NSEC3PARAM; the
+  // zone's NSEC3 records of those parameters are indexed by their owner's hash.
+  bool has_nsec3() const noexcept { return nsec3_param_ >= 0; }
+  // The NSEC3 hash of the lower-cased wire name `key` with the zone's parameters (20 octets
+  // into `out`); false when the zone has no NSEC3PARAM.
+  bool nsec3_hash(std::span<const std::byte> key, std::byte* out) const noexcept;
+  // The node whose NSEC3 owner hash equals `hash`, or nullptr.
+  const Node* nsec3_match(const std::byte* hash) const noexcept;
+  // The node whose NSEC3 covers `hash` (RFC 5155 §3.1.7: the last owner hash before it, the
+  // chain wrapping around), or nullptr when the zone has no NSEC3 chain.
+  const Node* nsec3_cover(const std::byte* hash) const noexcept;
   std::span<const std::byte> key(const Node& n) const noexcept {
     return {keys_.data() + n.key_at, n.key_size};
   }
@@ -90,6 +104,14 @@ class Zone {
   std::vector<Node> nodes_;
   std::vector<std::byte> keys_;       // lower-cased wire names of the nodes
   std::vector<std::uint32_t> table_;  // open addressing: node index + 1, 0 = free
+  struct Nsec3Entry {
+    std::array<std::byte, 20> hash;
+    std::uint32_t node;
+  };
+  std::vector<Nsec3Entry> nsec3_;  // sorted by hash
+  std::int32_t nsec3_param_ = -1;  // the apex NSEC3PARAM's record index
+  std::uint16_t nsec3_iterations_ = 0;
+  std::span<const std::byte> nsec3_salt_;
   std::size_t apex_ = 0;
   std::size_t soa_ = 0;
   std::uint32_t serial_ = 0;
