@@ -237,7 +237,7 @@ zp::Task<int> main_task(Run* run) {
     std::printf("READY opened=%u failed=%" PRIu64 " io_errors=%" PRIu64 "\n", run->opened,
                 run->connect_failures, run->io_errors);
     std::fflush(stdout);
-    co_await zp::sleep(std::chrono::milliseconds(int64_t(f.hold_s * 1000)));
+    (void)co_await zp::sleep(std::chrono::milliseconds(int64_t(f.hold_s * 1000)));
     run->held.clear();
     std::printf("DONE\n");
     std::fflush(stdout);

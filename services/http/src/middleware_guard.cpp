@@ -156,7 +156,10 @@ MiddlewareFactory basic_auth(BasicAuthOptions o) {
             std::string_view name = cred.substr(0, colon);
             Sha256Digest given = sha256(cred.substr(colon + 1));
             // Every entry is compared (no early exit), digests in constant time.
-            for (const auto& [user, digest] : users->users) ok |= (user == name) & digest_equal(digest, given);
+            for (const auto& [user, digest] : users->users) {
+              const bool digest_matches = digest_equal(digest, given);
+              ok |= digest_matches && user == name;
+            }
           }
         }
       }

@@ -159,9 +159,8 @@ bool Router::matches(const Pattern& p, std::string_view path, Match* out) {
 std::string Router::allow_of(const Pattern& p) const {
   if (p.is_static) return "GET, HEAD, OPTIONS";
   std::string allow;
-  bool get = false, head = false, options = false;
+  bool head = false, options = false;
   for (const auto& m : p.methods) {
-    get |= m.first == "GET";
     head |= m.first == "HEAD";
     options |= m.first == "OPTIONS";
   }

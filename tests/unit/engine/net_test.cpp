@@ -262,7 +262,7 @@ TEST_P(NetTest, PeerResetMidSendIsAnError) {
   auto server = [&]() -> Task<void> {
     auto s = co_await l->accept();
     if (!s) co_return;
-    co_await sleep(20ms);
+    (void)co_await sleep(20ms);
     linger lg{1, 0};
     setsockopt(s->fd(), SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
     s->close();
@@ -301,7 +301,7 @@ TEST_P(NetTest, ExhaustedBufferRingStillDeliversEveryByteInOrder) {
       got.insert(got.end(), b->bytes().begin(), b->bytes().end());
       held.push_back(std::move(*b));
       if (held.size() == 4) {
-        co_await sleep(2ms);
+        (void)co_await sleep(2ms);
         held.clear();
       }
     }
@@ -313,7 +313,7 @@ TEST_P(NetTest, ExhaustedBufferRingStillDeliversEveryByteInOrder) {
     if (!s) co_return;
     auto w = co_await s->send(data);
     EXPECT_TRUE(w);
-    co_await sleep(1s);  // keep it open until the reader is done
+    (void)co_await sleep(1s);  // keep it open until the reader is done
   };
   auto c = shard->spawn(client());
   auto r = shard->block_on(server());
@@ -346,7 +346,7 @@ TEST_P(NetTest, PendingRecvAndAcceptCanBeCancelledAndTimedOut) {
   auto h = shard->spawn(reader());
   auto driver = [&]() -> Task<void> {
     auto peer = co_await l->accept();  // keep the server side open and silent
-    co_await sleep(10ms);
+    (void)co_await sleep(10ms);
     h->cancel();
     co_await h->join();
   };
@@ -425,7 +425,7 @@ TEST_P(NetTest, TenThousandConcurrentConnections) {
   auto wait_child = [&]() -> Task<void> {
     for (int i = 0; i < 12000; ++i) {  // bounded: 120 s
       if (waitpid(child, &status, WNOHANG) == child) co_return;
-      co_await sleep(10ms);
+      (void)co_await sleep(10ms);
     }
     kill(child, SIGKILL);
     waitpid(child, &status, 0);

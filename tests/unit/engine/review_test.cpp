@@ -129,13 +129,13 @@ TEST_P(ReviewRuntime, BurstOfMoreThan256MessagesIsDrainedWithoutAnotherWake) {
   auto r = rt.run([&](Shard& s) -> Result<void> {
     if (s.id() != 0) return {};
     auto h = s.spawn([](Shard& s, std::atomic<int>* got, std::atomic<int>* seen, Runtime* rt) -> Task<void> {
-      co_await sleep(50ms);  // shard 1 is asleep in run_once(-1) by now
+      (void)co_await sleep(50ms);  // shard 1 is asleep in run_once(-1) by now
       int sent = 0;
       while (sent < 300) {
         if (s.submit_to(1, [got] { ++*got; })) ++sent;
         else co_await s.yield();
       }
-      co_await sleep(300ms);
+      (void)co_await sleep(300ms);
       seen->store(got->load());
       rt->stop();
     }(s, &got, &seen, &rt));

@@ -62,7 +62,7 @@ TEST_P(RuntimeTest, CrossShardPingPong) {
         if (s.submit_to(1, [p] { ++*p; })) ++sent;
         else co_await s.yield();
       }
-      co_await sleep(50ms);
+      (void)co_await sleep(50ms);
       rt.stop();
     }(s, pongs, calls, rt));
     return h ? Result<void>{} : Result<void>(h.error());
@@ -212,7 +212,7 @@ TEST_P(RuntimeTest, BusyConnectionIsCancelledAtTheDrainDeadline) {
       *cancelled = !r;
     }(&cancelled));
     auto k = s.spawn([](Runtime* rt) -> Task<void> {
-      co_await sleep(10ms);
+      (void)co_await sleep(10ms);
       rt->stop();
     }(rtp));
     return {};
@@ -233,7 +233,7 @@ TEST_P(RuntimeTest, ReloadReachesEveryShard) {
     if (s.id() == 0) {
       auto k = s.spawn([](Runtime* rt, std::atomic<int>* reloads) -> Task<void> {
         rt->reload();
-        for (int i = 0; i < 200 && reloads->load() < 2; ++i) co_await sleep(5ms);
+        for (int i = 0; i < 200 && reloads->load() < 2; ++i) (void)co_await sleep(5ms);
         rt->stop();
       }(rtp, &reloads));
     }

@@ -68,7 +68,7 @@ TEST_P(TaskTest, SpawnJoinAndCancel) {
   EXPECT_FALSE(h->done());
   EXPECT_EQ(shard->live_tasks(), 1u);
   auto driver = [&]() -> Task<void> {
-    co_await sleep(5ms);
+    (void)co_await sleep(5ms);
     h->cancel();
     co_await h->join();
   };
