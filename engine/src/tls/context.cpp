@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cctype>
 
-#include "internal.h"
+#include "internal.h"  // wolfssl/options.h before any other wolfSSL header
+
+#include <wolfssl/openssl/evp.h>
 #include "zp/engine/log.h"
 
 namespace zp::tls {
@@ -61,6 +63,35 @@ std::vector<std::string> cert_names(const std::string& file) {
   }
   wolfSSL_X509_free(x);
   return names;
+}
+
+// Whether the key in key_file belongs to the first certificate in cert_file: a signature
+// made with it verifies with the certificate's public key. (wolfSSL 5.5.4's
+// check_private_key passes any ECDSA key of the same curve.)
+bool key_matches(const std::string& cert_file, const std::string& key_file) {
+  WOLFSSL_X509* x = wolfSSL_X509_load_certificate_file(cert_file.c_str(), WOLFSSL_FILETYPE_PEM);
+  WOLFSSL_BIO* bio = wolfSSL_BIO_new_file(key_file.c_str(), "r");
+  WOLFSSL_EVP_PKEY* key = bio ? wolfSSL_PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
+  WOLFSSL_EVP_PKEY* pub = x ? wolfSSL_X509_get_pubkey(x) : nullptr;
+  bool ok = false;
+  if (key && pub) {
+    static constexpr unsigned char kMsg[] = "zproto: does this key belong to this certificate?";
+    unsigned char sig[1024];
+    size_t sig_len = sizeof sig;
+    WOLFSSL_EVP_MD_CTX* s = wolfSSL_EVP_MD_CTX_new();
+    WOLFSSL_EVP_MD_CTX* v = wolfSSL_EVP_MD_CTX_new();
+    ok = s && v && wolfSSL_EVP_DigestSignInit(s, nullptr, wolfSSL_EVP_sha256(), nullptr, key) == 1 &&
+         wolfSSL_EVP_DigestSignUpdate(s, kMsg, sizeof kMsg) == 1 && wolfSSL_EVP_DigestSignFinal(s, sig, &sig_len) == 1 &&
+         wolfSSL_EVP_DigestVerifyInit(v, nullptr, wolfSSL_EVP_sha256(), nullptr, pub) == 1 &&
+         wolfSSL_EVP_DigestVerifyUpdate(v, kMsg, sizeof kMsg) == 1 && wolfSSL_EVP_DigestVerifyFinal(v, sig, sig_len) == 1;
+    if (s) wolfSSL_EVP_MD_CTX_free(s);
+    if (v) wolfSSL_EVP_MD_CTX_free(v);
+  }
+  if (pub) wolfSSL_EVP_PKEY_free(pub);
+  if (key) wolfSSL_EVP_PKEY_free(key);
+  if (bio) wolfSSL_BIO_free(bio);
+  if (x) wolfSSL_X509_free(x);
+  return ok;
 }
 
 bool readable(const std::string& path) { return ::access(path.c_str(), R_OK) == 0; }
@@ -159,7 +190,7 @@ Result<std::shared_ptr<ServerContext>> ServerContext::create(const ServerConfig&
       ZP_LOG_ERROR("tls: key {}: unreadable or not a PEM private key", ck.key_file);
       return make_error(Errc::bad_key_file);
     }
-    if (wolfSSL_CTX_check_private_key(*ctx) != WOLFSSL_SUCCESS) {
+    if (wolfSSL_CTX_check_private_key(*ctx) != WOLFSSL_SUCCESS || !key_matches(ck.cert_file, ck.key_file)) {
       ZP_LOG_ERROR("tls: key {} does not belong to certificate {}", ck.key_file, ck.cert_file);
       return make_error(Errc::bad_key_file);
     }
@@ -225,7 +256,7 @@ Result<std::shared_ptr<ClientContext>> ClientContext::create(const ClientConfig&
     }
     if (!readable(cfg.key_file) ||
         wolfSSL_CTX_use_PrivateKey_file(*ctx, cfg.key_file.c_str(), WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS ||
-        wolfSSL_CTX_check_private_key(*ctx) != WOLFSSL_SUCCESS) {
+        wolfSSL_CTX_check_private_key(*ctx) != WOLFSSL_SUCCESS || !key_matches(cfg.cert_file, cfg.key_file)) {
       ZP_LOG_ERROR("tls: client key {}: unreadable, not PEM or not the certificate's", cfg.key_file);
       return make_error(Errc::bad_key_file);
     }

@@ -126,6 +126,7 @@ class Layer final : public StreamLayer {
 
  public:
   bool established_ = false;
+  bool notify_received_ = false;
 };
 
 Task<Result<void>> Layer::fill(Stream& s, bool idle) {
@@ -261,6 +262,7 @@ Task<Result<RecvBuf>> Layer::recv(Stream& s, bool idle) {
     }
     if (e == WOLFSSL_ERROR_ZERO_RETURN) {  // close_notify
       peer_closed_ = true;
+      notify_received_ = true;
       co_return RecvBuf();
     }
     if (in_eof_ && (e == SOCKET_PEER_CLOSED_E || e == SOCKET_ERROR_E)) {
@@ -430,6 +432,11 @@ Task<Result<Info>> starttls_client(Stream& s, std::shared_ptr<ClientContext> ctx
   auto r = co_await connect(s, std::move(ctx), std::move(server_name));
   if (r) r->discarded_plaintext = dropped;
   co_return r;
+}
+
+bool closed_cleanly(const Stream& s) {
+  auto* l = dynamic_cast<Layer*>(s.layer());
+  return l && l->notify_received_;
 }
 
 std::shared_ptr<void> save_session(const Stream& s) {

@@ -151,6 +151,10 @@ Task<Result<Info>> starttls_client(Stream& s, std::shared_ptr<ClientContext> ctx
 // none (not TLS, no ticket yet).
 std::shared_ptr<void> save_session(const Stream& s);
 
+// Whether the peer ended the TLS stream with close_notify (false: not TLS, not yet, or a
+// bare TCP close, which recv() also reports as EOF).
+bool closed_cleanly(const Stream& s);
+
 // Writes a self-signed ECDSA P-256 certificate and its key (PEM) for `names` (SAN DNS
 // entries; the first is the CN), valid for `days` (wolfSSL certgen).
 Result<void> make_self_signed(const std::string& cert_file, const std::string& key_file,
