@@ -9,6 +9,7 @@
 #include "internal.h"  // wolfssl/options.h before any other wolfSSL header
 
 #include <wolfssl/openssl/evp.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 #include "zp/engine/log.h"
 
 namespace zp::tls {
@@ -160,7 +161,11 @@ WOLFSSL_CTX* ContextImpl::pick(std::string_view sni) const {
 }
 
 ContextImpl::~ContextImpl() {
-  for (Entry& e : entries) wolfSSL_CTX_free(e.ctx);
+  for (Entry& e : entries) {
+    wolfSSL_CTX_free(e.ctx);
+    free_tickets(e.tickets);
+  }
+  wc_ecc_fp_free();  // this thread's fixed-point ECC cache (it would outlive the shard)
   if (pool) pool->unref();
 }
 
@@ -207,7 +212,7 @@ Result<std::shared_ptr<ServerContext>> ServerContext::create(const ServerConfig&
       wolfSSL_CTX_set_verify(*ctx, WOLFSSL_VERIFY_NONE, nullptr);
     }
     if (!cfg.session_tickets) wolfSSL_CTX_set_options(*ctx, WOLFSSL_OP_NO_TICKET);
-    else wolfSSL_CTX_set_TicketHint(*ctx, int(cfg.ticket_key_lifetime_s));
+    else impl->entries.back().tickets = enable_tickets(*ctx, cfg.ticket_key_lifetime_s);
   }
   std::shared_ptr<ServerContext> out(new ServerContext());
   out->impl_ = std::move(impl);

@@ -56,6 +56,7 @@ struct ContextImpl {
   struct Entry {
     WOLFSSL_CTX* ctx = nullptr;
     std::vector<std::string> names;  // SNI names this certificate serves
+    void* tickets = nullptr;         // the ticket callback's state (tickets.cpp)
   };
   std::vector<Entry> entries;  // server: one per certificate; client: one
   std::string alpn_list;       // "h2,http/1.1" as wolfSSL wants it
@@ -66,6 +67,10 @@ struct ContextImpl {
   WOLFSSL_CTX* pick(std::string_view sni) const;
   ~ContextImpl();
 };
+
+// Session tickets on ctx with the process's rotating keys; the state to free_tickets().
+void* enable_tickets(WOLFSSL_CTX* ctx, uint32_t lifetime_s);
+void free_tickets(void* state);
 
 // "*.example.org" matches one label ("a.example.org", not "a.b.example.org"); case-insensitive.
 bool name_matches(std::string_view pattern, std::string_view host);

@@ -38,6 +38,7 @@ class Layer final : public StreamLayer {
     if (notify_sent_ || !established_ || failed_ || fd < 0) return;
     notify_sent_ = true;
     wolfSSL_shutdown(ssl_);  // writes the alert into out_
+    wolfSSL_ERR_clear_error();
     if (!sending_ && !out_.empty()) {
       ssize_t n = ::send(fd, out_.data(), out_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
       (void)n;  // best effort: the socket buffer is almost always free at this point
@@ -198,6 +199,7 @@ Error Layer::fail_with(int e) {
 Task<Result<void>> Layer::handshake(Stream& s) {
   Busy busy(this);
   for (;;) {
+    wolfSSL_ERR_clear_error();  // the thread's error queue: a stale entry would fail this call
     int r = ctx_->server ? wolfSSL_accept(ssl_) : wolfSSL_connect(ssl_);
     int e = r == WOLFSSL_SUCCESS ? 0 : wolfSSL_get_error(ssl_, r);
     if (e != 0 && e != WOLFSSL_ERROR_WANT_READ && e != WOLFSSL_ERROR_WANT_WRITE) {
@@ -244,6 +246,7 @@ Task<Result<RecvBuf>> Layer::recv(Stream& s, bool idle) {
     }
   } guard{b};
   for (;;) {
+    wolfSSL_ERR_clear_error();
     int n = wolfSSL_read(ssl_, b->data(), int(kPlainBlockBytes));
     // Post-handshake messages may have produced output (TLS 1.3 key update answers).
     if (!out_.empty() && !sending_) {
@@ -284,6 +287,7 @@ Task<Result<size_t>> Layer::send(Stream& s, std::span<const iovec> iov, bool clo
     size_t off = 0;
     while (off < v.iov_len) {
       int chunk = int(std::min<size_t>(v.iov_len - off, kPlainBlockBytes));
+      wolfSSL_ERR_clear_error();
       int n = wolfSSL_write(ssl_, p + off, chunk);
       if (n <= 0) co_return fail_with(wolfSSL_get_error(ssl_, n));
       off += size_t(n);
@@ -297,6 +301,7 @@ Task<Result<size_t>> Layer::send(Stream& s, std::span<const iovec> iov, bool clo
   if (close_after && !notify_sent_) {
     notify_sent_ = true;
     wolfSSL_shutdown(ssl_);  // close_notify rides with the last data
+    wolfSSL_ERR_clear_error();
   }
   auto f = co_await flush(s);
   if (!f) co_return f.error();
