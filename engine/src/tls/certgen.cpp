@@ -2,7 +2,8 @@
 // when no certificate is configured (written once into the state directory).
 #include <fcntl.h>
 #include <unistd.h>
-#include <wolfssl/options.h>
+#include "internal.h"  // wolfssl/options.h first
+
 #include <wolfssl/wolfcrypt/asn_public.h>
 #include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/random.h>
@@ -12,7 +13,6 @@
 #include <string>
 
 #include "zp/engine/log.h"
-#include "zp/engine/tls.h"
 
 namespace zp::tls {
 
@@ -67,6 +67,7 @@ Result<void> write_private(const std::string& path, const unsigned char* data, s
 Result<void> make_self_signed(const std::string& cert_file, const std::string& key_file,
                               const std::vector<std::string>& names, int days) {
   if (names.empty() || days <= 0) return fail(EINVAL);
+  if (!init_once()) return fail(EIO);
   for (const auto& n : names)
     if (n.empty() || n.size() > 253) return fail(EINVAL);
   WC_RNG rng;

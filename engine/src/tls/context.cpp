@@ -114,6 +114,11 @@ bool valid_alpn(const std::vector<std::string>& protos) {
 
 }  // namespace
 
+bool init_once() {
+  static const bool ok = wolfSSL_Init() == WOLFSSL_SUCCESS;
+  return ok;
+}
+
 bool name_matches(std::string_view pattern, std::string_view host) {
   auto lower_eq = [](std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -166,11 +171,12 @@ ContextImpl::~ContextImpl() {
     free_tickets(e.tickets);
   }
   wc_ecc_fp_free();  // this thread's fixed-point ECC cache (it would outlive the shard)
+  wolfSSL_ERR_clear_error();
   if (pool) pool->unref();
 }
 
 Result<std::shared_ptr<ServerContext>> ServerContext::create(const ServerConfig& cfg) {
-  wolfSSL_Init();  // counted by wolfSSL: cheap after the first
+  if (!init_once()) return fail(EIO);
   if (cfg.certs.empty()) {
     ZP_LOG_ERROR("tls: a server needs at least one certificate");
     return make_error(Errc::bad_config);
@@ -223,7 +229,7 @@ ServerContext::~ServerContext() = default;
 const ServerConfig& ServerContext::config() const { return impl_->scfg; }
 
 Result<std::shared_ptr<ClientContext>> ClientContext::create(const ClientConfig& cfg) {
-  wolfSSL_Init();
+  if (!init_once()) return fail(EIO);
   if (!valid_alpn(cfg.alpn)) return make_error(Errc::bad_config);
   auto impl = std::make_unique<ContextImpl>();
   impl->server = false;

@@ -68,6 +68,11 @@ struct ContextImpl {
   ~ContextImpl();
 };
 
+// wolfSSL_Init's first call is not thread-safe (shards create their contexts at once): this
+// runs it once per process (a magic static) and never undoes it (wolfSSL_Cleanup would pull
+// the library from under live connections). False if it failed.
+bool init_once();
+
 // Session tickets on ctx with the process's rotating keys; the state to free_tickets().
 void* enable_tickets(WOLFSSL_CTX* ctx, uint32_t lifetime_s);
 void free_tickets(void* state);

@@ -59,7 +59,10 @@ class Layer final : public StreamLayer {
   std::string pre_;  // bytes received before the layer existed (the ClientHello), read first
 
  private:
-  ~Layer() override { wolfSSL_free(ssl_); }
+  ~Layer() override {
+    wolfSSL_free(ssl_);
+    wolfSSL_ERR_clear_error();  // the thread's queue keeps a node per error until then
+  }
 
   // Keeps the layer alive while one of its tasks runs (the stream may close meanwhile).
   struct Busy {
