@@ -340,7 +340,7 @@ int run_main(int argc, char** argv) {
 
   GetFlags get_flags;
   CLI::App* get = app.add_subcommand("get", "HTTP/1.1 request, curl-style: prints the body (see docs/http-client.md)");
-  get->add_option("url", get_flags.url, "http:// URL (a URL without scheme gets http://)")->required();
+  get->add_option("url", get_flags.url, "http:// or https:// URL (a URL without scheme gets http://)")->required();
   get->add_option("-o,--output", get_flags.output, "Write the body to FILE instead of stdout");
   get->add_flag("-I,--head", get_flags.head, "HEAD request; print the response head");
   get->add_option("-H,--header", get_flags.headers, "Extra header 'Name: value' (repeatable)")
@@ -353,6 +353,10 @@ int run_main(int argc, char** argv) {
   get->add_flag("-v,--verbose", get_flags.verbose, "Print request and response heads on stderr");
   get->add_option("-m,--max-time", get_flags.max_time_s, "Seconds the whole transfer may take")
       ->check(CLI::PositiveNumber);
+  get->add_option("--cacert", get_flags.cacert, "https: trust this CA bundle (PEM) instead of the system's");
+  get->add_flag("-k,--insecure", get_flags.insecure, "https: accept any certificate and name (NOT SAFE)");
+  get->add_option("-E,--cert", get_flags.cert, "https: client certificate (PEM)");
+  get->add_option("--key", get_flags.key, "https: client certificate's private key (PEM)");
 
   try {
     app.parse(argc, argv);

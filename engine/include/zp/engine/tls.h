@@ -60,18 +60,18 @@ enum class Version { tls12, tls13 };
 // One certificate chain and its key (PEM files). The names it serves for SNI are read from
 // the certificate (subjectAltName DNS entries, else the CN).
 struct CertKey {
-  std::string cert_file;  // leaf first, then intermediates
-  std::string key_file;
+  std::string cert_file{};  // leaf first, then intermediates
+  std::string key_file{};
 };
 
 struct ServerConfig {
-  std::vector<CertKey> certs;                    // the first is the default (no or unknown SNI)
+  std::vector<CertKey> certs{};                    // the first is the default (no or unknown SNI)
   std::vector<std::string> alpn = {"http/1.1"};  // offered in preference order; empty: no ALPN
-  std::string client_ca_file;                    // set: ask for and verify client certificates
+  std::string client_ca_file{};                    // set: ask for and verify client certificates
   bool client_cert_required = true;              // with client_ca_file: refuse clients without one
   Version min_version = Version::tls12;
   Version max_version = Version::tls13;
-  std::string cipher_list;                       // OpenSSL-style names; empty: modern AEAD suites
+  std::string cipher_list{};                       // OpenSSL-style names; empty: modern AEAD suites
   int64_t handshake_timeout_ms = 10000;
   bool session_tickets = true;                   // resumption (keys rotate every ticket_key_lifetime_s)
   uint32_t ticket_key_lifetime_s = 3600;
@@ -80,13 +80,13 @@ struct ServerConfig {
 
 struct ClientConfig {
   bool verify = true;       // false: no certificate or name check (warned about loudly)
-  std::string ca_file;      // PEM bundle; empty: the system's (/etc/ssl/certs)
-  std::string cert_file;    // client certificate (optional)
-  std::string key_file;
-  std::vector<std::string> alpn;  // e.g. {"http/1.1"}; empty: no ALPN
+  std::string ca_file{};      // PEM bundle; empty: the system's (/etc/ssl/certs)
+  std::string cert_file{};    // client certificate (optional)
+  std::string key_file{};
+  std::vector<std::string> alpn{};  // e.g. {"http/1.1"}; empty: no ALPN
   Version min_version = Version::tls12;
   Version max_version = Version::tls13;
-  std::string cipher_list;
+  std::string cipher_list{};
   int64_t handshake_timeout_ms = 10000;
   size_t max_queued_output_bytes = 256 * 1024;
 };
