@@ -19,9 +19,9 @@
 #       zproto_base the same with $ZPROTO_BASE_BIN (e.g. a build of an older commit: before/after
 #                   in one run)
 #       nginx_tls   nginx (sendfile on) with `listen ... ssl`, TLS 1.2+1.3, TLS 1.3 suite pinned to
-#                   TLS_AES_128_GCM_SHA256 (`ssl_conf_command Ciphersuites`), no session cache
+#                   $TLS13_SUITE (`ssl_conf_command Ciphersuites`), no session cache
 #       zproto_tls  $ZPROTO_BIN serve http --tls-cert C --tls-key K --listen 127.0.0.1:P --shards 1
-#                   (TLS 1.3 AES-128-GCM first in its default list)
+#                   (its default suites: see TLS13_SUITE)
 #     The TLS peers use a certificate made at start with openssl: TLS_KEY=ecdsa (P-256, default)
 #     or TLS_KEY=rsa (RSA-2048); every case goes to them over https (wrk's OpenSSL; wrk does not
 #     resume sessions, so case close is one full handshake per request). Their ratio columns
@@ -47,7 +47,9 @@
 #   SRV_CPU (0), GEN_CPU (1), ZPROTO_BIN (build/release/tools/zproto), ZPROTO_ARGS (""),
 #   ZPROTO_BASE_BIN (only for the peer zproto_base),
 #   IDLE_CONNS (0), OUT (append RESULT lines to this file), KEEP=1 (keep the temp dir),
-#   TLS_KEY (ecdsa | rsa: the TLS peers' certificate key).
+#   TLS_KEY (ecdsa | rsa: the TLS peers' certificate key), TLS13_SUITE (nginx_tls's TLS 1.3 suite,
+#   TLS_AES_128_GCM_SHA256; zproto_tls picks by its own order: ChaCha20-Poly1305 first on a
+#   wolfSSL without AES-NI, see docs/tls.md).
 #   TLS rows: PEERS="nginx_tls zproto_tls" CASES="4k close" TLS_KEY=ecdsa bench/http_compare.sh
 # Needs: nginx (nginx-light), h2o, lighttpd, wrk, curl, taskset, ss, python3 (idle case only),
 #   openssl (TLS peers).
@@ -74,6 +76,7 @@ ZPROTO_ARGS=${ZPROTO_ARGS:-}
 ZPROTO_BASE_BIN=${ZPROTO_BASE_BIN:-}
 IDLE_CONNS=${IDLE_CONNS:-0}
 TLS_KEY=${TLS_KEY:-ecdsa}
+TLS13_SUITE=${TLS13_SUITE:-TLS_AES_128_GCM_SHA256}
 OUT=${OUT:-}
 case $OUT in ""|/*) ;; *) OUT=$PWD/$OUT ;; esac
 case $ZPROTO_BIN in /*) ;; *) ZPROTO_BIN=$PWD/$ZPROTO_BIN ;; esac
@@ -213,7 +216,7 @@ start_server() {  # peer port dir -> sets SRV_PID
       [ "$peer" = nginx_nosf ] && sf="sendfile off;"
       local listen="listen 127.0.0.1:$port;"
       [ "$peer" = nginx_tls ] && listen="listen 127.0.0.1:$port ssl; ssl_certificate $TMP/cert.pem; ssl_certificate_key $TMP/key.pem;
-    ssl_protocols TLSv1.2 TLSv1.3; ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256;"
+    ssl_protocols TLSv1.2 TLSv1.3; ssl_conf_command Ciphersuites $TLS13_SUITE;"
       cat >"$d/nginx.conf" <<EOF
 daemon off;
 master_process on;

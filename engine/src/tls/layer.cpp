@@ -285,6 +285,25 @@ Task<Result<size_t>> Layer::send(Stream& s, std::span<const iovec> iov, bool clo
   Busy busy(this);
   if (failed_) co_return error_;
   size_t total = 0;
+  size_t bytes = 0;
+  for (const iovec& v : iov) bytes += v.iov_len;
+  if (iov.size() > 1 && bytes <= kPlainBlockBytes) {
+    // A response head and a small body: one record instead of one each (one AEAD pass and
+    // one record header less per response).
+    PlainBlock* b = ctx_->pool->take();
+    if (!b) co_return fail(ENOMEM);
+    size_t off = 0;
+    for (const iovec& v : iov) {
+      std::memcpy(b->data() + off, v.iov_base, v.iov_len);
+      off += v.iov_len;
+    }
+    wolfSSL_ERR_clear_error();
+    int n = off ? wolfSSL_write(ssl_, b->data(), int(off)) : 0;
+    ctx_->pool->give(b);
+    if (off && n <= 0) co_return fail_with(wolfSSL_get_error(ssl_, n));
+    total = off;
+    iov = {};
+  }
   for (const iovec& v : iov) {
     const char* p = static_cast<const char*>(v.iov_base);
     size_t off = 0;
