@@ -321,3 +321,49 @@ TEST_F(HttpsInterop, SighupReloadsCertificatesAndKeepsLiveConnections) {
 }
 
 }  // namespace
+
+namespace {
+
+// `serve http --tls` without a certificate: a self-signed one is made in the state directory
+// at first start (and said in the log), reused at the next, and curl accepts it as a CA.
+TEST(HttpsDefault, SelfSignedCertificateInTheStateDirectory) {
+  char tmpl[] = "/tmp/zp_https_default.XXXXXX";
+  fs::path dir = mkdtemp(tmpl);
+  write_file(dir / "www" / "index.html", "self-signed hello\n");
+  std::string first_key;
+  for (int start = 0; start < 2; ++start) {
+    uint16_t port = free_port();
+    std::string log = (dir / ("server" + std::to_string(start) + ".log")).string();
+    pid_t pid = spawn({ZPROTO_BIN, "serve", "http", "--tls", "--listen", "127.0.0.1:" + std::to_string(port), "--root",
+                       (dir / "www").string(), "--state-dir", (dir / "state").string(), "-s", "1"},
+                      log);
+    bool up = false;
+    for (int i = 0; i < 500 && !up; ++i) {
+      up = port_open(port);
+      if (!up) std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_TRUE(up) << slurp(log);
+    fs::path cert = dir / "state" / "tls" / "self-signed.pem";
+    fs::path key = dir / "state" / "tls" / "self-signed.key";
+    ASSERT_TRUE(fs::exists(cert)) << slurp(log);
+    EXPECT_EQ(fs::status(key).permissions() & (fs::perms::group_all | fs::perms::others_all), fs::perms::none);
+    if (start == 0) {
+      EXPECT_NE(slurp(log).find("created a self-signed one"), std::string::npos) << slurp(log);
+      first_key = slurp(key.string());
+    } else {
+      EXPECT_NE(slurp(log).find("using the self-signed one"), std::string::npos) << slurp(log);
+      EXPECT_EQ(slurp(key.string()), first_key) << "made again instead of reused";
+    }
+    std::string out = (dir / "curl.out").string();
+    pid_t c = spawn({"/usr/bin/curl", "-sS", "--cacert", cert.string(), "https://localhost:" + std::to_string(port) + "/"},
+                    out);
+    EXPECT_EQ(wait_exit(c, 30s), 0) << slurp(out);
+    EXPECT_EQ(slurp(out), "self-signed hello\n");
+    kill(pid, SIGTERM);
+    EXPECT_EQ(wait_exit(pid, 10s), 0) << slurp(log);
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+}  // namespace
