@@ -18,6 +18,14 @@
 #       zproto      $ZPROTO_BIN serve http --port P --root R --shards 1 --log-level warn $ZPROTO_ARGS
 #       zproto_base the same with $ZPROTO_BASE_BIN (e.g. a build of an older commit: before/after
 #                   in one run)
+#       nginx_tls   nginx (sendfile on) with `listen ... ssl`, TLS 1.2+1.3, TLS 1.3 suite pinned to
+#                   $TLS13_SUITE (`ssl_conf_command Ciphersuites`), no session cache
+#       zproto_tls  $ZPROTO_BIN serve http --tls-cert C --tls-key K --listen 127.0.0.1:P --shards 1
+#                   (its default suites: see TLS13_SUITE)
+#     The TLS peers use a certificate made at start with openssl: TLS_KEY=ecdsa (P-256, default)
+#     or TLS_KEY=rsa (RSA-2048); every case goes to them over https (wrk's OpenSSL; wrk does not
+#     resume sessions, so case close is one full handshake per request). Their ratio columns
+#     compare zproto_tls with them (and the plain peers with zproto).
 #   * checks the three files come back byte-exact (curl) and a missing one gives 404;
 #   * per case: `wrk -t1 -c$CONNS -d${WARM}s` (warm-up), then
 #     `wrk -t1 -c$CONNS -d${DUR}s --latency URL` under `taskset -c $GEN_CPU`;
@@ -38,8 +46,13 @@
 #   PEERS ("nginx nginx_nosf h2o lighttpd zproto"), CASES ("128 4k 1m close"; "" = none),
 #   SRV_CPU (0), GEN_CPU (1), ZPROTO_BIN (build/release/tools/zproto), ZPROTO_ARGS (""),
 #   ZPROTO_BASE_BIN (only for the peer zproto_base),
-#   IDLE_CONNS (0), OUT (append RESULT lines to this file), KEEP=1 (keep the temp dir).
-# Needs: nginx (nginx-light), h2o, lighttpd, wrk, curl, taskset, ss, python3 (idle case only).
+#   IDLE_CONNS (0), OUT (append RESULT lines to this file), KEEP=1 (keep the temp dir),
+#   TLS_KEY (ecdsa | rsa: the TLS peers' certificate key), TLS13_SUITE (nginx_tls's TLS 1.3 suite,
+#   TLS_AES_128_GCM_SHA256; zproto_tls picks by its own order: ChaCha20-Poly1305 first on a
+#   wolfSSL without AES-NI, see docs/tls.md).
+#   TLS rows: PEERS="nginx_tls zproto_tls" CASES="4k close" TLS_KEY=ecdsa bench/http_compare.sh
+# Needs: nginx (nginx-light), h2o, lighttpd, wrk, curl, taskset, ss, python3 (idle case only),
+#   openssl (TLS peers).
 # As root it installs the missing Debian packages; otherwise it prints the apt-get line.
 #
 # Output: one `RESULT http <peer> rep=N case=C rps= p50_us= p99_us= srv_us_per_op= ...` line per
@@ -62,6 +75,8 @@ ZPROTO_BIN=${ZPROTO_BIN:-$ROOT/build/release/tools/zproto}
 ZPROTO_ARGS=${ZPROTO_ARGS:-}
 ZPROTO_BASE_BIN=${ZPROTO_BASE_BIN:-}
 IDLE_CONNS=${IDLE_CONNS:-0}
+TLS_KEY=${TLS_KEY:-ecdsa}
+TLS13_SUITE=${TLS13_SUITE:-TLS_AES_128_GCM_SHA256}
 OUT=${OUT:-}
 case $OUT in ""|/*) ;; *) OUT=$PWD/$OUT ;; esac
 case $ZPROTO_BIN in /*) ;; *) ZPROTO_BIN=$PWD/$ZPROTO_BIN ;; esac
@@ -80,15 +95,17 @@ result() {
 need_pkgs=()
 for peer in $PEERS; do
   case $peer in
-    nginx|nginx_nosf) command -v nginx >/dev/null || need_pkgs+=(nginx-light) ;;
+    nginx|nginx_nosf|nginx_tls) command -v nginx >/dev/null || need_pkgs+=(nginx-light) ;;
     h2o) command -v h2o >/dev/null || need_pkgs+=(h2o) ;;
     lighttpd) command -v lighttpd >/dev/null || need_pkgs+=(lighttpd) ;;
-    zproto) [ -x "$ZPROTO_BIN" ] || { echo "http_compare: $ZPROTO_BIN missing: cmake --preset release && cmake --build build/release" >&2; exit 2; } ;;
+    zproto|zproto_tls) [ -x "$ZPROTO_BIN" ] || { echo "http_compare: $ZPROTO_BIN missing: cmake --preset release && cmake --build build/release" >&2; exit 2; } ;;
     zproto_base) [ -x "$ZPROTO_BASE_BIN" ] || { echo "http_compare: set ZPROTO_BASE_BIN for the peer zproto_base" >&2; exit 2; } ;;
     *) echo "http_compare: unknown peer $peer" >&2; exit 2 ;;
   esac
 done
 command -v wrk >/dev/null || need_pkgs+=(wrk)
+case " $PEERS " in *_tls*) command -v openssl >/dev/null || need_pkgs+=(openssl) ;; esac
+case $TLS_KEY in ecdsa|rsa) ;; *) echo "http_compare: TLS_KEY is ecdsa or rsa" >&2; exit 2 ;; esac
 command -v curl >/dev/null || need_pkgs+=(curl)
 [ "$IDLE_CONNS" -gt 0 ] && ! command -v python3 >/dev/null && need_pkgs+=(python3)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -118,6 +135,18 @@ chmod -R a+rX "$WWW"
 RUNS=$TMP/runs.txt
 : >"$RUNS"
 SRV_PID=""
+case " $PEERS " in
+  *_tls*)
+    if [ "$TLS_KEY" = rsa ]; then
+      openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" -days 2 \
+        -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
+    else
+      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" \
+        -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
+    fi
+    chmod 644 "$TMP/key.pem" ;;
+esac
+scheme() { case $1 in *_tls) echo https ;; *) echo http ;; esac; }
 
 # All pids of the process tree rooted at $1.
 tree() {
@@ -182,9 +211,12 @@ trap 'exit 130' INT TERM
 start_server() {  # peer port dir -> sets SRV_PID
   local peer=$1 port=$2 d=$3 sf
   case $peer in
-    nginx|nginx_nosf)
+    nginx|nginx_nosf|nginx_tls)
       sf="sendfile on; tcp_nopush on;"
       [ "$peer" = nginx_nosf ] && sf="sendfile off;"
+      local listen="listen 127.0.0.1:$port;"
+      [ "$peer" = nginx_tls ] && listen="listen 127.0.0.1:$port ssl; ssl_certificate $TMP/cert.pem; ssl_certificate_key $TMP/key.pem;
+    ssl_protocols TLSv1.2 TLSv1.3; ssl_conf_command Ciphersuites $TLS13_SUITE;"
       cat >"$d/nginx.conf" <<EOF
 daemon off;
 master_process on;
@@ -202,7 +234,7 @@ http {
   uwsgi_temp_path $d/ut; scgi_temp_path $d/st;
   types { application/octet-stream bin; }
   default_type application/octet-stream;
-  server { listen 127.0.0.1:$port; root $WWW; }
+  server { $listen root $WWW; }
 }
 EOF
       [ "$(id -u)" = 0 ] && sed -i '1a user root;' "$d/nginx.conf"
@@ -241,6 +273,10 @@ EOF
       [ "$peer" = zproto_base ] && bin=$ZPROTO_BASE_BIN
       # shellcheck disable=SC2086
       set -- "$bin" serve http --port "$port" --root "$WWW" --shards 1 --log-level warn $ZPROTO_ARGS ;;
+    zproto_tls)
+      # shellcheck disable=SC2086
+      set -- "$ZPROTO_BIN" serve http --tls-cert "$TMP/cert.pem" --tls-key "$TMP/key.pem" --listen "127.0.0.1:$port" \
+        --root "$WWW" --shards 1 --log-level warn $ZPROTO_ARGS ;;
   esac
   (cd "$d" && exec taskset -c "$SRV_CPU" "$@") >"$d/stdout" 2>"$d/stderr" </dev/null &
   SRV_PID=$!
@@ -256,13 +292,13 @@ wait_tcp() {  # port
   return 1
 }
 
-sanity() {  # port
+sanity() {  # port scheme
   local f
   for f in 128.bin 4k.bin 1m.bin; do
-    curl -s --noproxy '*' -o "$TMP/got" "http://127.0.0.1:$1/$f" || return 1
+    curl -s -k --noproxy '*' -o "$TMP/got" "$2://127.0.0.1:$1/$f" || return 1
     cmp -s "$TMP/got" "$WWW/$f" || { log "sanity: $f differs"; return 1; }
   done
-  [ "$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/missing.bin")" = 404 ] ||
+  [ "$(curl -s -k --noproxy '*' -o /dev/null -w '%{http_code}' "$2://127.0.0.1:$1/missing.bin")" = 404 ] ||
     { log "sanity: a missing file is not 404"; return 1; }
 }
 
@@ -307,7 +343,7 @@ run_case() {  # peer port case rep
   local peer=$1 port=$2 c=$3 rep=$4 path hdr=() t0 t1 b0 b1 g0 g1 w0 w1 res req
   path=$c.bin
   [ "$c" = close ] && { hdr=(-H "Connection: close"); path=128.bin; }
-  local url="http://127.0.0.1:$port/$path"
+  local url="$(scheme "$peer")://127.0.0.1:$port/$path"
   timeout -k 2 $((WARM + 10)) taskset -c "$GEN_CPU" wrk -t1 -c"$CONNS" -d"${WARM}s" "${hdr[@]}" "$url" >/dev/null 2>&1
   t0=$(ticks "$SRV_PID"); b0=$(box_ticks); child_cpu g0; w0=$(date +%s.%N)
   timeout -k 2 $((DUR + 15)) taskset -c "$GEN_CPU" wrk -t1 -c"$CONNS" -d"${DUR}s" --latency "${hdr[@]}" "$url" >"$TMP/wrk.out" 2>&1
@@ -347,7 +383,7 @@ for rep in $(seq 1 "$REPS"); do
   for peer in $PEERS; do
     port=$(free_port); d=$TMP/$peer.$rep; mkdir -p "$d"
     start_server "$peer" "$port" "$d"
-    if ! wait_tcp "$port" || ! sanity "$port"; then
+    if ! wait_tcp "$port" || ! sanity "$port" "$(scheme "$peer")"; then
       result http "$peer" rep="$rep" case=start status=FAILED
       tail -5 "$d/stderr" "$d/error.log" 2>/dev/null | sed 's/^/#   /' >&2
       stop_server "$SRV_PID"; SRV_PID=""; continue
@@ -361,7 +397,7 @@ done
 
 # ------------------------------------------------------------------ summary
 echo
-echo "## medians over $REPS repetition(s): server on CPU $SRV_CPU, wrk -t1 -c$CONNS -d${DUR}s on CPU $GEN_CPU"
+echo "## medians over $REPS repetition(s): server on CPU $SRV_CPU, wrk -t1 -c$CONNS -d${DUR}s on CPU $GEN_CPU$(case " $PEERS " in *_tls*) echo ", TLS key $TLS_KEY" ;; esac)"
 for c in $CASES idleconn; do
   grep -q "case=$c " "$RUNS" || continue
   echo
@@ -388,11 +424,13 @@ for c in $CASES idleconn; do
         exit }
       printf "| peer | rps | rps range | p99 µs | srv µs/req | srv µs range | wrk µs/req | srv cpu %% | wrk cpu %% | other %% | zproto/peer rps | zproto/peer srv µs | zproto/peer p99 |\n"
       printf "|---|---:|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n"
-      zr = med("zproto", "rps"); zs = med("zproto", "srv_us_per_op"); zp = med("zproto", "p99_us")
       for (i = 1; i <= np; i++) { p = P[i]; if (!cnt[p, "rps"]) continue
+        # TLS peers are compared with zproto_tls, the others with zproto.
+        z = (p ~ /_tls$/) ? "zproto_tls" : "zproto"
+        zr = med(z, "rps"); zs = med(z, "srv_us_per_op"); zp = med(z, "p99_us")
         r = med(p, "rps"); s = med(p, "srv_us_per_op"); q = med(p, "p99_us")
         printf "| %s | %.0f | %s | %.0f | %.2f | %s | %.2f | %.0f | %.0f | %.0f | %s | %s | %s |\n", p, r, rng(p, "rps"), q, s, rng(p, "srv_us_per_op"), med(p, "gen_us_per_op"),
           med(p, "srv_cpu_pct"), med(p, "gen_cpu_pct"), med(p, "other_pct"),
-          (p == "zproto" ? "-" : ratio(zr, r)), (p == "zproto" ? "-" : ratio(zs, s)), (p == "zproto" ? "-" : ratio(zp, q)) }
+          (p == z ? "-" : ratio(zr, r)), (p == z ? "-" : ratio(zs, s)), (p == z ? "-" : ratio(zp, q)) }
       for (i = 1; i <= np; i++) if (failed[P[i]]) printf "\n%s: %d run(s) without a response (server died or hung), left out\n", P[i], failed[P[i]] }' "$RUNS"
 done

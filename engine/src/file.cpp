@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <memory>
+
 namespace zp {
 
 Result<File> File::open(const std::string& path, bool follow_symlinks) {
@@ -104,8 +106,33 @@ Task<Result<size_t>> File::append(std::span<const std::byte> data) {
   co_return done;
 }
 
+// A layered (TLS) stream cannot take sendfile: the bytes must pass through the layer, so
+// they are read in chunks and sent as ordinary data.
+Task<Result<size_t>> File::send_through_layer(Stream& stream, uint64_t offset, uint64_t len,
+                                              std::span<const std::byte> head) {
+  constexpr size_t kChunk = 64 * 1024;
+  std::unique_ptr<std::byte[]> buf(new (std::nothrow) std::byte[kChunk]);
+  if (!buf) co_return fail(ENOMEM);
+  if (!head.empty()) {
+    auto w = co_await stream.send(head);
+    if (!w) co_return w.error();
+  }
+  uint64_t sent = 0;
+  while (sent < len) {
+    size_t want = len - sent > kChunk ? kChunk : size_t(len - sent);
+    auto n = co_await read_at(std::span<std::byte>(buf.get(), want), offset + sent);
+    if (!n) co_return n.error();
+    if (*n == 0) break;  // file shrank under us
+    auto w = co_await stream.send(std::span<const std::byte>(buf.get(), *n));
+    if (!w) co_return w.error();
+    sent += *n;
+  }
+  co_return size_t(sent);
+}
+
 Task<Result<size_t>> File::send_to(Stream& stream, uint64_t offset, uint64_t len,
                                    std::span<const std::byte> head) {
+  if (stream.layer()) co_return co_await send_through_layer(stream, offset, len, head);
   // The head straight from here, not through the backend: one send(2) now instead of a
   // loop turn, and MSG_MORE keeps it from leaving as a segment of its own (TCP_NODELAY).
   while (!head.empty()) {

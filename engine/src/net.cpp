@@ -236,6 +236,7 @@ Result<Stream> Stream::adopt(Shard& shard, int fd, StreamOptions opts) {
 int Stream::fd() const { return core_ ? core_->fd : -1; }
 
 bool Stream::RecvAwaiter::await_ready() noexcept {
+  if (layered) return !core;
   return !core || core->head || core->eof || core->error;
 }
 
@@ -265,6 +266,7 @@ bool Stream::RecvAwaiter::suspend(std::coroutine_handle<> h) {
 
 Result<RecvBuf> Stream::RecvAwaiter::await_resume() {
   if (!core) return fail(EBADF);
+  if (inner.valid()) return std::move(inner.handle().promise().value);
   if (core->reader_cancelled) {
     core->reader_cancelled = false;
     return fail(ECANCELED);
@@ -287,15 +289,19 @@ Result<RecvBuf> Stream::RecvAwaiter::await_resume() {
 Stream::SendAwaiter Stream::send(std::span<const std::byte> data) {
   SendAwaiter a;
   a.core = core_;
+  a.layered = layer_ ? this : nullptr;
   a.iov[0] = {const_cast<std::byte*>(data.data()), data.size()};
   a.iov_count = 1;
   a.total = data.size();
   return a;
 }
 
-Stream::SendAwaiter Stream::sendv(std::span<const iovec> iov) {
+Stream::SendAwaiter Stream::sendv(std::span<const iovec> iov) { return sendv_impl(iov, layer_ != nullptr); }
+
+Stream::SendAwaiter Stream::sendv_impl(std::span<const iovec> iov, bool layered) {
   SendAwaiter a;
   a.core = core_;
+  a.layered = layered ? this : nullptr;
   size_t n = iov.size() < kMaxIov ? iov.size() : kMaxIov;
   for (size_t i = 0; i < n; ++i) {
     a.iov[i] = iov[i];
@@ -308,13 +314,41 @@ Stream::SendAwaiter Stream::sendv(std::span<const iovec> iov) {
 
 Stream::SendAwaiter Stream::send_and_close(std::span<const iovec> iov) {
   SendAwaiter a = sendv(iov);
-  a.closing = this;  // closed in suspend() (io_uring) or await_resume()
+  a.closing = this;  // closed in suspend() (io_uring) or await_resume(); by the layer's task when layered
   return a;
+}
+
+Stream::SendAwaiter Stream::raw_send_and_close(std::span<const iovec> iov) {
+  SendAwaiter a = sendv_impl(iov, false);
+  a.closing = this;
+  return a;
+}
+
+Result<void> Stream::set_layer(StreamLayer* layer) {
+  if (!core_) return fail(EBADF);
+  if (layer_) return fail(EBUSY);
+  layer_ = layer;
+  return {};
+}
+
+std::span<const std::byte> Stream::peek_received() const {
+  if (!core_ || !core_->head) return {};
+  Chunk* c = core_->head;
+  return core_->backend->buffer(c->bid).subspan(c->offset, c->size);
+}
+
+size_t Stream::discard_received() {
+  if (!core_) return 0;
+  size_t n = core_->queued_bytes;
+  core_->drop_queue();
+  if (!core_->armed && !core_->eof && !core_->error && core_->reader) core_->arm();
+  return n;
 }
 
 Stream::SendAwaiter Stream::send_fixed(const FixedBuf& buf, size_t offset, size_t len) {
   SendAwaiter a;
   a.core = core_;
+  a.layered = layer_ ? this : nullptr;  // the layer copies out of the fixed buffer
   auto bytes = buf.bytes();
   if (offset > bytes.size() || len > bytes.size() - offset) a.error = EINVAL;
   a.iov[0] = {bytes.data() + offset, len};
@@ -324,7 +358,10 @@ Stream::SendAwaiter Stream::send_fixed(const FixedBuf& buf, size_t offset, size_
   return a;
 }
 
-bool Stream::SendAwaiter::await_ready() noexcept { return !core || error || total == 0; }
+bool Stream::SendAwaiter::await_ready() noexcept {
+  if (layered) return !core || error;  // an empty send_and_close still says close_notify
+  return !core || error || total == 0;
+}
 
 void Stream::SendAwaiter::submit() {
   msg = {};
@@ -401,6 +438,7 @@ Result<size_t> Stream::SendAwaiter::await_resume() {
   // send_and_close() on a backend where the close must wait for the send, or not sent.
   if (closing) std::exchange(closing, nullptr)->close();
   if (!core) return fail(EBADF);
+  if (inner.valid()) return std::move(inner.handle().promise().value);
   if (error) return fail(error);
   if (ctx && ctx->cancelled && sent < total) return fail(ECANCELED);
   return sent;
@@ -408,6 +446,7 @@ Result<size_t> Stream::SendAwaiter::await_resume() {
 
 Result<void> Stream::shutdown_write() {
   if (!core_) return fail(EBADF);
+  if (layer_) layer_->close_notify(core_->fd);  // before the FIN
   if (::shutdown(core_->fd, SHUT_WR) < 0) return fail(errno);
   return {};
 }
@@ -423,7 +462,9 @@ Result<SocketAddr> Stream::peer_addr() const {
 void Stream::close() { close_impl(true); }
 
 void Stream::close_impl(bool cancel_sends) {
+  StreamLayer* layer = std::exchange(layer_, nullptr);
   StreamCore* c = std::exchange(core_, nullptr);
+  if (layer) layer->on_close(c ? c->fd : -1);  // before the descriptor goes
   if (!c) return;
   // io_uring: a CLOSE in this turn's submit instead of a syscall of its own. The descriptor
   // stays ours until then, so its number cannot be reused under an operation below.

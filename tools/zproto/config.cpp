@@ -160,12 +160,13 @@ class Parser {
       if (key == "log_file") return get_string(v, at, path, cfg.log_file);
       if (key == "user") return get_string(v, at, path, cfg.user);
       if (key == "group") return get_string(v, at, path, cfg.group);
+      if (key == "state_dir") return get_string(v, at, path, cfg.state_dir);
       if (key == "echo") return parse_echo(v, at, path, cfg);
       if (key == "http") return parse_http(v, at, path, cfg);
       if (key == "dns") return parse_dns(v, at, path, cfg);
       return fail(at, fmt::format("unknown key \"{}\" (known keys: {})", path,
                                   join({"shards", "backend", "log_level", "log_file", "user",
-                                        "group", "echo", "http", "dns"})));
+                                        "group", "state_dir", "echo", "http", "dns"})));
     });
     if (!ok) return false;
     // At the end of input current_location() reports OUT_OF_BOUNDS; a position means
@@ -268,17 +269,116 @@ class Parser {
       if (key == "rate_limit") return parse_rate_limit(fv, fat, fpath, o.rate_limit);
       if (key == "basic_auth") return parse_basic_auth(fv, fat, fpath, o.basic_auth);
       if (key == "middleware_order") return parse_middleware_order(fv, fat, fpath, o.middleware_order);
+      if (key == "tls") return parse_tls(fv, fat, fpath, o.tls_listen);
       return fail(fat, fmt::format("unknown key \"{}\" (known keys in \"http\": {})", fpath,
                                    join({"root", "listen", "index", "cache_control", "server_name", "access_log", "admin_listen",
                                          "allow_dotfiles", "directory_listing", "symlinks_outside_root", "header_timeout_ms",
                                          "idle_timeout_ms", "max_connections", "cache_max_file_bytes",
                                          "cache_max_total_bytes", "max_open_files", "mime_types", "max_body_bytes", "body_timeout_ms",
                                          "request_id", "security_headers", "rate_limit", "basic_auth",
-                                         "middleware_order"})));
+                                         "middleware_order", "tls"})));
     });
     if (!ok) return false;
-    if (o.listen.empty()) return fail(at, fmt::format("key \"{}\": \"listen\" must name at least one address", path));
+    if (o.listen.empty() && o.tls_listen.empty())
+      return fail(at, fmt::format("key \"{}\": \"listen\" (or \"tls\") must name at least one address", path));
     cfg.http = std::move(o);
+    return true;
+  }
+
+  // "tls": {"listen": [...], "cert": F, "key": F, ...} or an array of such objects (one set of
+  // certificates per group of listeners). No cert: zproto makes a self-signed one.
+  bool parse_tls(od::value& v, const char* at, std::string_view path, std::vector<http::TlsListen>& out) {
+    od::array arr;
+    if (!v.get_array().get(arr)) {
+      size_t index = 0;
+      for (auto elem_result : arr) {
+        od::value elem;
+        if (auto e = std::move(elem_result).get(elem)) return fail_json(e);
+        const char* elem_at = elem.raw_json_token().data();
+        if (!parse_tls_one(elem, elem_at, fmt::format("{}[{}]", path, index++), out)) return false;
+      }
+      return true;
+    }
+    return parse_tls_one(v, at, std::string(path), out);
+  }
+
+  bool parse_tls_version(od::value& v, const char* at, std::string_view key, tls::Version& out) {
+    std::string s;
+    if (!get_string(v, at, key, s)) return false;
+    if (s == "1.2") out = tls::Version::tls12;
+    else if (s == "1.3") out = tls::Version::tls13;
+    else return fail(at, fmt::format("key \"{}\": \"{}\" is not \"1.2\" or \"1.3\"", key, s));
+    return true;
+  }
+
+  bool parse_tls_one(od::value& v, const char* at, const std::string& path, std::vector<http::TlsListen>& out) {
+    od::object obj;
+    if (v.get_object().get(obj)) return fail_type(at, path, "an object (or an array of objects)", v);
+    tls::ServerConfig c;
+    std::vector<std::string> listen;
+    tls::CertKey first;
+    const bool ok = for_each_field(obj, path + ".", [&](std::string_view fpath, std::string_view key, const char* fat,
+                                                        od::value& fv) {
+      if (key == "listen") return parse_listen(fv, fat, fpath, listen);
+      if (key == "cert") return get_string(fv, fat, fpath, first.cert_file);
+      if (key == "key") return get_string(fv, fat, fpath, first.key_file);
+      if (key == "certs") {
+        od::array arr;
+        if (fv.get_array().get(arr)) return fail_type(fat, fpath, "an array of {\"cert\", \"key\"}", fv);
+        for (auto elem_result : arr) {
+          od::value elem;
+          if (auto e = std::move(elem_result).get(elem)) return fail_json(e);
+          const char* eat = elem.raw_json_token().data();
+          od::object eo;
+          if (elem.get_object().get(eo)) return fail_type(eat, fpath, "an object {\"cert\", \"key\"}", elem);
+          tls::CertKey ck;
+          if (!for_each_field(eo, std::string(fpath) + ".", [&](std::string_view p2, std::string_view k2, const char* a2,
+                                                                 od::value& v2) {
+                if (k2 == "cert") return get_string(v2, a2, p2, ck.cert_file);
+                if (k2 == "key") return get_string(v2, a2, p2, ck.key_file);
+                return fail(a2, fmt::format("unknown key \"{}\" (known keys: cert, key)", p2));
+              }))
+            return false;
+          if (ck.cert_file.empty() || ck.key_file.empty())
+            return fail(eat, fmt::format("key \"{}\": each entry needs \"cert\" and \"key\"", fpath));
+          c.certs.push_back(std::move(ck));
+        }
+        return true;
+      }
+      if (key == "client_ca") return get_string(fv, fat, fpath, c.client_ca_file);
+      if (key == "client_cert_required") return get_bool(fv, fat, fpath, c.client_cert_required);
+      if (key == "min_version") return parse_tls_version(fv, fat, fpath, c.min_version);
+      if (key == "max_version") return parse_tls_version(fv, fat, fpath, c.max_version);
+      if (key == "ciphers") return get_string(fv, fat, fpath, c.cipher_list);
+      if (key == "alpn") {
+        od::array arr;
+        if (fv.get_array().get(arr)) return fail_type(fat, fpath, "an array of protocol names", fv);
+        c.alpn.clear();
+        for (auto elem_result : arr) {
+          od::value elem;
+          if (auto e = std::move(elem_result).get(elem)) return fail_json(e);
+          std::string p;
+          if (!get_string(elem, elem.raw_json_token().data(), fpath, p)) return false;
+          if (p.empty() || p.size() > 255 || p.find(',') != std::string::npos)
+            return fail(fat, fmt::format("key \"{}\": \"{}\" is not a protocol name", fpath, p));
+          c.alpn.push_back(std::move(p));
+        }
+        return true;
+      }
+      if (key == "handshake_timeout_ms") return get_count(fv, fat, fpath, c.handshake_timeout_ms, 600000);
+      if (key == "session_tickets") return get_bool(fv, fat, fpath, c.session_tickets);
+      return fail(fat, fmt::format("unknown key \"{}\" (known keys in \"{}\": {})", fpath, path,
+                                   join({"listen", "cert", "key", "certs", "client_ca", "client_cert_required", "min_version",
+                                         "max_version", "ciphers", "alpn", "handshake_timeout_ms", "session_tickets"})));
+    });
+    if (!ok) return false;
+    if (listen.empty()) return fail(at, fmt::format("key \"{}\": \"listen\" must name at least one address", path));
+    if (first.cert_file.empty() != first.key_file.empty())
+      return fail(at, fmt::format("key \"{}\": \"cert\" and \"key\" go together", path));
+    if (!first.cert_file.empty()) c.certs.insert(c.certs.begin(), std::move(first));
+    if (int(c.min_version) > int(c.max_version))
+      return fail(at, fmt::format("key \"{}\": min_version is above max_version", path));
+    for (auto& a : listen) out.push_back({std::move(a), c});
     return true;
   }
 

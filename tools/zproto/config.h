@@ -9,6 +9,9 @@
 //     "log_level": "info",               // trace | debug | info | warn | error | off
 //     "log_file": "/var/log/zproto.log", // absent or "": stderr
 //     "user": "zproto", "group": "zproto",  // privilege drop when started as root
+//     "state_dir": "/var/lib/zproto",    // generated state (the self-signed certificate);
+//                                        // default /var/lib/zproto as root, else
+//                                        // $XDG_STATE_HOME/zproto or ~/.local/state/zproto
 //     "echo": { "listen": ["127.0.0.1:7007", "[::1]:7007"] },
 //     "http": { "root": "/srv/www", "listen": ["0.0.0.0:8080"], "index": "index.html",
 //               "cache_control": "max-age=60", "allow_dotfiles": false,
@@ -19,7 +22,16 @@
 //               "rate_limit": {"rps": 100, "burst": 200, "max_clients": 10000},
 //               "basic_auth": {"realm": "staff", "users": {"ann": "{sha256}<64 hex>"}},
 //               "middleware_order": ["access_log", "request_id", "security_headers",
-//                                    "rate_limit", "basic_auth"] },
+//                                    "rate_limit", "basic_auth"],
+//               // HTTPS listeners (an object, or an array of them for several certificate
+//               // sets); without "cert"/"certs" a self-signed certificate is made in state_dir
+//               "tls": { "listen": ["0.0.0.0:8443"], "cert": "/etc/zproto/site.pem",
+//                        "key": "/etc/zproto/site.key",
+//                        "certs": [{"cert": "b.pem", "key": "b.key"}],  // more, by SNI
+//                        "client_ca": "/etc/zproto/clients-ca.pem", "client_cert_required": true,
+//                        "min_version": "1.2", "max_version": "1.3", "ciphers": "",
+//                        "alpn": ["http/1.1"], "handshake_timeout_ms": 10000,
+//                        "session_tickets": true } },
 //     "dns": { "zones": [{"name": "example.test.", "file": "/etc/zproto/example.test.zone"}],
 //              "listen": ["127.0.0.1:53", "[::1]:53"], "tcp_idle_timeout_ms": 10000,
 //              "tcp_max_connections": 1000, "tcp_max_message_bytes": 65535,
@@ -67,19 +79,21 @@ struct Config {
   std::string log_file;  // empty: stderr
   std::string user;      // empty: keep the starting user
   std::string group;     // empty: the user's primary group
+  std::string state_dir; // empty: default_state_dir()
   std::optional<EchoConfig> echo;
   std::optional<http::ServerOptions> http;
   std::optional<DnsConfig> dns;
 };
 
-// Used when no --config is given: the docs/ folder over HTTP on 127.0.0.1:8080, echo
+// Used when no --config is given: the docs/ folder over HTTP on 127.0.0.1:8080 and over
+// HTTPS on 127.0.0.1:8443 (a self-signed certificate made at first start), echo
 // on 127.0.0.1:7007 and the demo zone zproto.test. (docs/demo.zone) over DNS on
 // 127.0.0.1:5353, everything else default.
 inline constexpr std::string_view kDefaultConfig = R"({
   "backend": "auto",
   "log_level": "info",
   "echo": { "listen": ["127.0.0.1:7007"] },
-  "http": { "root": "docs", "listen": ["127.0.0.1:8080"] },
+  "http": { "root": "docs", "listen": ["127.0.0.1:8080"], "tls": { "listen": ["127.0.0.1:8443"] } },
   "dns": { "zones": [{ "name": "zproto.test.", "file": "docs/demo.zone" }], "listen": ["127.0.0.1:5353"] }
 }
 )";
@@ -100,6 +114,14 @@ ConfigResult load_config_file(const std::string& path);
 // "auto" | "io_uring" | "epoll"; std::nullopt otherwise.
 std::optional<BackendKind> parse_backend(std::string_view name) noexcept;
 std::string_view backend_name(BackendKind kind) noexcept;
+
+// Where generated state goes: /var/lib/zproto for root, else $XDG_STATE_HOME/zproto or
+// $HOME/.local/state/zproto (./.zproto-state without HOME).
+std::string default_state_dir();
+
+// Fills TLS listeners that name no certificate with a self-signed one from
+// <state_dir>/tls/self-signed.{pem,key}, made (and logged) at first use. An error text, or "".
+std::string ensure_self_signed(std::vector<http::TlsListen>& listeners, const std::string& state_dir);
 
 // True for "HOST:PORT" / "[V6]:PORT" with a port in 1..65535 and a non-empty host.
 bool is_host_port(std::string_view addr) noexcept;

@@ -13,6 +13,7 @@
 #include "zp/codec/http1/errc.h"
 #include "zp/codec/http1/parser.h"
 #include "zp/codec/url/url.h"
+#include "zp/engine/tls.h"
 #include "zp/http/client.h"
 
 namespace zp::cli {
@@ -44,6 +45,20 @@ int exit_code_for(const Error& e) {
       case hc::Errc::unexpected_eof: return 52;
       case hc::Errc::body_too_large: return 63;
       default: return 8;
+    }
+  }
+  if (e.category() == tls::category()) {
+    switch (static_cast<tls::Errc>(e.value())) {
+      case tls::Errc::cert_expired:
+      case tls::Errc::cert_not_yet_valid:
+      case tls::Errc::unknown_ca:
+      case tls::Errc::name_mismatch:
+      case tls::Errc::bad_certificate: return 60;  // curl's CURLE_PEER_FAILED_VERIFICATION
+      case tls::Errc::bad_cert_file:
+      case tls::Errc::bad_key_file: return 58;
+      case tls::Errc::bad_ca_file: return 77;
+      case tls::Errc::handshake_timeout: return 28;
+      default: return 35;  // CURLE_SSL_CONNECT_ERROR
     }
   }
   if (e.category() == codec::url::category()) return 3;
@@ -118,6 +133,13 @@ int run_get(const GetFlags& f) {
 
   hc::Options o;
   o.follow_redirects = f.follow;
+  o.tls.ca_file = f.cacert;
+  o.tls.verify = !f.insecure;
+  if (f.insecure && req.url.starts_with("https"))
+    fmt::print(stderr, "zproto: WARNING: -k: the server's certificate and name are NOT verified; "
+                       "anyone on the path can read and change this transfer\n");
+  o.tls.cert_file = f.cert;
+  o.tls.key_file = f.key;
   if (f.max_time_s > 0) o.total_timeout_ms = std::max<int64_t>(1, std::llround(f.max_time_s * 1000));
   if (f.verbose) {
     o.on_request_head = [](std::string_view h) { print_head(stderr, "> ", h); };

@@ -31,6 +31,7 @@
 #include "zp/engine/log.h"
 #include "zp/engine/probe.h"
 #include "zp/engine/runtime.h"
+#include "zp/engine/tls.h"
 
 #ifndef ZP_VERSION
 #define ZP_VERSION "0.0.0-dev"
@@ -96,6 +97,11 @@ struct ServeFlags {
   int http_port = 0;
   std::string http_cache_control;
   std::string http_admin;
+  bool http_tls = false;         // --tls: the --listen addresses speak HTTPS
+  std::string http_tls_cert;     // --tls-cert/--tls-key (imply --tls)
+  std::string http_tls_key;
+  std::string http_tls_client_ca;
+  std::string state_dir;
   // `serve dns`: only the DNS server, zones and addresses from these flags.
   bool dns_only = false;
   std::vector<std::string> dns_zones;  // "NAME=FILE"
@@ -124,6 +130,24 @@ int run_serve(const ServeFlags& flags) {
     if (!flags.http_listen.empty()) cfg.http->listen = flags.http_listen;
     if (flags.http_port > 0) cfg.http->listen = {"0.0.0.0:" + std::to_string(flags.http_port)};
     if (!flags.http_cache_control.empty()) cfg.http->cache_control = flags.http_cache_control;
+    if (flags.http_tls_cert.empty() != flags.http_tls_key.empty()) {
+      fmt::print(stderr, "zproto: --tls-cert and --tls-key go together\n");
+      return kExitUsage;
+    }
+    if (flags.http_tls || !flags.http_tls_cert.empty()) {
+      // The listen addresses (flags, or the config's plain ones) become HTTPS listeners.
+      tls::ServerConfig tc;
+      if (!flags.http_tls_cert.empty()) tc.certs = {{flags.http_tls_cert, flags.http_tls_key}};
+      tc.client_ca_file = flags.http_tls_client_ca;
+      std::vector<std::string> addrs = cfg.http->listen;
+      if (flags.http_listen.empty() && flags.http_port == 0 && !cfg.http->tls_listen.empty()) addrs.clear();
+      cfg.http->tls_listen.clear();
+      for (auto& a : addrs) cfg.http->tls_listen.push_back({a, tc});
+      if (cfg.http->tls_listen.empty()) cfg.http->tls_listen.push_back({"127.0.0.1:8443", tc});
+      cfg.http->listen.clear();
+    } else if (!flags.http_listen.empty() || flags.http_port > 0) {
+      cfg.http->tls_listen.clear();  // only what the flags name
+    }
     for (const auto& a : cfg.http->listen) {
       if (!SocketAddr::parse(a)) {
         fmt::print(stderr, "zproto: --listen {}: not HOST:PORT\n", a);
@@ -185,6 +209,7 @@ int run_serve(const ServeFlags& flags) {
     dns_opts.udp_payload_size = cfg.dns->udp_payload_size;
     dns_opts.rrl = cfg.dns->rrl;
   }
+  if (!flags.state_dir.empty()) cfg.state_dir = flags.state_dir;
   if (cfg.http) {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     cfg.http->metrics = std::make_shared<http::Metrics>(cfg.shards ? cfg.shards : unsigned(cores > 0 ? cores : 1));
@@ -229,10 +254,22 @@ int run_serve(const ServeFlags& flags) {
     return kExitRuntime;
   }
   log::set_thread_tag("main");
+  if (cfg.http) {
+    if (std::string err = ensure_self_signed(cfg.http->tls_listen, cfg.state_dir); !err.empty()) {
+      ZP_LOG_ERROR("{}", err);
+      log::shutdown();
+      return kExitRuntime;
+    }
+  }
   ZP_LOG_INFO("zproto {} starting: {} shards, backend {}{}{}", ZP_VERSION,
               cfg.shards == 0 ? std::string("auto") : std::to_string(cfg.shards),
               backend_name(cfg.backend), cfg.echo ? ", echo on " + join(cfg.echo->listen, ", ") : "",
-              cfg.http ? ", http on " + join(cfg.http->listen, ", ") + " from " + cfg.http->root : "");
+              cfg.http && !cfg.http->listen.empty() ? ", http on " + join(cfg.http->listen, ", ") + " from " + cfg.http->root : "");
+  if (cfg.http && !cfg.http->tls_listen.empty()) {
+    std::vector<std::string> addrs;
+    for (const auto& t : cfg.http->tls_listen) addrs.push_back(t.address);
+    ZP_LOG_INFO("https on {}", join(addrs, ", "));
+  }
   if (cfg.dns) ZP_LOG_INFO("dns on {} (udp+tcp), {} zone(s)", join(cfg.dns->listen, ", "), cfg.dns->zones.size());
   if (!is_root && !cfg.user.empty()) {
     ZP_LOG_WARN("\"user\": \"{}\" is ignored: zproto is not running as root", cfg.user);
@@ -316,6 +353,7 @@ int run_main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   serve->add_option("-b,--backend", flags.backend, "auto, io_uring or epoll")
       ->check(CLI::IsMember({"auto", "io_uring", "epoll"}));
+  serve->add_option("--state-dir", flags.state_dir, "Directory for generated state (the self-signed certificate)");
   CLI::App* serve_http = serve->add_subcommand("http", "Serve static files over HTTP/1.1 (only that)");
   serve_http->add_option("-r,--root", flags.http_root, "Document root (default: the config's, or .)");
   serve_http->add_option("--listen", flags.http_listen, "HOST:PORT to listen on (repeatable)");
@@ -323,6 +361,11 @@ int run_main(int argc, char** argv) {
       ->check(CLI::Range(1, 65535));
   serve_http->add_option("--cache-control", flags.http_cache_control, "Cache-Control for files");
   serve_http->add_option("--admin", flags.http_admin, "HOST:PORT of the admin listener (GET /metrics)");
+  serve_http->add_flag("--tls", flags.http_tls,
+                       "HTTPS on the --listen addresses (without --tls-cert: a self-signed certificate in the state directory)");
+  serve_http->add_option("--tls-cert", flags.http_tls_cert, "Certificate chain (PEM) for HTTPS; implies --tls");
+  serve_http->add_option("--tls-key", flags.http_tls_key, "Private key (PEM) of --tls-cert");
+  serve_http->add_option("--tls-client-ca", flags.http_tls_client_ca, "Require client certificates issued by this CA (PEM)");
   // Flags of `serve` may also follow `http` on the command line.
   serve_http->fallthrough();
   CLI::App* serve_dns = serve->add_subcommand("dns", "Serve zones as an authoritative DNS server (only that)");
@@ -337,7 +380,7 @@ int run_main(int argc, char** argv) {
 
   GetFlags get_flags;
   CLI::App* get = app.add_subcommand("get", "HTTP/1.1 request, curl-style: prints the body (see docs/http-client.md)");
-  get->add_option("url", get_flags.url, "http:// URL (a URL without scheme gets http://)")->required();
+  get->add_option("url", get_flags.url, "http:// or https:// URL (a URL without scheme gets http://)")->required();
   get->add_option("-o,--output", get_flags.output, "Write the body to FILE instead of stdout");
   get->add_flag("-I,--head", get_flags.head, "HEAD request; print the response head");
   get->add_option("-H,--header", get_flags.headers, "Extra header 'Name: value' (repeatable)")
@@ -350,6 +393,10 @@ int run_main(int argc, char** argv) {
   get->add_flag("-v,--verbose", get_flags.verbose, "Print request and response heads on stderr");
   get->add_option("-m,--max-time", get_flags.max_time_s, "Seconds the whole transfer may take")
       ->check(CLI::PositiveNumber);
+  get->add_option("--cacert", get_flags.cacert, "https: trust this CA bundle (PEM) instead of the system's");
+  get->add_flag("-k,--insecure", get_flags.insecure, "https: accept any certificate and name (NOT SAFE)");
+  get->add_option("-E,--cert", get_flags.cert, "https: client certificate (PEM)");
+  get->add_option("--key", get_flags.key, "https: client certificate's private key (PEM)");
 
   DigFlags dig_flags;
   CLI::App* dig = app.add_subcommand("dig", "DNS query, dig-style: NAME [TYPE] [@SERVER[:PORT]] [+tcp] [+short] (see docs/dns_resolver.md)");

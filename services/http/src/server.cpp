@@ -66,7 +66,16 @@ struct ShardState {
   std::unique_ptr<FileStore> files;
   h1::DateCache dates;
   size_t connections = 0;
+  size_t handshakes = 0;  // TLS handshakes in progress (they count against max_connections)
   std::vector<Listener> listeners;
+  // An HTTPS listener and the TLS context new connections get (replaced on reload; live
+  // connections keep the one they started with).
+  struct TlsListener {
+    Listener listener;
+    tls::ServerConfig config;
+    std::shared_ptr<tls::ServerContext> ctx;
+  };
+  std::vector<std::unique_ptr<TlsListener>> tls_listeners;
   ~ShardState() {
     if (root_fd >= 0) ::close(root_fd);
   }
@@ -342,6 +351,55 @@ Task<void> accept_loop(std::shared_ptr<ShardState> st, Listener* l) {
   }
 }
 
+// An HTTPS connection: the TLS handshake (bounded by its own timeout), then the same loop as
+// plain HTTP over the now encrypted stream.
+Task<void> serve_tls_connection(std::shared_ptr<ShardState> st, std::shared_ptr<tls::ServerContext> ctx, Stream s) {
+  ++st->handshakes;
+  auto r = co_await tls::accept(s, std::move(ctx));
+  --st->handshakes;
+  if (!r) {
+    ZP_LOG_DEBUG("https: handshake failed: {}", r.error().message());
+    co_return;
+  }
+  co_await serve_connection(st, std::move(s));
+}
+
+Task<void> tls_accept_loop(std::shared_ptr<ShardState> st, ShardState::TlsListener* tl) {
+  Shard* shard = Shard::current();
+  for (;;) {
+    auto s = co_await tl->listener.accept();
+    if (!s) {
+      if (s.error() == std::errc::operation_canceled) break;
+      ZP_LOG_WARN("https: accept on {}: {}", tl->listener.local_addr().to_string(), s.error().message());
+      if (s.error() == std::errc::too_many_files_open) {
+        auto paused = co_await sleep(std::chrono::milliseconds(10));
+        (void)paused;
+      }
+      continue;
+    }
+    if (st->connections + st->handshakes >= st->opts.max_connections) continue;  // closes on scope exit
+    auto h = shard->spawn(serve_tls_connection(st, tl->ctx, std::move(*s)));
+    if (!h) ZP_LOG_WARN("https: cannot start a connection task: {}", h.error().message());
+  }
+}
+
+// SIGHUP: certificates and keys are read again; new connections use them, live ones keep
+// theirs. A broken file keeps the old context (and says so).
+void reload_tls(const std::weak_ptr<ShardState>& weak, unsigned shard_id) {
+  auto st = weak.lock();
+  if (!st) return;
+  for (auto& tl : st->tls_listeners) {
+    auto ctx = tls::ServerContext::create(tl->config);
+    if (!ctx) {
+      ZP_LOG_ERROR("https: reload of the certificates for {} failed ({}); keeping the old ones",
+                   tl->listener.local_addr().to_string(), ctx.error().message());
+      continue;
+    }
+    tl->ctx = std::move(*ctx);
+    if (shard_id == 0) ZP_LOG_INFO("https: certificates for {} reloaded", tl->listener.local_addr().to_string());
+  }
+}
+
 // The built-in middlewares ServerOptions enables, in middleware_order (the rest after, in the
 // default order). EINVAL for an unknown or repeated name.
 Result<std::vector<MiddlewareFactory>> builtin_middlewares(const ServerOptions& o) {
@@ -432,10 +490,39 @@ Result<void> start(Shard& shard, const ServerOptions& options, std::shared_ptr<c
     }
     st->listeners.push_back(std::move(*l));
   }
+  for (const TlsListen& tl : options.tls_listen) {
+    auto addr = SocketAddr::parse(tl.address);
+    if (!addr) {
+      ZP_LOG_ERROR("https: bad listen address '{}'", tl.address);
+      return addr.error();
+    }
+    auto ctx = tls::ServerContext::create(tl.tls);
+    if (!ctx) {
+      ZP_LOG_ERROR("https: {}: {}", tl.address, ctx.error().message());
+      return ctx.error();
+    }
+    auto l = Listener::bind(shard, *addr);
+    if (!l) {
+      ZP_LOG_ERROR("https: listen on {}: {}", tl.address, l.error().message());
+      return l.error();
+    }
+    st->tls_listeners.push_back(std::make_unique<ShardState::TlsListener>(
+        ShardState::TlsListener{std::move(*l), tl.tls, std::move(*ctx)}));
+  }
   for (auto& l : st->listeners) {
     if (shard.id() == 0) ZP_LOG_INFO("http: serving {} on {}", options.root, l.local_addr().to_string());
     auto h = shard.spawn(accept_loop(st, &l));
     if (!h) return h.error();
+  }
+  for (auto& tl : st->tls_listeners) {
+    if (shard.id() == 0) ZP_LOG_INFO("https: serving {} on {}", options.root, tl->listener.local_addr().to_string());
+    auto h = shard.spawn(tls_accept_loop(st, tl.get()));
+    if (!h) return h.error();
+  }
+  if (!st->tls_listeners.empty()) {
+    std::weak_ptr<ShardState> weak = st;
+    unsigned id = shard.id();
+    shard.on_reload([weak, id] { reload_tls(weak, id); });
   }
   return {};
 }

@@ -235,3 +235,59 @@ TEST(ConfigHttp, BadMiddlewareValuesNameKeyAndLine) {
 
 }  // namespace
 }  // namespace zp::cli
+
+namespace {
+
+TEST(Config, HttpsListenersWithCertificates) {
+  const auto r = parse_config(R"({"http": {"root": "/srv", "listen": ["127.0.0.1:80"],
+    "tls": [{"listen": ["127.0.0.1:443", "[::1]:443"], "cert": "a.pem", "key": "a.key",
+             "certs": [{"cert": "b.pem", "key": "b.key"}], "client_ca": "ca.pem",
+             "client_cert_required": false, "min_version": "1.3", "alpn": ["h2", "http/1.1"],
+             "handshake_timeout_ms": 5000, "session_tickets": false},
+            {"listen": ["127.0.0.1:8443"]}]}, "state_dir": "/var/lib/zp"})");
+  ASSERT_TRUE(r) << r.error;
+  const auto& t = r.config->http->tls_listen;
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(t[0].address, "127.0.0.1:443");
+  EXPECT_EQ(t[1].address, "[::1]:443");
+  ASSERT_EQ(t[0].tls.certs.size(), 2u);
+  EXPECT_EQ(t[0].tls.certs[0].cert_file, "a.pem");  // "cert"/"key" first: the default
+  EXPECT_EQ(t[0].tls.certs[1].key_file, "b.key");
+  EXPECT_EQ(t[0].tls.client_ca_file, "ca.pem");
+  EXPECT_FALSE(t[0].tls.client_cert_required);
+  EXPECT_EQ(t[0].tls.min_version, zp::tls::Version::tls13);
+  EXPECT_EQ(t[0].tls.alpn, (std::vector<std::string>{"h2", "http/1.1"}));
+  EXPECT_EQ(t[0].tls.handshake_timeout_ms, 5000);
+  EXPECT_FALSE(t[0].tls.session_tickets);
+  EXPECT_EQ(t[2].address, "127.0.0.1:8443");
+  EXPECT_TRUE(t[2].tls.certs.empty());  // the self-signed default fills it at start
+  EXPECT_EQ(r.config->state_dir, "/var/lib/zp");
+}
+
+TEST(Config, HttpsOnlyNeedsNoPlainListen) {
+  const auto r = parse_config(R"({"http": {"tls": {"listen": ["127.0.0.1:8443"]}}})");
+  ASSERT_TRUE(r) << r.error;
+  EXPECT_TRUE(r.config->http->listen.empty());
+  EXPECT_EQ(r.config->http->tls_listen.size(), 1u);
+}
+
+TEST(Config, HttpsMistakesAreNamed) {
+  auto bad = [](const char* json) { return parse_config(json).error; };
+  EXPECT_THAT(bad(R"({"http": {"tls": {"cert": "a.pem", "key": "a.key"}}})"), HasSubstr("\"listen\""));
+  EXPECT_THAT(bad(R"({"http": {"tls": {"listen": ["127.0.0.1:1"], "cert": "a.pem"}}})"), HasSubstr("go together"));
+  EXPECT_THAT(bad(R"({"http": {"tls": {"listen": ["127.0.0.1:1"], "min_version": "1.1"}}})"), HasSubstr("\"1.2\""));
+  EXPECT_THAT(bad(R"({"http": {"tls": {"listen": ["127.0.0.1:1"], "min_version": "1.3", "max_version": "1.2"}}})"),
+              HasSubstr("min_version"));
+  EXPECT_THAT(bad(R"({"http": {"tls": {"listen": ["127.0.0.1:1"], "certz": []}}})"), HasSubstr("http.tls.certz"));
+  EXPECT_THAT(bad(R"({"http": {"tls": {"listen": ["127.0.0.1:1"], "alpn": ["a,b"]}}})"), HasSubstr("protocol name"));
+}
+
+TEST(Config, EmbeddedDefaultServesHttpsWithoutACertificate) {
+  const auto r = parse_config(zp::cli::kDefaultConfig, "<default>");
+  ASSERT_TRUE(r) << r.error;
+  ASSERT_EQ(r.config->http->tls_listen.size(), 1u);
+  EXPECT_EQ(r.config->http->tls_listen[0].address, "127.0.0.1:8443");
+  EXPECT_TRUE(r.config->http->tls_listen[0].tls.certs.empty());
+}
+
+}  // namespace

@@ -64,7 +64,17 @@ struct BackendInfo {
   std::string degraded;    // non-empty when something fell back (logged once)
 };
 
-class Backend {
+// Who takes a received buffer back when its RecvBuf lease ends: the backend (provided
+// buffers) or a stream layer's own pool (TLS plaintext, see tls.h).
+class BufferOwner {
+ public:
+  virtual void buffer_release(uint32_t id) = 0;
+
+ protected:
+  ~BufferOwner() = default;
+};
+
+class Backend : public BufferOwner {
  public:
   virtual ~Backend() = default;
   virtual const BackendInfo& info() const = 0;
@@ -96,7 +106,7 @@ class Backend {
   // the buffer returns to the ring when its references are released.
   virtual std::span<std::byte> buffer(uint32_t bid) = 0;
   virtual void buffer_ref(uint32_t bid) = 0;
-  virtual void buffer_release(uint32_t bid) = 0;
+  void buffer_release(uint32_t bid) override = 0;
   virtual uint32_t buffers_available() const = 0;
 
   // Fixed buffers: page-aligned, registered with io_uring where the kernel allows (else

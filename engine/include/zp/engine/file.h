@@ -62,13 +62,16 @@ class File {
   // goes out with MSG_MORE, so it shares the first segment with the file's bytes. Returns
   // the file bytes sent (less than len if the file shrank), or the error (EPIPE when the
   // peer has gone: sendfile then also raises SIGPIPE, which the Runtime's shard threads
-  // block; a thread of your own that calls this must block or ignore SIGPIPE).
+  // block; a thread of your own that calls this must block or ignore SIGPIPE). On a
+  // layered (TLS) stream the file is read and sent through the layer, not sendfile'd.
   Task<Result<size_t>> send_to(Stream& stream, uint64_t offset, uint64_t len,
                                std::span<const std::byte> head = {});
   void close();
   int fd() const { return fd_; }
 
  private:
+  Task<Result<size_t>> send_through_layer(Stream& stream, uint64_t offset, uint64_t len,
+                                          std::span<const std::byte> head);
   int fd_ = -1;
 };
 

@@ -13,6 +13,7 @@
 
 #include <coroutine>
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,11 +42,12 @@ struct SocketAddr {
   const sockaddr* sa() const { return reinterpret_cast<const sockaddr*>(&storage); }
 };
 
-// A lease on received bytes: the provided buffer goes back to the ring when it dies.
+// A lease on received bytes: the buffer goes back to its owner (the backend's provided-buffer
+// ring, or a stream layer's pool) when it dies.
 class RecvBuf {
  public:
   RecvBuf() = default;
-  RecvBuf(Backend* b, uint32_t bid, const std::byte* data, size_t size)
+  RecvBuf(BufferOwner* b, uint32_t bid, const std::byte* data, size_t size)
       : backend_(b), bid_(bid), data_(data), size_(size) {}
   RecvBuf(RecvBuf&& o) noexcept
       : backend_(std::exchange(o.backend_, nullptr)), bid_(o.bid_), data_(o.data_), size_(o.size_) {}
@@ -70,7 +72,7 @@ class RecvBuf {
   bool eof() const { return size_ == 0; }
 
  private:
-  Backend* backend_ = nullptr;
+  BufferOwner* backend_ = nullptr;
   uint32_t bid_ = 0;
   const std::byte* data_ = nullptr;
   size_t size_ = 0;
@@ -114,6 +116,30 @@ class FixedBuf {
   uint32_t idx_ = 0;
 };
 
+class Stream;
+
+// A transform between a stream's socket and its user (TLS, tls.h): once attached with
+// Stream::set_layer, the stream's recv/send/close go through it, so a service reads and
+// writes plaintext without knowing. It reaches the socket through Stream::raw_recv/raw_sendv.
+// The stream owns it until it calls on_close(); from then on the layer frees itself (at
+// once, or when its own tasks in flight have ended).
+class StreamLayer {
+ public:
+  // The next plaintext bytes (size 0: the peer closed cleanly), or the error.
+  virtual Task<Result<RecvBuf>> recv(Stream& s, bool idle) = 0;
+  // Sends all of iov (the bytes are copied before the first suspension ends, as the caller's
+  // iov stays valid only for the await), then closes the stream when close_after is set.
+  virtual Task<Result<size_t>> send(Stream& s, std::span<const iovec> iov, bool close_after) = 0;
+  // Half-close (Stream::shutdown_write): the last word (TLS close_notify), without waiting.
+  virtual void close_notify(int fd) = 0;
+  // The stream closes now (fd is still open, or -1): a last word (TLS close_notify) may go
+  // out without waiting. The stream never touches the layer again.
+  virtual void on_close(int fd) = 0;
+
+ protected:
+  virtual ~StreamLayer() = default;
+};
+
 struct StreamOptions {
   size_t max_queued_bytes = 64 * 1024;  // received but unread: beyond this, stop reading
 };
@@ -123,11 +149,12 @@ class Stream {
  public:
   Stream() = default;
   explicit Stream(StreamCore* core) : core_(core) {}
-  Stream(Stream&& o) noexcept : core_(std::exchange(o.core_, nullptr)) {}
+  Stream(Stream&& o) noexcept : core_(std::exchange(o.core_, nullptr)), layer_(std::exchange(o.layer_, nullptr)) {}
   Stream& operator=(Stream&& o) noexcept {
     if (this != &o) {
       close();
       core_ = std::exchange(o.core_, nullptr);
+      layer_ = std::exchange(o.layer_, nullptr);
     }
     return *this;
   }
@@ -142,22 +169,30 @@ class Stream {
   struct RecvAwaiter {
     StreamCore* core;
     bool idle = true;  // waiting between messages: ends at a graceful stop
+    Stream* layered = nullptr;  // set: the stream's layer receives (a task of its own)
     TaskCtx* ctx = nullptr;
+    Task<Result<RecvBuf>> inner;
+    RecvAwaiter(StreamCore* c, bool i, Stream* l = nullptr) : core(c), idle(i), layered(l) {}
     bool await_ready() noexcept;
     template <class P>
-    bool await_suspend(std::coroutine_handle<P> h) {
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) {
       ctx = h.promise().ctx;
-      return suspend(h);
+      if (layered) {
+        inner = layered->layer_->recv(*layered, idle);
+        return typename Task<Result<RecvBuf>>::Awaiter{inner.handle()}.await_suspend(h);
+      }
+      if (suspend(h)) return std::noop_coroutine();
+      return h;
     }
     Result<RecvBuf> await_resume();
     bool suspend(std::coroutine_handle<> h);
   };
   // The next received bytes (size 0 at EOF); ECONNRESET etc.; ECANCELED if cancelled.
   // The waiting task counts as idle (it is cancelled at graceful stop).
-  RecvAwaiter recv() { return RecvAwaiter{core_, true}; }
+  RecvAwaiter recv() { return RecvAwaiter(core_, true, layer_ ? this : nullptr); }
   // The same, in the middle of a message (a body, the rest of a header): a graceful stop
   // lets it finish within the drain time instead of ending it.
-  RecvAwaiter recv_more() { return RecvAwaiter{core_, false}; }
+  RecvAwaiter recv_more() { return RecvAwaiter(core_, false, layer_ ? this : nullptr); }
 
   static constexpr size_t kMaxIov = 4;  // small: the awaiter lives in the caller's frame
   struct SendAwaiter {
@@ -175,11 +210,18 @@ class Stream {
     SendAwaiter* prev_send = nullptr;  // in the stream's list of sends in flight
     SendAwaiter* next_send = nullptr;
     Stream* closing = nullptr;  // send_and_close(): the stream to close behind this send
+    Stream* layered = nullptr;  // set: the stream's layer sends (a task of its own)
+    Task<Result<size_t>> inner;
     bool await_ready() noexcept;
     template <class P>
-    bool await_suspend(std::coroutine_handle<P> hh) {
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> hh) {
       ctx = hh.promise().ctx;
-      return suspend(hh);
+      if (layered) {
+        inner = layered->layer_->send(*layered, std::span<const iovec>(iov, iov_count), closing != nullptr);
+        return typename Task<Result<size_t>>::Awaiter{inner.handle()}.await_suspend(hh);
+      }
+      if (suspend(hh)) return std::noop_coroutine();
+      return hh;
     }
     bool suspend(std::coroutine_handle<> hh);
     Result<size_t> await_resume();
@@ -199,8 +241,21 @@ class Stream {
   // than send() then close(). The result is the send's.
   SendAwaiter send_and_close(std::span<const iovec> iov);
 
-  // Half-close: the peer reads EOF; we can still receive.
+  // Half-close: the peer reads EOF (after a layer's close_notify); we can still receive.
   Result<void> shutdown_write();
+
+  // Layers (TLS): set_layer routes recv/send/close through `layer` from now on; the stream
+  // owns it (see StreamLayer). EBUSY if one is attached already, EBADF on a closed stream.
+  // The raw_* calls reach the socket under the layer.
+  Result<void> set_layer(StreamLayer* layer);
+  StreamLayer* layer() const { return layer_; }
+  RecvAwaiter raw_recv(bool idle) { return RecvAwaiter(core_, idle); }
+  SendAwaiter raw_sendv(std::span<const iovec> iov) { return sendv_impl(iov, false); }
+  SendAwaiter raw_send_and_close(std::span<const iovec> iov);
+  // The first chunk received and not yet read (empty if none): STARTTLS checks it.
+  std::span<const std::byte> peek_received() const;
+  // Drops everything received and not yet read; returns how many bytes.
+  size_t discard_received();
   // Closes the socket; a receive still in flight finishes in the background.
   void close();
 
@@ -211,7 +266,9 @@ class Stream {
  private:
   // close(); cancel_sends false leaves the sends in flight to finish (send_and_close).
   void close_impl(bool cancel_sends);
+  SendAwaiter sendv_impl(std::span<const iovec> iov, bool layered);
   StreamCore* core_ = nullptr;
+  StreamLayer* layer_ = nullptr;
 };
 
 struct ListenOptions {

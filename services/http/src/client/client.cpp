@@ -3,6 +3,7 @@
 #include "zp/http/client.h"
 
 #include <chrono>
+#include <unordered_map>
 
 #include "connect.h"
 #include "exchange.h"
@@ -30,6 +31,29 @@ struct Client::Impl {
   dns::Resolver resolver;
   Pool pool;
   Stats stats;
+  std::shared_ptr<tls::ClientContext> tls_ctx;  // made at the first https:// request
+  std::unordered_map<std::string, std::shared_ptr<void>> sessions;  // per origin, to resume
+
+  // TLS on a fresh connection: the context (once), the handshake with SNI and the name
+  // check, resuming the origin's last session.
+  Task<Result<void>> start_tls(Stream& s, const Target& t) {
+    if (!tls_ctx) {
+      auto c = tls::ClientContext::create(opts.tls);
+      if (!c) co_return c.error();
+      tls_ctx = std::move(*c);
+    }
+    std::shared_ptr<void> session;  // not inside the co_await: GCC 12 and ?: there
+    if (auto it = sessions.find(t.origin); it != sessions.end()) session = it->second;
+    auto info = co_await tls::connect(s, tls_ctx, t.host, std::move(session));
+    if (!info) co_return info.error();
+    co_return Result<void>{};
+  }
+  void keep_session(const Conn& c) {
+    auto sess = c.transport ? c.transport->tls_session() : nullptr;
+    if (!sess) return;
+    if (sessions.size() >= opts.max_origins && !sessions.count(c.origin)) sessions.clear();  // bounded
+    sessions[c.origin] = std::move(sess);
+  }
 
   Task<Result<Stream>> connect(Target t) {
     auto addrs = co_await resolve(t, resolver);
@@ -78,6 +102,13 @@ struct Client::Impl {
           pool.release(std::move(*c), false);
           co_return s.error();
         }
+        if (t.tls) {
+          auto h = co_await start_tls(*s, t);
+          if (!h) {
+            pool.release(std::move(*c), false);
+            co_return h.error();
+          }
+        }
         (*c)->transport = make_tcp_transport(std::move(*s));
         ++stats.connections_opened;
       } else {
@@ -96,6 +127,7 @@ struct Client::Impl {
         co_return r;
       }
       out.response.reused_connection = !fresh;
+      if (t.tls) keep_session(**c);
       pool.release(std::move(*c), out.reusable);
       co_return Result<void>{};
     }

@@ -13,7 +13,7 @@ class Category final : public std::error_category {
   std::string message(int v) const override {
     switch (static_cast<Errc>(v)) {
       case Errc::ok: return "ok";
-      case Errc::unsupported_scheme: return "unsupported URL scheme (only http:// for now)";
+      case Errc::unsupported_scheme: return "unsupported URL scheme (only http:// and https://)";
       case Errc::userinfo_in_url: return "credentials in the URL are refused";
       case Errc::no_host: return "the URL names no host";
       case Errc::host_not_found: return "host not found";

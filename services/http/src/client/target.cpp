@@ -14,19 +14,21 @@ Result<Target> parse_target(std::string_view text) {
   auto u = url::parse(text);
   if (!u) return u.error();
   if (!u->is_absolute()) return url::make_error_code(url::Errc::not_absolute);
-  if (!codec::http1::iequals(u->scheme, "http")) return make_error_code(Errc::unsupported_scheme);
+  const bool tls = codec::http1::iequals(u->scheme, "https");
+  if (!tls && !codec::http1::iequals(u->scheme, "http")) return make_error_code(Errc::unsupported_scheme);
   if (u->has_userinfo) return make_error_code(Errc::userinfo_in_url);
   if (!u->has_authority || u->host.empty() || u->host_kind == url::HostKind::ipvfuture)
     return make_error_code(Errc::no_host);
   Target t;
   t.host.assign(u->host);
   t.host_kind = u->host_kind;
-  t.port = u->effective_port();
+  t.tls = tls;
+  t.port = u->has_port && !u->port.empty() ? u->effective_port() : uint16_t(tls ? 443 : 80);
   const bool v6 = u->host_kind == url::HostKind::ipv6;
   std::string bracketed = v6 ? "[" + t.host + "]" : t.host;
   t.host_field = bracketed;
-  if (u->has_port && !u->port.empty() && t.port != 80) t.host_field += ":" + std::string(u->port);
-  t.origin = bracketed + ":" + std::to_string(t.port);
+  if (u->has_port && !u->port.empty() && t.port != (tls ? 443 : 80)) t.host_field += ":" + std::string(u->port);
+  t.origin = (tls ? "https://" : "") + bracketed + ":" + std::to_string(t.port);
   t.request_target = u->path.empty() ? std::string("/") : std::string(u->path);
   if (u->has_query) {
     t.request_target += '?';

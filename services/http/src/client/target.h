@@ -15,12 +15,13 @@ struct Target {
   std::string host;         // without brackets
   codec::url::HostKind host_kind = codec::url::HostKind::reg_name;
   uint16_t port = 80;
+  bool tls = false;         // https://
   std::string host_field;   // Host value: host (bracketed if IPv6) and ":port" when given
   std::string request_target;  // origin-form: path (or "/") and "?query"
-  std::string origin;       // pool key: "host:port" (bracketed IPv6)
+  std::string origin;       // pool key: "host:port" (bracketed IPv6), "https://host:port" for TLS
 };
 
-// Parses an absolute http:// URL. Errors: codec::url::Errc from the parser, not_absolute
+// Parses an absolute http:// or https:// URL. Errors: codec::url::Errc from the parser, not_absolute
 // for a relative reference, Errc::unsupported_scheme, userinfo_in_url, no_host.
 Result<Target> parse_target(std::string_view url);
 

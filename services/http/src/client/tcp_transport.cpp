@@ -2,6 +2,7 @@
 // what does not fit waits in the lease for the next read.
 #include <cstring>
 
+#include "zp/engine/tls.h"
 #include "zp/http/transport.h"
 
 namespace zp::http {
@@ -40,6 +41,7 @@ class TcpTransport final : public Transport {
 
   bool has_buffered() const override { return off_ < pending_.size(); }
   void close() override { stream_.close(); }
+  std::shared_ptr<void> tls_session() const override { return tls::save_session(stream_); }
 
  private:
   Stream stream_;

@@ -1,7 +1,9 @@
 // HTTP/1.1 client on the engine: GET/HEAD/POST/PUT/PATCH/DELETE with bodies from a buffer,
 // a file or a chunked producer; streamed or collected (bounded) response bodies; a per-origin
 // keep-alive pool per shard; redirects (off by default, like curl); connect/read/total
-// timeouts; names through the DNS stub resolver (zp/dns/resolver.h) and happy eyeballs. http:// only (TLS slots in as a Transport).
+// timeouts; names through the DNS stub resolver (zp/dns/resolver.h) and happy eyeballs.
+// http:// and https:// (the engine's TLS stream layer; verification on by default, TLS
+// sessions resumed per origin).
 //   zp::http::Client c(shard);                                   // on the caller's shard
 //   auto r = co_await c.request({.url = "http://[::1]:8080/x"});  // Result<client::Response>
 //   auto b = zp::http::fetch("http://127.0.0.1:8080/");           // blocking, no engine needed
@@ -23,6 +25,7 @@
 #include "zp/dns/resolver.h"
 #include "zp/engine/shard.h"
 #include "zp/engine/task.h"
+#include "zp/engine/tls.h"
 #include "zp/result.h"
 
 namespace zp::http::client {
@@ -32,7 +35,7 @@ namespace zp::http::client {
 // codec::url::Errc, timeouts as std::errc::timed_out, socket errors as errno values.
 enum class Errc : int {
   ok = 0,
-  unsupported_scheme = 1,   // not http:// (https comes with the TLS stream adapter)
+  unsupported_scheme = 1,   // not http:// or https://
   userinfo_in_url = 2,      // "user:pass@host": refused, credentials in URLs leak into logs
   no_host = 3,              // a URL without a host (or an IPvFuture literal)
   host_not_found = 4,       // no address for the name (NXDOMAIN, NODATA, not a host name)
@@ -101,6 +104,10 @@ struct Options {
   int64_t happy_eyeballs_delay_ms = 250;  // RFC 8305 connection attempt delay
   dns::ResolverOptions resolver{};      // hosts file, resolv.conf, cache (see docs/dns_resolver.md)
   std::string user_agent = "zproto/0.1";
+  // https://: certificate and host-name verification against the system CA bundle unless
+  // tls.ca_file names another; tls.verify = false accepts anything (logged as a warning).
+  // TLS failures come as zp::tls::Errc values (cert_expired, unknown_ca, name_mismatch...).
+  tls::ClientConfig tls{.alpn = {"http/1.1"}};
   // Tracing (curl -v): the request head as sent, the response head as received (each
   // complete with its CRLFs), for every exchange including redirects and 1xx.
   std::function<void(std::string_view head)> on_request_head{};

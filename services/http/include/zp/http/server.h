@@ -21,15 +21,25 @@
 
 #include "zp/codec/http1/errc.h"
 #include "zp/engine/shard.h"
+#include "zp/engine/tls.h"
 #include "zp/http/metrics.h"
 #include "zp/http/middleware.h"
 #include "zp/result.h"
 
 namespace zp::http {
 
+// An HTTPS listener: TLS (zproto::tls) on `address`, with its certificates (several are
+// chosen by SNI), ALPN, optional client-certificate verification. Requests then go through
+// the same connection loop as plain HTTP; files are read and encrypted instead of sendfile.
+struct TlsListen {
+  std::string address;  // "HOST:PORT"
+  tls::ServerConfig tls;
+};
+
 struct ServerOptions {
   std::string root = ".";               // the document root
   std::vector<std::string> listen = {"127.0.0.1:8080"};
+  std::vector<TlsListen> tls_listen;    // HTTPS listeners; certificates reload on SIGHUP
   std::string index = "index.html";     // served for a path ending in '/'
   bool allow_dotfiles = false;          // serve names starting with '.'
   bool directory_listing = false;       // list a directory without an index file (HTML)

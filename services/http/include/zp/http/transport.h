@@ -1,5 +1,5 @@
-// The byte stream an HTTP client connection runs over: plain TCP today; the TLS stream
-// adapter implements the same interface later, so the client's exchange code is unchanged.
+// The byte stream an HTTP client connection runs over: an engine Stream, plain or carrying
+// the TLS stream layer (zproto::tls) — the exchange code is the same for both.
 //   std::unique_ptr<zp::http::Transport> t = zp::http::make_tcp_transport(std::move(stream));
 //   auto n = co_await t->read_some(buf);          // bytes copied into buf, 0 at EOF
 //   auto w = co_await t->write_all(iov);          // every byte, or the error
@@ -28,9 +28,12 @@ class Transport {
   // True while bytes received earlier wait unread (a pooled connection with them is suspect).
   virtual bool has_buffered() const = 0;
   virtual void close() = 0;
+  // The TLS session to resume on the next connection to the same origin; empty for plain
+  // TCP or before the server sent one.
+  virtual std::shared_ptr<void> tls_session() const { return {}; }
 };
 
-// A Transport over a connected engine Stream.
+// A Transport over a connected engine Stream (TLS already set up on it, or plain).
 std::unique_ptr<Transport> make_tcp_transport(Stream stream);
 
 }  // namespace zp::http
