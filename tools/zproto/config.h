@@ -20,10 +20,14 @@
 //               "basic_auth": {"realm": "staff", "users": {"ann": "{sha256}<64 hex>"}},
 //               "middleware_order": ["access_log", "request_id", "security_headers",
 //                                    "rate_limit", "basic_auth"] },
-//     "dns": { "zones": [{"name": "example.test.", "file": "/etc/zproto/example.test.zone"}],
+//     "dns": { "zones": [{"name": "example.test.", "file": "/etc/zproto/example.test.zone",
+//                          "allow_transfer": ["127.0.0.1", "10.0.0.0/8"],   // AXFR/IXFR ACL
+//                          "notify": ["127.0.0.1:5300"]}],                 // secondaries
 //              "listen": ["127.0.0.1:53", "[::1]:53"], "tcp_idle_timeout_ms": 10000,
 //              "tcp_max_connections": 1000, "tcp_max_message_bytes": 65535,
-//              "udp_payload_size": 1232 } }
+//              "udp_payload_size": 1232, "xfr_max_concurrent": 4, "xfr_send_timeout_ms": 10000,
+//              "ixfr_max_versions": 16, "ixfr_max_bytes": 16777216,
+//              "notify_timeout_ms": 1000, "notify_max_attempts": 5 } }
 #pragma once
 
 #include <optional>
@@ -52,6 +56,10 @@ struct DnsConfig {
   size_t tcp_max_connections = 1000;
   size_t tcp_max_message_bytes = 65535;
   uint16_t udp_payload_size = 1232;
+  size_t xfr_max_concurrent = 4;      // AXFR/IXFR at once per shard
+  int64_t xfr_send_timeout_ms = 10000;  // per transfer message
+  dns::HistoryLimits history;         // IXFR history per zone (ixfr_max_versions, ixfr_max_bytes)
+  dns::NotifyOptions notify;          // notify_timeout_ms (doubling), notify_max_attempts
 };
 
 struct Config {

@@ -31,9 +31,9 @@ struct ZoneConfig {
   std::string file;  // zone file path
   // Who may AXFR/IXFR the zone: addresses or prefixes ("127.0.0.1", "10.0.0.0/8",
   // "::1/128"); empty: nobody (REFUSED).
-  std::vector<std::string> allow_transfer;
+  std::vector<std::string> allow_transfer = {};
   // Secondaries to NOTIFY (RFC 1996) when a reload raises the serial: "HOST:PORT".
-  std::vector<std::string> notify;
+  std::vector<std::string> notify = {};
 };
 
 // The current ZoneSet and how to rebuild it. Thread-safe; readers take a snapshot
