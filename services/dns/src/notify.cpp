@@ -51,6 +51,9 @@ Task<void> notify_task(std::shared_ptr<const Zone> z, std::string target_text, N
   auto r = co_await send_notify(z, *addr, o);
   if (r) {
     ZP_LOG_INFO("dns: notify {} serial {} to {}: acknowledged", zone_text(*z), z->serial(), target_text);
+  } else if (r.error() == std::errc::operation_canceled) {
+    ZP_LOG_INFO("dns: notify {} serial {} to {}: stopped (the server is stopping)", zone_text(*z), z->serial(),
+                target_text);
   } else {
     ZP_LOG_WARN("dns: notify {} serial {} to {}: {} (gave up after {} attempts)", zone_text(*z), z->serial(),
                 target_text, r.error().message(), o.max_attempts);
