@@ -30,21 +30,21 @@
 #include "../common/test_process.h"
 #include "../common/test_net.h"
 #include "../unit/services/dns_test_util.h"
+#include "dns_interop_util.h"
 
 namespace {
 
 using zp::test::port_open;
 using zp::test::spawn;
-using zp::test::which;
 using zp::test::slurp;
 using zp::test::write_file;
+using zp::test::has;
+using zp::test::which;
 
 using zp::test::free_port;
 using zp::test::wait_exit;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-bool has(const std::string& out, const std::string& re) { return std::regex_search(out, std::regex(re)); }
 
 class DnsInterop : public ::testing::Test {
  protected:
@@ -250,35 +250,6 @@ TEST_F(DnsInterop, SighupReloadKeepsTheOldZoneWhenBroken) {
 
 namespace {
 
-// kdig output without what differs between runs (ID, timing, peer address), each section's
-// lines sorted (RR order within a section carries no meaning).
-std::string normalize(const std::string& out) {
-  std::map<std::string, std::vector<std::string>> sections;
-  std::string section = "header";
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line.starts_with(";; Received") || line.starts_with(";; Time") ||
-        line.starts_with(";; From")) {
-      continue;
-    }
-    line = std::regex_replace(line, std::regex("id: [0-9]+"), "id: N");
-    line = std::regex_replace(line, std::regex("\\s+"), " ");
-    if (line.starts_with(";; ") && line.find("SECTION") != std::string::npos) {
-      section = line;
-      continue;
-    }
-    sections[section].push_back(line);
-  }
-  std::string norm;
-  for (auto& [name, lines] : sections) {
-    std::sort(lines.begin(), lines.end());
-    norm += name + "\n";
-    for (const auto& l : lines) norm += "  " + l + "\n";
-  }
-  return norm;
-}
-
 TEST_F(DnsInterop, SameAnswersAsKnot) {
   const std::string knotd = which("knotd");
   ASSERT_FALSE(knotd.empty()) << "knotd is not installed (tools/zp installs knot)";
@@ -317,7 +288,7 @@ TEST_F(DnsInterop, SameAnswersAsKnot) {
     if (!flag.empty()) args.push_back(flag);
     pid_t pid = spawn(args, out);
     EXPECT_EQ(wait_exit(pid, 20s), 0);
-    return normalize(slurp(out));
+    return zp::test::normalize_kdig(slurp(out));
   };
   int compared = 0;
   for (const auto& [name, type] : matrix) {
