@@ -37,9 +37,9 @@ using codec::dns::Record;
 using test::BackendParam;
 namespace fs = std::filesystem;
 
-std::string big_zone(std::uint32_t serial, const std::string& extra = {}) {
+std::string big_zone(std::uint32_t serial, const std::string& extra = {}, int records = 3000) {
   std::string text = "$ORIGIN big.test.\n$TTL 60\n@ SOA ns hm " + std::to_string(serial) + " 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n";
-  for (int i = 0; i < 3000; ++i) text += "h" + std::to_string(i) + " TXT \"" + std::string(40, char('a' + i % 26)) + "\"\n";
+  for (int i = 0; i < records; ++i) text += "h" + std::to_string(i) + " TXT \"" + std::string(40, char('a' + i % 26)) + "\"\n";
   return text + extra;
 }
 
@@ -47,7 +47,25 @@ std::string big_zone(std::uint32_t serial, const std::string& extra = {}) {
 struct Tcp {
   int fd = -1;
   std::vector<std::byte> buf;
-  explicit Tcp(uint16_t port) { fd = test::connect_loopback(port); }
+  explicit Tcp(uint16_t port, int rcvbuf = 0) {
+    if (rcvbuf == 0) {
+      fd = test::connect_loopback(port);
+      return;
+    }
+    // A small receive buffer (set before connect, so the window stays small).
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+      ::close(fd);
+      fd = -1;
+    }
+  }
   ~Tcp() {
     if (fd >= 0) ::close(fd);
   }
@@ -370,6 +388,44 @@ TEST_P(DnsXfrServerTest, NotifyAfterReloadIsRetriedUntilAcknowledged) {
   setsockopt(notify_fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   n = ::recv(notify_fd_, b.data(), b.size(), 0);
   EXPECT_LE(n, 0) << "NOTIFY sent again after the acknowledgement";
+}
+
+// A client that stops reading: once the socket buffers are full, the server's send of one
+// message waits; after xfr_send_timeout_ms it gives up and closes the connection.
+TEST_P(DnsXfrServerTest, StalledClientIsDroppedAfterTheSendTimeout) {
+  test::write_file(big_file_, big_zone(1, {}, 60000));  // ~4 MB: more than the socket buffers hold
+  opts_.xfr_send_timeout_ms = 300;
+  start();
+  Tcp t(port_, 4096);
+  ASSERT_GE(t.fd, 0);
+  ASSERT_TRUE(t.send(xfr_query("big.test.", kTypeAxfr, 13)));
+  std::this_thread::sleep_for(1500ms);
+  Received r = read_transfer(t, 13);
+  EXPECT_FALSE(r.complete);  // the stream ended before the closing SOA
+  EXPECT_GT(r.records.size(), 0u);
+  EXPECT_LT(r.records.size(), 60004u);
+}
+
+// A client that reads slowly, pausing longer than the idle timeout while the server waits
+// in a send: the transfer goes on (the idle timer is stretched past one send) and completes.
+TEST_P(DnsXfrServerTest, SlowButProgressingTransferCompletes) {
+  test::write_file(big_file_, big_zone(1, {}, 60000));
+  opts_.tcp_idle_timeout_ms = 200;
+  opts_.xfr_send_timeout_ms = 3000;
+  start();
+  Tcp t(port_, 4096);
+  ASSERT_GE(t.fd, 0);
+  ASSERT_TRUE(t.send(xfr_query("big.test.", kTypeAxfr, 14)));
+  for (int i = 0; i < 3; ++i) {
+    std::this_thread::sleep_for(500ms);  // > the idle timeout, < the send timeout
+    std::byte tmp[4096];
+    const ssize_t n = ::recv(t.fd, tmp, sizeof tmp, 0);
+    ASSERT_GT(n, 0);
+    t.buf.insert(t.buf.end(), tmp, tmp + n);  // kept for the framing in read_transfer
+  }
+  Received r = read_transfer(t, 14);
+  EXPECT_TRUE(r.complete);
+  EXPECT_EQ(r.records.size(), 60004u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DnsXfrServerTest, ::testing::ValuesIn(test::all_backends()), test::param_name);
