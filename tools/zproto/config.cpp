@@ -296,6 +296,11 @@ class Parser {
       if (key == "tcp_max_message_bytes") return get_count(fv, fat, fpath, d.tcp_max_message_bytes, 65535);
       if (key == "xfr_max_concurrent") return get_count(fv, fat, fpath, d.xfr_max_concurrent, 100000);
       if (key == "xfr_send_timeout_ms") return get_count(fv, fat, fpath, d.xfr_send_timeout_ms, 3600000);
+      if (key == "xfr_max_message_bytes") {
+        if (!get_count(fv, fat, fpath, d.xfr_max_message_bytes, 65535)) return false;
+        if (d.xfr_max_message_bytes < 512) return fail(fat, fmt::format("key \"{}\": must be at least 512", fpath));
+        return true;
+      }
       if (key == "ixfr_max_versions") return get_count(fv, fat, fpath, d.history.max_versions, 100000);
       if (key == "ixfr_max_bytes") return get_count(fv, fat, fpath, d.history.max_bytes, uint64_t(1) << 40);
       if (key == "notify_timeout_ms") {
@@ -316,7 +321,7 @@ class Parser {
       return fail(fat, fmt::format("unknown key \"{}\" (known keys in \"dns\": {})", fpath,
                                    join({"zones", "listen", "tcp_idle_timeout_ms", "tcp_max_connections",
                                          "tcp_max_message_bytes", "udp_payload_size", "xfr_max_concurrent",
-                                         "xfr_send_timeout_ms", "ixfr_max_versions", "ixfr_max_bytes",
+                                         "xfr_send_timeout_ms", "xfr_max_message_bytes", "ixfr_max_versions", "ixfr_max_bytes",
                                          "notify_timeout_ms", "notify_max_attempts"})));
     });
     if (!ok) return false;

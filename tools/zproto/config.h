@@ -26,6 +26,7 @@
 //              "listen": ["127.0.0.1:53", "[::1]:53"], "tcp_idle_timeout_ms": 10000,
 //              "tcp_max_connections": 1000, "tcp_max_message_bytes": 65535,
 //              "udp_payload_size": 1232, "xfr_max_concurrent": 4, "xfr_send_timeout_ms": 10000,
+//              "xfr_max_message_bytes": 16384,
 //              "ixfr_max_versions": 16, "ixfr_max_bytes": 16777216,
 //              "notify_timeout_ms": 1000, "notify_max_attempts": 5 } }
 #pragma once
@@ -58,6 +59,7 @@ struct DnsConfig {
   uint16_t udp_payload_size = 1232;
   size_t xfr_max_concurrent = 4;      // AXFR/IXFR at once per shard
   int64_t xfr_send_timeout_ms = 10000;  // per transfer message
+  size_t xfr_max_message_bytes = 16384;  // each transfer message (512..65535)
   dns::HistoryLimits history;         // IXFR history per zone (ixfr_max_versions, ixfr_max_bytes)
   dns::NotifyOptions notify;          // notify_timeout_ms (doubling), notify_max_attempts
 };

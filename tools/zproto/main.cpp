@@ -195,6 +195,7 @@ int run_serve(const ServeFlags& flags) {
     dns_opts.udp_payload_size = cfg.dns->udp_payload_size;
     dns_opts.xfr_max_concurrent = cfg.dns->xfr_max_concurrent;
     dns_opts.xfr_send_timeout_ms = cfg.dns->xfr_send_timeout_ms;
+    dns_opts.xfr_max_message_bytes = cfg.dns->xfr_max_message_bytes;
     dns_opts.notify = cfg.dns->notify;
   }
   if (cfg.http) {

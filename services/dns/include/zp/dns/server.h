@@ -107,7 +107,7 @@ struct ServerOptions {
   // Zone transfers (AXFR/IXFR over TCP, to the zones' allow_transfer ACLs).
   std::size_t xfr_max_concurrent = 4;         // per shard; beyond, SERVFAIL (the client retries)
   int64_t xfr_send_timeout_ms = 10000;        // per message: a stalled client ends the transfer
-  std::size_t xfr_max_message_bytes = 65535;  // each message of a transfer
+  std::size_t xfr_max_message_bytes = 16384;  // each message of a transfer (≤ 65535)
   NotifyOptions notify;                       // NOTIFY retries after a reload raised a serial
   // Reload the store on this shard's reload event (SIGHUP); set on one shard only.
   bool reload_on_signal = true;
