@@ -2,7 +2,9 @@
 // recvmmsg/sendmmsg, answers built into per-shard buffers) and TCP (RFC 7766: 2-octet
 // framing, pipelined queries answered in order, idle timeout, size and connection caps),
 // IPv4 and IPv6. Zones live in a ZoneStore shared by the shards; reload() re-reads every
-// zone file and keeps the old zone of a file that no longer parses.
+// zone file and keeps the old zone of a file that no longer parses. Outbound AXFR/IXFR over
+// TCP to each zone's allow_transfer ACL (xfr.h, src/xfr_serve.cpp) and NOTIFY to its notify
+// targets after a reload that raised the serial (notify.h).
 //   auto store = std::make_shared<zp::dns::ZoneStore>(std::vector<zp::dns::ZoneConfig>{{"example.test.", "db"}});
 //   if (auto e = store->load(); !e.empty()) fail(e);
 //   zp::dns::ServerOptions o; o.store = store; o.listen = {"127.0.0.1:5353"};
