@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "zp/codec/dns/name.h"
+#include "zp/dns/acl.h"
 #include "zp/codec/url/mime.h"
 #include "zp/http/middleware.h"
 
@@ -393,6 +394,25 @@ class Parser {
       if (key == "tcp_idle_timeout_ms") return get_count(fv, fat, fpath, d.tcp_idle_timeout_ms, 86400000);
       if (key == "tcp_max_connections") return get_count(fv, fat, fpath, d.tcp_max_connections, 10000000);
       if (key == "tcp_max_message_bytes") return get_count(fv, fat, fpath, d.tcp_max_message_bytes, 65535);
+      if (key == "xfr_max_concurrent") return get_count(fv, fat, fpath, d.xfr_max_concurrent, 100000);
+      if (key == "xfr_send_timeout_ms") return get_count(fv, fat, fpath, d.xfr_send_timeout_ms, 3600000);
+      if (key == "xfr_max_message_bytes") {
+        if (!get_count(fv, fat, fpath, d.xfr_max_message_bytes, 65535)) return false;
+        if (d.xfr_max_message_bytes < 512) return fail(fat, fmt::format("key \"{}\": must be at least 512", fpath));
+        return true;
+      }
+      if (key == "ixfr_max_versions") return get_count(fv, fat, fpath, d.history.max_versions, 100000);
+      if (key == "ixfr_max_bytes") return get_count(fv, fat, fpath, d.history.max_bytes, uint64_t(1) << 40);
+      if (key == "notify_timeout_ms") {
+        if (!get_count(fv, fat, fpath, d.notify.timeout_ms, 600000)) return false;
+        if (d.notify.timeout_ms < 1) return fail(fat, fmt::format("key \"{}\": must be at least 1", fpath));
+        return true;
+      }
+      if (key == "notify_max_attempts") {
+        if (!get_count(fv, fat, fpath, d.notify.max_attempts, 100)) return false;
+        if (d.notify.max_attempts < 1) return fail(fat, fmt::format("key \"{}\": must be at least 1", fpath));
+        return true;
+      }
       if (key == "udp_payload_size") {
         if (!get_count(fv, fat, fpath, d.udp_payload_size, 65535)) return false;
         if (d.udp_payload_size < 512) return fail(fat, fmt::format("key \"{}\": must be at least 512", fpath));
@@ -408,7 +428,9 @@ class Parser {
       if (key == "rrl") return parse_rrl(fv, fat, fpath, d.rrl);
       return fail(fat, fmt::format("unknown key \"{}\" (known keys in \"dns\": {})", fpath,
                                    join({"zones", "listen", "tcp_idle_timeout_ms", "tcp_max_connections",
-                                         "tcp_max_message_bytes", "udp_payload_size", "admin_listen", "rrl"})));
+                                         "tcp_max_message_bytes", "udp_payload_size", "xfr_max_concurrent",
+                                         "xfr_send_timeout_ms", "xfr_max_message_bytes", "ixfr_max_versions", "ixfr_max_bytes",
+                                         "notify_timeout_ms", "notify_max_attempts", "admin_listen", "rrl"})));
     });
     if (!ok) return false;
     if (d.zones.empty()) return fail(at, fmt::format("key \"{}\": \"zones\" must name at least one zone", path));
@@ -479,13 +501,37 @@ class Parser {
           return true;
         }
         if (key == "file") return get_string(fv, fat, fpath, z.file);
-        return fail(fat, fmt::format("unknown key \"{}\" (known keys in a zone: name, file)", fpath));
+        if (key == "allow_transfer") return parse_prefixes(fv, fat, fpath, z.allow_transfer);
+        if (key == "notify") return parse_listen(fv, fat, fpath, z.notify);
+        return fail(fat, fmt::format("unknown key \"{}\" (known keys in a zone: name, file, allow_transfer, notify)",
+                                     fpath));
       });
       if (!ok) return false;
       if (z.name.empty() || z.file.empty()) {
         return fail(elem_at, fmt::format("key \"{}\": a zone needs \"name\" and \"file\"", elem_path));
       }
       out.push_back(std::move(z));
+    }
+    return true;
+  }
+
+  // ["127.0.0.1", "10.0.0.0/8", "::1/128"]: addresses and prefixes (zone transfer ACLs).
+  bool parse_prefixes(od::value& v, const char* at, std::string_view path, std::vector<std::string>& out) {
+    od::array arr;
+    if (v.get_array().get(arr)) return fail_type(at, path, "an array of address or prefix strings", v);
+    size_t index = 0;
+    for (auto elem_result : arr) {
+      od::value elem;
+      if (auto e = std::move(elem_result).get(elem)) return fail_json(e);
+      const char* elem_at = elem.raw_json_token().data();
+      const std::string elem_path = fmt::format("{}[{}]", path, index++);
+      std::string p;
+      if (!get_string(elem, elem_at, elem_path, p)) return false;
+      if (!dns::Prefix::parse(p)) {
+        return fail(elem_at, fmt::format("key \"{}\": \"{}\" is not an IP address or prefix "
+                                         "(like 10.0.0.0/8 or ::1/128, no host bits below the length)", elem_path, p));
+      }
+      out.push_back(std::move(p));
     }
     return true;
   }

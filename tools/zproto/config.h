@@ -32,10 +32,16 @@
 //                        "min_version": "1.2", "max_version": "1.3", "ciphers": "",
 //                        "alpn": ["http/1.1"], "handshake_timeout_ms": 10000,
 //                        "session_tickets": true } },
-//     "dns": { "zones": [{"name": "example.test.", "file": "/etc/zproto/example.test.zone"}],
+//     "dns": { "zones": [{"name": "example.test.", "file": "/etc/zproto/example.test.zone",
+//                          "allow_transfer": ["127.0.0.1", "10.0.0.0/8"],   // AXFR/IXFR ACL
+//                          "notify": ["127.0.0.1:5300"]}],                 // secondaries
 //              "listen": ["127.0.0.1:53", "[::1]:53"], "tcp_idle_timeout_ms": 10000,
 //              "tcp_max_connections": 1000, "tcp_max_message_bytes": 65535,
-//              "udp_payload_size": 1232, "admin_listen": "127.0.0.1:9100",
+//              "udp_payload_size": 1232, "xfr_max_concurrent": 4, "xfr_send_timeout_ms": 10000,
+//              "xfr_max_message_bytes": 16384,
+//              "ixfr_max_versions": 16, "ixfr_max_bytes": 16777216,
+//              "notify_timeout_ms": 1000, "notify_max_attempts": 5,
+//              "admin_listen": "127.0.0.1:9100",
 //              "rrl": {"responses_per_second": 20, "slip": 2, "window": 15,
 //                      "ipv4_prefix": 24, "ipv6_prefix": 56, "table_size": 65536} } }
 // When "http" and "dns" both name an admin_listen, one listener (per distinct address)
@@ -70,6 +76,11 @@ struct DnsConfig {
   uint16_t udp_payload_size = 1232;
   std::string admin_listen;  // HOST:PORT serving GET /metrics; empty: none
   dns::RrlOptions rrl;       // responses_per_second 0: off
+  size_t xfr_max_concurrent = 4;      // AXFR/IXFR at once per shard
+  int64_t xfr_send_timeout_ms = 10000;  // per transfer message
+  size_t xfr_max_message_bytes = 16384;  // each transfer message (512..65535)
+  dns::HistoryLimits history;         // IXFR history per zone (ixfr_max_versions, ixfr_max_bytes)
+  dns::NotifyOptions notify;          // notify_timeout_ms (doubling), notify_max_attempts
 };
 
 struct Config {

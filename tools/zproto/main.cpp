@@ -23,6 +23,7 @@
 #include "dig.h"
 #include "get.h"
 #include "privilege.h"
+#include "zp/dns/acl.h"
 #include "zp/dns/server.h"
 #include "zp/echo/echo.h"
 #include "zp/http/admin.h"
@@ -109,6 +110,8 @@ struct ServeFlags {
   int dns_port = 0;
   std::string dns_admin;
   int dns_rrl = -1;  // -1: from the config
+  std::vector<std::string> dns_allow_transfer;  // applied to every zone
+  std::vector<std::string> dns_notify;          // applied to every zone
 };
 
 int run_serve(const ServeFlags& flags) {
@@ -167,7 +170,10 @@ int run_serve(const ServeFlags& flags) {
           fmt::print(stderr, "zproto: --zone {}: not NAME=FILE\n", z);
           return kExitUsage;
         }
-        cfg.dns->zones.push_back({z.substr(0, eq), z.substr(eq + 1)});
+        dns::ZoneConfig zc;
+        zc.name = z.substr(0, eq);
+        zc.file = z.substr(eq + 1);
+        cfg.dns->zones.push_back(std::move(zc));
       }
     }
     if (!flags.dns_listen.empty()) cfg.dns->listen = flags.dns_listen;
@@ -185,6 +191,22 @@ int run_serve(const ServeFlags& flags) {
       fmt::print(stderr, "zproto: serve dns: no zone (--zone NAME=FILE)\n");
       return kExitUsage;
     }
+    for (const auto& p : flags.dns_allow_transfer) {
+      if (!dns::Prefix::parse(p)) {
+        fmt::print(stderr, "zproto: --allow-transfer {}: not an IP address or prefix (like 10.0.0.0/8)\n", p);
+        return kExitUsage;
+      }
+    }
+    for (const auto& a : flags.dns_notify) {
+      if (!SocketAddr::parse(a)) {
+        fmt::print(stderr, "zproto: --notify {}: not HOST:PORT\n", a);
+        return kExitUsage;
+      }
+    }
+    for (auto& z : cfg.dns->zones) {
+      z.allow_transfer.insert(z.allow_transfer.end(), flags.dns_allow_transfer.begin(), flags.dns_allow_transfer.end());
+      z.notify.insert(z.notify.end(), flags.dns_notify.begin(), flags.dns_notify.end());
+    }
     for (const auto& a : cfg.dns->listen) {
       if (!SocketAddr::parse(a)) {
         fmt::print(stderr, "zproto: --listen {}: not HOST:PORT\n", a);
@@ -195,7 +217,7 @@ int run_serve(const ServeFlags& flags) {
   // Zones are read before anything starts: a broken zone file is a configuration error.
   dns::ServerOptions dns_opts;
   if (cfg.dns) {
-    dns_opts.store = std::make_shared<dns::ZoneStore>(cfg.dns->zones);
+    dns_opts.store = std::make_shared<dns::ZoneStore>(cfg.dns->zones, cfg.dns->history);
     if (std::string errors = dns_opts.store->load(); !errors.empty()) {
       fmt::print(stderr, "zproto: {}", errors);
       return kExitUsage;
@@ -208,6 +230,10 @@ int run_serve(const ServeFlags& flags) {
     dns_opts.tcp_max_message_bytes = cfg.dns->tcp_max_message_bytes;
     dns_opts.udp_payload_size = cfg.dns->udp_payload_size;
     dns_opts.rrl = cfg.dns->rrl;
+    dns_opts.xfr_max_concurrent = cfg.dns->xfr_max_concurrent;
+    dns_opts.xfr_send_timeout_ms = cfg.dns->xfr_send_timeout_ms;
+    dns_opts.xfr_max_message_bytes = cfg.dns->xfr_max_message_bytes;
+    dns_opts.notify = cfg.dns->notify;
   }
   if (!flags.state_dir.empty()) cfg.state_dir = flags.state_dir;
   if (cfg.http) {
@@ -376,6 +402,10 @@ int run_main(int argc, char** argv) {
   serve_dns->add_option("--admin", flags.dns_admin, "HOST:PORT of the admin listener (GET /metrics)");
   serve_dns->add_option("--rrl", flags.dns_rrl, "Response rate limiting: responses per second per client prefix (0: off)")
       ->check(CLI::Range(0, 1000000));
+  serve_dns->add_option("--allow-transfer", flags.dns_allow_transfer,
+                        "ADDR or PREFIX allowed to AXFR/IXFR every zone (repeatable; default: nobody)");
+  serve_dns->add_option("--notify", flags.dns_notify,
+                        "HOST:PORT of a secondary to NOTIFY when a reload raises a zone's serial (repeatable)");
   serve_dns->fallthrough();
 
   GetFlags get_flags;

@@ -10,6 +10,7 @@
 #include "zp/codec/dns/rdata.h"
 #include "zp/codec/dns/writer.h"
 #include "zp/dns/nsec3.h"
+#include "zp/dns/xfr.h"
 
 namespace zp::dns {
 
@@ -223,7 +224,7 @@ struct Build {
 }  // namespace
 
 AnswerResult Responder::answer(const ZoneSet* zones, std::span<const std::byte> query, std::span<std::byte> out,
-                               Transport transport) {
+                               Transport transport, const sockaddr* peer) {
   AnswerResult res;
   if (query.size() < 12) return res;
   Header qh;
@@ -277,7 +278,8 @@ AnswerResult Responder::answer(const ZoneSet* zones, std::span<const std::byte> 
   }
   if (opcode != 0) {
     if (m.question.size() == 1) (void)w.add_question(m.question[0].owner, m.question[0].type, m.question[0].rclass);
-    return finish(rc(Rcode::notimp), false, false, false);
+    // NOTIFY (RFC 1996) is for secondaries; we are the primary of our zones: REFUSED.
+    return finish(rc(opcode == kOpcodeNotify ? Rcode::refused : Rcode::notimp), false, false, false);
   }
   if (m.question.size() != 1) return finish(rc(Rcode::formerr), false, false, false);
 
@@ -285,6 +287,15 @@ AnswerResult Responder::answer(const ZoneSet* zones, std::span<const std::byte> 
   const std::uint16_t qtype = q.type;
   const bool dnssec = edns && edns->dnssec_ok();
   (void)w.add_question(q.owner, q.type, q.rclass);
+  if (!tcp && qtype == kIxfr && zones) {
+    // IXFR over UDP (RFC 1995 §2): the SOA alone, if the peer may transfer the zone. The
+    // set is borrowed for this call (an aliasing shared_ptr owns nothing).
+    XfrOptions xo;
+    xo.udp_payload_size = opts_.udp_payload_size;
+    XfrPlan p = plan_transfer(std::shared_ptr<const ZoneSet>(std::shared_ptr<const ZoneSet>(), zones), query, peer,
+                              Transport::udp, out, xo);
+    return AnswerResult{p.reply_size, p.rcode, false};
+  }
   if (qtype == rrtype::opt || (!tcp && (qtype == kAxfr || qtype == kIxfr))) return finish(rc(Rcode::formerr), false, false, dnssec);
   if (qtype == kMailb || qtype == kMaila) return finish(rc(Rcode::notimp), false, false, dnssec);
   if (q.rclass != codec::dns::rrclass::in || qtype == kAxfr || qtype == kIxfr || !zones) {

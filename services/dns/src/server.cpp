@@ -7,59 +7,16 @@
 
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <thread>
 
 #include "zp/codec/dns/text.h"
 #include "zp/engine/idle_guard.h"
 #include "zp/engine/log.h"
 #include "zp/engine/net.h"
+#include "xfr_serve.h"
 
 namespace zp::dns {
-
-std::string ZoneStore::load() {
-  std::lock_guard load_lock(load_mu_);
-  std::shared_ptr<const ZoneSet> old = snapshot();
-  if (configs_.empty()) return {};
-  std::vector<std::shared_ptr<const Zone>> zones;
-  std::string errors;
-  for (const auto& c : configs_) {
-    ZoneLoad l = load_zone(c.name, c.file);
-    if (l) {
-      zones.push_back(std::move(l.zone));
-      continue;
-    }
-    errors += l.error;
-    errors += '\n';
-    if (!old) continue;
-    // Keep the zone this file served before.
-    std::byte key[codec::dns::max_name_bytes];
-    std::string n = c.name;
-    if (n.empty() || n.back() != '.') n += '.';
-    auto len = codec::dns::name_from_text(n, {}, key);
-    if (!len) continue;
-    for (const auto& z : old->zones()) {
-      auto a = z->apex_key();
-      std::byte lk[codec::dns::max_name_bytes];
-      auto nm = codec::dns::Name::from_wire(std::span<const std::byte>(key, *len));
-      if (!nm) break;
-      const std::size_t ll = lower_wire(*nm, lk);
-      if (a.size() == ll && std::memcmp(a.data(), lk, ll) == 0) {
-        zones.push_back(z);
-        errors.pop_back();
-        errors += " (the previous version stays in service)\n";
-        break;
-      }
-    }
-  }
-  if (!old && !errors.empty()) return errors;
-  auto set = std::make_shared<const ZoneSet>(std::move(zones));
-  {
-    std::lock_guard lock(mu_);
-    current_ = std::move(set);
-  }
-  generation_.fetch_add(1, std::memory_order_acq_rel);
-  return errors;
-}
 
 namespace {
 
@@ -125,20 +82,23 @@ struct Reloader {
   ~Reloader() {
     if (thread.joinable()) thread.join();
   }
-  void start(std::shared_ptr<ZoneStore> store) {
+  // `loaded(before)` runs on the helper thread after the load, with the set it replaced.
+  void start(std::shared_ptr<ZoneStore> store, std::function<void(std::shared_ptr<const ZoneSet>)> loaded) {
     if (busy.load()) {
       ZP_LOG_WARN("dns: reload: the previous reload is still running");
       return;
     }
     if (thread.joinable()) thread.join();
     busy.store(true);
-    thread = std::thread([this, store = std::move(store)] {
+    thread = std::thread([this, store = std::move(store), loaded = std::move(loaded)] {
+      std::shared_ptr<const ZoneSet> before = store->snapshot();
       const std::string errors = store->load();
       if (errors.empty()) {
         ZP_LOG_INFO("dns: zones reloaded");
       } else {
         ZP_LOG_ERROR("dns: reload: {}", errors.substr(0, errors.size() - 1));
       }
+      if (loaded) loaded(std::move(before));
       busy.store(false);
     });
   }
@@ -155,6 +115,7 @@ struct ShardState {
   std::vector<Listener> tcp;
   std::vector<TaskHandle> udp_tasks;
   std::size_t connections = 0;
+  std::size_t transfers = 0;  // AXFR/IXFR in progress on this shard
   std::vector<std::byte> tcp_scratch;
   std::unique_ptr<Reloader> reloader;
   std::unique_ptr<Rrl> rrl;  // set when options.rrl.responses_per_second > 0
@@ -222,7 +183,8 @@ Task<void> udp_loop(std::shared_ptr<ShardState> st, UdpSocket* sock) {
     std::size_t k = 0;
     for (std::size_t i = 0; i < *n; ++i) {
       std::span<std::byte> slot(tx.data() + k * reply_bytes, reply_bytes);
-      AnswerResult a = st->responder.answer(st->zones.get(), in[i].data.first(in[i].size), slot, Transport::udp);
+      AnswerResult a = st->responder.answer(st->zones.get(), in[i].data.first(in[i].size), slot, Transport::udp,
+                                            in[i].peer.sa());
       st->count(a);
       if (a.size == 0) continue;
       if (st->rrl && !st->rrl_allows(in[i].peer, a, slot)) continue;
@@ -268,6 +230,26 @@ Task<void> tcp_connection(std::shared_ptr<ShardState> st, Stream s) {
           break;
         }
         if (data.size() - pos - 2 < len) break;
+        if (is_transfer_query(data.subspan(pos + 2, len))) {
+          // Replies to earlier queries go first; then the transfer, message by message.
+          if (!out.empty()) {
+            auto w = co_await s.send(out);
+            out.clear();
+            if (!w) {
+              bad = true;
+              break;
+            }
+          }
+          std::vector<std::byte> q(data.begin() + std::ptrdiff_t(pos + 2), data.begin() + std::ptrdiff_t(pos + 2 + len));
+          pos += 2 + len;
+          ShardCounters::bump(st->counters->queries_tcp);
+          const bool kept = co_await serve_transfer(s, st->zones, std::move(q), st->transfers, st->opts, idle);
+          if (!kept) {
+            bad = true;
+            break;
+          }
+          continue;
+        }
         AnswerResult a = st->responder.answer(st->zones.get(), data.subspan(pos + 2, len), st->tcp_scratch,
                                               Transport::tcp);
         ShardCounters::bump(st->counters->queries_tcp);
@@ -370,8 +352,16 @@ Result<void> start(Shard& shard, const ServerOptions& options) {
   });
   if (options.reload_on_signal && shard.id() == 0) {
     st->reloader = std::make_unique<Reloader>();
-    shard.on_reload([weak] {
-      if (auto s = weak.lock()) s->reloader->start(s->opts.store);
+    Shard* sh = &shard;
+    shard.on_reload([weak, sh] {
+      auto s = weak.lock();
+      if (!s) return;
+      // NOTIFY (RFC 1996) from this shard for the zones whose serial grew.
+      s->reloader->start(s->opts.store, [weak, sh](std::shared_ptr<const ZoneSet> before) {
+        sh->post_external([weak, before = std::move(before)] {
+          if (auto st = weak.lock()) notify_changed(before.get(), st->opts.store->snapshot(), st->opts.notify);
+        });
+      });
     });
   }
   return {};

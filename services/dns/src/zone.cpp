@@ -423,7 +423,18 @@ ZoneLoad load_zone(std::string_view origin, const std::string& path, std::size_t
   return build_zone(origin, *text, path, true, max_file_bytes);
 }
 
-ZoneSet::ZoneSet(std::vector<std::shared_ptr<const Zone>> zones) : zones_(std::move(zones)) {}
+ZoneSet::ZoneSet(std::vector<std::shared_ptr<const Zone>> zones, std::vector<ZoneTransfer> transfer)
+    : zones_(std::move(zones)), transfer_(std::move(transfer)) {
+  transfer_.resize(zones_.size());
+}
+
+const ZoneTransfer& ZoneSet::transfer(const Zone* z) const noexcept {
+  static const ZoneTransfer kNone{};
+  for (std::size_t i = 0; i < zones_.size(); ++i) {
+    if (zones_[i].get() == z) return transfer_[i];
+  }
+  return kNone;
+}
 
 const Zone* ZoneSet::find(std::span<const std::byte> key) const noexcept {
   // Longest apex first: walk the suffixes of `key` from the whole name to the root.

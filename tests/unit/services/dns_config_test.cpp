@@ -105,3 +105,50 @@ TEST(DnsConfig, RrlErrorsNameTheKeyAndPosition) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(DnsConfig, TransferAclNotifyAndLimits) {
+  const auto r = parse_config(R"({"dns": {"zones": [{"name": "example.test.", "file": "/z/example",
+                                                     "allow_transfer": ["127.0.0.1", "::1/128", "10.0.0.0/8"],
+                                                     "notify": ["127.0.0.1:5300", "[::1]:5301"]},
+                                                    {"name": "other.test", "file": "other.zone"}],
+                                         "listen": ["127.0.0.1:5353"], "xfr_max_concurrent": 2,
+                                         "xfr_send_timeout_ms": 5000, "ixfr_max_versions": 8, "xfr_max_message_bytes": 4096,
+                                         "ixfr_max_bytes": 1048576, "notify_timeout_ms": 500,
+                                         "notify_max_attempts": 3}})",
+                              "zp.json");
+  ASSERT_TRUE(r) << r.error;
+  const auto& d = *r.config->dns;
+  EXPECT_EQ(d.zones[0].allow_transfer, (std::vector<std::string>{"127.0.0.1", "::1/128", "10.0.0.0/8"}));
+  EXPECT_EQ(d.zones[0].notify, (std::vector<std::string>{"127.0.0.1:5300", "[::1]:5301"}));
+  EXPECT_TRUE(d.zones[1].allow_transfer.empty());  // default: nobody
+  EXPECT_TRUE(d.zones[1].notify.empty());
+  EXPECT_EQ(d.xfr_max_concurrent, 2u);
+  EXPECT_EQ(d.xfr_send_timeout_ms, 5000);
+  EXPECT_EQ(d.xfr_max_message_bytes, 4096u);
+  EXPECT_EQ(d.history.max_versions, 8u);
+  EXPECT_EQ(d.history.max_bytes, 1048576u);
+  EXPECT_EQ(d.notify.timeout_ms, 500);
+  EXPECT_EQ(d.notify.max_attempts, 3u);
+}
+
+TEST(DnsConfig, TransferErrorsNameTheKeyAndPosition) {
+  auto err = [](std::string_view json) { return parse_config(json, "zp.json").error; };
+  EXPECT_THAT(err("{\"dns\": {\"zones\": [{\"name\": \"a.test\", \"file\": \"f\",\n"
+                  "  \"allow_transfer\": [\"127.0.0.1\", \"10.0.0.1/8\"]}], \"listen\": [\"127.0.0.1:53\"]}}"),
+              HasSubstr("zp.json:2:35: key \"dns.zones[0].allow_transfer[1]\": \"10.0.0.1/8\" is not an IP address or prefix"));
+  EXPECT_THAT(err("{\"dns\": {\"zones\": [{\"name\": \"a.test\", \"file\": \"f\", \"allow_transfer\": \"127.0.0.1\"}]}}"),
+              HasSubstr("key \"dns.zones[0].allow_transfer\""));
+  EXPECT_THAT(err("{\"dns\": {\"zones\": [{\"name\": \"a.test\", \"file\": \"f\", \"notify\": [\"127.0.0.1\"]}]}}"),
+              HasSubstr("key \"dns.zones[0].notify[0]\": \"127.0.0.1\" is not HOST:PORT"));
+  EXPECT_THAT(err("{\"dns\": {\"notify_max_attempts\": 0}}"), HasSubstr("must be at least 1"));
+  EXPECT_THAT(err("{\"dns\": {\"notify_timeout_ms\": 0}}"), HasSubstr("must be at least 1"));
+  EXPECT_THAT(err("{\"dns\": {\"xfr_max_message_bytes\": 100}}"), HasSubstr("must be at least 512"));
+  EXPECT_THAT(err("{\"dns\": {\"xfr_max_message_bytes\": 65536}}"), HasSubstr("out of range"));
+  EXPECT_THAT(err("{\"dns\": {\"xfr_max_concurrent\": -1}}"), HasSubstr("xfr_max_concurrent"));
+  EXPECT_THAT(err("{\"dns\": {\"zones\": [{\"name\": \"a.test\", \"file\": \"f\", \"y\": 1}]}}"),
+              HasSubstr("known keys in a zone: name, file, allow_transfer, notify"));
+}
+
+}  // namespace

@@ -6,6 +6,8 @@
 //   if (a.size) send(out.first(a.size));   // a.size == 0: drop (a response, < 12 octets)
 #pragma once
 
+#include <sys/socket.h>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -47,8 +49,10 @@ class Responder {
   // always enough). Never larger than the client's limit: 512 without EDNS, the EDNS UDP
   // size (capped by ours) with it, 65535 over TCP. Returns size 0 for input that gets no
   // answer: shorter than a header, or a response (QR set).
+  // `peer` is the client (for IXFR over UDP, which the zone's allow_transfer ACL
+  // guards; null: refused).
   AnswerResult answer(const ZoneSet* zones, std::span<const std::byte> query, std::span<std::byte> out,
-                      Transport transport);
+                      Transport transport, const sockaddr* peer = nullptr);
 
  private:
   AnswerOptions opts_;

@@ -2,7 +2,9 @@
 // recvmmsg/sendmmsg, answers built into per-shard buffers) and TCP (RFC 7766: 2-octet
 // framing, pipelined queries answered in order, idle timeout, size and connection caps),
 // IPv4 and IPv6. Zones live in a ZoneStore shared by the shards; reload() re-reads every
-// zone file and keeps the old zone of a file that no longer parses.
+// zone file and keeps the old zone of a file that no longer parses. Outbound AXFR/IXFR over
+// TCP to each zone's allow_transfer ACL (xfr.h, src/xfr_serve.cpp) and NOTIFY to its notify
+// targets after a reload that raised the serial (notify.h).
 //   auto store = std::make_shared<zp::dns::ZoneStore>(std::vector<zp::dns::ZoneConfig>{{"example.test.", "db"}});
 //   if (auto e = store->load(); !e.empty()) fail(e);
 //   zp::dns::ServerOptions o; o.store = store; o.listen = {"127.0.0.1:5353"};
@@ -19,7 +21,9 @@
 #include <vector>
 
 #include "zp/dns/answer.h"
+#include "zp/dns/notify.h"
 #include "zp/dns/rrl.h"
+#include "zp/dns/xfr.h"
 #include "zp/dns/zone.h"
 #include "zp/engine/shard.h"
 #include "zp/result.h"
@@ -29,6 +33,11 @@ namespace zp::dns {
 struct ZoneConfig {
   std::string name;  // the apex, "example.test." (final dot optional)
   std::string file;  // zone file path
+  // Who may AXFR/IXFR the zone: addresses or prefixes ("127.0.0.1", "10.0.0.0/8",
+  // "::1/128"); empty: nobody (REFUSED).
+  std::vector<std::string> allow_transfer = {};
+  // Secondaries to NOTIFY (RFC 1996) when a reload raises the serial: "HOST:PORT".
+  std::vector<std::string> notify = {};
 };
 
 // The current ZoneSet and how to rebuild it. Thread-safe; readers take a snapshot
@@ -36,13 +45,17 @@ struct ZoneConfig {
 // atomic per batch and takes no lock.
 class ZoneStore {
  public:
-  explicit ZoneStore(std::vector<ZoneConfig> zones) : configs_(std::move(zones)) {}
+  explicit ZoneStore(std::vector<ZoneConfig> zones, HistoryLimits history = {})
+      : configs_(std::move(zones)), history_limits_(history) {}
   // A store serving already built zones (tests, embedders); reload() keeps them.
   explicit ZoneStore(std::shared_ptr<const ZoneSet> set) : current_(std::move(set)) {}
 
   // Reads every zone file. On first load, any error fails the load (returned, one line per
-  // zone: "file:line:col: what"); on reload a zone whose file fails keeps its old data and
-  // the error is returned too. Empty string: every zone loaded.
+  // zone: "file:line:col: what"; a bad allow_transfer entry or notify address too); on
+  // reload a zone whose file fails keeps its old data and the error is returned too. Empty
+  // string: every zone loaded. A reloaded zone whose serial grew gets the difference added
+  // to its IXFR history (bounded by the HistoryLimits); an unchanged serial keeps the
+  // history (secondaries see no change either); a serial that went back empties it.
   std::string load();
   std::shared_ptr<const ZoneSet> snapshot() const {
     std::lock_guard lock(mu_);
@@ -52,6 +65,7 @@ class ZoneStore {
 
  private:
   std::vector<ZoneConfig> configs_;
+  HistoryLimits history_limits_;
   std::mutex load_mu_;  // one load at a time
   mutable std::mutex mu_;
   std::shared_ptr<const ZoneSet> current_;
@@ -110,6 +124,11 @@ struct ServerOptions {
   std::size_t udp_batch = 32;                 // datagrams per recvmmsg/sendmmsg
   std::shared_ptr<Metrics> metrics;           // optional (sized for every shard)
   RrlOptions rrl;                             // response rate limiting over UDP (off by default)
+  // Zone transfers (AXFR/IXFR over TCP, to the zones' allow_transfer ACLs).
+  std::size_t xfr_max_concurrent = 4;         // per shard; beyond, SERVFAIL (the client retries)
+  int64_t xfr_send_timeout_ms = 10000;        // per message: a stalled client ends the transfer
+  std::size_t xfr_max_message_bytes = 16384;  // each message of a transfer (≤ 65535)
+  NotifyOptions notify;                       // NOTIFY retries after a reload raised a serial
   // Reload the store on this shard's reload event (SIGHUP); set on one shard only.
   bool reload_on_signal = true;
 };

@@ -91,6 +91,8 @@ class Zone {
   // The node whose NSEC3 covers `hash` (RFC 5155 §3.1.7: the last owner hash before it, the
   // chain wrapping around), or nullptr when the zone has no NSEC3 chain.
   const Node* nsec3_cover(const std::byte* hash) const noexcept;
+  // Every record, grouped by node (canonical order), then type; the SOA among them.
+  std::span<const codec::dns::Record> all_records() const noexcept { return records_; }
   std::span<const std::byte> key(const Node& n) const noexcept {
     return {keys_.data() + n.key_at, n.key_size};
   }
@@ -139,16 +141,32 @@ ZoneLoad build_zone(std::string_view origin, std::string_view text, std::string_
 ZoneLoad load_zone(std::string_view origin, const std::string& path,
                    std::size_t max_file_bytes = default_max_zone_file_bytes);
 
+class Acl;
+class ZoneHistory;
+
+// What a zone's transfers need beside its data (xfr.h): who may transfer it, and the
+// differences from earlier versions for IXFR. Published with the zone, so a transfer sees
+// one consistent version.
+struct ZoneTransfer {
+  std::shared_ptr<const Acl> allow_transfer;  // null or empty: nobody
+  std::shared_ptr<const ZoneHistory> history; // null: no earlier version known
+  std::vector<std::string> notify;            // "HOST:PORT" of secondaries to NOTIFY
+};
+
 // The zones a server answers for; immutable once made.
 class ZoneSet {
  public:
-  explicit ZoneSet(std::vector<std::shared_ptr<const Zone>> zones);
+  // `transfer` is empty or parallel to `zones`.
+  explicit ZoneSet(std::vector<std::shared_ptr<const Zone>> zones, std::vector<ZoneTransfer> transfer = {});
   // The zone with the longest apex that `key` (a lower-cased wire name) is in, or nullptr.
   const Zone* find(std::span<const std::byte> key) const noexcept;
   std::span<const std::shared_ptr<const Zone>> zones() const noexcept { return zones_; }
+  // The transfer settings of `z` (a zone of this set); empty ones when none were given.
+  const ZoneTransfer& transfer(const Zone* z) const noexcept;
 
  private:
   std::vector<std::shared_ptr<const Zone>> zones_;
+  std::vector<ZoneTransfer> transfer_;
 };
 
 }  // namespace zp::dns

@@ -85,6 +85,10 @@ class MessageWriter {
   std::uint16_t counts_[4] = {};
   std::array<Entry, max_compression_entries> entries_{};
   std::size_t n_entries_ = 0;
+  // Open-addressing index over entries_ by hash: entry index + 1, 0 = free. A slot whose
+  // entry was rolled back (or reused) costs a probe only: lookups re-check the entry.
+  std::array<std::uint8_t, 256> index_{};
+  static_assert(max_compression_entries < 256, "index_ holds entry index + 1 in a byte");
   bool truncated_ = false;
   bool header_ok_ = false;
   Errc error_ = Errc::ok;
