@@ -294,7 +294,8 @@ AnswerResult Responder::answer(const ZoneSet* zones, std::span<const std::byte> 
     xo.udp_payload_size = opts_.udp_payload_size;
     XfrPlan p = plan_transfer(std::shared_ptr<const ZoneSet>(std::shared_ptr<const ZoneSet>(), zones), query, peer,
                               Transport::udp, out, xo);
-    return AnswerResult{p.reply_size, p.rcode, false};
+    // Rate limited as an error: keyed by the client prefix alone.
+    return AnswerResult{p.reply_size, p.rcode, false, ResponseKind::error, qtype, {}};
   }
   if (qtype == rrtype::opt || (!tcp && (qtype == kAxfr || qtype == kIxfr))) return finish(rc(Rcode::formerr), false, false, dnssec);
   if (qtype == kMailb || qtype == kMaila) return finish(rc(Rcode::notimp), false, false, dnssec);
