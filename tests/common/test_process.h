@@ -1,25 +1,30 @@
 // Starting peers and the zproto binary from tests: finding a program on PATH, fork+exec with
-// output to a file, and a probe for a TCP port on 127.0.0.1 that accepts.
+// output to a file, a probe for a TCP port on 127.0.0.1 that accepts, and both together.
 #pragma once
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace zp::test {
 
-// The absolute path of a program on PATH, or "" when it is not installed.
+// The absolute path of a program on PATH (then /usr/sbin and /sbin, where daemons such as
+// knotd and nsd live), or "" when it is not installed.
 inline std::string which(const std::string& prog) {
   const char* path = std::getenv("PATH");
-  std::stringstream ss(path ? path : "/usr/bin:/bin");
+  std::stringstream ss(std::string(path ? path : "/usr/bin:/bin") + ":/usr/sbin:/sbin");
   std::string dir;
   while (std::getline(ss, dir, ':')) {
     std::string p = dir + "/" + prog;
@@ -56,6 +61,23 @@ inline bool port_open(uint16_t port) {
   bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
   ::close(fd);
   return ok;
+}
+
+// spawn(), then waits (up to 5 s) until 127.0.0.1:port accepts. Returns the pid, or -1 when
+// the process exited or never listened (then it is killed and reaped): the caller retries
+// with another port or fails showing out_path.
+inline pid_t spawn_listening(const std::vector<std::string>& args, const std::string& out_path, uint16_t port,
+                             const std::string& cwd = {}) {
+  const pid_t pid = spawn(args, out_path, cwd);
+  for (int i = 0; i < 500; ++i) {
+    if (port_open(port)) return pid;
+    int status;
+    if (waitpid(pid, &status, WNOHANG) == pid) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  return -1;
 }
 
 }  // namespace zp::test

@@ -60,23 +60,10 @@ class DnsInterop : public ::testing::Test {
     write_file(dir_ / "big.zone", big);
     for (int attempt = 0; attempt < 5 && pid_ <= 0; ++attempt) {
       port_ = free_port();
-      pid_t pid = spawn({ZPROTO_BIN, "serve", "dns", "--zone", "example.test=" + zone_.string(), "--zone",
-                         "big.test.=" + (dir_ / "big.zone").string(), "--listen",
-                         "127.0.0.1:" + std::to_string(port_), "--shards", "2"},
-                        (dir_ / "server.log").string());
-      for (int i = 0; i < 500; ++i) {
-        if (port_open(port_)) {
-          pid_ = pid;
-          break;
-        }
-        int status;
-        if (waitpid(pid, &status, WNOHANG) == pid) break;
-        std::this_thread::sleep_for(10ms);
-      }
-      if (pid_ <= 0 && kill(pid, 0) == 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, nullptr, 0);
-      }
+      pid_ = zp::test::spawn_listening({ZPROTO_BIN, "serve", "dns", "--zone", "example.test=" + zone_.string(), "--zone",
+                                       "big.test.=" + (dir_ / "big.zone").string(), "--listen",
+                                       "127.0.0.1:" + std::to_string(port_), "--shards", "2"},
+                                       (dir_ / "server.log").string(), port_);
     }
     ASSERT_GT(pid_, 0) << slurp((dir_ / "server.log").string());
   }

@@ -29,14 +29,7 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 namespace cd = zp::codec::dns;
 using zp::dns::ResolverErrc;
-
-std::string which(const std::string& prog) {
-  for (const char* dir : {"/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/bin", "/usr/local/sbin"}) {
-    std::string p = std::string(dir) + "/" + prog;
-    if (::access(p.c_str(), X_OK) == 0) return p;
-  }
-  return {};
-}
+using zp::test::which;
 
 std::string big_txt_strings() {
   std::string s;
@@ -79,20 +72,7 @@ class ResolverInterop : public ::testing::Test {
               "    journal-content: none\n    semantic-checks: off\n"
               "zone:\n  - domain: resolver.test\n    file: \"" + (dir_ / "resolver.test.zone").string() + "\"\n"
               "  - domain: 2.0.192.in-addr.arpa\n    file: \"" + (dir_ / "rev.zone").string() + "\"\n");
-      pid_t pid = zp::test::spawn({knotd_, "-c", (dir_ / "knot.conf").string()}, (dir_ / "knot.log").string());
-      for (int i = 0; i < 500; ++i) {
-        if (zp::test::port_open(port_)) {
-          pid_ = pid;
-          break;
-        }
-        int status;
-        if (waitpid(pid, &status, WNOHANG) == pid) break;
-        std::this_thread::sleep_for(10ms);
-      }
-      if (pid_ <= 0 && kill(pid, 0) == 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, nullptr, 0);
-      }
+      pid_ = zp::test::spawn_listening({knotd_, "-c", (dir_ / "knot.conf").string()}, (dir_ / "knot.log").string(), port_);
     }
     ASSERT_GT(pid_, 0) << zp::test::slurp(dir_ / "knot.log");
     std::this_thread::sleep_for(200ms);  // the zones load after the listener opens

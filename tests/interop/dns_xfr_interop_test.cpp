@@ -91,20 +91,7 @@ class DnsXfrInterop : public ::testing::Test {
                                        "127.0.0.1:" + std::to_string(port_), "--shards", "2", "--allow-transfer",
                                        "127.0.0.1"};
       if (notify) args.insert(args.end(), {"--notify", "127.0.0.1:" + std::to_string(notify)});
-      pid_t pid = spawn(args, (dir_ / "server.log").string());
-      for (int i = 0; i < 500; ++i) {
-        if (port_open(port_)) {
-          pid_ = pid;
-          break;
-        }
-        int status;
-        if (waitpid(pid, &status, WNOHANG) == pid) break;
-        std::this_thread::sleep_for(10ms);
-      }
-      if (pid_ <= 0 && kill(pid, 0) == 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, nullptr, 0);
-      }
+      pid_ = zp::test::spawn_listening(args, (dir_ / "server.log").string(), port_);
     }
     ASSERT_GT(pid_, 0) << slurp((dir_ / "server.log").string());
   }

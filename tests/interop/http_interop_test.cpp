@@ -68,22 +68,9 @@ class HttpInterop : public ::testing::Test {
     write_file(root_ / "small.bin", random_bytes(4096, 6));
     for (int attempt = 0; attempt < 5 && pid_ <= 0; ++attempt) {
       port_ = free_port();
-      pid_t pid = spawn({ZPROTO_BIN, "serve", "http", "--root", root_.string(), "--listen",
-                         "127.0.0.1:" + std::to_string(port_), "--shards", "2"},
-                        (dir_ / "server.log").string());
-      for (int i = 0; i < 500; ++i) {
-        if (port_open(port_)) {
-          pid_ = pid;
-          break;
-        }
-        int status;
-        if (waitpid(pid, &status, WNOHANG) == pid) break;  // exited: the port was taken
-        std::this_thread::sleep_for(10ms);
-      }
-      if (pid_ <= 0 && kill(pid, 0) == 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, nullptr, 0);
-      }
+      pid_ = zp::test::spawn_listening({ZPROTO_BIN, "serve", "http", "--root", root_.string(), "--listen",
+                                       "127.0.0.1:" + std::to_string(port_), "--shards", "2"},
+                                       (dir_ / "server.log").string(), port_);
     }
     ASSERT_GT(pid_, 0) << slurp((dir_ / "server.log").string());
   }
@@ -398,21 +385,8 @@ class HttpConfigInterop : public HttpInterop {
           "basic_auth": { "realm": "cfg", "users": {
             "bob": "{sha256}2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b" } },
           "middleware_order": ["access_log", "security_headers", "request_id", "rate_limit", "basic_auth"] } })");
-      pid_t pid = spawn({ZPROTO_BIN, "serve", "-c", (dir_ / "zproto.json").string(), "-s", "1"},
-                        (dir_ / "server.log").string());
-      for (int i = 0; i < 500; ++i) {
-        if (port_open(port_)) {
-          pid_ = pid;
-          break;
-        }
-        int status;
-        if (waitpid(pid, &status, WNOHANG) == pid) break;
-        std::this_thread::sleep_for(10ms);
-      }
-      if (pid_ <= 0 && kill(pid, 0) == 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, nullptr, 0);
-      }
+      pid_ = zp::test::spawn_listening({ZPROTO_BIN, "serve", "-c", (dir_ / "zproto.json").string(), "-s", "1"},
+                                       (dir_ / "server.log").string(), port_);
     }
     ASSERT_GT(pid_, 0) << slurp((dir_ / "server.log").string());
   }

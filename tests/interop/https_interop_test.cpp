@@ -34,19 +34,9 @@ using zp::test::port_open;
 using zp::test::random_bytes;
 using zp::test::slurp;
 using zp::test::spawn;
+using zp::test::which;
 using zp::test::wait_exit;
 using zp::test::write_file;
-
-std::string which(const std::string& prog) {
-  const char* path = std::getenv("PATH");
-  std::stringstream ss(path ? path : "/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(ss, dir, ':')) {
-    std::string p = dir + "/" + prog;
-    if (::access(p.c_str(), X_OK) == 0) return p;
-  }
-  return {};
-}
 
 struct Outcome {
   int rc = -1;
@@ -77,21 +67,8 @@ class HttpsInterop : public ::testing::Test {
                      (dir_ / "site.key").string() + "\",\n"
                  "             \"certs\": [{\"cert\": \"" + certs_ + "/other.pem\", \"key\": \"" + certs_ +
                      "/other.key\"}] } } }\n");
-      pid_t pid = spawn({ZPROTO_BIN, "serve", "-c", (dir_ / "zproto.json").string(), "-s", "2"},
-                        (dir_ / "server.log").string());
-      for (int i = 0; i < 500; ++i) {
-        if (port_open(port_)) {
-          pid_ = pid;
-          break;
-        }
-        int status;
-        if (waitpid(pid, &status, WNOHANG) == pid) break;
-        std::this_thread::sleep_for(10ms);
-      }
-      if (pid_ <= 0 && kill(pid, 0) == 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, nullptr, 0);
-      }
+      pid_ = zp::test::spawn_listening({ZPROTO_BIN, "serve", "-c", (dir_ / "zproto.json").string(), "-s", "2"},
+                                       (dir_ / "server.log").string(), port_);
     }
     ASSERT_GT(pid_, 0) << slurp((dir_ / "server.log").string());
   }
