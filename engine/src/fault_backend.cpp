@@ -88,6 +88,7 @@ class FaultBackend final : public Backend {
     inner_->write(op, fd, buf, len, offset);
   }
   void cancel(Op& op) override;
+  void close_fd(int fd) override;
   void send(Op& op, int fd, const msghdr* msg, int flags, const uint32_t* fixed_idx);
 
   std::span<std::byte> buffer(uint32_t bid) override { return inner_->buffer(bid); }
@@ -122,6 +123,7 @@ class FaultBackend final : public Backend {
     Kind kind = Kind::other;
     Mode mode = Mode::normal;
     bool inner_live = false;  // the inner backend has not yet given its final completion
+    bool closed = false;      // close_fd(fd) came: the socket's data goes with it
     int fd = -1;
     uint32_t held = 0;        // entries of held_ for this op
     std::deque<Stored> stash;
@@ -178,6 +180,7 @@ FaultBackend::OpState& FaultBackend::begin(Op& op, Kind kind, int fd) {
   st.kind = kind;
   st.fd = fd;
   st.inner_live = true;
+  st.closed = false;
   return st;
 }
 
@@ -186,6 +189,24 @@ void FaultBackend::drop_stash(OpState& st) {
     if (s.flags & kBuffer) inner_->buffer_release(buffer_id(s.flags));
   st.stash.clear();
   st.mode = Mode::normal;
+}
+
+// A stash is the socket's unread data: it goes with the socket (an owner that got -ENOBUFS
+// may close instead of re-arming; one closing during enobufs_ending gets -ECANCELED).
+void FaultBackend::close_fd(int fd) {
+  for (auto it = states_.begin(); it != states_.end();) {
+    OpState& st = it->second;
+    if (st.fd == fd) st.closed = true;
+    if (st.mode == Mode::ended_stash && st.fd == fd) {
+      drop_stash(st);
+      if (st.held == 0 && !st.inner_live) {
+        it = states_.erase(it);
+        continue;
+      }
+    }
+    ++it;
+  }
+  Backend::close_fd(fd);
 }
 
 void FaultBackend::recv_multishot(Op& op, int fd) {
@@ -271,7 +292,12 @@ void FaultBackend::on_inner(Op* op, int32_t res, uint32_t flags) {
   if (st.mode == Mode::enobufs_ending) {
     // Our own cancel's -ECANCELED is not news for the owner; anything else is kept.
     if (!(final && res == -ECANCELED)) st.stash.push_back({res, flags});
-    if (final) {
+    if (final && st.closed) {
+      // The socket is closed (its owner is going away): a stash kept now would be handed to
+      // the next Op at this address arming a socket that got the same fd number.
+      drop_stash(st);
+      emit(op, st, -ECANCELED, 0);
+    } else if (final) {
       st.mode = Mode::ended_stash;
       emit(op, st, -ENOBUFS, 0);
     }
@@ -290,7 +316,7 @@ void FaultBackend::on_inner(Op* op, int32_t res, uint32_t flags) {
       }
       return;
     }
-    if (!final && chance(opts_.enobufs)) {
+    if (!final && !st.closed && chance(opts_.enobufs)) {
       ++stats_.enobufs;
       st.mode = Mode::enobufs_ending;
       st.stash.push_back({res, flags});
