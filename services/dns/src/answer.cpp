@@ -26,7 +26,7 @@ using codec::dns::Record;
 using codec::dns::Section;
 namespace rrtype = codec::dns::rrtype;
 
-constexpr std::uint16_t kAxfr = 252, kIxfr = 251, kMailb = 253, kMaila = 254;
+constexpr std::uint16_t kMailb = 253, kMaila = 254;  // AXFR, IXFR: xfr.h
 
 std::uint16_t rc(Rcode r) { return static_cast<std::uint16_t>(r); }
 
@@ -287,7 +287,7 @@ AnswerResult Responder::answer(const ZoneSet* zones, std::span<const std::byte> 
   const std::uint16_t qtype = q.type;
   const bool dnssec = edns && edns->dnssec_ok();
   (void)w.add_question(q.owner, q.type, q.rclass);
-  if (!tcp && qtype == kIxfr && zones) {
+  if (!tcp && qtype == kTypeIxfr && zones) {
     // IXFR over UDP (RFC 1995 §2): the SOA alone, if the peer may transfer the zone. The
     // set is borrowed for this call (an aliasing shared_ptr owns nothing).
     XfrOptions xo;
@@ -297,9 +297,9 @@ AnswerResult Responder::answer(const ZoneSet* zones, std::span<const std::byte> 
     // Rate limited as an error: keyed by the client prefix alone.
     return AnswerResult{p.reply_size, p.rcode, false, ResponseKind::error, qtype, {}};
   }
-  if (qtype == rrtype::opt || (!tcp && (qtype == kAxfr || qtype == kIxfr))) return finish(rc(Rcode::formerr), false, false, dnssec);
+  if (qtype == rrtype::opt || (!tcp && (qtype == kTypeAxfr || qtype == kTypeIxfr))) return finish(rc(Rcode::formerr), false, false, dnssec);
   if (qtype == kMailb || qtype == kMaila) return finish(rc(Rcode::notimp), false, false, dnssec);
-  if (q.rclass != codec::dns::rrclass::in || qtype == kAxfr || qtype == kIxfr || !zones) {
+  if (q.rclass != codec::dns::rrclass::in || qtype == kTypeAxfr || qtype == kTypeIxfr || !zones) {
     return finish(rc(Rcode::refused), false, false, dnssec);
   }
 
