@@ -496,12 +496,17 @@ class EpollBackend final : public Backend {
     return n < 0 ? -errno : n;
   }
 
+  // Read first, then clear the flag: a wake() between the two sees the flag set and
+  // writes nothing, and its caller's message is seen by the drain that follows this call.
+  // The other order lost wake-ups: a write landing between clear and read was consumed by
+  // the read and left the flag set with the counter at 0, so every later wake() returned
+  // early and the shard slept through its messages.
   void drain_wake() {
-    wake_pending_.store(false, std::memory_order_seq_cst);
     uint64_t v;
     ssize_t rc;
     do rc = ::read(wake_fd_, &v, sizeof v);
     while (rc < 0 && errno == EINTR);
+    wake_pending_.store(false, std::memory_order_seq_cst);
   }
 
   void handle_events(int fd, uint32_t ev) {

@@ -10,6 +10,8 @@
 //   delay       a completion is held back 1..3 run_once() turns; later completions of
 //               the same op queue behind it, so only different ops get reordered
 //   reset       a recv data completion becomes a final -ECONNRESET
+//   failed_wake a wake_peer() takes the inner backend's failing path (io_uring: a MSG_RING
+//               that the kernel refuses), which must still wake the peer
 //
 // Per-op state (OpState) lives in a map keyed by Op*, from the op's submission until
 // its final completion reached the owner. Invariants:
@@ -103,8 +105,14 @@ class FaultBackend final : public Backend {
   void wake() override { inner_->wake(); }
   void set_after_wait(AfterWait hook, void* arg) override { inner_->set_after_wait(hook, arg); }
   void wake_peer(Backend& target) override {
-    if (auto* peer = dynamic_cast<FaultBackend*>(&target)) inner_->wake_peer(*peer->inner_);
-    else inner_->wake_peer(target);
+    auto* peer = dynamic_cast<FaultBackend*>(&target);
+    Backend& inner_target = peer ? *peer->inner_ : target;
+    if (chance(opts_.failed_wake)) {
+      ++stats_.failed_wakes;
+      inner_->wake_peer_failing(inner_target);
+    } else {
+      inner_->wake_peer(inner_target);
+    }
   }
 
  private:

@@ -80,6 +80,7 @@ Shard::Shard(unsigned id, unsigned count, std::unique_ptr<Backend> backend, Shar
   inbox_.resize(count_);
   for (unsigned i = 0; i < count_; ++i)
     inbox_[i] = std::make_unique<SpscQueue<InlineFn>>(opts_.inbox_capacity);
+  deferred_blocked_.assign(count_, 0);
   ready_.reserve(256);
   running_.reserve(256);
   if (!t_current) {
@@ -170,17 +171,66 @@ void Shard::release_spawn(detail::SpawnState* s) {
   }
 }
 
-Result<void> Shard::submit_to(unsigned target, InlineFn fn) {
-  Shard* peer = peers_.empty() ? (target == id_ ? this : nullptr) : peers_[target];
-  if (!peer) return fail(EINVAL);
-  if (!peer->inbox_[id_]->push(std::move(fn))) return fail(EAGAIN);
-  if (peer == this) {
+bool Shard::push_message(Shard& peer, InlineFn& fn) {
+  if (!peer.inbox_[id_]->push(std::move(fn))) return false;
+  ++xstats_.sent;
+  if (&peer == this) {
     // Our own loop: no wake-up needed, but the next turn must not block before draining.
     notified_.store(true, std::memory_order_relaxed);
-  } else if (!peer->notified_.exchange(true, std::memory_order_acq_rel)) {
-    backend_->wake_peer(peer->backend());
+  } else if (!peer.notified_.exchange(true, std::memory_order_acq_rel)) {
+    backend_->wake_peer(peer.backend());
+  }
+  return true;
+}
+
+Result<void> Shard::submit_to(unsigned target, InlineFn fn) {
+  Shard* peer = peers_.empty() ? (target == id_ ? this : nullptr)
+                               : (target < peers_.size() ? peers_[target] : nullptr);
+  if (!peer) return fail(EINVAL);
+  if (!push_message(*peer, fn)) {
+    ++xstats_.full;
+    return fail(EAGAIN);
   }
   return {};
+}
+
+void Shard::defer_to(DeferredMessage& m) {
+  m.next = nullptr;
+  // Behind an older deferred message to any target: keep per-target order.
+  if (!deferred_head_) {
+    Shard* peer = peers_.empty() ? this : peers_[m.target];
+    InlineFn fn = [d = &m] { d->run(d); };
+    if (push_message(*peer, fn)) return;
+  }
+  ++xstats_.deferred;
+  if (deferred_tail_) deferred_tail_->next = &m;
+  else deferred_head_ = &m;
+  deferred_tail_ = &m;
+}
+
+void Shard::flush_deferred() {
+  // One pass in order; a target found full is skipped for the rest of the pass, so its
+  // later messages do not overtake the one that waits.
+  ++flush_pass_;
+  DeferredMessage** link = &deferred_head_;
+  DeferredMessage* last = nullptr;
+  while (DeferredMessage* m = *link) {
+    DeferredMessage* next = m->next;  // once pushed, m may be gone (the target runs it)
+    bool sent = false;
+    if (deferred_blocked_[m->target] != flush_pass_) {
+      Shard* peer = peers_.empty() ? this : peers_[m->target];
+      InlineFn fn = [d = m] { d->run(d); };
+      sent = push_message(*peer, fn);
+      if (!sent) deferred_blocked_[m->target] = flush_pass_;
+    }
+    if (sent) {
+      *link = next;
+    } else {
+      last = m;
+      link = &m->next;
+    }
+  }
+  deferred_tail_ = last;
 }
 
 void Shard::post_external(std::function<void()> fn) {
@@ -193,7 +243,8 @@ void Shard::post_external(std::function<void()> fn) {
 }
 
 void Shard::drain_inboxes() {
-  notified_.store(false, std::memory_order_seq_cst);
+  // An exchange, not a store: it reads the senders' release, so their pushes are visible.
+  notified_.exchange(false, std::memory_order_acq_rel);
   bool more = false;
   for (auto& q : inbox_) {
     InlineFn fn;
@@ -275,9 +326,12 @@ void Shard::loop_turn(int timeout_cap_ms) {
   int timeout = ready_.empty() ? timers_.next_timeout_ms(now_ms_) : 0;
   if (timeout_cap_ms >= 0 && (timeout < 0 || timeout > timeout_cap_ms)) timeout = timeout_cap_ms;
   if (notified_.load(std::memory_order_acquire)) timeout = 0;
+  // Deferred messages wait for a peer to make room, which wakes nobody: poll for it.
+  if (deferred_head_ && (timeout < 0 || timeout > 1)) timeout = 1;
   backend_->run_once(timeout);
   update_clock();
   timers_.advance(now_ms_);
+  if (deferred_head_) flush_deferred();
   drain_inboxes();
   if (!ready_.empty()) {
     running_.swap(ready_);
@@ -291,7 +345,7 @@ void Shard::run() {
   t_current = this;
   set_thread_frame_pools(frames_.get());
   update_clock();
-  while (!(stopping_ && live_tasks_ == 0 && orphans_ == 0)) loop_turn(-1);
+  while (!(stopping_ && live_tasks_ == 0 && orphans_ == 0 && !deferred_head_)) loop_turn(-1);
   timers_.remove(drain_timer_);
   t_current = prev;
   set_thread_frame_pools(prev ? prev->frames_.get() : nullptr);
@@ -302,7 +356,7 @@ void Shard::linger(const std::function<bool()>& done) {
   t_current = this;
   set_thread_frame_pools(frames_.get());
   // Polls done() every 10 ms at most: it flips on another thread without waking us.
-  while (!(done() && live_tasks_ == 0 && orphans_ == 0)) loop_turn(10);
+  while (!(done() && live_tasks_ == 0 && orphans_ == 0 && !deferred_head_)) loop_turn(10);
   t_current = prev;
   set_thread_frame_pools(nullptr);
 }

@@ -19,6 +19,10 @@ namespace {
 constexpr uint64_t kTagIgnore = 0;  // cancel, msg_ring and close requests (skip-success)
 constexpr uint64_t kTagWakeFd = 1;  // the eventfd read that external wake() completes
 constexpr uint64_t kTagWakeMsg = 2; // a peer's MSG_RING wake-up
+// A MSG_RING wake that failed (skip-success: only failures complete) carries its target:
+// a UringBackend* (8-aligned, unlike an Op* never with these low bits) | kTagFailedWake.
+constexpr uint64_t kTagFailedWake = 3;
+constexpr uint64_t kTagLowBits = 7;
 constexpr uint16_t kBufGroup = 0;
 constexpr uint32_t kEmulatedRecv = 1;  // Op::backend_flags: recv emulated without a buf ring
 constexpr uint32_t kCancelAsked = 2;   // ... and its owner asked to cancel it
@@ -100,6 +104,7 @@ class UringBackend final : public Backend {
     (void)n;
   }
   void wake_peer(Backend& target) override;
+  void wake_peer_failing(Backend& target) override;
 
  private:
   io_uring_sqe* get_sqe() {
@@ -111,6 +116,7 @@ class UringBackend final : public Backend {
     }
     return sqe;
   }
+  void send_msg_ring_wake(UringBackend& peer, int ring_fd);
   void arm_wake_read() {
     io_uring_sqe* sqe = get_sqe();
     io_uring_prep_read(sqe, wake_fd_, &wake_value_, sizeof wake_value_, 0);
@@ -297,9 +303,23 @@ void UringBackend::wake_peer(Backend& target) {
     target.wake();
     return;
   }
+  send_msg_ring_wake(*peer, peer->ring_.ring_fd);
+}
+
+void UringBackend::wake_peer_failing(Backend& target) {
+  auto* peer = dynamic_cast<UringBackend*>(&target);
+  if (!peer) {
+    target.wake();
+    return;
+  }
+  send_msg_ring_wake(*peer, -1);  // EBADF: the failure path a refusing kernel takes
+}
+
+void UringBackend::send_msg_ring_wake(UringBackend& peer, int ring_fd) {
+  static_assert(alignof(UringBackend) > kTagLowBits);
   io_uring_sqe* sqe = get_sqe();
-  io_uring_prep_msg_ring(sqe, peer->ring_.ring_fd, 0, kTagWakeMsg, 0);
-  io_uring_sqe_set_data64(sqe, kTagIgnore);
+  io_uring_prep_msg_ring(sqe, ring_fd, 0, kTagWakeMsg, 0);
+  io_uring_sqe_set_data64(sqe, reinterpret_cast<uintptr_t>(&peer) | kTagFailedWake);
   sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
   // Leaves with this turn's one submit: the current turn ends soon, whatever it does.
 }
@@ -309,6 +329,12 @@ void UringBackend::handle(io_uring_cqe* cqe) {
   int32_t res = cqe->res;
   uint32_t cf = cqe->flags;
   if (tag == kTagIgnore || tag == kTagWakeMsg) return;
+  if ((tag & kTagLowBits) == kTagFailedWake) {
+    // The kernel refused the MSG_RING (old kernel, target ring gone, CQ overflow): the
+    // message is already in the peer's inbox, so wake it the slow way instead of never.
+    reinterpret_cast<UringBackend*>(tag & ~kTagLowBits)->wake();
+    return;
+  }
   if (tag == kTagWakeFd) {
     arm_wake_read();
     return;

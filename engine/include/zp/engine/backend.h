@@ -133,6 +133,9 @@ class Backend : public BufferOwner {
   virtual void wake() = 0;
   // Wake `target` from this backend's thread, cheaper where the kernel allows (MSG_RING).
   virtual void wake_peer(Backend& target) { target.wake(); }
+  // For the fault backend: a wake_peer whose fast path fails as a kernel refusing MSG_RING
+  // would (io_uring: sent to an invalid ring). target must be woken all the same.
+  virtual void wake_peer_failing(Backend& target) { wake_peer(target); }
 
   // Why this backend was picked over io_uring, if it was a fallback (logged once at start).
   void note_fallback(std::string why) { fallback_ = std::move(why); }

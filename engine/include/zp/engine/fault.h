@@ -1,6 +1,7 @@
 // Fault injection: a Backend that wraps another and, driven by a seeded PRNG, makes
 // sends short, splits receives, ends multishot receives with ENOBUFS, resets
-// connections and delays/reorders completions across operations (each operation's own
+// connections, makes cross-shard wake-ups take their fallback path, and delays/reorders
+// completions across operations (each operation's own
 // completions stay in order). Every service's tests run on it; a failing run replays
 // from its seed:  ZP_FAULT_SEED=1234 ctest -R ...
 //   auto b = zp::make_fault_backend(std::move(inner), zp::FaultOptions::from_env());
@@ -20,6 +21,7 @@ struct FaultOptions {
   double enobufs = 0.05;         // a multishot recv ends with ENOBUFS (data kept, in order)
   double delay = 0.25;           // a completion is held back 1..3 loop turns
   double reset = 0.0;            // a recv completes with ECONNRESET (off unless a test wants it)
+  double failed_wake = 0.05;     // a cross-shard wake's fast path (MSG_RING) fails
   // Reads ZP_FAULT_SEED (decimal); without it (or if it does not parse) picks a random
   // seed. Other fields keep their defaults.
   static FaultOptions from_env();
@@ -36,6 +38,7 @@ struct FaultStats {
   uint64_t enobufs = 0;
   uint64_t delayed = 0;
   uint64_t resets = 0;
+  uint64_t failed_wakes = 0;
 };
 // nullptr when b is not a fault backend.
 const FaultStats* fault_stats(const Backend& b);

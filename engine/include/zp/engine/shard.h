@@ -56,6 +56,16 @@ class RetryList {
   Timer timer_;
 };
 
+// A cross-shard message kept in the sender's own memory while the target's inbox is full
+// (Shard::defer_to): an intrusive node, so waiting costs no allocation. It must stay alive
+// until `run` has been called on the target.
+struct DeferredMessage {
+  DeferredMessage* next = nullptr;
+  unsigned target = 0;
+  void (*run)(DeferredMessage*) = nullptr;  // called on the target shard
+  void* arg = nullptr;                      // for run
+};
+
 struct ShardOptions {
   size_t max_frames_per_class = 1u << 17;  // coroutine frames per size class
   size_t max_tasks = 1u << 18;             // spawned tasks alive at once
@@ -145,8 +155,21 @@ class Shard {
   }
 
   // Cross-shard: runs fn on shard `target` soon. From a shard thread only (the queue is
-  // that pair's SPSC ring). EAGAIN when target's inbox from us is full (backpressure).
+  // that pair's SPSC ring of ShardOptions::inbox_capacity). EAGAIN when target's inbox
+  // from us is full (backpressure: nothing is queued, the caller retries or drops);
+  // EINVAL for a target that does not exist. Messages to one target run in order.
   Result<void> submit_to(unsigned target, InlineFn fn);
+  // Like submit_to, for a message that must not be refused (a reply someone waits for):
+  // when the inbox is full, m waits in an intrusive list and is retried every loop turn,
+  // in order per target. m must outlive its run.
+  void defer_to(DeferredMessage& m);
+  // Cross-shard counters, for tests and metrics (this shard as sender).
+  struct CrossShardStats {
+    uint64_t sent = 0;      // messages queued by submit_to / defer_to
+    uint64_t full = 0;      // submit_to refused with EAGAIN
+    uint64_t deferred = 0;  // defer_to found the inbox full
+  };
+  const CrossShardStats& cross_shard_stats() const { return xstats_; }
   // From any thread (slow path, a mutex): runs fn on this shard soon.
   void post_external(std::function<void()> fn);
 
@@ -196,6 +219,8 @@ class Shard {
   void loop_turn(int timeout_cap_ms);
   void update_clock();
   void drain_inboxes();
+  bool push_message(Shard& peer, InlineFn& fn);
+  void flush_deferred();
   void begin_stop();
 
   unsigned id_;
@@ -220,6 +245,11 @@ class Shard {
   std::vector<Shard*> peers_;
   std::vector<std::unique_ptr<SpscQueue<InlineFn>>> inbox_;  // indexed by sender id
   std::atomic<bool> notified_{false};
+  DeferredMessage* deferred_head_ = nullptr;  // defer_to() waiting for room, oldest first
+  DeferredMessage* deferred_tail_ = nullptr;
+  std::vector<uint64_t> deferred_blocked_;    // per target: flush pass that found it full
+  uint64_t flush_pass_ = 0;
+  CrossShardStats xstats_;
   std::mutex external_mu_;
   std::vector<std::function<void()>> external_;
   std::atomic<bool> external_pending_{false};
@@ -317,8 +347,9 @@ auto invoke_on(unsigned target, F fn) -> Task<decltype(fn())> {
     std::coroutine_handle<> waiter;
     Shard* home;
     F fn;
+    DeferredMessage reply;  // the way back, when our inbox is full: never refused
   };
-  State st{std::nullopt, {}, self, std::move(fn)};
+  State st{std::nullopt, {}, self, std::move(fn), {}};
   struct Awaiter {
     State* st;
     unsigned target;
@@ -327,9 +358,12 @@ auto invoke_on(unsigned target, F fn) -> Task<decltype(fn())> {
       st->waiter = h;
       auto r = st->home->submit_to(target, [s = st] {
         s->result.emplace(s->fn());
-        // Reply: the home inbox may be full too; retry through the external path.
-        if (!Shard::current()->submit_to(s->home->id(), [s] { s->waiter.resume(); }))
-          s->home->post_external([s] { s->waiter.resume(); });
+        // Reply: the home inbox may be full too; then the reply waits in our outbox, in
+        // the caller's frame (no allocation), until there is room.
+        s->reply.target = s->home->id();
+        s->reply.arg = s;
+        s->reply.run = [](DeferredMessage* m) { static_cast<State*>(m->arg)->waiter.resume(); };
+        Shard::current()->defer_to(s->reply);
       });
       if (!r) {
         st->home->schedule(h);  // full: try again next turn
