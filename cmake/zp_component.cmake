@@ -44,6 +44,26 @@ function(zp_add_test name)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT ${A_TIMEOUT} LABELS "${A_LABELS}")
 endfunction()
 
+# zp_add_interop_test(NAME SOURCES... [DEPS ...] [TIMEOUT s] [CERTS]) -> a test of the zproto
+# binary against real Debian peers on loopback: labelled interop, ZPROTO_BIN set to the built
+# binary (and built before it), CERTS: ZP_MAKE_CERTS names tests/common/make_test_certs.sh.
+# Only where the zproto binary is built (ZP_BUILD_TOOLS).
+function(zp_add_interop_test name)
+  cmake_parse_arguments(A "CERTS" "TIMEOUT" "SOURCES;DEPS" ${ARGN})
+  if(NOT TARGET zproto)
+    return()
+  endif()
+  if(NOT A_TIMEOUT)
+    set(A_TIMEOUT 300)
+  endif()
+  zp_add_test(${name} SOURCES ${A_SOURCES} DEPS ${A_DEPS} LABELS interop TIMEOUT ${A_TIMEOUT})
+  target_compile_definitions(${name} PRIVATE ZPROTO_BIN="$<TARGET_FILE:zproto>")
+  if(A_CERTS)
+    target_compile_definitions(${name} PRIVATE ZP_MAKE_CERTS="${PROJECT_SOURCE_DIR}/tests/common/make_test_certs.sh")
+  endif()
+  add_dependencies(${name} zproto)
+endfunction()
+
 # zp_add_codec(NAME SOURCES ... TESTS ... FUZZ file.cpp BENCH ... CORPUS dir)
 # One call gives a codec its library (zproto::codec_NAME), unit test, libFuzzer target
 # (ZP_FUZZ=ON, clang), a corpus-replay CTest test (always) and a Google Benchmark.
@@ -81,4 +101,14 @@ function(zp_add_codec name)
     add_executable(bench_${name} ${A_BENCH})
     target_link_libraries(bench_${name} PRIVATE zproto::codec_${name} benchmark::benchmark benchmark::benchmark_main)
   endif()
+endfunction()
+
+# zp_add_service(NAME SOURCES...) -> zproto::NAME_service: the service as `zproto serve` runs
+# it (its zp::NAME::service_definition(): config section, flags, default config). The call
+# registers it: the zproto CLI generates its service table from these calls, in the order of
+# the add_subdirectory() lines in services/CMakeLists.txt.
+function(zp_add_service name)
+  cmake_parse_arguments(A "" "" "SOURCES;DEPS" ${ARGN})
+  zp_add_library(${name}_service SOURCES ${A_SOURCES} DEPS zproto::${name} zproto::service ${A_DEPS})
+  set_property(GLOBAL APPEND PROPERTY ZP_SERVICES ${name})
 endfunction()

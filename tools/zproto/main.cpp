@@ -23,16 +23,11 @@
 #include "dig.h"
 #include "get.h"
 #include "privilege.h"
-#include "zp/dns/acl.h"
-#include "zp/dns/server.h"
-#include "zp/echo/echo.h"
+#include "registry.h"
 #include "zp/http/admin.h"
-#include "zp/http/server.h"
-#include "zp/engine/net.h"
 #include "zp/engine/log.h"
 #include "zp/engine/probe.h"
 #include "zp/engine/runtime.h"
-#include "zp/engine/tls.h"
 
 #ifndef ZP_VERSION
 #define ZP_VERSION "0.0.0-dev"
@@ -91,31 +86,14 @@ struct ServeFlags {
   int shards = -1;  // -1: from the config
   std::string log_level;
   std::string backend;
-  // `serve http`: only the HTTP server, from these flags (over the config's "http").
-  bool http_only = false;
-  std::string http_root;
-  std::vector<std::string> http_listen;
-  int http_port = 0;
-  std::string http_cache_control;
-  std::string http_admin;
-  bool http_tls = false;         // --tls: the --listen addresses speak HTTPS
-  std::string http_tls_cert;     // --tls-cert/--tls-key (imply --tls)
-  std::string http_tls_key;
-  std::string http_tls_client_ca;
   std::string state_dir;
-  // `serve dns`: only the DNS server, zones and addresses from these flags.
-  bool dns_only = false;
-  std::vector<std::string> dns_zones;  // "NAME=FILE"
-  std::vector<std::string> dns_listen;
-  int dns_port = 0;
-  std::string dns_admin;
-  int dns_rrl = -1;  // -1: from the config
-  std::vector<std::string> dns_allow_transfer;  // applied to every zone
-  std::vector<std::string> dns_notify;          // applied to every zone
+  // `serve <name>`: only that service, from its flags over the config's section.
+  const service::Definition* only = nullptr;
+  service::Flags* only_flags = nullptr;
 };
 
 int run_serve(const ServeFlags& flags) {
-  ConfigResult loaded = flags.config_path.empty() ? parse_config(kDefaultConfig, "<default config>")
+  ConfigResult loaded = flags.config_path.empty() ? parse_config(default_config(), "<default config>")
                                                   : load_config_file(flags.config_path);
   if (!loaded) {
     fmt::print(stderr, "zproto: {}\n", loaded.error);
@@ -125,141 +103,49 @@ int run_serve(const ServeFlags& flags) {
   if (flags.shards >= 0) cfg.shards = unsigned(flags.shards);
   if (!flags.log_level.empty()) cfg.log_level = *log::parse_level(flags.log_level);
   if (!flags.backend.empty()) cfg.backend = *parse_backend(flags.backend);
-  if (flags.http_only) {
-    cfg.echo.reset();
-    cfg.dns.reset();
-    if (!cfg.http) cfg.http.emplace();
-    if (!flags.http_root.empty()) cfg.http->root = flags.http_root;
-    if (!flags.http_listen.empty()) cfg.http->listen = flags.http_listen;
-    if (flags.http_port > 0) cfg.http->listen = {"0.0.0.0:" + std::to_string(flags.http_port)};
-    if (!flags.http_cache_control.empty()) cfg.http->cache_control = flags.http_cache_control;
-    if (flags.http_tls_cert.empty() != flags.http_tls_key.empty()) {
-      fmt::print(stderr, "zproto: --tls-cert and --tls-key go together\n");
-      return kExitUsage;
-    }
-    if (flags.http_tls || !flags.http_tls_cert.empty()) {
-      // The listen addresses (flags, or the config's plain ones) become HTTPS listeners.
-      tls::ServerConfig tc;
-      if (!flags.http_tls_cert.empty()) tc.certs = {{flags.http_tls_cert, flags.http_tls_key}};
-      tc.client_ca_file = flags.http_tls_client_ca;
-      std::vector<std::string> addrs = cfg.http->listen;
-      if (flags.http_listen.empty() && flags.http_port == 0 && !cfg.http->tls_listen.empty()) addrs.clear();
-      cfg.http->tls_listen.clear();
-      for (auto& a : addrs) cfg.http->tls_listen.push_back({a, tc});
-      if (cfg.http->tls_listen.empty()) cfg.http->tls_listen.push_back({"127.0.0.1:8443", tc});
-      cfg.http->listen.clear();
-    } else if (!flags.http_listen.empty() || flags.http_port > 0) {
-      cfg.http->tls_listen.clear();  // only what the flags name
-    }
-    for (const auto& a : cfg.http->listen) {
-      if (!SocketAddr::parse(a)) {
-        fmt::print(stderr, "zproto: --listen {}: not HOST:PORT\n", a);
-        return kExitUsage;
-      }
-    }
-  }
-  if (flags.dns_only) {
-    cfg.echo.reset();
-    cfg.http.reset();
-    if (!cfg.dns) cfg.dns.emplace();
-    if (!flags.dns_zones.empty()) {
-      cfg.dns->zones.clear();
-      for (const auto& z : flags.dns_zones) {
-        const size_t eq = z.find('=');
-        if (eq == std::string::npos || eq == 0 || eq + 1 == z.size()) {
-          fmt::print(stderr, "zproto: --zone {}: not NAME=FILE\n", z);
-          return kExitUsage;
-        }
-        dns::ZoneConfig zc;
-        zc.name = z.substr(0, eq);
-        zc.file = z.substr(eq + 1);
-        cfg.dns->zones.push_back(std::move(zc));
-      }
-    }
-    if (!flags.dns_listen.empty()) cfg.dns->listen = flags.dns_listen;
-    if (flags.dns_port > 0) cfg.dns->listen = {"0.0.0.0:" + std::to_string(flags.dns_port)};
-    if (cfg.dns->listen.empty()) cfg.dns->listen = {"127.0.0.1:5353"};
-    if (!flags.dns_admin.empty()) {
-      if (!is_host_port(flags.dns_admin)) {
-        fmt::print(stderr, "zproto: --admin {}: not HOST:PORT\n", flags.dns_admin);
-        return kExitUsage;
-      }
-      cfg.dns->admin_listen = flags.dns_admin;
-    }
-    if (flags.dns_rrl >= 0) cfg.dns->rrl.responses_per_second = uint32_t(flags.dns_rrl);
-    if (cfg.dns->zones.empty()) {
-      fmt::print(stderr, "zproto: serve dns: no zone (--zone NAME=FILE)\n");
-      return kExitUsage;
-    }
-    for (const auto& p : flags.dns_allow_transfer) {
-      if (!dns::Prefix::parse(p)) {
-        fmt::print(stderr, "zproto: --allow-transfer {}: not an IP address or prefix (like 10.0.0.0/8)\n", p);
-        return kExitUsage;
-      }
-    }
-    for (const auto& a : flags.dns_notify) {
-      if (!SocketAddr::parse(a)) {
-        fmt::print(stderr, "zproto: --notify {}: not HOST:PORT\n", a);
-        return kExitUsage;
-      }
-    }
-    for (auto& z : cfg.dns->zones) {
-      z.allow_transfer.insert(z.allow_transfer.end(), flags.dns_allow_transfer.begin(), flags.dns_allow_transfer.end());
-      z.notify.insert(z.notify.end(), flags.dns_notify.begin(), flags.dns_notify.end());
-    }
-    for (const auto& a : cfg.dns->listen) {
-      if (!SocketAddr::parse(a)) {
-        fmt::print(stderr, "zproto: --listen {}: not HOST:PORT\n", a);
-        return kExitUsage;
-      }
-    }
-  }
-  // Zones are read before anything starts: a broken zone file is a configuration error.
-  dns::ServerOptions dns_opts;
-  if (cfg.dns) {
-    dns_opts.store = std::make_shared<dns::ZoneStore>(cfg.dns->zones, cfg.dns->history);
-    if (std::string errors = dns_opts.store->load(); !errors.empty()) {
-      fmt::print(stderr, "zproto: {}", errors);
-      return kExitUsage;
-    }
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    dns_opts.metrics = std::make_shared<dns::Metrics>(cfg.shards ? cfg.shards : unsigned(cores > 0 ? cores : 1));
-    dns_opts.listen = cfg.dns->listen;
-    dns_opts.tcp_idle_timeout_ms = cfg.dns->tcp_idle_timeout_ms;
-    dns_opts.tcp_max_connections = cfg.dns->tcp_max_connections;
-    dns_opts.tcp_max_message_bytes = cfg.dns->tcp_max_message_bytes;
-    dns_opts.udp_payload_size = cfg.dns->udp_payload_size;
-    dns_opts.rrl = cfg.dns->rrl;
-    dns_opts.xfr_max_concurrent = cfg.dns->xfr_max_concurrent;
-    dns_opts.xfr_send_timeout_ms = cfg.dns->xfr_send_timeout_ms;
-    dns_opts.xfr_max_message_bytes = cfg.dns->xfr_max_message_bytes;
-    dns_opts.notify = cfg.dns->notify;
-  }
   if (!flags.state_dir.empty()) cfg.state_dir = flags.state_dir;
-  if (cfg.http) {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    cfg.http->metrics = std::make_shared<http::Metrics>(cfg.shards ? cfg.shards : unsigned(cores > 0 ? cores : 1));
-    if (!flags.http_admin.empty()) cfg.http->admin_listen = flags.http_admin;
+  if (cfg.state_dir.empty()) cfg.state_dir = default_state_dir();
+  const auto defs = registered_services();
+  if (flags.only) {
+    for (size_t i = 0; i < defs.size(); ++i) {
+      if (defs[i] != flags.only) cfg.services[i].reset();
+    }
+    const size_t i = Config::service_index(flags.only->name);
+    if (std::string err = flags.only_flags->apply(cfg.services[i]); !err.empty()) {
+      fmt::print(stderr, "zproto: {}\n", err);
+      return kExitUsage;
+    }
   }
-  // One admin listener per distinct address serves the counters of every service that runs
-  // (the services' own admin_listen is not used: HTTP's would show HTTP's counters only).
+  std::vector<service::Service*> running;
+  for (auto& svc : cfg.services) {
+    if (svc) running.push_back(svc.get());
+  }
+  if (running.empty()) {
+    std::string names;
+    for (const service::Definition* d : defs) names += fmt::format("{}\"{}\"", names.empty() ? "" : ", ", d->name);
+    fmt::print(stderr, "zproto: nothing to serve: the config enables no service (add one of {})\n", names);
+    return kExitUsage;
+  }
+  service::Environment env;
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  env.shards = cfg.shards ? cfg.shards : unsigned(cores > 0 ? cores : 1);
+  env.state_dir = cfg.state_dir;
+  // What must exist (zone files) is read before anything starts: a configuration error.
+  for (service::Service* svc : running) {
+    if (std::string err = svc->load(env); !err.empty()) {
+      fmt::print(stderr, "zproto: {}{}", err, err.back() == '\n' ? "" : "\n");
+      return kExitUsage;
+    }
+  }
+  // One admin listener per distinct address serves the counters of every running service.
   std::vector<std::string> admin_listen;
   http::AdminOptions admin;
-  if (cfg.http) {
-    if (!cfg.http->admin_listen.empty()) admin_listen.push_back(cfg.http->admin_listen);
-    cfg.http->admin_listen.clear();
-    admin.renderers.push_back([m = cfg.http->metrics] { return m->render(); });
-  }
-  if (cfg.dns) {
-    const std::string& a = cfg.dns->admin_listen;
+  for (service::Service* svc : running) {
+    const std::string a = svc->admin_listen();
     if (!a.empty() && std::find(admin_listen.begin(), admin_listen.end(), a) == admin_listen.end()) {
       admin_listen.push_back(a);
     }
-    admin.renderers.push_back([m = dns_opts.metrics] { return m->render(); });
-  }
-  if (!cfg.echo && !cfg.http && !cfg.dns) {
-    fmt::print(stderr, "zproto: nothing to serve: the config enables no service (add \"echo\", \"http\" or \"dns\")\n");
-    return kExitUsage;
+    if (auto m = svc->metrics()) admin.renderers.push_back(std::move(m));
   }
 
   // Resolve the user before anything starts, so a typo fails at once.
@@ -280,23 +166,16 @@ int run_serve(const ServeFlags& flags) {
     return kExitRuntime;
   }
   log::set_thread_tag("main");
-  if (cfg.http) {
-    if (std::string err = ensure_self_signed(cfg.http->tls_listen, cfg.state_dir); !err.empty()) {
+  for (service::Service* svc : running) {
+    if (std::string err = svc->prepare(env); !err.empty()) {
       ZP_LOG_ERROR("{}", err);
       log::shutdown();
       return kExitRuntime;
     }
   }
-  ZP_LOG_INFO("zproto {} starting: {} shards, backend {}{}{}", ZP_VERSION,
-              cfg.shards == 0 ? std::string("auto") : std::to_string(cfg.shards),
-              backend_name(cfg.backend), cfg.echo ? ", echo on " + join(cfg.echo->listen, ", ") : "",
-              cfg.http && !cfg.http->listen.empty() ? ", http on " + join(cfg.http->listen, ", ") + " from " + cfg.http->root : "");
-  if (cfg.http && !cfg.http->tls_listen.empty()) {
-    std::vector<std::string> addrs;
-    for (const auto& t : cfg.http->tls_listen) addrs.push_back(t.address);
-    ZP_LOG_INFO("https on {}", join(addrs, ", "));
-  }
-  if (cfg.dns) ZP_LOG_INFO("dns on {} (udp+tcp), {} zone(s)", join(cfg.dns->listen, ", "), cfg.dns->zones.size());
+  ZP_LOG_INFO("zproto {} starting: {} shards, backend {}", ZP_VERSION,
+              cfg.shards == 0 ? std::string("auto") : std::to_string(cfg.shards), backend_name(cfg.backend));
+  for (service::Service* svc : running) ZP_LOG_INFO("{}", svc->summary());
   if (!is_root && !cfg.user.empty()) {
     ZP_LOG_WARN("\"user\": \"{}\" is ignored: zproto is not running as root", cfg.user);
   }
@@ -330,18 +209,8 @@ int run_serve(const ServeFlags& flags) {
   Result<void> result = rt.run([&](Shard& shard) -> Result<void> {
     log::set_thread_tag(fmt::format("shard {}", shard.id()));
     if (shard.id() == 0) shard.on_reload(on_reload);  // one reopen per SIGHUP is enough
-    if (cfg.echo) {
-      const std::vector<std::string>& listen = cfg.echo->listen;
-      if (auto r = echo::start(shard, listen); !r) {
-        ZP_LOG_ERROR("echo: cannot listen on {}: {}", join(listen, ", "), r.error().message());
-        return r;
-      }
-    }
-    if (cfg.http) {
-      if (auto r = http::start(shard, *cfg.http); !r) return r;
-    }
-    if (cfg.dns) {
-      if (auto r = dns::start(shard, dns_opts); !r) return r;
+    for (service::Service* svc : running) {
+      if (auto r = svc->start(shard); !r) return r;
     }
     if (shard.id() == 0) {
       for (const std::string& a : admin_listen) {
@@ -380,33 +249,14 @@ int run_main(int argc, char** argv) {
   serve->add_option("-b,--backend", flags.backend, "auto, io_uring or epoll")
       ->check(CLI::IsMember({"auto", "io_uring", "epoll"}));
   serve->add_option("--state-dir", flags.state_dir, "Directory for generated state (the self-signed certificate)");
-  CLI::App* serve_http = serve->add_subcommand("http", "Serve static files over HTTP/1.1 (only that)");
-  serve_http->add_option("-r,--root", flags.http_root, "Document root (default: the config's, or .)");
-  serve_http->add_option("--listen", flags.http_listen, "HOST:PORT to listen on (repeatable)");
-  serve_http->add_option("-p,--port", flags.http_port, "Shorthand for --listen 0.0.0.0:PORT")
-      ->check(CLI::Range(1, 65535));
-  serve_http->add_option("--cache-control", flags.http_cache_control, "Cache-Control for files");
-  serve_http->add_option("--admin", flags.http_admin, "HOST:PORT of the admin listener (GET /metrics)");
-  serve_http->add_flag("--tls", flags.http_tls,
-                       "HTTPS on the --listen addresses (without --tls-cert: a self-signed certificate in the state directory)");
-  serve_http->add_option("--tls-cert", flags.http_tls_cert, "Certificate chain (PEM) for HTTPS; implies --tls");
-  serve_http->add_option("--tls-key", flags.http_tls_key, "Private key (PEM) of --tls-cert");
-  serve_http->add_option("--tls-client-ca", flags.http_tls_client_ca, "Require client certificates issued by this CA (PEM)");
-  // Flags of `serve` may also follow `http` on the command line.
-  serve_http->fallthrough();
-  CLI::App* serve_dns = serve->add_subcommand("dns", "Serve zones as an authoritative DNS server (only that)");
-  serve_dns->add_option("-z,--zone", flags.dns_zones, "NAME=FILE: a zone and its file (repeatable)");
-  serve_dns->add_option("--listen", flags.dns_listen, "HOST:PORT for UDP and TCP (repeatable; default 127.0.0.1:5353)");
-  serve_dns->add_option("-p,--port", flags.dns_port, "Shorthand for --listen 0.0.0.0:PORT")
-      ->check(CLI::Range(1, 65535));
-  serve_dns->add_option("--admin", flags.dns_admin, "HOST:PORT of the admin listener (GET /metrics)");
-  serve_dns->add_option("--rrl", flags.dns_rrl, "Response rate limiting: responses per second per client prefix (0: off)")
-      ->check(CLI::Range(0, 1000000));
-  serve_dns->add_option("--allow-transfer", flags.dns_allow_transfer,
-                        "ADDR or PREFIX allowed to AXFR/IXFR every zone (repeatable; default: nobody)");
-  serve_dns->add_option("--notify", flags.dns_notify,
-                        "HOST:PORT of a secondary to NOTIFY when a reload raises a zone's serial (repeatable)");
-  serve_dns->fallthrough();
+  // One subcommand per registered service, with the flags its Definition declares; flags
+  // of `serve` may also follow it on the command line.
+  std::vector<std::pair<CLI::App*, std::unique_ptr<service::Flags>>> serve_commands;
+  for (const service::Definition* d : registered_services()) {
+    CLI::App* cmd = serve->add_subcommand(std::string(d->name), std::string(d->help));
+    serve_commands.emplace_back(cmd, d->add_flags(*cmd));
+    cmd->fallthrough();
+  }
 
   GetFlags get_flags;
   CLI::App* get = app.add_subcommand("get", "HTTP/1.1 request, curl-style: prints the body (see docs/http-client.md)");
@@ -444,8 +294,12 @@ int run_main(int argc, char** argv) {
   if (app.got_subcommand(get)) return run_get(get_flags);
   if (app.got_subcommand(dig)) return run_dig(dig_flags);
   if (app.got_subcommand(serve)) {
-    flags.http_only = serve->got_subcommand(serve_http);
-    flags.dns_only = serve->got_subcommand(serve_dns);
+    for (size_t i = 0; i < serve_commands.size(); ++i) {
+      if (serve->got_subcommand(serve_commands[i].first)) {
+        flags.only = registered_services()[i];
+        flags.only_flags = serve_commands[i].second.get();
+      }
+    }
     return run_serve(flags);
   }
   return kExitUsage;

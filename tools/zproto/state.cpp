@@ -1,17 +1,9 @@
-// The state directory (generated files) and the HTTPS default: a self-signed certificate
-// made there at first start when a TLS listener names none.
-#include <fmt/format.h>
-#include <sys/stat.h>
+// The state directory: generated files (a self-signed certificate) live there.
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <filesystem>
 
 #include "config.h"
-#include "zp/engine/log.h"
-#include "zp/engine/tls.h"
 
 namespace zp::cli {
 
@@ -20,34 +12,6 @@ std::string default_state_dir() {
   if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x) return std::string(x) + "/zproto";
   if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.local/state/zproto";
   return ".zproto-state";
-}
-
-std::string ensure_self_signed(std::vector<http::TlsListen>& listeners, const std::string& state_dir) {
-  bool needed = false;
-  for (const auto& l : listeners) needed |= l.tls.certs.empty();
-  if (!needed) return {};
-  const std::string dir = (state_dir.empty() ? default_state_dir() : state_dir) + "/tls";
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return fmt::format("state directory {}: {}", dir, ec.message());
-  ::chmod(dir.c_str(), 0700);
-  const std::string cert = dir + "/self-signed.pem", key = dir + "/self-signed.key";
-  if (::access(cert.c_str(), R_OK) != 0 || ::access(key.c_str(), R_OK) != 0) {
-    char host[256] = {};
-    std::vector<std::string> names = {"localhost"};
-    if (::gethostname(host, sizeof host - 1) == 0 && host[0] && std::strcmp(host, "localhost") != 0)
-      names.emplace_back(host);
-    if (auto r = tls::make_self_signed(cert, key, names, 825); !r)
-      return fmt::format("cannot create a self-signed certificate in {}: {}", dir, r.error().message());
-    ZP_LOG_WARN("https: no certificate configured: created a self-signed one for {} in {} "
-                "(clients will not trust it; configure \"cert\" and \"key\" for production)",
-                fmt::join(names, ", "), cert);
-  } else {
-    ZP_LOG_INFO("https: no certificate configured: using the self-signed one in {}", cert);
-  }
-  for (auto& l : listeners)
-    if (l.tls.certs.empty()) l.tls.certs.push_back({cert, key});
-  return {};
 }
 
 }  // namespace zp::cli

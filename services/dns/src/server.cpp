@@ -12,6 +12,7 @@
 
 #include "zp/codec/dns/text.h"
 #include "zp/engine/idle_guard.h"
+#include "zp/engine/listen.h"
 #include "zp/engine/log.h"
 #include "zp/engine/net.h"
 #include "xfr_serve.h"
@@ -278,22 +279,6 @@ Task<void> tcp_connection(std::shared_ptr<ShardState> st, Stream s) {
   --st->connections;
 }
 
-Task<void> accept_loop(std::shared_ptr<ShardState> st, Listener* l) {
-  Shard* shard = Shard::current();
-  for (;;) {
-    auto s = co_await l->accept();
-    if (!s) {
-      if (s.error() == std::errc::operation_canceled) break;
-      ZP_LOG_WARN("dns: accept on {}: {}", l->local_addr().to_string(), s.error().message());
-      if (s.error() == std::errc::too_many_files_open) (void)co_await sleep(std::chrono::milliseconds(10));
-      continue;
-    }
-    if (st->connections >= st->opts.tcp_max_connections) continue;  // closed on scope exit
-    auto h = shard->spawn(tcp_connection(st, std::move(*s)));
-    if (!h) ZP_LOG_WARN("dns: cannot start a connection task: {}", h.error().message());
-  }
-}
-
 }  // namespace
 
 Result<void> start(Shard& shard, const ServerOptions& options) {
@@ -332,15 +317,15 @@ Result<void> start(Shard& shard, const ServerOptions& options) {
     }
   }
   for (auto& u : st->udp) {
-    if (shard.id() == 0) ZP_LOG_INFO("dns: UDP on {}", u.local_addr().to_string());
+    if (shard.id() == 0) ZP_LOG_INFO("dns/udp: listening on {}", u.local_addr().to_string());
     auto h = shard.spawn(udp_loop(st, &u));
     if (!h) return h.error();
     st->udp_tasks.push_back(std::move(*h));
   }
   for (auto& l : st->tcp) {
-    if (shard.id() == 0) ZP_LOG_INFO("dns: TCP on {}", l.local_addr().to_string());
-    auto h = shard.spawn(accept_loop(st, &l));
-    if (!h) return h.error();
+    AcceptHandler h{.admit = [st] { return st->connections < st->opts.tcp_max_connections; },
+                    .serve = [st](Stream s) { return tcp_connection(st, std::move(s)); }};
+    if (auto r = start_accepting(shard, "dns/tcp", l, std::move(h)); !r) return r;
   }
   // UDP loops wait in recvmmsg's readiness poll, not as idle requests: end them at stop.
   std::weak_ptr<ShardState> weak = st;

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "zp/engine/idle_guard.h"
+#include "zp/engine/listen.h"
 #include "zp/engine/log.h"
 #include "zp/engine/net.h"
 
@@ -40,49 +41,19 @@ Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
   --st->connections;
 }
 
-Task<void> accept_loop(std::shared_ptr<ShardState> st, Listener* l) {
-  Shard* shard = Shard::current();
-  for (;;) {
-    auto s = co_await l->accept();
-    if (!s) {
-      if (s.error() == std::errc::operation_canceled) break;  // closed: the shard is stopping
-      ZP_LOG_WARN("echo: accept on {}: {}", l->local_addr().to_string(), s.error().message());
-      if (s.error() == std::errc::too_many_files_open) {
-        auto paused = co_await sleep(std::chrono::milliseconds(10));  // let connections close
-        (void)paused;
-      }
-      continue;
-    }
-    if (st->connections >= st->opts.max_connections) continue;  // Stream closes on scope exit
-    auto h = shard->spawn(serve_connection(st, std::move(*s)));  // st outlives the listener
-    if (!h) ZP_LOG_WARN("echo: cannot start a connection task: {}", h.error().message());
-  }
-}
-
 }  // namespace
 
 Result<void> start(Shard& shard, const std::vector<std::string>& listen_addrs, Options opts) {
   // Shared by the accept loops and connections: freed by whichever task ends last.
   auto st = std::make_shared<ShardState>();
   st->opts = opts;
-  st->listeners.reserve(listen_addrs.size());
-  for (const auto& text : listen_addrs) {
-    auto addr = SocketAddr::parse(text);
-    if (!addr) {
-      ZP_LOG_ERROR("echo: bad listen address '{}'", text);
-      return addr.error();
-    }
-    auto l = Listener::bind(shard, *addr);
-    if (!l) {
-      ZP_LOG_ERROR("echo: listen on {}: {}", text, l.error().message());
-      return l.error();
-    }
-    st->listeners.push_back(std::move(*l));
-  }
+  auto listeners = bind_listeners(shard, "echo", listen_addrs);
+  if (!listeners) return listeners.error();
+  st->listeners = std::move(*listeners);
   for (auto& l : st->listeners) {
-    if (shard.id() == 0) ZP_LOG_INFO("echo: listening on {}", l.local_addr().to_string());
-    auto h = shard.spawn(accept_loop(st, &l));
-    if (!h) return h.error();
+    AcceptHandler h{.admit = [st] { return st->connections < st->opts.max_connections; },
+                    .serve = [st](Stream s) { return serve_connection(st, std::move(s)); }};
+    if (auto r = start_accepting(shard, "echo", l, std::move(h)); !r) return r;
   }
   return {};
 }

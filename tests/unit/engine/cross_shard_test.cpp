@@ -203,10 +203,15 @@ TEST_P(CrossShardTest, FullInboxIsEagainAndNothingIsLost) {
 
 // Thousands of invoke_on at once through an inbox of 8: the replies find the way back full
 // and wait in the replier's outbox (defer_to), without allocation, until there is room.
+// Made certain rather than likely: shard 1 fills shard 0's inbox while shard 0's thread is
+// held, so its first replies must be deferred; shard 0 lets go once shard 1 saw that.
 TEST_P(CrossShardTest, InvokeOnRepliesWaitForRoomInsteadOfGrowing) {
   Runtime rt(options(2, 8));
   std::atomic<int> answered{0};
   std::atomic<int> wrong{0};
+  std::atomic<int> noops{0};
+  std::atomic<bool> inbox_full{false};
+  std::atomic<bool> replies_deferred{false};
   std::atomic<uint64_t> deferred{0};
   Watchdog dog(rt, 30s);
   auto r = rt.run([&](Shard& s) -> Result<void> {
@@ -219,18 +224,39 @@ TEST_P(CrossShardTest, InvokeOnRepliesWaitForRoomInsteadOfGrowing) {
         }(i, answered, wrong));
         if (!h) return h.error();
       }
+      // Spawned last: the first requests are on their way. Holds the thread (no draining).
+      auto hold = s.spawn([](std::atomic<bool>& inbox_full, std::atomic<bool>& replies_deferred) -> Task<void> {
+        const auto until = std::chrono::steady_clock::now() + 10s;
+        while (!(inbox_full.load() && replies_deferred.load()) && std::chrono::steady_clock::now() < until) {
+          std::this_thread::sleep_for(100us);
+        }
+        co_return;
+      }(inbox_full, replies_deferred));
+      if (!hold) return hold.error();
       auto h = s.spawn([](std::atomic<int>& answered, std::atomic<uint64_t>& deferred, Runtime& rt) -> Task<void> {
         while (answered.load() < kCalls) (void)co_await sleep(1ms);
         deferred = co_await invoke_on(1, [] { return Shard::current()->cross_shard_stats().deferred; });
         rt.stop();
       }(answered, deferred, rt));
       if (!h) return h.error();
+    } else {
+      auto fill = s.spawn([](Shard& s, std::atomic<int>& noops, std::atomic<bool>& inbox_full,
+                             std::atomic<bool>& replies_deferred) -> Task<void> {
+        while (s.submit_to(0, [&noops] { ++noops; })) {}
+        inbox_full = true;
+        const auto until = std::chrono::steady_clock::now() + 10s;
+        while (s.cross_shard_stats().deferred == 0 && std::chrono::steady_clock::now() < until) co_await s.yield();
+        replies_deferred = s.cross_shard_stats().deferred > 0;
+      }(s, noops, inbox_full, replies_deferred));
+      if (!fill) return fill.error();
     }
     return {};
   });
   dog.disarm();
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_FALSE(dog.fired());
+  EXPECT_TRUE(inbox_full.load());
+  EXPECT_GE(noops.load(), 8);  // 8 while shard 0 was held, more if it drained some first
   EXPECT_EQ(answered.load(), kCalls);
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_GT(deferred.load(), 0u) << "no reply met a full inbox: the deferred path is untested";

@@ -3,12 +3,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "config.h"
+#include "zp/dns/service.h"
 
 namespace {
 
 using ::testing::HasSubstr;
-using zp::cli::parse_config;
+zp::service::SectionResult parse_config(std::string_view json, std::string_view source = "<config>") {
+  return zp::service::parse_section(zp::dns::service_definition(), json, source);
+}
+zp::service::SectionResult parse_default() { return zp::service::parse_default_section(zp::dns::service_definition()); }
 
 TEST(DnsConfig, ParsesZonesListenAndLimits) {
   const auto r = parse_config(R"({"dns": {"zones": [{"name": "example.test.", "file": "/z/example"},
@@ -18,27 +21,27 @@ TEST(DnsConfig, ParsesZonesListenAndLimits) {
                                          "tcp_max_message_bytes": 4096, "udp_payload_size": 1400}})",
                               "zp.json");
   ASSERT_TRUE(r) << r.error;
-  ASSERT_TRUE(r.config->dns);
-  const auto& d = *r.config->dns;
+  ASSERT_TRUE(r.as<zp::dns::DnsService>());
+  const auto& d = *r.as<zp::dns::DnsService>();
   ASSERT_EQ(d.zones.size(), 2u);
   EXPECT_EQ(d.zones[0].name, "example.test.");
   EXPECT_EQ(d.zones[0].file, "/z/example");
   EXPECT_EQ(d.zones[1].name, "other.test");
-  EXPECT_EQ(d.listen, (std::vector<std::string>{"127.0.0.1:5353", "[::1]:5353"}));
-  EXPECT_EQ(d.tcp_idle_timeout_ms, 2000);
-  EXPECT_EQ(d.tcp_max_connections, 10u);
-  EXPECT_EQ(d.tcp_max_message_bytes, 4096u);
-  EXPECT_EQ(d.udp_payload_size, 1400);
+  EXPECT_EQ(d.options.listen, (std::vector<std::string>{"127.0.0.1:5353", "[::1]:5353"}));
+  EXPECT_EQ(d.options.tcp_idle_timeout_ms, 2000);
+  EXPECT_EQ(d.options.tcp_max_connections, 10u);
+  EXPECT_EQ(d.options.tcp_max_message_bytes, 4096u);
+  EXPECT_EQ(d.options.udp_payload_size, 1400);
 }
 
 TEST(DnsConfig, EmbeddedDefaultServesTheDemoZone) {
-  const auto r = parse_config(zp::cli::kDefaultConfig, "<default>");
+  const auto r = parse_default();
   ASSERT_TRUE(r) << r.error;
-  ASSERT_TRUE(r.config->dns);
-  ASSERT_EQ(r.config->dns->zones.size(), 1u);
-  EXPECT_EQ(r.config->dns->zones[0].name, "zproto.test.");
-  EXPECT_EQ(r.config->dns->zones[0].file, "docs/demo.zone");
-  EXPECT_EQ(r.config->dns->listen, std::vector<std::string>{"127.0.0.1:5353"});
+  ASSERT_TRUE(r.as<zp::dns::DnsService>());
+  ASSERT_EQ(r.as<zp::dns::DnsService>()->zones.size(), 1u);
+  EXPECT_EQ(r.as<zp::dns::DnsService>()->zones[0].name, "zproto.test.");
+  EXPECT_EQ(r.as<zp::dns::DnsService>()->zones[0].file, "docs/demo.zone");
+  EXPECT_EQ(r.as<zp::dns::DnsService>()->options.listen, std::vector<std::string>{"127.0.0.1:5353"});
 }
 
 TEST(DnsConfig, ErrorsNameTheKeyAndPosition) {
@@ -66,23 +69,23 @@ TEST(DnsConfig, RrlAndAdminListen) {
                                                  "ipv4_prefix": 32, "ipv6_prefix": 64, "table_size": 1000}}})",
                               "zp.json");
   ASSERT_TRUE(r) << r.error;
-  const auto& d = *r.config->dns;
-  EXPECT_EQ(d.admin_listen, "127.0.0.1:9100");
-  EXPECT_EQ(d.rrl.responses_per_second, 20u);
-  EXPECT_EQ(d.rrl.slip, 3u);
-  EXPECT_EQ(d.rrl.window_s, 5u);
-  EXPECT_EQ(d.rrl.ipv4_prefix, 32);
-  EXPECT_EQ(d.rrl.ipv6_prefix, 64);
-  EXPECT_EQ(d.rrl.table_size, 1000u);
+  const auto& d = *r.as<zp::dns::DnsService>();
+  EXPECT_EQ(d.admin, "127.0.0.1:9100");
+  EXPECT_EQ(d.options.rrl.responses_per_second, 20u);
+  EXPECT_EQ(d.options.rrl.slip, 3u);
+  EXPECT_EQ(d.options.rrl.window_s, 5u);
+  EXPECT_EQ(d.options.rrl.ipv4_prefix, 32);
+  EXPECT_EQ(d.options.rrl.ipv6_prefix, 64);
+  EXPECT_EQ(d.options.rrl.table_size, 1000u);
   // Off unless configured; the defaults otherwise.
   const auto off = parse_config(R"({"dns": {"zones": [{"name": "a.test", "file": "z"}], "listen": ["127.0.0.1:53"],
                                            "rrl": {"responses_per_second": 7}}})");
   ASSERT_TRUE(off) << off.error;
-  EXPECT_EQ(off.config->dns->rrl.responses_per_second, 7u);
-  EXPECT_EQ(off.config->dns->rrl.slip, 2u);
-  EXPECT_EQ(off.config->dns->rrl.ipv4_prefix, 24);
-  EXPECT_EQ(off.config->dns->rrl.ipv6_prefix, 56);
-  EXPECT_EQ(parse_config(zp::cli::kDefaultConfig).config->dns->rrl.responses_per_second, 0u);
+  EXPECT_EQ(off.as<zp::dns::DnsService>()->options.rrl.responses_per_second, 7u);
+  EXPECT_EQ(off.as<zp::dns::DnsService>()->options.rrl.slip, 2u);
+  EXPECT_EQ(off.as<zp::dns::DnsService>()->options.rrl.ipv4_prefix, 24);
+  EXPECT_EQ(off.as<zp::dns::DnsService>()->options.rrl.ipv6_prefix, 56);
+  EXPECT_EQ(parse_default().as<zp::dns::DnsService>()->options.rrl.responses_per_second, 0u);
 }
 
 TEST(DnsConfig, RrlErrorsNameTheKeyAndPosition) {
@@ -119,18 +122,18 @@ TEST(DnsConfig, TransferAclNotifyAndLimits) {
                                          "notify_max_attempts": 3}})",
                               "zp.json");
   ASSERT_TRUE(r) << r.error;
-  const auto& d = *r.config->dns;
+  const auto& d = *r.as<zp::dns::DnsService>();
   EXPECT_EQ(d.zones[0].allow_transfer, (std::vector<std::string>{"127.0.0.1", "::1/128", "10.0.0.0/8"}));
   EXPECT_EQ(d.zones[0].notify, (std::vector<std::string>{"127.0.0.1:5300", "[::1]:5301"}));
   EXPECT_TRUE(d.zones[1].allow_transfer.empty());  // default: nobody
   EXPECT_TRUE(d.zones[1].notify.empty());
-  EXPECT_EQ(d.xfr_max_concurrent, 2u);
-  EXPECT_EQ(d.xfr_send_timeout_ms, 5000);
-  EXPECT_EQ(d.xfr_max_message_bytes, 4096u);
+  EXPECT_EQ(d.options.xfr_max_concurrent, 2u);
+  EXPECT_EQ(d.options.xfr_send_timeout_ms, 5000);
+  EXPECT_EQ(d.options.xfr_max_message_bytes, 4096u);
   EXPECT_EQ(d.history.max_versions, 8u);
   EXPECT_EQ(d.history.max_bytes, 1048576u);
-  EXPECT_EQ(d.notify.timeout_ms, 500);
-  EXPECT_EQ(d.notify.max_attempts, 3u);
+  EXPECT_EQ(d.options.notify.timeout_ms, 500);
+  EXPECT_EQ(d.options.notify.max_attempts, 3u);
 }
 
 TEST(DnsConfig, TransferErrorsNameTheKeyAndPosition) {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "../../common/test_files.h"
+#include "../../common/service_fixture.h"
 #include "dns_test_util.h"
 #include "engine_test_util.h"
 #include "zp/dns/server.h"
@@ -142,7 +143,7 @@ struct Tcp {
   }
 };
 
-class DnsServerTest : public ::testing::TestWithParam<BackendParam> {
+class DnsServerTest : public test::ServiceFixture {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/zp_dns_test.XXXXXX";
@@ -163,46 +164,17 @@ class DnsServerTest : public ::testing::TestWithParam<BackendParam> {
                                                                  {"big.test", (dir_ / "big.test.zone").string()}});
     ASSERT_EQ(store_->load(), "");
     opts_.store = store_;
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      port_ = test::free_port();
-      opts_.listen = {(v6 ? "[::1]:" : "127.0.0.1:") + std::to_string(port_)};
-      std::promise<bool> started;
-      auto f = started.get_future();
-      thread_ = std::thread([this, &started] {
-        auto shard = test::make_shard(GetParam());
-        if (!shard || !start_server(*shard)) {
-          started.set_value(false);
-          return;
-        }
-        shard_.store(shard.get());
-        started.set_value(true);
-        shard->run();
-        // request_stop() may still be inside its wake-up write: destroy the shard only
-        // once stop() says it returned (else TSan sees the eventfd closed under it).
-        while (!may_destroy_.load()) std::this_thread::sleep_for(1ms);
-        shard_.store(nullptr);
-      });
-      if (f.get()) return;
-      thread_.join();
-    }
-    FAIL() << "the server did not start";
+    start_service([this, v6](Shard& shard, uint16_t port) {
+      opts_.listen = {(v6 ? "[::1]:" : "127.0.0.1:") + std::to_string(port)};
+      return start_server(shard);
+    });
   }
   bool start_server(Shard& s) { return bool(dns::start(s, opts_)); }
-  void stop() {
-    if (!thread_.joinable()) return;
-    while (!shard_.load()) std::this_thread::sleep_for(1ms);
-    shard_.load()->request_stop(0);
-    may_destroy_.store(true);
-    thread_.join();
-  }
+  void stop() { stop_service(); }
 
   fs::path dir_, zone_file_;
   std::shared_ptr<ZoneStore> store_;
   ServerOptions opts_;
-  uint16_t port_ = 0;
-  std::thread thread_;
-  std::atomic<Shard*> shard_{nullptr};
-  std::atomic<bool> may_destroy_{false};
 };
 
 TEST_P(DnsServerTest, UdpAnswersABurstOfQueries) {

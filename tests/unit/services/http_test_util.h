@@ -28,6 +28,7 @@
 #include "zp/http/router.h"
 #include "zp/http/server.h"
 #include "../../common/test_net.h"
+#include "../../common/service_fixture.h"
 
 namespace zp::test {
 
@@ -182,7 +183,7 @@ inline Reply fetch(uint16_t port, std::string_view path, std::string_view extra 
 }
 
 // An in-process server on one shard on its own thread, per backend; router_ set: with routes.
-class HttpServerFixture : public ::testing::TestWithParam<BackendParam> {
+class HttpServerFixture : public ServiceFixture {
  protected:
   void SetUp() override {
     test::raise_nofile(4096);
@@ -200,46 +201,16 @@ class HttpServerFixture : public ::testing::TestWithParam<BackendParam> {
 
   // Starts the server on a fresh port on its own thread; the shard lives there.
   void start() {
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      port_ = free_port();
-      opts_.listen = {"127.0.0.1:" + std::to_string(port_)};
-      std::promise<bool> started;
-      auto f = started.get_future();
-      thread_ = std::thread([this, &started] {
-        auto shard = test::make_shard(GetParam());
-        if (!shard) {
-          started.set_value(false);
-          return;
-        }
-        auto r = router_ ? http::start(*shard, opts_, router_) : http::start(*shard, opts_);
-        if (!r) {
-          started.set_value(false);
-          return;
-        }
-        shard_.store(shard.get());
-        started.set_value(true);
-        shard->run();
-        shard_.store(nullptr);
-      });
-      if (f.get()) return;
-      thread_.join();  // the port was taken meanwhile: try another
-    }
-    FAIL() << "the server did not start";
+    start_service([this](Shard& shard, uint16_t port) {
+      opts_.listen = {"127.0.0.1:" + std::to_string(port)};
+      return bool(router_ ? http::start(shard, opts_, router_) : http::start(shard, opts_));
+    });
   }
-  void stop() {
-    if (!thread_.joinable()) return;
-    // The shard pointer is published before run(); request_stop is thread-safe.
-    while (!shard_.load()) std::this_thread::sleep_for(1ms);
-    shard_.load()->request_stop(0);
-    thread_.join();
-  }
+  void stop() { stop_service(); }
 
   fs::path base_, root_;
   http::ServerOptions opts_;
   std::shared_ptr<http::Router> router_;
-  uint16_t port_ = 0;
-  std::thread thread_;
-  std::atomic<Shard*> shard_{nullptr};
 };
 
 

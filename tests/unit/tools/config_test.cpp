@@ -7,9 +7,15 @@
 #include <fstream>
 #include <string>
 
+#include "registry.h"
+#include "zp/dns/service.h"
+#include "zp/echo/service.h"
+#include "zp/http/service.h"
+
 namespace {
 
 using zp::cli::parse_config;
+using zp::echo::EchoService;
 using ::testing::HasSubstr;
 
 TEST(Config, GoodConfig) {
@@ -20,6 +26,7 @@ TEST(Config, GoodConfig) {
     "log_file": "/var/log/zproto.log",
     "user": "nobody",
     "group": "nogroup",
+    "state_dir": "/var/lib/zp",
     "echo": { "listen": ["127.0.0.1:7007", "[::1]:7008"] }
   })");
   ASSERT_TRUE(r) << r.error;
@@ -30,8 +37,9 @@ TEST(Config, GoodConfig) {
   EXPECT_EQ(c.log_file, "/var/log/zproto.log");
   EXPECT_EQ(c.user, "nobody");
   EXPECT_EQ(c.group, "nogroup");
-  ASSERT_TRUE(c.echo);
-  EXPECT_EQ(c.echo->listen, (std::vector<std::string>{"127.0.0.1:7007", "[::1]:7008"}));
+  EXPECT_EQ(c.state_dir, "/var/lib/zp");
+  ASSERT_TRUE(c.service_as<EchoService>("echo"));
+  EXPECT_EQ(c.service_as<EchoService>("echo")->listen, (std::vector<std::string>{"127.0.0.1:7007", "[::1]:7008"}));
 }
 
 TEST(Config, EmptyObjectGivesDefaults) {
@@ -42,16 +50,40 @@ TEST(Config, EmptyObjectGivesDefaults) {
   EXPECT_EQ(r.config->log_level, zp::log::Level::info);
   EXPECT_TRUE(r.config->log_file.empty());
   EXPECT_TRUE(r.config->user.empty());
-  EXPECT_FALSE(r.config->echo);
+  for (const auto& svc : r.config->services) EXPECT_FALSE(svc);
 }
 
-TEST(Config, EmbeddedDefaultServesEchoOnLoopback) {
-  const auto r = parse_config(zp::cli::kDefaultConfig, "<default>");
+TEST(Config, EmbeddedDefaultIsEveryServicesDefaultSection) {
+  const auto r = parse_config(zp::cli::default_config(), "<default>");
   ASSERT_TRUE(r) << r.error;
   EXPECT_EQ(r.config->backend, zp::BackendKind::automatic);
   EXPECT_EQ(r.config->log_level, zp::log::Level::info);
-  ASSERT_TRUE(r.config->echo);
-  EXPECT_EQ(r.config->echo->listen, std::vector<std::string>{"127.0.0.1:7007"});
+  ASSERT_TRUE(r.config->service_as<EchoService>("echo"));
+  EXPECT_EQ(r.config->service_as<EchoService>("echo")->listen, std::vector<std::string>{"127.0.0.1:7007"});
+  ASSERT_TRUE(r.config->service_as<zp::http::HttpService>("http"));
+  ASSERT_TRUE(r.config->service_as<zp::dns::DnsService>("dns"));
+  // Every registered service with a default section is in it, each parsed by its own Definition.
+  const auto defs = zp::cli::registered_services();
+  ASSERT_EQ(r.config->services.size(), defs.size());
+  for (size_t i = 0; i < defs.size(); ++i) {
+    EXPECT_EQ(r.config->services[i] != nullptr, !defs[i]->default_config.empty()) << defs[i]->name;
+  }
+}
+
+TEST(Config, UnknownKeyListsEveryRegisteredService) {
+  const auto r = parse_config(R"({"mqtt": {}})");
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error, HasSubstr("unknown key \"mqtt\" (known keys: shards, backend, log_level, log_file, user, "
+                                 "group, state_dir, echo, http, dns)"));
+}
+
+TEST(Config, EchoLimits) {
+  const auto r = parse_config(R"({"echo": {"listen": ["127.0.0.1:1"], "idle_timeout_ms": 5, "max_connections": 3}})");
+  ASSERT_TRUE(r) << r.error;
+  EXPECT_EQ(r.config->service_as<EchoService>("echo")->options.idle_timeout_ms, 5);
+  EXPECT_EQ(r.config->service_as<EchoService>("echo")->options.max_connections, 3u);
+  EXPECT_THAT(parse_config(R"({"echo": {"listen": ["127.0.0.1:1"], "max_connections": -1}})").error,
+              HasSubstr("\"echo.max_connections\""));
 }
 
 TEST(Config, UnknownKeyNamesKeyAndLine) {
@@ -121,7 +153,7 @@ TEST(Config, InvalidJson) {
 }
 
 TEST(Config, HostPort) {
-  using zp::cli::is_host_port;
+  using zp::service::is_host_port;
   EXPECT_TRUE(is_host_port("127.0.0.1:7007"));
   EXPECT_TRUE(is_host_port("localhost:1"));
   EXPECT_TRUE(is_host_port("[::1]:65535"));
@@ -153,141 +185,3 @@ TEST(Config, LoadFile) {
 
 }  // namespace
 
-namespace zp::cli {
-namespace {
-
-TEST(ConfigHttp, ParsesTheHttpSectionWithMimeOverrides) {
-  auto r = parse_config(R"({ "http": { "root": "/srv", "listen": ["0.0.0.0:8080"],
-    "cache_control": "max-age=60", "idle_timeout_ms": 5000,
-    "mime_types": { "log": "text/plain" } } })");
-  ASSERT_TRUE(r) << r.error;
-  ASSERT_TRUE(r.config->http);
-  EXPECT_EQ(r.config->http->root, "/srv");
-  EXPECT_EQ(r.config->http->listen, std::vector<std::string>{"0.0.0.0:8080"});
-  EXPECT_EQ(r.config->http->cache_control, "max-age=60");
-  EXPECT_EQ(r.config->http->idle_timeout_ms, 5000);
-  ASSERT_EQ(r.config->http->mime_types.size(), 1u);
-  EXPECT_EQ(r.config->http->mime_types[0].second, "text/plain");
-}
-
-TEST(ConfigHttp, BadMimeTypeAndUnknownKeyNameTheKey) {
-  auto bad = parse_config("{ \"http\": { \"listen\": [\"127.0.0.1:1\"],\n  \"mime_types\": { \"log\": \"a b\" } } }");
-  ASSERT_FALSE(bad);
-  EXPECT_NE(bad.error.find("http.mime_types.log"), std::string::npos) << bad.error;
-  EXPECT_NE(bad.error.find(":2:"), std::string::npos) << bad.error;
-  auto unknown = parse_config("{ \"http\": { \"listen\": [\"127.0.0.1:1\"], \"colour\": 1 } }");
-  ASSERT_FALSE(unknown);
-  EXPECT_NE(unknown.error.find("http.colour"), std::string::npos) << unknown.error;
-}
-
-TEST(ConfigHttp, MiddlewaresAndBodyLimits) {
-  auto r = parse_config(R"({ "http": { "listen": ["127.0.0.1:8080"],
-    "max_body_bytes": 1048576, "body_timeout_ms": 5000, "request_id": true,
-    "security_headers": { "frame_options": "SAMEORIGIN", "strict_transport_security": "max-age=60" },
-    "rate_limit": { "rps": 2.5, "burst": 10 },
-    "basic_auth": { "realm": "staff", "users": { "ann": "pw",
-      "bob": "{sha256}2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b" } },
-    "middleware_order": ["basic_auth", "access_log"] } })");
-  ASSERT_TRUE(r) << r.error;
-  const http::ServerOptions& o = *r.config->http;
-  EXPECT_EQ(o.limits.max_body_bytes, 1048576u);
-  EXPECT_EQ(o.body_timeout_ms, 5000);
-  EXPECT_TRUE(o.request_id);
-  ASSERT_TRUE(o.security_headers);
-  EXPECT_EQ(o.security_headers->frame_options, "SAMEORIGIN");
-  EXPECT_EQ(o.security_headers->referrer_policy, "no-referrer");  // default kept
-  EXPECT_EQ(o.security_headers->strict_transport_security, "max-age=60");
-  ASSERT_TRUE(o.rate_limit);
-  EXPECT_DOUBLE_EQ(o.rate_limit->rps, 2.5);
-  EXPECT_DOUBLE_EQ(o.rate_limit->burst, 10);
-  ASSERT_TRUE(o.basic_auth);
-  EXPECT_EQ(o.basic_auth->realm, "staff");
-  ASSERT_EQ(o.basic_auth->users.size(), 2u);
-  EXPECT_EQ(o.basic_auth->users[0].first, "ann");
-  EXPECT_EQ(o.middleware_order, (std::vector<std::string>{"basic_auth", "access_log"}));
-  auto on = parse_config(R"({ "http": { "listen": ["127.0.0.1:8080"], "security_headers": true } })");
-  ASSERT_TRUE(on) << on.error;
-  EXPECT_TRUE(on.config->http->security_headers);
-  EXPECT_FALSE(on.config->http->rate_limit);
-}
-
-TEST(ConfigHttp, BadMiddlewareValuesNameKeyAndLine) {
-  auto err = [](const std::string& http) {
-    auto r = parse_config("{ \"http\": { \"listen\": [\"127.0.0.1:1\"],\n  " + http + " } }");
-    EXPECT_FALSE(r) << http;
-    EXPECT_NE(r.error.find(":2:"), std::string::npos) << r.error;
-    return r.error;
-  };
-  EXPECT_NE(err(R"("rate_limit": { "rps": 0 })").find("http.rate_limit.rps"), std::string::npos);
-  EXPECT_NE(err(R"("rate_limit": { "burst": 0.5 })").find("http.rate_limit.burst"), std::string::npos);
-  EXPECT_NE(err(R"("rate_limit": { "speed": 1 })").find("http.rate_limit.speed"), std::string::npos);
-  EXPECT_NE(err(R"("basic_auth": { "users": { "a": "{sha256}abc" } })").find("http.basic_auth.users.a"), std::string::npos);
-  EXPECT_NE(err(R"("basic_auth": { "realm": "x\"y", "users": { "a": "b" } })").find("http.basic_auth.realm"), std::string::npos);
-  EXPECT_NE(err(R"("basic_auth": { "realm": "x" })").find("http.basic_auth"), std::string::npos);
-  EXPECT_NE(err(R"("security_headers": "yes")").find("http.security_headers"), std::string::npos);
-  EXPECT_NE(err(R"("security_headers": { "frame_options": "a\u0001" })").find("http.security_headers.frame_options"),
-            std::string::npos);
-  EXPECT_NE(err(R"("middleware_order": ["gzip"])").find("http.middleware_order[0]"), std::string::npos);
-  EXPECT_NE(err(R"("middleware_order": ["request_id", "request_id"])").find("listed twice"), std::string::npos);
-  EXPECT_NE(err(R"("body_timeout_ms": -1)").find("http.body_timeout_ms"), std::string::npos);
-  EXPECT_NE(err(R"("request_id": 1)").find("http.request_id"), std::string::npos);
-}
-
-}  // namespace
-}  // namespace zp::cli
-
-namespace {
-
-TEST(Config, HttpsListenersWithCertificates) {
-  const auto r = parse_config(R"({"http": {"root": "/srv", "listen": ["127.0.0.1:80"],
-    "tls": [{"listen": ["127.0.0.1:443", "[::1]:443"], "cert": "a.pem", "key": "a.key",
-             "certs": [{"cert": "b.pem", "key": "b.key"}], "client_ca": "ca.pem",
-             "client_cert_required": false, "min_version": "1.3", "alpn": ["h2", "http/1.1"],
-             "handshake_timeout_ms": 5000, "session_tickets": false},
-            {"listen": ["127.0.0.1:8443"]}]}, "state_dir": "/var/lib/zp"})");
-  ASSERT_TRUE(r) << r.error;
-  const auto& t = r.config->http->tls_listen;
-  ASSERT_EQ(t.size(), 3u);
-  EXPECT_EQ(t[0].address, "127.0.0.1:443");
-  EXPECT_EQ(t[1].address, "[::1]:443");
-  ASSERT_EQ(t[0].tls.certs.size(), 2u);
-  EXPECT_EQ(t[0].tls.certs[0].cert_file, "a.pem");  // "cert"/"key" first: the default
-  EXPECT_EQ(t[0].tls.certs[1].key_file, "b.key");
-  EXPECT_EQ(t[0].tls.client_ca_file, "ca.pem");
-  EXPECT_FALSE(t[0].tls.client_cert_required);
-  EXPECT_EQ(t[0].tls.min_version, zp::tls::Version::tls13);
-  EXPECT_EQ(t[0].tls.alpn, (std::vector<std::string>{"h2", "http/1.1"}));
-  EXPECT_EQ(t[0].tls.handshake_timeout_ms, 5000);
-  EXPECT_FALSE(t[0].tls.session_tickets);
-  EXPECT_EQ(t[2].address, "127.0.0.1:8443");
-  EXPECT_TRUE(t[2].tls.certs.empty());  // the self-signed default fills it at start
-  EXPECT_EQ(r.config->state_dir, "/var/lib/zp");
-}
-
-TEST(Config, HttpsOnlyNeedsNoPlainListen) {
-  const auto r = parse_config(R"({"http": {"tls": {"listen": ["127.0.0.1:8443"]}}})");
-  ASSERT_TRUE(r) << r.error;
-  EXPECT_TRUE(r.config->http->listen.empty());
-  EXPECT_EQ(r.config->http->tls_listen.size(), 1u);
-}
-
-TEST(Config, HttpsMistakesAreNamed) {
-  auto bad = [](const char* json) { return parse_config(json).error; };
-  EXPECT_THAT(bad(R"({"http": {"tls": {"cert": "a.pem", "key": "a.key"}}})"), HasSubstr("\"listen\""));
-  EXPECT_THAT(bad(R"({"http": {"tls": {"listen": ["127.0.0.1:1"], "cert": "a.pem"}}})"), HasSubstr("go together"));
-  EXPECT_THAT(bad(R"({"http": {"tls": {"listen": ["127.0.0.1:1"], "min_version": "1.1"}}})"), HasSubstr("\"1.2\""));
-  EXPECT_THAT(bad(R"({"http": {"tls": {"listen": ["127.0.0.1:1"], "min_version": "1.3", "max_version": "1.2"}}})"),
-              HasSubstr("min_version"));
-  EXPECT_THAT(bad(R"({"http": {"tls": {"listen": ["127.0.0.1:1"], "certz": []}}})"), HasSubstr("http.tls.certz"));
-  EXPECT_THAT(bad(R"({"http": {"tls": {"listen": ["127.0.0.1:1"], "alpn": ["a,b"]}}})"), HasSubstr("protocol name"));
-}
-
-TEST(Config, EmbeddedDefaultServesHttpsWithoutACertificate) {
-  const auto r = parse_config(zp::cli::kDefaultConfig, "<default>");
-  ASSERT_TRUE(r) << r.error;
-  ASSERT_EQ(r.config->http->tls_listen.size(), 1u);
-  EXPECT_EQ(r.config->http->tls_listen[0].address, "127.0.0.1:8443");
-  EXPECT_TRUE(r.config->http->tls_listen[0].tls.certs.empty());
-}
-
-}  // namespace

@@ -145,6 +145,36 @@ TEST(Serve, DropsPrivilegesAfterBinding) {
   }
 }
 
+// Every registered service has its `serve <name>` verb with the flags its Definition declares.
+TEST(Serve, ServeEchoFromFlagsOnly) {
+  std::string dir = temp_dir();
+  uint16_t port = free_port();
+  pid_t pid = spawn({"serve", "echo", "--listen", "127.0.0.1:" + std::to_string(port), "--shards", "1"},
+                    dir + "/stderr");
+  int fd = connect_retry(port);
+  ASSERT_GE(fd, 0) << slurp(dir + "/stderr");
+  ASSERT_EQ(::send(fd, "ping", 4, 0), 4);
+  char buf[4] = {};
+  ASSERT_EQ(::recv(fd, buf, 4, MSG_WAITALL), 4);
+  EXPECT_EQ(std::string(buf, 4), "ping");
+  kill(pid, SIGTERM);
+  ::close(fd);
+  EXPECT_EQ(wait_exit(pid, 5000ms), 0);
+  const std::string err = slurp(dir + "/stderr");
+  EXPECT_NE(err.find("echo on 127.0.0.1:" + std::to_string(port)), std::string::npos) << err;
+  EXPECT_EQ(err.find("http"), std::string::npos) << "only echo runs: " << err;
+}
+
+TEST(Serve, BadServiceFlagExitsTwo) {
+  std::string dir = temp_dir();
+  pid_t pid = spawn({"serve", "echo", "--listen", "nohost"}, dir + "/stderr");
+  EXPECT_EQ(wait_exit(pid, 5000ms), 2);
+  EXPECT_NE(slurp(dir + "/stderr").find("--listen nohost: not HOST:PORT"), std::string::npos) << slurp(dir + "/stderr");
+  pid = spawn({"serve", "dns", "--zone", "nofile"}, dir + "/stderr2");
+  EXPECT_EQ(wait_exit(pid, 5000ms), 2);
+  EXPECT_NE(slurp(dir + "/stderr2").find("--zone nofile: not NAME=FILE"), std::string::npos) << slurp(dir + "/stderr2");
+}
+
 TEST(Version, ListsBackends) {
   std::string dir = temp_dir();
   pid_t pid = spawn({"version"}, dir + "/out");

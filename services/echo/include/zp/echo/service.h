@@ -1,0 +1,25 @@
+// Echo as `zproto serve` runs it: the "echo" config section and `zproto serve echo`.
+//   "echo": { "listen": ["127.0.0.1:7007", "[::1]:7007"], "idle_timeout_ms": 60000,
+//             "max_connections": 100000 }
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "zp/echo/echo.h"
+#include "zp/service/service.h"
+
+namespace zp::echo {
+
+class EchoService final : public service::Service {
+ public:
+  std::vector<std::string> listen;  // at least one
+  Options options;
+
+  std::string summary() const override;
+  Result<void> start(Shard& shard) override { return echo::start(shard, listen, options); }
+};
+
+const service::Definition& service_definition();
+
+}  // namespace zp::echo
