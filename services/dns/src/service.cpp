@@ -197,15 +197,10 @@ std::string DnsService::load(const service::Environment& env) {
 }
 
 std::string DnsService::summary() const {
-  std::string addrs;
-  for (const auto& a : options.listen) addrs += (addrs.empty() ? "" : ", ") + a;
-  return fmt::format("dns on {} (udp+tcp), {} zone(s)", addrs, zones.size());
+  return fmt::format("dns on {} (udp+tcp), {} zone(s)", service::join_addresses(options.listen), zones.size());
 }
 
-std::function<std::string()> DnsService::metrics() const {
-  if (!options.metrics) return {};
-  return [m = options.metrics] { return m->render(); };
-}
+std::function<std::string()> DnsService::metrics() const { return service::renderer(options.metrics); }
 
 const service::Definition& service_definition() {
   static const service::Definition def{
@@ -213,7 +208,7 @@ const service::Definition& service_definition() {
       .help = "Serve zones as an authoritative DNS server (only that)",
       .default_config = R"({ "zones": [{ "name": "zproto.test.", "file": "docs/demo.zone" }], "listen": ["127.0.0.1:5353"] })",
       .parse = parse,
-      .add_flags = [](CLI::App& cmd) -> std::unique_ptr<service::Flags> { return std::make_unique<DnsFlags>(cmd); },
+      .add_flags = service::make_flags<DnsFlags>,
   };
   return def;
 }

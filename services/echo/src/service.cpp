@@ -51,9 +51,7 @@ class EchoFlags final : public service::Flags {
 }  // namespace
 
 std::string EchoService::summary() const {
-  std::string out = "echo on ";
-  for (size_t i = 0; i < listen.size(); ++i) out += (i ? ", " : "") + listen[i];
-  return out;
+  return "echo on " + service::join_addresses(listen);
 }
 
 const service::Definition& service_definition() {
@@ -62,7 +60,7 @@ const service::Definition& service_definition() {
       .help = "Echo every byte back over TCP (only that)",
       .default_config = R"({ "listen": ["127.0.0.1:7007"] })",
       .parse = parse,
-      .add_flags = [](CLI::App& cmd) -> std::unique_ptr<service::Flags> { return std::make_unique<EchoFlags>(cmd); },
+      .add_flags = service::make_flags<EchoFlags>,
   };
   return def;
 }

@@ -6,6 +6,12 @@
 
 namespace zp::service {
 
+std::string join_addresses(const std::vector<std::string>& addrs) {
+  std::string out;
+  for (const auto& a : addrs) out += (out.empty() ? "" : ", ") + a;
+  return out;
+}
+
 SectionResult parse_section(const Definition& def, std::string_view json, std::string_view source) {
   try {
     ConfigReader r(json, source);

@@ -77,20 +77,14 @@ std::string HttpService::prepare(const service::Environment& env) {
 }
 
 std::string HttpService::summary() const {
-  std::string out;
-  auto add = [&](std::string_view a) { out += (out.empty() ? "" : ", ") + std::string(a); };
-  for (const auto& a : options.listen) add(a);
-  std::string s = out.empty() ? std::string() : "http on " + out;
-  out.clear();
-  for (const auto& t : options.tls_listen) add(t.address);
-  if (!out.empty()) s += (s.empty() ? "https on " : ", https on ") + out;
+  std::string s = options.listen.empty() ? std::string() : "http on " + service::join_addresses(options.listen);
+  std::vector<std::string> tls;
+  for (const auto& t : options.tls_listen) tls.push_back(t.address);
+  if (!tls.empty()) s += (s.empty() ? "https on " : ", https on ") + service::join_addresses(tls);
   return s + " from " + options.root;
 }
 
-std::function<std::string()> HttpService::metrics() const {
-  if (!options.metrics) return {};
-  return [m = options.metrics] { return m->render(); };
-}
+std::function<std::string()> HttpService::metrics() const { return service::renderer(options.metrics); }
 
 const service::Definition& service_definition() {
   static const service::Definition def{
@@ -98,7 +92,7 @@ const service::Definition& service_definition() {
       .help = "Serve static files over HTTP/1.1 (only that)",
       .default_config = R"({ "root": "docs", "listen": ["127.0.0.1:8080"], "tls": { "listen": ["127.0.0.1:8443"] } })",
       .parse = parse_config_section,
-      .add_flags = [](CLI::App& cmd) -> std::unique_ptr<service::Flags> { return std::make_unique<HttpFlags>(cmd); },
+      .add_flags = service::make_flags<HttpFlags>,
   };
   return def;
 }

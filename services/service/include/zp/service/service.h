@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "zp/engine/shard.h"
 #include "zp/result.h"
@@ -65,6 +66,21 @@ struct Definition {
   // Declares the flags on `zproto serve <name>`'s subcommand.
   std::unique_ptr<Flags> (*add_flags)(CLI::App& command);
 };
+
+// Helpers every Definition uses.
+// "a, b, c": listen addresses in summary().
+std::string join_addresses(const std::vector<std::string>& addrs);
+// Service::metrics() for counters that render themselves (m->render()); empty without m.
+template <class M>
+std::function<std::string()> renderer(std::shared_ptr<M> m) {
+  if (!m) return {};
+  return [m = std::move(m)] { return m->render(); };
+}
+// Definition::add_flags for a Flags subclass constructed from the command.
+template <class F>
+std::unique_ptr<Flags> make_flags(CLI::App& command) {
+  return std::make_unique<F>(command);
+}
 
 struct [[nodiscard]] SectionResult {
   std::unique_ptr<Service> service;  // set on success
