@@ -17,6 +17,7 @@ namespace {
 
 using test::Conn;
 using test::Reply;
+using test::lower;
 namespace fs = std::filesystem;
 
 std::error_code start_error(http::ServerOptions opts) {
@@ -104,6 +105,64 @@ TEST_P(HttpTargetForms, AsteriskFormFragmentAndOverlongPath) {
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.body, "at /where q=\n");
 }
+
+// What a handler sees of the request and of its own response so far, and a field value
+// that would split the response (CR LF in it): the server answers a bare 500 instead.
+class HttpHandlerView : public test::HttpServerFixture {
+ protected:
+  void SetUp() override {
+    HttpServerFixture::SetUp();
+    router_ = std::make_shared<http::Router>();
+    router_->get("/files/*", [](http::Context& c) -> Task<void> {
+      std::string out = std::string(c.method()) + " " + std::string(c.target()) + " rest=" + std::string(c.rest());
+      out += c.method_id() == codec::http1::Method::get ? " get" : " other";
+      out += " minor=" + std::to_string(c.request().version_minor);
+      out += " status=" + std::to_string(c.status()) + (c.responded() ? " responded" : " open");
+      c.set_header("X-One", "1");
+      c.add_header("X-Two", "2");
+      c.set_header("X-One", "uno");  // replaces
+      out += " x-one=" + std::string(c.response_header("x-one").value_or("-"));
+      out += " x-three=" + std::string(c.response_header("X-Three").value_or("-"));
+      out += " shard=" + std::to_string(c.shard().id());
+      c.send(200, out + "\n");
+      co_return;
+    });
+    router_->get("/split", [](http::Context& c) -> Task<void> {
+      c.set_header("X-Note", "a\r\nSet-Cookie: injected=1");
+      c.send(200, "should not be seen\n");
+      co_return;
+    });
+    start();
+  }
+};
+
+TEST_P(HttpHandlerView, RequestAndResponseSoFar) {
+  Conn c(port_);
+  ASSERT_TRUE(c.send("GET /files/a/b%20c.txt?q HTTP/1.1\r\nHost: t\r\n\r\n"));
+  Reply r = c.read();
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body,
+            "GET /files/a/b%20c.txt?q rest=a/b c.txt get minor=1 status=0 open x-one=uno x-three=- shard=0\n");
+  EXPECT_EQ(r.field("X-One"), "uno");
+  EXPECT_EQ(r.field("X-Two"), "2");
+}
+
+TEST_P(HttpHandlerView, FieldThatWouldSplitTheResponseIsA500) {
+  Conn c(port_);
+  ASSERT_TRUE(c.send("GET /split HTTP/1.1\r\nHost: t\r\n\r\n"));
+  Reply r = c.read();
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.status, 500);
+  EXPECT_FALSE(r.has("Set-Cookie"));
+  EXPECT_FALSE(r.has("X-Note"));
+  EXPECT_EQ(r.head.find("injected"), std::string::npos) << r.head;
+  EXPECT_EQ(r.body, "");
+  EXPECT_EQ(lower(r.field("Connection")), "close");
+  EXPECT_TRUE(c.closed_by_peer());  // and does what it says (RFC 9112 §9.6)
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, HttpHandlerView, ::testing::ValuesIn(test::all_backends()), test::param_name);
 
 INSTANTIATE_TEST_SUITE_P(Backends, HttpTargetForms, ::testing::ValuesIn(test::all_backends()), test::param_name);
 
