@@ -1,14 +1,18 @@
-// The HTTP server's start-up failures (each returns its error and binds nothing: a missing
-// root, bad listen addresses, an address not on this host, unusable certificates) and, with
-// routes, the request-target forms of RFC 9112 §3.2: absolute-form is served by its path,
-// OPTIONS * is answered by the server itself, a path over the 4 KiB path buffer gets 414.
+// The HTTP server's start-up failures (each returns its error: a missing root, bad listen
+// addresses, an address not on this host, unusable certificates; the admin listener's too),
+// access-log escaping of client fields, and, with routes: the request-target forms of
+// RFC 9112 §3.2 (absolute-form served by its path, OPTIONS * answered by the server, a path
+// over the 4 KiB path buffer 414), what a handler sees, and a field that would split the
+// response head (a bare 500 that closes).
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <fstream>
 #include <string>
 
 #include "engine_test_util.h"
 #include "http_test_util.h"
+#include "zp/http/admin.h"
 #include "zp/http/router.h"
 #include "zp/http/server.h"
 
@@ -58,6 +62,42 @@ TEST(HttpServerStart, TlsListenerOnAnAddressNotOfThisHost) {
   EXPECT_EQ(start_error(o), std::errc::address_not_available);
   fs::remove_all(dir);
 }
+
+TEST(HttpAdminStart, FailuresReturnTheirError) {
+  auto shard = test::make_shard({BackendKind::epoll, false});
+  ASSERT_TRUE(shard);
+  http::AdminOptions o;
+  o.listen = "127.0.0.1:x";
+  auto r = http::start_admin(*shard, o);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), std::errc::invalid_argument);
+  o.listen = "192.0.2.1:9100";
+  r = http::start_admin(*shard, o);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), std::errc::address_not_available);
+}
+
+// The access log escapes what a client controls, as nginx does: '"', '\\' and non-ASCII
+// bytes become \xHH, so a field cannot forge a column (CTLs never get past the parser).
+class HttpAccessLogEscapes : public test::HttpServerFixture {};
+
+TEST_P(HttpAccessLogEscapes, ClientFieldsAreEscaped) {
+  test::write_file(root_ / "a.txt", "a");
+  opts_.access_log = (base_ / "access.log").string();
+  start();
+  Reply r = test::fetch(port_, "/a.txt", "User-Agent: x\" 200 0 \"\\\xc3\xa9\r\nReferer: r\xff\r\n");
+  EXPECT_EQ(r.status, 200);
+  stop();
+  std::ifstream f(opts_.access_log);
+  std::string line;
+  ASSERT_TRUE(std::getline(f, line));
+  EXPECT_NE(line.find("\"GET /a.txt HTTP/1.1\" 200 1 \"r\\xFF\" \"x\\x22 200 0 \\x22\\x5C\\xC3\\xA9\""),
+            std::string::npos)
+      << line;
+  EXPECT_FALSE(std::getline(f, line));  // one request, one line
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, HttpAccessLogEscapes, ::testing::ValuesIn(test::all_backends()), test::param_name);
 
 class HttpTargetForms : public test::HttpServerFixture {
  protected:
