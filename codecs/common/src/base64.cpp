@@ -137,11 +137,8 @@ Result<std::size_t> decode_spaced(std::string_view in, std::span<std::byte> out)
     }
     if (out.size() - written < 3) {
       // No room for a full quantum: decode_last reports a bad character first, else
-      // buffer_too_small.
-      const Tail t = decode_last(q, out.data() + written, out.size() - written);
-      if (t.err != Errc::ok) return failure(t.err);
-      written += t.n;
-      continue;
+      // buffer_too_small (never ok: an unpadded quantum needs 3 bytes).
+      return failure(decode_last(q, out.data() + written, out.size() - written).err);
     }
     if (!decode_full(q, out.data() + written)) return failure(first_error(q));
     written += 3;

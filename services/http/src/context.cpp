@@ -173,6 +173,7 @@ void Exchange::build_head(uint64_t content_length, h1::Framing framing) {
     e.close = true;
     e.date = h.date;
     w = h1::write_response_head(e, std::span<char>(resp->head, sizeof resp->head));
+    h.close = true;  // the head sent says close: RFC 9112 §9.6, the server must then close
     status = 500;
     resp->body = {};
     content_length = 0;

@@ -816,5 +816,47 @@ TEST(ClientFetch, StaticServer) {
   fs::remove_all(root);
 }
 
+// The pool tracks at most max_origins origins: a new one pushes out those with nothing in
+// use (closing their idle connections); when every tracked origin is busy it is refused.
+TEST_P(ClientTest, FullPoolForgetsIdleOrigins) {
+  ScriptServer a(standard), b(standard);
+  hc::Client c(*shard_, {.max_origins = 1});
+  ASSERT_TRUE(get(c, a.url("/hello")));
+  EXPECT_EQ(c.stats().idle_connections, 1u);
+  auto rb = get(c, b.url("/hello"));
+  ASSERT_TRUE(rb) << rb.error().message();
+  EXPECT_EQ(rb->body, "hello");
+  EXPECT_EQ(c.stats().idle_connections, 1u);  // b's; a's went with its origin
+  auto ra = get(c, a.url("/hello"));
+  ASSERT_TRUE(ra) << ra.error().message();
+  EXPECT_FALSE(ra->reused_connection);
+  EXPECT_EQ(c.stats().connections_opened, 3u);
+  EXPECT_EQ(a.connections(), 2);
+}
+
+TEST_P(ClientTest, FullPoolOfBusyOriginsRefuses) {
+  std::atomic<bool> release{false};
+  ScriptServer a([&](Peer& p, const Seen& s) {
+    while (!release) std::this_thread::sleep_for(1ms);  // holds a's request until told
+    return standard(p, s);
+  });
+  ScriptServer b(standard);
+  hc::Client c(*shard_, {.max_origins = 1});
+  Result<hc::Response> ra = fail(EINVAL), rb = fail(EINVAL);
+  auto get_a = [&]() -> Task<void> { ra = co_await c.get(a.url("/hello")); };  // outlives its task
+  shard_->block_on([&]() -> Task<void> {
+    auto h = Shard::current()->spawn(get_a());
+    while (a.seen().empty()) (void)co_await sleep(1ms);  // a's request is in flight
+    rb = co_await c.get(b.url("/hello"));
+    release = true;
+    co_await h->join();
+  }());
+  ASSERT_FALSE(rb);
+  EXPECT_EQ(rb.error(), hc::Errc::too_many_origins);
+  ASSERT_TRUE(ra) << ra.error().message();
+  EXPECT_EQ(ra->body, "hello");
+  EXPECT_EQ(b.connections(), 0);
+}
+
 }  // namespace
 }  // namespace zp

@@ -130,6 +130,10 @@ TEST(Base64, DecodeNeedsRoom) {
     auto exact = b64::decode("Zm9vYg==", std::span(out, 4), opt);
     ASSERT_TRUE(exact);
     EXPECT_EQ(*exact, 4u);
+    // Without room for the next quantum, a bad character in it is still called bad_char.
+    auto bad = b64::decode("Zm9vZm-v", std::span(out, 4), opt);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error(), Errc::bad_char);
   }
 }
 
