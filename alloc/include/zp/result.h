@@ -15,12 +15,12 @@
 
 namespace zp {
 
-// Errors are errno values in the generic category unless a component defines its own.
+/// Errors are errno values in the generic category unless a component defines its own.
 using Error = std::error_code;
 
 inline Error errno_error(int e) { return Error(e, std::generic_category()); }
 
-// A wrapper to construct a failed Result without ambiguity with T.
+/// A wrapper to construct a failed Result without ambiguity with T.
 struct Failure {
   Error error;
 };
@@ -52,7 +52,7 @@ class [[nodiscard]] Result {
 
   explicit operator bool() const { return ok_; }
   bool ok() const { return ok_; }
-  // Aborts when called on the other alternative: that is a programmer error.
+  /// Aborts when called on the other alternative: that is a programmer error.
   T& value() & { check(ok_); return value_; }
   const T& value() const& { check(ok_); return value_; }
   T&& value() && { check(ok_); return std::move(value_); }
@@ -88,7 +88,7 @@ class [[nodiscard]] Result<void> {
   Error error_{};
 };
 
-// Result from a syscall-style return: negative is -errno.
+/// Result from a syscall-style return: negative is -errno.
 inline Result<void> from_res(int res) {
   if (res < 0) return fail(-res);
   return {};

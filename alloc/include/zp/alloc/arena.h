@@ -13,8 +13,8 @@
 namespace zp {
 
 struct ArenaLimits {
-  size_t chunk_bytes = 4096;      // size of each chunk (larger requests get their own)
-  size_t max_bytes = 1u << 20;    // total bytes of chunks this arena may hold
+  size_t chunk_bytes = 4096;      ///< size of each chunk (larger requests get their own)
+  size_t max_bytes = 1u << 20;    ///< total bytes of chunks this arena may hold
 };
 
 class Arena {
@@ -25,10 +25,10 @@ class Arena {
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
 
-  // Memory for `size` bytes aligned to `align` (a power of two), or ENOMEM when
-  // the arena would pass max_bytes or the system allocator fails.
+  /// Memory for `size` bytes aligned to `align` (a power of two), or ENOMEM when
+  /// the arena would pass max_bytes or the system allocator fails.
   Result<void*> allocate(size_t size, size_t align = alignof(std::max_align_t));
-  // Forgets every allocation; keeps the first chunk, releases oversized ones. O(chunks held).
+  /// Forgets every allocation; keeps the first chunk, releases oversized ones. O(chunks held).
   void reset();
 
   size_t bytes_in_use() const { return used_; }
@@ -42,7 +42,7 @@ class Arena {
   };
   Result<void*> allocate_slow(size_t size, size_t align);
   Limits limits_;
-  Chunk* head_ = nullptr;  // current chunk; older chunks follow
+  Chunk* head_ = nullptr;  ///< current chunk; older chunks follow
   char* cur_ = nullptr;
   char* end_ = nullptr;
   size_t used_ = 0;

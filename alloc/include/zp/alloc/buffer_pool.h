@@ -17,21 +17,21 @@
 namespace zp {
 
 struct BufferPoolLimits {
-  size_t buffer_bytes = 16384;  // rounded up to the page size
+  size_t buffer_bytes = 16384;  ///< rounded up to the page size
   uint32_t count = 256;
 };
 
 class BufferPool {
  public:
   using Limits = BufferPoolLimits;
-  // The mapping is made at construction; check ok() (ENOMEM if mmap failed).
+  /// The mapping is made at construction; check ok() (ENOMEM if mmap failed).
   explicit BufferPool(Limits limits = {});
   ~BufferPool();
   BufferPool(const BufferPool&) = delete;
   BufferPool& operator=(const BufferPool&) = delete;
 
   bool ok() const { return base_ != nullptr; }
-  // A free buffer's index, or ENOBUFS when every buffer is out.
+  /// A free buffer's index, or ENOBUFS when every buffer is out.
   Result<uint32_t> acquire() {
     if (free_.empty()) {
       ++failures_;

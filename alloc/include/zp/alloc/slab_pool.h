@@ -13,9 +13,9 @@
 namespace zp {
 
 struct SlabPoolLimits {
-  size_t block_bytes = 256;      // rounded up to 16
+  size_t block_bytes = 256;      ///< rounded up to 16
   size_t blocks_per_slab = 64;
-  size_t max_blocks = 1u << 16;  // blocks out at once, and slabs never exceed this
+  size_t max_blocks = 1u << 16;  ///< blocks out at once, and slabs never exceed this
 };
 
 class SlabPool {
@@ -26,7 +26,7 @@ class SlabPool {
   SlabPool(const SlabPool&) = delete;
   SlabPool& operator=(const SlabPool&) = delete;
 
-  // A block of block_bytes, or ENOMEM when max_blocks are in use.
+  /// A block of block_bytes, or ENOMEM when max_blocks are in use.
   Result<void*> allocate() {
     if (free_) {
       FreeBlock* b = free_;
@@ -36,14 +36,14 @@ class SlabPool {
     }
     return allocate_slow();
   }
-  // Returns a block obtained from allocate() on this pool.
+  /// Returns a block obtained from allocate() on this pool.
   void free(void* p) {
     auto* b = static_cast<FreeBlock*>(p);
     b->next = free_;
     free_ = b;
     --in_use_;
   }
-  // True when p lies in one of this pool's slabs (used by debug checks and tests).
+  /// True when p lies in one of this pool's slabs (used by debug checks and tests).
   bool owns(const void* p) const;
 
   size_t block_bytes() const { return block_bytes_; }

@@ -26,13 +26,13 @@
 namespace zp {
 
 struct BlockingPoolOptions {
-  unsigned threads = 1;      // started lazily, on the first post()
-  size_t max_queued = 64;    // jobs waiting for a thread; beyond, post() fails with EAGAIN
+  unsigned threads = 1;      ///< started lazily, on the first post()
+  size_t max_queued = 64;    ///< jobs waiting for a thread; beyond, post() fails with EAGAIN
 };
 
-// Worker threads for blocking calls. Owned by one user (a client, a service); destroy it
-// before the shards whose tasks used it: the destructor drops queued jobs and joins the
-// workers (a job already running finishes first).
+/// Worker threads for blocking calls. Owned by one user (a client, a service); destroy it
+/// before the shards whose tasks used it: the destructor drops queued jobs and joins the
+/// workers (a job already running finishes first).
 class BlockingPool {
  public:
   explicit BlockingPool(BlockingPoolOptions opts = {}) : opts_(opts) {}
@@ -48,7 +48,7 @@ class BlockingPool {
   BlockingPool(const BlockingPool&) = delete;
   BlockingPool& operator=(const BlockingPool&) = delete;
 
-  // Queues job for a worker thread. EAGAIN when max_queued jobs wait already.
+  /// Queues job for a worker thread. EAGAIN when max_queued jobs wait already.
   Result<void> post(std::function<void()> job) {
     {
       std::lock_guard lock(mu_);
@@ -87,7 +87,7 @@ class BlockingPool {
 };
 
 namespace detail {
-// Shared with the worker: the caller may have given up (cancelled) when the result lands.
+/// Shared with the worker: the caller may have given up (cancelled) when the result lands.
 template <class R>
 struct BlockingState {
   std::optional<R> result;
@@ -132,10 +132,10 @@ Task<R> await_blocking(std::shared_ptr<BlockingState<R>> st, Result<void> posted
 }
 }  // namespace detail
 
-// Queues fn() (returning a Result<...>) on one of pool's threads at once and returns the
-// task that resumes the caller on its shard with the result. EAGAIN when the pool's queue
-// is full; ECANCELED when the awaiting task is cancelled first (fn then still runs; its
-// result is dropped). fn is not a coroutine parameter: it moves straight to the worker.
+/// Queues fn() (returning a Result<...>) on one of pool's threads at once and returns the
+/// task that resumes the caller on its shard with the result. EAGAIN when the pool's queue
+/// is full; ECANCELED when the awaiting task is cancelled first (fn then still runs; its
+/// result is dropped). fn is not a coroutine parameter: it moves straight to the worker.
 template <class F>
 auto run_blocking(BlockingPool& pool, F fn) -> Task<decltype(fn())> {
   using R = decltype(fn());

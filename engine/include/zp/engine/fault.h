@@ -15,23 +15,23 @@
 namespace zp {
 
 struct FaultOptions {
-  uint64_t seed = 1;             // from_env(): ZP_FAULT_SEED, else a random seed
-  double short_send = 0.25;      // a sendmsg sends only part of its bytes
-  double split_recv = 0.25;      // a received buffer arrives as two completions
-  double enobufs = 0.05;         // a multishot recv ends with ENOBUFS (data kept, in order)
-  double delay = 0.25;           // a completion is held back 1..3 loop turns
-  double reset = 0.0;            // a recv completes with ECONNRESET (off unless a test wants it)
-  double failed_wake = 0.05;     // a cross-shard wake's fast path (MSG_RING) fails
-  // Reads ZP_FAULT_SEED (decimal); without it (or if it does not parse) picks a random
-  // seed. Other fields keep their defaults.
+  uint64_t seed = 1;             ///< from_env(): ZP_FAULT_SEED, else a random seed
+  double short_send = 0.25;      ///< a sendmsg sends only part of its bytes
+  double split_recv = 0.25;      ///< a received buffer arrives as two completions
+  double enobufs = 0.05;         ///< a multishot recv ends with ENOBUFS (data kept, in order)
+  double delay = 0.25;           ///< a completion is held back 1..3 loop turns
+  double reset = 0.0;            ///< a recv completes with ECONNRESET (off unless a test wants it)
+  double failed_wake = 0.05;     ///< a cross-shard wake's fast path (MSG_RING) fails
+  /// Reads ZP_FAULT_SEED (decimal); without it (or if it does not parse) picks a random
+  /// seed. Other fields keep their defaults.
   static FaultOptions from_env();
 };
 
-// Returns a backend that owns `inner` and injects faults into its operations. Prints
-// "zp fault injection: seed=N (replay: ZP_FAULT_SEED=N)" to stderr, once per backend.
+/// Returns a backend that owns `inner` and injects faults into its operations. Prints
+/// "zp fault injection: seed=N (replay: ZP_FAULT_SEED=N)" to stderr, once per backend.
 std::unique_ptr<Backend> make_fault_backend(std::unique_ptr<Backend> inner, FaultOptions opts);
 
-// Counters of what was injected, for tests to assert the faults really happened.
+/// Counters of what was injected, for tests to assert the faults really happened.
 struct FaultStats {
   uint64_t short_sends = 0;
   uint64_t split_recvs = 0;
@@ -40,9 +40,9 @@ struct FaultStats {
   uint64_t resets = 0;
   uint64_t failed_wakes = 0;
 };
-// nullptr when b is not a fault backend.
+/// nullptr when b is not a fault backend.
 const FaultStats* fault_stats(const Backend& b);
-// The seed b runs with; 0 when b is not a fault backend.
+/// The seed b runs with; 0 when b is not a fault backend.
 uint64_t fault_seed(const Backend& b);
 
 }  // namespace zp

@@ -41,29 +41,29 @@ class File {
   }
   ~File() { close(); }
 
-  // Opens read-only (O_CLOEXEC; O_NOFOLLOW when follow_symlinks is false). ENOENT, EACCES...
+  /// Opens read-only (O_CLOEXEC; O_NOFOLLOW when follow_symlinks is false). ENOENT, EACCES...
   static Result<File> open(const std::string& path, bool follow_symlinks = true);
-  // Takes ownership of an open descriptor.
+  /// Takes ownership of an open descriptor.
   static File adopt(int fd) {
     File f;
     f.fd_ = fd;
     return f;
   }
-  // statx of the open file.
+  /// statx of the open file.
   Result<FileStat> stat() const;
-  // Reads up to buf.size() bytes at offset through the shard's backend.
+  /// Reads up to buf.size() bytes at offset through the shard's backend.
   Task<Result<size_t>> read_at(std::span<std::byte> buf, uint64_t offset);
-  // Opens (creating, mode 0640) a file for appending: logs.
+  /// Opens (creating, mode 0640) a file for appending: logs.
   static Result<File> open_append(const std::string& path);
-  // Writes all of data at the end of an append-mode file through the shard's backend.
+  /// Writes all of data at the end of an append-mode file through the shard's backend.
   Task<Result<size_t>> append(std::span<const std::byte> data);
-  // Sends `head` (e.g. a response head; may be empty), then [offset, offset+len) of the
-  // file to the stream's socket with sendfile, waiting while the socket is full. The head
-  // goes out with MSG_MORE, so it shares the first segment with the file's bytes. Returns
-  // the file bytes sent (less than len if the file shrank), or the error (EPIPE when the
-  // peer has gone: sendfile then also raises SIGPIPE, which the Runtime's shard threads
-  // block; a thread of your own that calls this must block or ignore SIGPIPE). On a
-  // layered (TLS) stream the file is read and sent through the layer, not sendfile'd.
+  /// Sends `head` (e.g. a response head; may be empty), then [offset, offset+len) of the
+  /// file to the stream's socket with sendfile, waiting while the socket is full. The head
+  /// goes out with MSG_MORE, so it shares the first segment with the file's bytes. Returns
+  /// the file bytes sent (less than len if the file shrank), or the error (EPIPE when the
+  /// peer has gone: sendfile then also raises SIGPIPE, which the Runtime's shard threads
+  /// block; a thread of your own that calls this must block or ignore SIGPIPE). On a
+  /// layered (TLS) stream the file is read and sent through the layer, not sendfile'd.
   Task<Result<size_t>> send_to(Stream& stream, uint64_t offset, uint64_t len,
                                std::span<const std::byte> head = {});
   void close();

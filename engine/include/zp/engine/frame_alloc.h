@@ -9,7 +9,7 @@ namespace zp {
 
 class FramePools;
 
-// The pools used by frame_alloc on this thread (nullptr: use the heap).
+/// The pools used by frame_alloc on this thread (nullptr: use the heap).
 void set_thread_frame_pools(FramePools* pools);
 FramePools* thread_frame_pools();
 

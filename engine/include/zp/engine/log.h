@@ -27,52 +27,52 @@ namespace zp::log {
 
 enum class Level : uint8_t { trace, debug, info, warn, error, off };
 
-// "trace" ... "error", "off" (case-sensitive); std::nullopt for anything else.
+/// "trace" ... "error", "off" (case-sensitive); std::nullopt for anything else.
 std::optional<Level> parse_level(std::string_view name) noexcept;
-// Lower-case name of the level ("warn" for Level::warn).
+/// Lower-case name of the level ("warn" for Level::warn).
 std::string_view level_name(Level level) noexcept;
 
 struct Options {
   Level level = Level::info;
-  std::string path;                     // empty: stderr
-  size_t ring_bytes = size_t{1} << 16;  // per-thread ring, rounded up to a power of two
-  size_t max_line_bytes = 4096;         // longer lines are truncated, marked with "..."
-  uint32_t flush_interval_ms = 50;      // the writer drains at least this often
+  std::string path;                     ///< empty: stderr
+  size_t ring_bytes = size_t{1} << 16;  ///< per-thread ring, rounded up to a power of two
+  size_t max_line_bytes = 4096;         ///< longer lines are truncated, marked with "..."
+  uint32_t flush_interval_ms = 50;      ///< the writer drains at least this often
 };
 
-// Starts the writer thread and opens the log file (O_APPEND). Returns the open(2)
-// error (and keeps logging to stderr) if the file cannot be opened; EALREADY if a
-// logger is already running.
+/// Starts the writer thread and opens the log file (O_APPEND). Returns the open(2)
+/// error (and keeps logging to stderr) if the file cannot be opened; EALREADY if a
+/// logger is already running.
 Result<void> init(Options opts);
-// Drains every ring, reports drops, closes the file and joins the writer. No other
-// thread may be inside a log call while shutdown() runs. No-op without init().
+/// Drains every ring, reports drops, closes the file and joins the writer. No other
+/// thread may be inside a log call while shutdown() runs. No-op without init().
 void shutdown();
-// Asks the writer to reopen the log file (logrotate, SIGHUP). Async-signal-safe: only
-// sets a flag; the writer reopens within flush_interval_ms. No-op for stderr.
+/// Asks the writer to reopen the log file (logrotate, SIGHUP). Async-signal-safe: only
+/// sets a flag; the writer reopens within flush_interval_ms. No-op for stderr.
 void reopen() noexcept;
 
-// Minimum level written. Before init() the level is fixed at info: set_level() then
-// returns false and does nothing (pass the level to init()).
+/// Minimum level written. Before init() the level is fixed at info: set_level() then
+/// returns false and does nothing (pass the level to init()).
 bool set_level(Level level) noexcept;
 Level level() noexcept;
-// True if a line at `level` would be written.
+/// True if a line at `level` would be written.
 bool enabled(Level level) noexcept;
 
-// Names this thread in the prefix ("shard 3"); at most 31 bytes are kept.
+/// Names this thread in the prefix ("shard 3"); at most 31 bytes are kept.
 void set_thread_tag(std::string_view tag) noexcept;
 
-// Lines dropped so far because a ring was full (all threads; 0 without init()).
+/// Lines dropped so far because a ring was full (all threads; 0 without init()).
 uint64_t dropped_lines() noexcept;
 
-// Formats and queues one line. Never throws, never blocks once init() ran.
+/// Formats and queues one line. Never throws, never blocks once init() ran.
 void vwrite(Level level, fmt::string_view format, fmt::format_args args) noexcept;
 
-// Formats and queues one line without checking the level (the macros check first).
+/// Formats and queues one line without checking the level (the macros check first).
 template <class... Args>
 void write_unchecked(Level lvl, fmt::format_string<Args...> format, Args&&... args) noexcept {
   vwrite(lvl, format, fmt::make_format_args(args...));
 }
-// Formats and queues one line if `lvl` is enabled.
+/// Formats and queues one line if `lvl` is enabled.
 template <class... Args>
 void write(Level lvl, fmt::format_string<Args...> format, Args&&... args) noexcept {
   if (enabled(lvl)) vwrite(lvl, format, fmt::make_format_args(args...));

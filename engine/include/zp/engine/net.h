@@ -27,13 +27,13 @@
 
 namespace zp {
 
-// An IPv4, IPv6 or Unix-domain socket address.
+/// An IPv4, IPv6 or Unix-domain socket address.
 struct SocketAddr {
   sockaddr_storage storage{};
   socklen_t len = 0;
 
-  // "127.0.0.1:80", "[::1]:80", ":80" (IPv6 any, dual stack), "unix:/path".
-  // EINVAL for anything else.
+  /// "127.0.0.1:80", "[::1]:80", ":80" (IPv6 any, dual stack), "unix:/path".
+  /// EINVAL for anything else.
   static Result<SocketAddr> parse(std::string_view text);
   static SocketAddr from(const sockaddr* sa, socklen_t len);
   int family() const { return storage.ss_family; }
@@ -42,8 +42,8 @@ struct SocketAddr {
   const sockaddr* sa() const { return reinterpret_cast<const sockaddr*>(&storage); }
 };
 
-// A lease on received bytes: the buffer goes back to its owner (the backend's provided-buffer
-// ring, or a stream layer's pool) when it dies.
+/// A lease on received bytes: the buffer goes back to its owner (the backend's provided-buffer
+/// ring, or a stream layer's pool) when it dies.
 class RecvBuf {
  public:
   RecvBuf() = default;
@@ -80,8 +80,8 @@ class RecvBuf {
 
 struct StreamCore;
 
-// A lease on one of the backend's fixed (registered) buffers; returned when it dies.
-// Fill it (e.g. File::read_at, which then uses READ_FIXED) and send it with send_fixed().
+/// A lease on one of the backend's fixed (registered) buffers; returned when it dies.
+/// Fill it (e.g. File::read_at, which then uses READ_FIXED) and send it with send_fixed().
 class FixedBuf {
  public:
   FixedBuf() = default;
@@ -95,7 +95,7 @@ class FixedBuf {
     return *this;
   }
   ~FixedBuf() { reset(); }
-  // ENOBUFS when every fixed buffer is out.
+  /// ENOBUFS when every fixed buffer is out.
   static Result<FixedBuf> acquire(Backend& b) {
     auto idx = b.acquire_fixed();
     if (!idx) return idx.error();
@@ -118,22 +118,22 @@ class FixedBuf {
 
 class Stream;
 
-// A transform between a stream's socket and its user (TLS, tls.h): once attached with
-// Stream::set_layer, the stream's recv/send/close go through it, so a service reads and
-// writes plaintext without knowing. It reaches the socket through Stream::raw_recv/raw_sendv.
-// The stream owns it until it calls on_close(); from then on the layer frees itself (at
-// once, or when its own tasks in flight have ended).
+/// A transform between a stream's socket and its user (TLS, tls.h): once attached with
+/// Stream::set_layer, the stream's recv/send/close go through it, so a service reads and
+/// writes plaintext without knowing. It reaches the socket through Stream::raw_recv/raw_sendv.
+/// The stream owns it until it calls on_close(); from then on the layer frees itself (at
+/// once, or when its own tasks in flight have ended).
 class StreamLayer {
  public:
-  // The next plaintext bytes (size 0: the peer closed cleanly), or the error.
+  /// The next plaintext bytes (size 0: the peer closed cleanly), or the error.
   virtual Task<Result<RecvBuf>> recv(Stream& s, bool idle) = 0;
-  // Sends all of iov (the bytes are copied before the first suspension ends, as the caller's
-  // iov stays valid only for the await), then closes the stream when close_after is set.
+  /// Sends all of iov (the bytes are copied before the first suspension ends, as the caller's
+  /// iov stays valid only for the await), then closes the stream when close_after is set.
   virtual Task<Result<size_t>> send(Stream& s, std::span<const iovec> iov, bool close_after) = 0;
-  // Half-close (Stream::shutdown_write): the last word (TLS close_notify), without waiting.
+  /// Half-close (Stream::shutdown_write): the last word (TLS close_notify), without waiting.
   virtual void close_notify(int fd) = 0;
-  // The stream closes now (fd is still open, or -1): a last word (TLS close_notify) may go
-  // out without waiting. The stream never touches the layer again.
+  /// The stream closes now (fd is still open, or -1): a last word (TLS close_notify) may go
+  /// out without waiting. The stream never touches the layer again.
   virtual void on_close(int fd) = 0;
 
  protected:
@@ -141,10 +141,10 @@ class StreamLayer {
 };
 
 struct StreamOptions {
-  size_t max_queued_bytes = 64 * 1024;  // received but unread: beyond this, stop reading
+  size_t max_queued_bytes = 64 * 1024;  ///< received but unread: beyond this, stop reading
 };
 
-// A connected TCP or Unix stream socket owned by one shard.
+/// A connected TCP or Unix stream socket owned by one shard.
 class Stream {
  public:
   Stream() = default;
@@ -160,16 +160,16 @@ class Stream {
   }
   ~Stream() { close(); }
 
-  // Wraps a connected non-blocking socket the stream now owns.
+  /// Wraps a connected non-blocking socket the stream now owns.
   static Result<Stream> adopt(Shard& shard, int fd, StreamOptions opts = {});
-  // Connects to addr (TCP or Unix). ECONNREFUSED, ETIMEDOUT (use with_timeout), ...
-  // addr is taken by value: the task may start after the caller's copy is gone.
+  /// Connects to addr (TCP or Unix). ECONNREFUSED, ETIMEDOUT (use with_timeout), ...
+  /// addr is taken by value: the task may start after the caller's copy is gone.
   static Task<Result<Stream>> connect(SocketAddr addr, StreamOptions opts = {});
 
   struct RecvAwaiter {
     StreamCore* core;
-    bool idle = true;  // waiting between messages: ends at a graceful stop
-    Stream* layered = nullptr;  // set: the stream's layer receives (a task of its own)
+    bool idle = true;  ///< waiting between messages: ends at a graceful stop
+    Stream* layered = nullptr;  ///< set: the stream's layer receives (a task of its own)
     TaskCtx* ctx = nullptr;
     Task<Result<RecvBuf>> inner;
     RecvAwaiter(StreamCore* c, bool i, Stream* l = nullptr) : core(c), idle(i), layered(l) {}
@@ -187,14 +187,14 @@ class Stream {
     Result<RecvBuf> await_resume();
     bool suspend(std::coroutine_handle<> h);
   };
-  // The next received bytes (size 0 at EOF); ECONNRESET etc.; ECANCELED if cancelled.
-  // The waiting task counts as idle (it is cancelled at graceful stop).
+  /// The next received bytes (size 0 at EOF); ECONNRESET etc.; ECANCELED if cancelled.
+  /// The waiting task counts as idle (it is cancelled at graceful stop).
   RecvAwaiter recv() { return RecvAwaiter(core_, true, layer_ ? this : nullptr); }
-  // The same, in the middle of a message (a body, the rest of a header): a graceful stop
-  // lets it finish within the drain time instead of ending it.
+  /// The same, in the middle of a message (a body, the rest of a header): a graceful stop
+  /// lets it finish within the drain time instead of ending it.
   RecvAwaiter recv_more() { return RecvAwaiter(core_, false, layer_ ? this : nullptr); }
 
-  static constexpr size_t kMaxIov = 4;  // small: the awaiter lives in the caller's frame
+  static constexpr size_t kMaxIov = 4;  ///< small: the awaiter lives in the caller's frame
   struct SendAwaiter {
     StreamCore* core = nullptr;
     Op op;
@@ -203,14 +203,14 @@ class Stream {
     size_t iov_count = 0;
     size_t sent = 0;
     size_t total = 0;
-    int64_t fixed_idx = -1;  // >= 0: the data lies in this fixed buffer
+    int64_t fixed_idx = -1;  ///< >= 0: the data lies in this fixed buffer
     int32_t error = 0;
     TaskCtx* ctx = nullptr;
     std::coroutine_handle<> h;
-    SendAwaiter* prev_send = nullptr;  // in the stream's list of sends in flight
+    SendAwaiter* prev_send = nullptr;  ///< in the stream's list of sends in flight
     SendAwaiter* next_send = nullptr;
-    Stream* closing = nullptr;  // send_and_close(): the stream to close behind this send
-    Stream* layered = nullptr;  // set: the stream's layer sends (a task of its own)
+    Stream* closing = nullptr;  ///< send_and_close(): the stream to close behind this send
+    Stream* layered = nullptr;  ///< set: the stream's layer sends (a task of its own)
     Task<Result<size_t>> inner;
     bool await_ready() noexcept;
     template <class P>
@@ -227,36 +227,36 @@ class Stream {
     Result<size_t> await_resume();
     void submit();
   };
-  // Sends every byte (resubmitting after short sends), or returns the error (EPIPE,
-  // ECONNRESET, ECANCELED). At most kMaxIov iovecs per call (EINVAL beyond).
+  /// Sends every byte (resubmitting after short sends), or returns the error (EPIPE,
+  /// ECONNRESET, ECANCELED). At most kMaxIov iovecs per call (EINVAL beyond).
   SendAwaiter send(std::span<const std::byte> data);
   SendAwaiter sendv(std::span<const iovec> iov);
-  // Sends buf.bytes()[offset, offset + len): zero-copy from the registered buffer on
-  // io_uring. buf must stay alive until the send completes.
+  /// Sends buf.bytes()[offset, offset + len): zero-copy from the registered buffer on
+  /// io_uring. buf must stay alive until the send completes.
   SendAwaiter send_fixed(const FixedBuf& buf, size_t offset, size_t len);
 
-  // Sends every byte of iov, then closes the stream (afterwards is_open() is false, also
-  // on error). On io_uring the close goes to the kernel in the same submit as the send,
-  // which finishes it (MSG_WAITALL) before the FIN: one loop turn and no EOF wake-up less
-  // than send() then close(). The result is the send's.
+  /// Sends every byte of iov, then closes the stream (afterwards is_open() is false, also
+  /// on error). On io_uring the close goes to the kernel in the same submit as the send,
+  /// which finishes it (MSG_WAITALL) before the FIN: one loop turn and no EOF wake-up less
+  /// than send() then close(). The result is the send's.
   SendAwaiter send_and_close(std::span<const iovec> iov);
 
-  // Half-close: the peer reads EOF (after a layer's close_notify); we can still receive.
+  /// Half-close: the peer reads EOF (after a layer's close_notify); we can still receive.
   Result<void> shutdown_write();
 
-  // Layers (TLS): set_layer routes recv/send/close through `layer` from now on; the stream
-  // owns it (see StreamLayer). EBUSY if one is attached already, EBADF on a closed stream.
-  // The raw_* calls reach the socket under the layer.
+  /// Layers (TLS): set_layer routes recv/send/close through `layer` from now on; the stream
+  /// owns it (see StreamLayer). EBUSY if one is attached already, EBADF on a closed stream.
+  /// The raw_* calls reach the socket under the layer.
   Result<void> set_layer(StreamLayer* layer);
   StreamLayer* layer() const { return layer_; }
   RecvAwaiter raw_recv(bool idle) { return RecvAwaiter(core_, idle); }
   SendAwaiter raw_sendv(std::span<const iovec> iov) { return sendv_impl(iov, false); }
   SendAwaiter raw_send_and_close(std::span<const iovec> iov);
-  // The first chunk received and not yet read (empty if none): STARTTLS checks it.
+  /// The first chunk received and not yet read (empty if none): STARTTLS checks it.
   std::span<const std::byte> peek_received() const;
-  // Drops everything received and not yet read; returns how many bytes.
+  /// Drops everything received and not yet read; returns how many bytes.
   size_t discard_received();
-  // Closes the socket; a receive still in flight finishes in the background.
+  /// Closes the socket; a receive still in flight finishes in the background.
   void close();
 
   bool is_open() const { return core_ != nullptr; }
@@ -264,7 +264,7 @@ class Stream {
   Result<SocketAddr> peer_addr() const;
 
  private:
-  // close(); cancel_sends false leaves the sends in flight to finish (send_and_close).
+  /// close(); cancel_sends false leaves the sends in flight to finish (send_and_close).
   void close_impl(bool cancel_sends);
   SendAwaiter sendv_impl(std::span<const iovec> iov, bool layered);
   StreamCore* core_ = nullptr;
@@ -273,14 +273,14 @@ class Stream {
 
 struct ListenOptions {
   int backlog = 4096;
-  bool reuse_port = true;       // one listener per shard on the same port
-  size_t max_pending = 1024;    // accepted, not yet taken by accept(): beyond, pause
+  bool reuse_port = true;       ///< one listener per shard on the same port
+  size_t max_pending = 1024;    ///< accepted, not yet taken by accept(): beyond, pause
   StreamOptions stream{};
 };
 
 struct ListenerCore;
 
-// A listening TCP or Unix socket on one shard; closes itself when the shard stops.
+/// A listening TCP or Unix socket on one shard; closes itself when the shard stops.
 class Listener {
  public:
   Listener() = default;
@@ -294,7 +294,7 @@ class Listener {
   }
   ~Listener() { close(); }
 
-  // EADDRINUSE, EACCES, EINVAL...
+  /// EADDRINUSE, EACCES, EINVAL...
   static Result<Listener> bind(Shard& shard, const SocketAddr& addr, ListenOptions opts = {});
 
   struct AcceptAwaiter {
@@ -309,7 +309,7 @@ class Listener {
     bool suspend(std::coroutine_handle<> h);
     Result<Stream> await_resume();
   };
-  // The next connection; ECANCELED once the listener is closed or the shard stops.
+  /// The next connection; ECANCELED once the listener is closed or the shard stops.
   AcceptAwaiter accept() { return AcceptAwaiter{core_}; }
 
   SocketAddr local_addr() const;
@@ -321,15 +321,15 @@ class Listener {
   ListenerCore* core_ = nullptr;
 };
 
-// A datagram and its peer, for batched UDP I/O. `data` is caller storage.
+/// A datagram and its peer, for batched UDP I/O. `data` is caller storage.
 struct Datagram {
   SocketAddr peer;
-  std::span<std::byte> data;  // receive: capacity in, see `size`; send: the payload
+  std::span<std::byte> data;  ///< receive: capacity in, see `size`; send: the payload
   size_t size = 0;
 };
 
-// A UDP socket. Batches use recvmmsg/sendmmsg on a ready socket: on this kernel that
-// spent less CPU per datagram than io_uring recvmsg/sendmsg (see docs/perf.md).
+/// A UDP socket. Batches use recvmmsg/sendmmsg on a ready socket: on this kernel that
+/// spent less CPU per datagram than io_uring recvmsg/sendmsg (see docs/perf.md).
 class UdpSocket {
  public:
   UdpSocket() = default;
@@ -345,9 +345,9 @@ class UdpSocket {
   ~UdpSocket() { close(); }
 
   static Result<UdpSocket> bind(Shard& shard, const SocketAddr& addr, bool reuse_port = true);
-  // Receives at least one datagram (waiting for one), up to out.size(); returns how many.
+  /// Receives at least one datagram (waiting for one), up to out.size(); returns how many.
   Task<Result<size_t>> recv_batch(std::span<Datagram> out);
-  // Sends all datagrams in order (waiting while the socket buffer is full).
+  /// Sends all datagrams in order (waiting while the socket buffer is full).
   Task<Result<size_t>> send_batch(std::span<const Datagram> in);
   SocketAddr local_addr() const;
   void close();
@@ -358,7 +358,7 @@ class UdpSocket {
   Shard* shard_ = nullptr;
 };
 
-// Waits until fd is ready for `mask` (POLLIN/POLLOUT); the ready mask, or ECANCELED.
+/// Waits until fd is ready for `mask` (POLLIN/POLLOUT); the ready mask, or ECANCELED.
 Task<Result<uint32_t>> wait_ready(int fd, uint32_t mask);
 
 }  // namespace zp

@@ -12,20 +12,20 @@
 namespace zp {
 
 struct Features {
-  std::string kernel_release;         // uname -r
-  bool epoll_available = false;       // epoll_create1 succeeded
-  bool uring_available = false;       // io_uring_queue_init succeeded
-  int uring_errno = 0;                // why not, when unavailable (EPERM, ENOSYS, ...)
-  // Setup flags accepted by io_uring_setup on their own (DEFER_TASKRUN with SINGLE_ISSUER).
+  std::string kernel_release;         ///< uname -r
+  bool epoll_available = false;       ///< epoll_create1 succeeded
+  bool uring_available = false;       ///< io_uring_queue_init succeeded
+  int uring_errno = 0;                ///< why not, when unavailable (EPERM, ENOSYS, ...)
+  /// Setup flags accepted by io_uring_setup on their own (DEFER_TASKRUN with SINGLE_ISSUER).
   bool single_issuer = false;
   bool defer_taskrun = false;
   bool coop_taskrun = false;
-  bool buf_ring = false;              // IORING_REGISTER_PBUF_RING succeeded
-  std::vector<std::string> ring_features;  // IORING_FEAT_* names reported by setup
-  std::vector<std::string> ops;            // supported opcodes, lower-case ("recv", ...)
+  bool buf_ring = false;              ///< IORING_REGISTER_PBUF_RING succeeded
+  std::vector<std::string> ring_features;  ///< IORING_FEAT_* names reported by setup
+  std::vector<std::string> ops;            ///< supported opcodes, lower-case ("recv", ...)
 };
 
-// Probes with a few throw-away rings; never fails: what is missing is reported as such.
+/// Probes with a few throw-away rings; never fails: what is missing is reported as such.
 Features probe_features();
 
 }  // namespace zp

@@ -22,17 +22,17 @@
 namespace zp {
 
 struct RuntimeOptions {
-  unsigned shards = 0;                 // 0: one per online core
+  unsigned shards = 0;                 ///< 0: one per online core
   BackendKind backend = BackendKind::automatic;
   BackendOptions backend_options{};
-  // Set: every shard's backend runs behind the fault-injection layer (services' tests).
+  /// Set: every shard's backend runs behind the fault-injection layer (services' tests).
   std::optional<FaultOptions> faults;
   ShardOptions shard_options{};
   bool pin_threads = true;
-  bool handle_signals = true;          // SIGINT/SIGTERM stop, SIGHUP reload
+  bool handle_signals = true;          ///< SIGINT/SIGTERM stop, SIGHUP reload
   std::chrono::milliseconds drain_timeout{5000};
-  // Called on the main thread after every shard's setup succeeded (listeners are bound):
-  // the place to drop privileges. An error stops the runtime.
+  /// Called on the main thread after every shard's setup succeeded (listeners are bound):
+  /// the place to drop privileges. An error stops the runtime.
   std::function<Result<void>()> after_setup;
 };
 
@@ -41,12 +41,12 @@ class Runtime {
   explicit Runtime(RuntimeOptions opts = {});
   ~Runtime();
 
-  // Runs setup(shard) on each shard's own thread, then every shard's loop, until stop()
-  // or a signal. Returns the first setup error, or success after a clean drain.
+  /// Runs setup(shard) on each shard's own thread, then every shard's loop, until stop()
+  /// or a signal. Returns the first setup error, or success after a clean drain.
   Result<void> run(std::function<Result<void>(Shard&)> setup);
-  // Thread-safe: stop accepting, let shards drain (up to drain_timeout), then return from run().
+  /// Thread-safe: stop accepting, let shards drain (up to drain_timeout), then return from run().
   void stop();
-  // Thread-safe: deliver a reload event to every shard.
+  /// Thread-safe: deliver a reload event to every shard.
   void reload();
 
   unsigned shard_count() const { return unsigned(shards_.size()); }
@@ -56,8 +56,8 @@ class Runtime {
  private:
   RuntimeOptions opts_;
   std::vector<std::unique_ptr<Shard>> shards_;
-  // Guards shards_' pointers against stop()/reload() from other threads (signal waiter,
-  // embedders) while a shard thread makes or destroys its shard.
+  /// Guards shards_' pointers against stop()/reload() from other threads (signal waiter,
+  /// embedders) while a shard thread makes or destroys its shard.
   std::mutex shards_mu_;
   std::atomic<bool> stopping_{false};
 };

@@ -19,27 +19,27 @@ namespace zp {
 
 class Shard;
 
-// Cancellation and bookkeeping shared by a chain of awaiting tasks.
+/// Cancellation and bookkeeping shared by a chain of awaiting tasks.
 struct TaskCtx {
   bool cancelled = false;
-  bool idle = false;              // waiting for a new request: cancelled at graceful stop
-  void (*cancel_hook)(void*) = nullptr;  // the pending wait (I/O, timer, queue) cancels through this
+  bool idle = false;              ///< waiting for a new request: cancelled at graceful stop
+  void (*cancel_hook)(void*) = nullptr;  ///< the pending wait (I/O, timer, queue) cancels through this
   void* cancel_arg = nullptr;
-  TaskCtx* child = nullptr;       // a nested scope (with_timeout) that cancels with us
-  // Cancels the chain: the pending wait completes with ECANCELED, later ones fail at once.
+  TaskCtx* child = nullptr;       ///< a nested scope (with_timeout) that cancels with us
+  /// Cancels the chain: the pending wait completes with ECANCELED, later ones fail at once.
   void cancel();
 };
 
 namespace detail {
 
 struct SpawnState;
-// Defined by the shard: a spawned task finished; returns the coroutine to resume next.
+/// Defined by the shard: a spawned task finished; returns the coroutine to resume next.
 std::coroutine_handle<> on_spawned_task_done(SpawnState* s);
 
 struct PromiseBase {
   std::coroutine_handle<> continuation = std::noop_coroutine();
   TaskCtx* ctx = nullptr;
-  SpawnState* spawn = nullptr;  // set when this task is the root of a spawn
+  SpawnState* spawn = nullptr;  ///< set when this task is the root of a spawn
 
   static void* operator new(size_t size) { return frame_alloc(size); }
   static void operator delete(void* p, size_t size) { frame_free(p, size); }
@@ -60,7 +60,7 @@ struct PromiseBase {
     void await_resume() noexcept {}
   };
   FinalAwaiter final_suspend() noexcept { return {}; }
-  // Engine code does not throw; an escaping exception is a programmer error.
+  /// Engine code does not throw; an escaping exception is a programmer error.
   void unhandled_exception() noexcept { std::terminate(); }
 };
 
@@ -127,7 +127,7 @@ class [[nodiscard]] Task {
   };
   Awaiter operator co_await() && noexcept { return Awaiter{h_}; }
 
-  // For the spawner: hands the frame over (the caller now owns its destruction).
+  /// For the spawner: hands the frame over (the caller now owns its destruction).
   Handle release() { return std::exchange(h_, {}); }
   Handle handle() const { return h_; }
 
@@ -145,13 +145,13 @@ inline auto Promise<void>::get_return_object() {
 }
 }  // namespace detail
 
-// The TaskCtx of the coroutine awaiting `h`: every engine awaiter reads it in await_suspend.
+/// The TaskCtx of the coroutine awaiting `h`: every engine awaiter reads it in await_suspend.
 template <class P>
 TaskCtx* ctx_of(std::coroutine_handle<P> h) {
   return h.promise().ctx;
 }
 
-// Awaitable that yields the current TaskCtx without suspending.
+/// Awaitable that yields the current TaskCtx without suspending.
 struct CurrentCtx {
   TaskCtx* ctx = nullptr;
   bool await_ready() noexcept { return false; }

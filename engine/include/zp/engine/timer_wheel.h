@@ -27,22 +27,22 @@ class TimerWheel {
   static constexpr size_t kSlots = 4096;
   explicit TimerWheel(int64_t now_ms = 0) : current_ms_(now_ms) {}
 
-  // Arms t (re-arms it if armed). A deadline in the past fires at the next advance().
+  /// Arms t (re-arms it if armed). A deadline in the past fires at the next advance().
   void add(Timer& t, int64_t deadline_ms);
-  // Disarms t; a no-op when it is not armed.
+  /// Disarms t; a no-op when it is not armed.
   void remove(Timer& t);
-  // Fires every due timer, in no particular order within one tick.
+  /// Fires every due timer, in no particular order within one tick.
   void advance(int64_t now_ms);
-  // Milliseconds until the next non-empty slot (0 if one is due), or -1 with no timers.
-  // May be early (a slot holding a timer a full turn away): the caller just wakes again.
+  /// Milliseconds until the next non-empty slot (0 if one is due), or -1 with no timers.
+  /// May be early (a slot holding a timer a full turn away): the caller just wakes again.
   int next_timeout_ms(int64_t now_ms) const;
   size_t size() const { return count_; }
 
  private:
   void link(Timer& t);
   void fire_slot(size_t slot, int64_t now_ms);
-  // Timers of the slot being fired wait here (slot == kFiring), so that a fire callback
-  // removing or re-adding one of them unlinks it from this list, not from a slot.
+  /// Timers of the slot being fired wait here (slot == kFiring), so that a fire callback
+  /// removing or re-adding one of them unlinks it from this list, not from a slot.
   static constexpr uint32_t kFiring = uint32_t(kSlots);
   Timer* firing_ = nullptr;
   std::array<Timer*, kSlots> slots_{};

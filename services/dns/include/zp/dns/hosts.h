@@ -18,21 +18,21 @@
 namespace zp::dns {
 
 struct HostsLimits {
-  std::size_t max_entries = 8192;       // (name, address) pairs; later ones are ignored
-  std::size_t max_names_per_line = 35;  // glibc's MAXALIASES
+  std::size_t max_entries = 8192;       ///< (name, address) pairs; later ones are ignored
+  std::size_t max_names_per_line = 35;  ///< glibc's MAXALIASES
   std::size_t max_addresses_per_name = 16;
-  std::size_t max_line_bytes = 1024;    // longer lines are skipped (a warning)
-  std::size_t max_file_bytes = 1 << 20; // load_hosts: bigger is bad_config
+  std::size_t max_line_bytes = 1024;    ///< longer lines are skipped (a warning)
+  std::size_t max_file_bytes = 1 << 20; ///< load_hosts: bigger is bad_config
 };
 
 class Hosts {
  public:
-  // The addresses of `name` (any case, trailing dot optional) in file order; empty if none.
+  /// The addresses of `name` (any case, trailing dot optional) in file order; empty if none.
   std::span<const IpAddress> lookup(std::string_view name) const;
   std::size_t size() const noexcept { return entries_; }
   std::vector<std::string> warnings;
 
-  // For the parser: adds one pair within the limits; false when a limit refused it.
+  /// For the parser: adds one pair within the limits; false when a limit refused it.
   bool add(std::string_view name, const IpAddress& a, const HostsLimits& limits);
 
  private:
@@ -40,14 +40,14 @@ class Hosts {
   std::size_t entries_ = 0;
 };
 
-// Parses hosts-file text. Never fails: bad lines become warnings.
+/// Parses hosts-file text. Never fails: bad lines become warnings.
 Hosts parse_hosts(std::string_view text, const HostsLimits& limits = {});
-// Reads and parses `path`: a missing file gives an empty table; ResolverErrc::bad_config
-// when bigger than max_file_bytes or unreadable.
+/// Reads and parses `path`: a missing file gives an empty table; ResolverErrc::bad_config
+/// when bigger than max_file_bytes or unreadable.
 Result<Hosts> load_hosts(const std::string& path, const HostsLimits& limits = {});
 
-// True when `name` (trailing dot optional) is a valid host name for lookups: labels of
-// letters, digits, '-' and '_' (SRV/DKIM labels), 1..63 octets, at most 253 in all.
+/// True when `name` (trailing dot optional) is a valid host name for lookups: labels of
+/// letters, digits, '-' and '_' (SRV/DKIM labels), 1..63 octets, at most 253 in all.
 bool is_host_name(std::string_view name) noexcept;
 
 }  // namespace zp::dns

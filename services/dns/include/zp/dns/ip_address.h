@@ -14,10 +14,10 @@
 namespace zp::dns {
 
 struct IpAddress {
-  int family = 0;                       // AF_INET or AF_INET6
-  std::array<std::uint8_t, 16> bytes{};  // IPv4 in the first 4 octets
+  int family = 0;                       ///< AF_INET or AF_INET6
+  std::array<std::uint8_t, 16> bytes{};  ///< IPv4 in the first 4 octets
 
-  // A dotted quad or an RFC 4291 text IPv6 address (no brackets, no zone); nullopt otherwise.
+  /// A dotted quad or an RFC 4291 text IPv6 address (no brackets, no zone); nullopt otherwise.
   static std::optional<IpAddress> parse(std::string_view text);
   static IpAddress v4(const std::uint8_t (&b)[4]);
   std::string to_string() const;

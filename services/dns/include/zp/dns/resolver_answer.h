@@ -22,7 +22,7 @@
 
 namespace zp::dns {
 
-struct NameData { std::string target; };  // CNAME, NS, PTR, DNAME
+struct NameData { std::string target; };  ///< CNAME, NS, PTR, DNAME
 struct MxData { std::uint16_t preference = 0; std::string exchange; };
 struct TxtData { std::vector<std::string> strings; };
 struct SrvData { std::uint16_t priority = 0, weight = 0, port = 0; std::string target; };
@@ -31,53 +31,53 @@ struct SoaData {
   std::uint32_t serial = 0, refresh = 0, retry = 0, expire = 0, minimum = 0;
 };
 struct CaaData { std::uint8_t flags = 0; std::string tag; std::string value; };
-struct OpaqueData {};  // other types: see ResourceRecord::rdata
+struct OpaqueData {};  ///< other types: see ResourceRecord::rdata
 using RecordData = std::variant<OpaqueData, IpAddress, NameData, MxData, TxtData, SrvData, SoaData, CaaData>;
 
 struct ResourceRecord {
-  std::string name;                 // owner, presentation format with the final dot
+  std::string name;                 ///< owner, presentation format with the final dot
   std::uint16_t type = 0;
-  std::uint32_t ttl = 0;            // seconds left (decremented when served from the cache)
-  std::vector<std::byte> rdata;     // uncompressed wire RDATA
-  RecordData data;                  // the typed view of rdata (OpaqueData for other types)
-  // The RDATA in presentation format ("10 mail.example.test.").
+  std::uint32_t ttl = 0;            ///< seconds left (decremented when served from the cache)
+  std::vector<std::byte> rdata;     ///< uncompressed wire RDATA
+  RecordData data;                  ///< the typed view of rdata (OpaqueData for other types)
+  /// The RDATA in presentation format ("10 mail.example.test.").
   std::string rdata_text() const;
 };
 
 struct Answer {
-  std::string qname;                // the name asked (after search-list expansion), with dot
+  std::string qname;                ///< the name asked (after search-list expansion), with dot
   std::uint16_t qtype = 0;
-  std::string canonical_name;       // the end of the CNAME chain (qname without one)
-  std::vector<ResourceRecord> cnames;   // the chain, in order
-  std::vector<ResourceRecord> records;  // the RRset of qtype at canonical_name
-  std::uint32_t ttl = 0;            // min TTL over chain and records
+  std::string canonical_name;       ///< the end of the CNAME chain (qname without one)
+  std::vector<ResourceRecord> cnames;   ///< the chain, in order
+  std::vector<ResourceRecord> records;  ///< the RRset of qtype at canonical_name
+  std::uint32_t ttl = 0;            ///< min TTL over chain and records
   bool from_cache = false;
-  bool authoritative = false;       // AA of the reply
-  // A and AAAA records' addresses, in answer order.
+  bool authoritative = false;       ///< AA of the reply
+  /// A and AAAA records' addresses, in answer order.
   std::vector<IpAddress> addresses() const;
-  std::size_t approx_bytes() const; // for the cache's size bound
+  std::size_t approx_bytes() const; ///< for the cache's size bound
 };
 
 struct InterpretLimits {
   std::size_t max_cname_chain = 8;
 };
 
-// What one reply means for (qname, qtype).
+/// What one reply means for (qname, qtype).
 struct Interpretation {
-  ResolverErrc status = ResolverErrc::ok;  // ok, nxdomain, nodata, servfail, refused,
-                                           // not_implemented, cname_loop, bad_reply_name,
-                                           // malformed_reply
-  Answer answer;                           // status ok
-  std::uint32_t negative_ttl = 0;          // nxdomain/nodata: RFC 2308 TTL (0 without SOA)
+  ResolverErrc status = ResolverErrc::ok;  ///< ok, nxdomain, nodata, servfail, refused,
+                                           ///< not_implemented, cname_loop, bad_reply_name,
+                                           ///< malformed_reply
+  Answer answer;                           ///< status ok
+  std::uint32_t negative_ttl = 0;          ///< nxdomain/nodata: RFC 2308 TTL (0 without SOA)
 };
 
-// Interprets a reply whose header ID and question already matched the query (the caller,
-// the transport, checks those). `qname` is the question name (any buffer).
+/// Interprets a reply whose header ID and question already matched the query (the caller,
+/// the transport, checks those). `qname` is the question name (any buffer).
 Interpretation interpret_reply(const codec::dns::Message& reply, const codec::dns::Name& qname,
                                std::uint16_t qtype, const InterpretLimits& limits = {});
 
-// Makes a ResourceRecord from a parsed record (names decompressed). malformed_reply when
-// the RDATA does not validate, bad_reply_name when a host-name field is not a host name.
+/// Makes a ResourceRecord from a parsed record (names decompressed). malformed_reply when
+/// the RDATA does not validate, bad_reply_name when a host-name field is not a host name.
 ResolverErrc make_resource_record(const codec::dns::Record& rr, ResourceRecord& out);
 
 }  // namespace zp::dns

@@ -22,10 +22,10 @@ namespace zp::dns {
 
 struct CacheOptions {
   std::size_t max_entries = 10000;
-  std::size_t max_bytes = std::size_t{8} << 20;  // approximate (Answer::approx_bytes)
-  std::uint32_t max_ttl_s = 86400;               // positive TTL cap
-  std::uint32_t max_negative_ttl_s = 3600;       // RFC 2308 §5 suggests 1-3 hours at most
-  std::uint32_t servfail_ttl_s = 5;              // RFC 2308 §7.1 "brief"; 0: not cached
+  std::size_t max_bytes = std::size_t{8} << 20;  ///< approximate (Answer::approx_bytes)
+  std::uint32_t max_ttl_s = 86400;               ///< positive TTL cap
+  std::uint32_t max_negative_ttl_s = 3600;       ///< RFC 2308 §5 suggests 1-3 hours at most
+  std::uint32_t servfail_ttl_s = 5;              ///< RFC 2308 §7.1 "brief"; 0: not cached
 };
 
 struct CacheStats {
@@ -33,7 +33,7 @@ struct CacheStats {
   std::size_t entries = 0, bytes = 0;
 };
 
-// One cached result: status ok with the answer (TTLs decremented), or a negative status.
+/// One cached result: status ok with the answer (TTLs decremented), or a negative status.
 struct CacheHit {
   ResolverErrc status = ResolverErrc::ok;
   Answer answer;
@@ -44,13 +44,13 @@ class ResolverCache {
  public:
   explicit ResolverCache(CacheOptions o = {}) : opts_(o) {}
 
-  // The live entry for (name, type), any case; nullopt when absent or expired (then removed).
+  /// The live entry for (name, type), any case; nullopt when absent or expired (then removed).
   std::optional<CacheHit> get(std::string_view name, std::uint16_t type, std::int64_t now_ms);
-  // Stores a positive answer under (answer.qname, answer.qtype) for min(answer.ttl,
-  // max_ttl_s); TTL 0 or an answer bigger than max_bytes is not stored.
+  /// Stores a positive answer under (answer.qname, answer.qtype) for min(answer.ttl,
+  /// max_ttl_s); TTL 0 or an answer bigger than max_bytes is not stored.
   void put(const Answer& answer, std::int64_t now_ms);
-  // Stores nxdomain/nodata for min(ttl_s, max_negative_ttl_s) or servfail for
-  // servfail_ttl_s; other statuses are not cached.
+  /// Stores nxdomain/nodata for min(ttl_s, max_negative_ttl_s) or servfail for
+  /// servfail_ttl_s; other statuses are not cached.
   void put_negative(std::string_view name, std::uint16_t type, ResolverErrc status, std::uint32_t ttl_s,
                     std::int64_t now_ms);
   void clear();
@@ -70,7 +70,7 @@ class ResolverCache {
   void erase(std::list<Entry>::iterator it);
 
   CacheOptions opts_;
-  std::list<Entry> lru_;  // most recently used first
+  std::list<Entry> lru_;  ///< most recently used first
   std::unordered_map<std::string, std::list<Entry>::iterator> index_;
   std::size_t bytes_ = 0;
   CacheStats stats_;

@@ -21,36 +21,36 @@
 namespace zp::dns {
 
 struct RrlOptions {
-  std::uint32_t responses_per_second = 0;  // per bucket; 0: RRL off
-  std::uint32_t slip = 2;                  // every slip-th limited response is sent with TC; 0: none
-  std::uint32_t window_s = 15;             // a flooding client stays limited up to this long after
-  std::uint8_t ipv4_prefix = 24;           // client addresses are grouped by these prefixes
+  std::uint32_t responses_per_second = 0;  ///< per bucket; 0: RRL off
+  std::uint32_t slip = 2;                  ///< every slip-th limited response is sent with TC; 0: none
+  std::uint32_t window_s = 15;             ///< a flooding client stays limited up to this long after
+  std::uint8_t ipv4_prefix = 24;           ///< client addresses are grouped by these prefixes
   std::uint8_t ipv6_prefix = 56;
-  std::size_t table_size = 65536;          // buckets per shard (rounded up to a power of two)
+  std::size_t table_size = 65536;          ///< buckets per shard (rounded up to a power of two)
 };
 
 enum class RrlAction : std::uint8_t { send, slip, drop };
 
-// One shard's limiter. Not thread-safe; allocation happens only in the constructor.
+/// One shard's limiter. Not thread-safe; allocation happens only in the constructor.
 class Rrl {
  public:
   explicit Rrl(const RrlOptions& o);
 
-  // Accounts one response to `peer` (AF_INET or AF_INET6; IPv4-mapped IPv6 counts as IPv4)
-  // of class `kind` (with `qtype` and `name` — the lower-cased wire QNAME for answers, the
-  // zone apex for NXDOMAIN, NODATA and referrals, empty for errors) at `now_ms` (any
-  // monotonic millisecond clock). send: under the rate; slip: over it, send it truncated;
-  // drop: over it, send nothing. Other address families are always `send`.
+  /// Accounts one response to `peer` (AF_INET or AF_INET6; IPv4-mapped IPv6 counts as IPv4)
+  /// of class `kind` (with `qtype` and `name` — the lower-cased wire QNAME for answers, the
+  /// zone apex for NXDOMAIN, NODATA and referrals, empty for errors) at `now_ms` (any
+  /// monotonic millisecond clock). send: under the rate; slip: over it, send it truncated;
+  /// drop: over it, send nothing. Other address families are always `send`.
   RrlAction check(const sockaddr* peer, ResponseKind kind, std::uint16_t qtype, std::span<const std::byte> name,
                   std::int64_t now_ms) noexcept;
 
-  // Rewrites the response `msg[0, size)` into its truncated form: header (TC set, counts
-  // zeroed but QDCOUNT) and the question only. Returns the new size (12 when the question
-  // cannot be found; `size` itself when it is shorter than a header).
+  /// Rewrites the response `msg[0, size)` into its truncated form: header (TC set, counts
+  /// zeroed but QDCOUNT) and the question only. Returns the new size (12 when the question
+  /// cannot be found; `size` itself when it is shorter than a header).
   static std::size_t slip_response(std::span<std::byte> msg, std::size_t size) noexcept;
 
   std::size_t capacity() const noexcept { return buckets_.size(); }
-  // Buckets taken over from another key because the probed ones were all in use.
+  /// Buckets taken over from another key because the probed ones were all in use.
   std::uint64_t evictions() const noexcept { return evictions_; }
 
  private:

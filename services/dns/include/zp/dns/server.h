@@ -31,31 +31,31 @@
 namespace zp::dns {
 
 struct ZoneConfig {
-  std::string name;  // the apex, "example.test." (final dot optional)
-  std::string file;  // zone file path
-  // Who may AXFR/IXFR the zone: addresses or prefixes ("127.0.0.1", "10.0.0.0/8",
-  // "::1/128"); empty: nobody (REFUSED).
+  std::string name;  ///< the apex, "example.test." (final dot optional)
+  std::string file;  ///< zone file path
+  /// Who may AXFR/IXFR the zone: addresses or prefixes ("127.0.0.1", "10.0.0.0/8",
+  /// "::1/128"); empty: nobody (REFUSED).
   std::vector<std::string> allow_transfer = {};
-  // Secondaries to NOTIFY (RFC 1996) when a reload raises the serial: "HOST:PORT".
+  /// Secondaries to NOTIFY (RFC 1996) when a reload raises the serial: "HOST:PORT".
   std::vector<std::string> notify = {};
 };
 
-// The current ZoneSet and how to rebuild it. Thread-safe; readers take a snapshot
-// (snapshot()) and keep it until generation() changes, so the hot path reads one relaxed
-// atomic per batch and takes no lock.
+/// The current ZoneSet and how to rebuild it. Thread-safe; readers take a snapshot
+/// (snapshot()) and keep it until generation() changes, so the hot path reads one relaxed
+/// atomic per batch and takes no lock.
 class ZoneStore {
  public:
   explicit ZoneStore(std::vector<ZoneConfig> zones, HistoryLimits history = {})
       : configs_(std::move(zones)), history_limits_(history) {}
-  // A store serving already built zones (tests, embedders); reload() keeps them.
+  /// A store serving already built zones (tests, embedders); reload() keeps them.
   explicit ZoneStore(std::shared_ptr<const ZoneSet> set) : current_(std::move(set)) {}
 
-  // Reads every zone file. On first load, any error fails the load (returned, one line per
-  // zone: "file:line:col: what"; a bad allow_transfer entry or notify address too); on
-  // reload a zone whose file fails keeps its old data and the error is returned too. Empty
-  // string: every zone loaded. A reloaded zone whose serial grew gets the difference added
-  // to its IXFR history (bounded by the HistoryLimits); an unchanged serial keeps the
-  // history (secondaries see no change either); a serial that went back empties it.
+  /// Reads every zone file. On first load, any error fails the load (returned, one line per
+  /// zone: "file:line:col: what"; a bad allow_transfer entry or notify address too); on
+  /// reload a zone whose file fails keeps its old data and the error is returned too. Empty
+  /// string: every zone loaded. A reloaded zone whose serial grew gets the difference added
+  /// to its IXFR history (bounded by the HistoryLimits); an unchanged serial keeps the
+  /// history (secondaries see no change either); a serial that went back empties it.
   std::string load();
   std::shared_ptr<const ZoneSet> snapshot() const {
     std::lock_guard lock(mu_);
@@ -66,33 +66,33 @@ class ZoneStore {
  private:
   std::vector<ZoneConfig> configs_;
   HistoryLimits history_limits_;
-  std::mutex load_mu_;  // one load at a time
+  std::mutex load_mu_;  ///< one load at a time
   mutable std::mutex mu_;
   std::shared_ptr<const ZoneSet> current_;
   std::atomic<std::uint64_t> generation_{0};
 };
 
-// Query types counted one by one in the metrics; the rest are "other".
+/// Query types counted one by one in the metrics; the rest are "other".
 inline constexpr std::uint16_t kCountedQtypes[] = {1, 2, 5, 6, 12, 15, 16, 28, 33, 35, 43, 46, 48, 52, 64, 65, 255};
 inline constexpr std::size_t kQtypeSlots = std::size(kCountedQtypes) + 1;
-// The counter slot of `qtype`: its index in kCountedQtypes, or the last slot ("other").
+/// The counter slot of `qtype`: its index in kCountedQtypes, or the last slot ("other").
 constexpr std::size_t qtype_slot(std::uint16_t qtype) noexcept {
   for (std::size_t i = 0; i < std::size(kCountedQtypes); ++i)
     if (kCountedQtypes[i] == qtype) return i;
   return kQtypeSlots - 1;
 }
 
-// Counters, one block per shard, written only by its shard (relaxed load + store).
+/// Counters, one block per shard, written only by its shard (relaxed load + store).
 struct alignas(64) ShardCounters {
   std::atomic<std::uint64_t> queries_udp{0};
   std::atomic<std::uint64_t> queries_tcp{0};
-  std::atomic<std::uint64_t> rcode[17]{};  // by RCODE; [16] BADVERS
+  std::atomic<std::uint64_t> rcode[17]{};  ///< by RCODE; [16] BADVERS
   std::atomic<std::uint64_t> truncated{0};
-  std::atomic<std::uint64_t> dropped{0};   // no answer (a response, a runt)
+  std::atomic<std::uint64_t> dropped{0};   ///< no answer (a response, a runt)
   std::atomic<std::uint64_t> tcp_connections{0};
-  std::atomic<std::uint64_t> rrl_dropped{0};  // UDP responses RRL withheld
-  std::atomic<std::uint64_t> rrl_slipped{0};  // UDP responses RRL sent truncated instead
-  std::atomic<std::uint64_t> qtype[kQtypeSlots]{};  // by qtype_slot()
+  std::atomic<std::uint64_t> rrl_dropped{0};  ///< UDP responses RRL withheld
+  std::atomic<std::uint64_t> rrl_slipped{0};  ///< UDP responses RRL sent truncated instead
+  std::atomic<std::uint64_t> qtype[kQtypeSlots]{};  ///< by qtype_slot()
   static void bump(std::atomic<std::uint64_t>& c, std::uint64_t by = 1) {
     c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
   }
@@ -103,9 +103,9 @@ class Metrics {
   explicit Metrics(unsigned shards) : shards_(shards) {}
   ShardCounters& shard(unsigned id) { return shards_[id]; }
   unsigned shards() const { return unsigned(shards_.size()); }
-  // Prometheus text format, summed over shards: zproto_dns_queries_total{transport}, _responses_total{rcode},
-  // _queries_by_type_total{type}, _truncated_total, _dropped_total, _tcp_connections_total,
-  // _rrl_dropped_total, _rrl_slipped_total.
+  /// Prometheus text format, summed over shards: zproto_dns_queries_total{transport}, _responses_total{rcode},
+  /// _queries_by_type_total{type}, _truncated_total, _dropped_total, _tcp_connections_total,
+  /// _rrl_dropped_total, _rrl_slipped_total.
   std::string render() const;
 
  private:
@@ -113,30 +113,30 @@ class Metrics {
 };
 
 struct ServerOptions {
-  std::shared_ptr<ZoneStore> store;           // required, loaded
-  std::vector<std::string> listen = {"127.0.0.1:5353"};  // UDP and TCP on each
+  std::shared_ptr<ZoneStore> store;           ///< required, loaded
+  std::vector<std::string> listen = {"127.0.0.1:5353"};  ///< UDP and TCP on each
   bool udp = true;
   bool tcp = true;
-  std::uint16_t udp_payload_size = 1232;      // our EDNS size; caps UDP replies
-  int64_t tcp_idle_timeout_ms = 10000;        // RFC 7766 §6.2.3: a few seconds
-  std::size_t tcp_max_connections = 1000;     // per shard; beyond, new ones are closed
-  std::size_t tcp_max_message_bytes = 65535;  // a larger length prefix closes the connection
-  std::size_t udp_batch = 32;                 // datagrams per recvmmsg/sendmmsg
-  std::shared_ptr<Metrics> metrics;           // optional (sized for every shard)
-  RrlOptions rrl;                             // response rate limiting over UDP (off by default)
-  // Zone transfers (AXFR/IXFR over TCP, to the zones' allow_transfer ACLs).
-  std::size_t xfr_max_concurrent = 4;         // per shard; beyond, SERVFAIL (the client retries)
-  int64_t xfr_send_timeout_ms = 10000;        // per message: a stalled client ends the transfer
-  std::size_t xfr_max_message_bytes = 16384;  // each message of a transfer (≤ 65535)
-  NotifyOptions notify;                       // NOTIFY retries after a reload raised a serial
-  // Reload the store on this shard's reload event (SIGHUP); set on one shard only.
+  std::uint16_t udp_payload_size = 1232;      ///< our EDNS size; caps UDP replies
+  int64_t tcp_idle_timeout_ms = 10000;        ///< RFC 7766 §6.2.3: a few seconds
+  std::size_t tcp_max_connections = 1000;     ///< per shard; beyond, new ones are closed
+  std::size_t tcp_max_message_bytes = 65535;  ///< a larger length prefix closes the connection
+  std::size_t udp_batch = 32;                 ///< datagrams per recvmmsg/sendmmsg
+  std::shared_ptr<Metrics> metrics;           ///< optional (sized for every shard)
+  RrlOptions rrl;                             ///< response rate limiting over UDP (off by default)
+  /// Zone transfers (AXFR/IXFR over TCP, to the zones' allow_transfer ACLs).
+  std::size_t xfr_max_concurrent = 4;         ///< per shard; beyond, SERVFAIL (the client retries)
+  int64_t xfr_send_timeout_ms = 10000;        ///< per message: a stalled client ends the transfer
+  std::size_t xfr_max_message_bytes = 16384;  ///< each message of a transfer (≤ 65535)
+  NotifyOptions notify;                       ///< NOTIFY retries after a reload raised a serial
+  /// Reload the store on this shard's reload event (SIGHUP); set on one shard only.
   bool reload_on_signal = true;
 };
 
-// Binds UDP and TCP on every listen address on this shard (SO_REUSEPORT) and serves until
-// the shard stops. Call on the shard's thread. EADDRINUSE, EINVAL (bad address, no store).
-// Shard 0 reloads the store on the shard's reload event when reload_on_signal is set, on a
-// helper thread (serving goes on meanwhile; the shards pick the new zones up when it is done).
+/// Binds UDP and TCP on every listen address on this shard (SO_REUSEPORT) and serves until
+/// the shard stops. Call on the shard's thread. EADDRINUSE, EINVAL (bad address, no store).
+/// Shard 0 reloads the store on the shard's reload event when reload_on_signal is set, on a
+/// helper thread (serving goes on meanwhile; the shards pick the new zones up when it is done).
 Result<void> start(Shard& shard, const ServerOptions& options);
 
 }  // namespace zp::dns

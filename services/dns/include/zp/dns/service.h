@@ -23,10 +23,10 @@ namespace zp::dns {
 
 class DnsService final : public service::Service {
  public:
-  std::vector<ZoneConfig> zones;  // at least one
-  HistoryLimits history;          // IXFR history per zone
-  std::string admin;              // HOST:PORT serving GET /metrics; empty: none
-  ServerOptions options;          // listen and limits; store and metrics are made by load()
+  std::vector<ZoneConfig> zones;  ///< at least one
+  HistoryLimits history;          ///< IXFR history per zone
+  std::string admin;              ///< HOST:PORT serving GET /metrics; empty: none
+  ServerOptions options;          ///< listen and limits; store and metrics are made by load()
 
   std::string load(const service::Environment& env) override;
   std::string summary() const override;

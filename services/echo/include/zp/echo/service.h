@@ -13,7 +13,7 @@ namespace zp::echo {
 
 class EchoService final : public service::Service {
  public:
-  std::vector<std::string> listen;  // at least one
+  std::vector<std::string> listen;  ///< at least one
   Options options;
 
   std::string summary() const override;

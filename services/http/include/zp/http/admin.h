@@ -19,19 +19,19 @@
 
 namespace zp::http {
 
-// Returns Prometheus text-format lines; called on the admin listener's shard per scrape.
+/// Returns Prometheus text-format lines; called on the admin listener's shard per scrape.
 using MetricsRenderer = std::function<std::string()>;
 
 struct AdminOptions {
-  std::string listen;                      // HOST:PORT (port 0: any free port)
-  std::vector<MetricsRenderer> renderers;  // concatenated in this order
-  std::size_t max_connections = 16;        // beyond, new connections are closed
-  int64_t timeout_ms = 10000;              // a request must arrive within this
-  std::size_t max_request_bytes = 16384;   // a larger request head closes the connection
+  std::string listen;                      ///< HOST:PORT (port 0: any free port)
+  std::vector<MetricsRenderer> renderers;  ///< concatenated in this order
+  std::size_t max_connections = 16;        ///< beyond, new connections are closed
+  int64_t timeout_ms = 10000;              ///< a request must arrive within this
+  std::size_t max_request_bytes = 16384;   ///< a larger request head closes the connection
 };
 
-// Binds options.listen on this shard and serves until the shard stops; the bound address
-// (with the port picked for port 0). EINVAL (bad address), EADDRINUSE...; logged.
+/// Binds options.listen on this shard and serves until the shard stops; the bound address
+/// (with the port picked for port 0). EINVAL (bad address), EADDRINUSE...; logged.
 Result<SocketAddr> start_admin(Shard& shard, const AdminOptions& options);
 
 }  // namespace zp::http

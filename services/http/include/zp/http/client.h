@@ -30,23 +30,23 @@
 
 namespace zp::http::client {
 
-// Errors of the client itself (category "zp.http.client"). Peers' protocol errors come as
-// codec::http1::Errc (bad_status_line, body_too_large, ...), URL errors as
-// codec::url::Errc, timeouts as std::errc::timed_out, socket errors as errno values.
+/// Errors of the client itself (category "zp.http.client"). Peers' protocol errors come as
+/// codec::http1::Errc (bad_status_line, body_too_large, ...), URL errors as
+/// codec::url::Errc, timeouts as std::errc::timed_out, socket errors as errno values.
 enum class Errc : int {
   ok = 0,
-  unsupported_scheme = 1,   // not http:// or https://
-  userinfo_in_url = 2,      // "user:pass@host": refused, credentials in URLs leak into logs
-  no_host = 3,              // a URL without a host (or an IPvFuture literal)
-  host_not_found = 4,       // no address for the name (NXDOMAIN, NODATA, not a host name)
-  resolver_failed = 5,      // DNS failed otherwise: SERVFAIL, REFUSED, timeout, no server
-  too_many_redirects = 6,   // more than Options::max_redirects redirects
-  bad_location = 7,         // a redirect to follow without a usable Location
-  body_too_large = 8,       // collected body over Options::max_body_bytes
-  unexpected_eof = 9,       // the connection closed before the response was complete
-  bad_response = 10,        // bytes after the response, a 101 we did not ask for, ...
-  too_many_origins = 11,    // the pool holds Options::max_origins origins, all busy
-  bad_request = 12,         // the request cannot be sent: bad method, field, or two bodies
+  unsupported_scheme = 1,   ///< not http:// or https://
+  userinfo_in_url = 2,      ///< "user:pass@host": refused, credentials in URLs leak into logs
+  no_host = 3,              ///< a URL without a host (or an IPvFuture literal)
+  host_not_found = 4,       ///< no address for the name (NXDOMAIN, NODATA, not a host name)
+  resolver_failed = 5,      ///< DNS failed otherwise: SERVFAIL, REFUSED, timeout, no server
+  too_many_redirects = 6,   ///< more than Options::max_redirects redirects
+  bad_location = 7,         ///< a redirect to follow without a usable Location
+  body_too_large = 8,       ///< collected body over Options::max_body_bytes
+  unexpected_eof = 9,       ///< the connection closed before the response was complete
+  bad_response = 10,        ///< bytes after the response, a 101 we did not ask for, ...
+  too_many_origins = 11,    ///< the pool holds Options::max_origins origins, all busy
+  bad_request = 12,         ///< the request cannot be sent: bad method, field, or two bodies
 };
 const std::error_category& category() noexcept;
 inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), category()}; }
@@ -56,21 +56,21 @@ struct Field {
   std::string value{};
 };
 
-// Fills `out` with the next body bytes; returns how many (0 ends the body) or an error
-// that aborts the request. Called on the client's shard thread.
+/// Fills `out` with the next body bytes; returns how many (0 ends the body) or an error
+/// that aborts the request. Called on the client's shard thread.
 using BodyProducer = std::function<Result<size_t>(std::span<char> out)>;
-// Receives the response body in pieces; an error aborts the request (and the connection).
+/// Receives the response body in pieces; an error aborts the request (and the connection).
 using BodySink = std::function<Result<void>(std::span<const char> data)>;
 
 struct Request {
-  std::string method = "GET";      // GET, HEAD, POST, PUT, PATCH, DELETE (any token works)
-  std::string url{};                 // absolute http:// URL
-  std::vector<Field> headers{};      // extra fields; Host/User-Agent/Accept here replace ours
-  // The body: at most one of these. POST/PUT/PATCH without one send Content-Length: 0.
-  std::string body{};                // sent with Content-Length
-  std::string body_file{};           // a path: its bytes, sent with Content-Length
-  BodyProducer body_stream{};        // sent chunked; not replayed (no retry, no 307/308)
-  // Set: the final response's body goes here, not into Response::body (no size bound).
+  std::string method = "GET";      ///< GET, HEAD, POST, PUT, PATCH, DELETE (any token works)
+  std::string url{};                 ///< absolute http:// URL
+  std::vector<Field> headers{};      ///< extra fields; Host/User-Agent/Accept here replace ours
+  /// The body: at most one of these. POST/PUT/PATCH without one send Content-Length: 0.
+  std::string body{};                ///< sent with Content-Length
+  std::string body_file{};           ///< a path: its bytes, sent with Content-Length
+  BodyProducer body_stream{};        ///< sent chunked; not replayed (no retry, no 307/308)
+  /// Set: the final response's body goes here, not into Response::body (no size bound).
   BodySink on_body{};
 };
 
@@ -78,43 +78,43 @@ struct Response {
   int status = 0;
   int version_minor = 1;
   std::string reason{};
-  std::vector<Field> headers{};      // as received, in order
-  std::string body{};                // collected (empty when Request::on_body is set)
-  std::string url{};                 // the URL that answered (after redirects)
-  unsigned redirects = 0;          // redirects followed
-  bool reused_connection = false;  // the final exchange ran on a pooled connection
-  // The first field named `name` (case-insensitive), or "" when absent.
+  std::vector<Field> headers{};      ///< as received, in order
+  std::string body{};                ///< collected (empty when Request::on_body is set)
+  std::string url{};                 ///< the URL that answered (after redirects)
+  unsigned redirects = 0;          ///< redirects followed
+  bool reused_connection = false;  ///< the final exchange ran on a pooled connection
+  /// The first field named `name` (case-insensitive), or "" when absent.
   std::string_view header(std::string_view name) const;
 };
 
 struct Options {
-  int64_t connect_timeout_ms = 10000;   // resolving + connecting (all attempts)
-  int64_t read_timeout_ms = 30000;      // longest silence while waiting for response bytes
-  int64_t total_timeout_ms = 0;         // the whole request, redirects included; 0: none
-  // Off by default, like curl (-L turns it on): a 3xx is returned as the response.
+  int64_t connect_timeout_ms = 10000;   ///< resolving + connecting (all attempts)
+  int64_t read_timeout_ms = 30000;      ///< longest silence while waiting for response bytes
+  int64_t total_timeout_ms = 0;         ///< the whole request, redirects included; 0: none
+  /// Off by default, like curl (-L turns it on): a 3xx is returned as the response.
   bool follow_redirects = false;
   unsigned max_redirects = 10;
-  uint64_t max_body_bytes = uint64_t{64} << 20;  // collect mode (and drained redirect bodies)
-  codec::http1::Limits limits{};        // response head: line, header count and bytes
-  size_t max_connections_per_host = 6;  // requests beyond wait for a free connection
-  size_t max_idle_per_host = 6;         // kept-alive connections per origin
-  size_t max_origins = 256;             // origins (host:port) the pool tracks at once
-  int64_t idle_timeout_ms = 30000;      // pooled connections unused this long are closed
-  bool keep_alive = true;               // false: "Connection: close" on every request
-  int64_t happy_eyeballs_delay_ms = 250;  // RFC 8305 connection attempt delay
-  dns::ResolverOptions resolver{};      // hosts file, resolv.conf, cache (see docs/dns_resolver.md)
+  uint64_t max_body_bytes = uint64_t{64} << 20;  ///< collect mode (and drained redirect bodies)
+  codec::http1::Limits limits{};        ///< response head: line, header count and bytes
+  size_t max_connections_per_host = 6;  ///< requests beyond wait for a free connection
+  size_t max_idle_per_host = 6;         ///< kept-alive connections per origin
+  size_t max_origins = 256;             ///< origins (host:port) the pool tracks at once
+  int64_t idle_timeout_ms = 30000;      ///< pooled connections unused this long are closed
+  bool keep_alive = true;               ///< false: "Connection: close" on every request
+  int64_t happy_eyeballs_delay_ms = 250;  ///< RFC 8305 connection attempt delay
+  dns::ResolverOptions resolver{};      ///< hosts file, resolv.conf, cache (see docs/dns_resolver.md)
   std::string user_agent = "zproto/0.1";
-  // https://: certificate and host-name verification against the system CA bundle unless
-  // tls.ca_file names another; tls.verify = false accepts anything (logged as a warning).
-  // TLS failures come as zp::tls::Errc values (cert_expired, unknown_ca, name_mismatch...).
+  /// https://: certificate and host-name verification against the system CA bundle unless
+  /// tls.ca_file names another; tls.verify = false accepts anything (logged as a warning).
+  /// TLS failures come as zp::tls::Errc values (cert_expired, unknown_ca, name_mismatch...).
   tls::ClientConfig tls{.alpn = {"http/1.1"}};
-  // Tracing (curl -v): the request head as sent, the response head as received (each
-  // complete with its CRLFs), for every exchange including redirects and 1xx.
+  /// Tracing (curl -v): the request head as sent, the response head as received (each
+  /// complete with its CRLFs), for every exchange including redirects and 1xx.
   std::function<void(std::string_view head)> on_request_head{};
   std::function<void(std::string_view head)> on_response_head{};
 };
 
-// Pool counters, for tests and metrics.
+/// Pool counters, for tests and metrics.
 struct Stats {
   uint64_t connections_opened = 0;
   uint64_t connections_reused = 0;
@@ -122,8 +122,8 @@ struct Stats {
   size_t idle_connections = 0;
 };
 
-// A client bound to one shard: use it (and destroy it) on that shard's thread only. The
-// pool, the DNS resolver (and its cache) and the connections belong to it; destroying it closes them.
+/// A client bound to one shard: use it (and destroy it) on that shard's thread only. The
+/// pool, the DNS resolver (and its cache) and the connections belong to it; destroying it closes them.
 class Client {
  public:
   explicit Client(Shard& shard, Options options = {});
@@ -131,9 +131,9 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  // Sends req and returns the response (a 4xx/5xx is a response, not an error), or the
-  // error: see Errc. A reused connection that fails before any response byte is retried
-  // once on a new connection for idempotent methods with a replayable body.
+  /// Sends req and returns the response (a 4xx/5xx is a response, not an error), or the
+  /// error: see Errc. A reused connection that fails before any response byte is retried
+  /// once on a new connection for idempotent methods with a replayable body.
   Task<Result<Response>> request(Request req);
   Task<Result<Response>> get(std::string url);
 
@@ -145,8 +145,8 @@ class Client {
   std::unique_ptr<Impl> impl_{};
 };
 
-// Blocking convenience for programs without an engine: runs a private one-shard engine on
-// the calling thread (or on a helper thread when called from a shard thread) for one request.
+/// Blocking convenience for programs without an engine: runs a private one-shard engine on
+/// the calling thread (or on a helper thread when called from a shard thread) for one request.
 Result<Response> fetch(Request req, const Options& options = {});
 Result<Response> fetch(std::string url, const Options& options = {});
 

@@ -19,18 +19,18 @@ struct alignas(64) ShardCounters {
   std::atomic<uint64_t> accepted{0};
   std::atomic<uint64_t> open{0};
   std::atomic<uint64_t> requests{0};
-  std::atomic<uint64_t> status_class[6]{};  // [1..5]: 1xx..5xx
+  std::atomic<uint64_t> status_class[6]{};  ///< [1..5]: 1xx..5xx
   std::atomic<uint64_t> body_bytes{0};
-  std::atomic<uint64_t> bad_requests{0};     // closed for a malformed head
-  std::atomic<uint64_t> status_code[600]{};  // by status code (100..599)
-  // Request duration (head received → response sent) as a Prometheus histogram: counts per
-  // bucket (not cumulative; render() sums), and the sum in microseconds.
+  std::atomic<uint64_t> bad_requests{0};     ///< closed for a malformed head
+  std::atomic<uint64_t> status_code[600]{};  ///< by status code (100..599)
+  /// Request duration (head received → response sent) as a Prometheus histogram: counts per
+  /// bucket (not cumulative; render() sums), and the sum in microseconds.
   static constexpr uint64_t kLatencyBoundsUs[] = {100, 250, 500, 1000, 2500, 5000, 10000, 25000,
                                                   50000, 100000, 250000, 500000, 1000000, 2500000, 10000000};
-  static constexpr size_t kLatencyBuckets = std::size(kLatencyBoundsUs) + 1;  // + "+Inf"
+  static constexpr size_t kLatencyBuckets = std::size(kLatencyBoundsUs) + 1;  ///< + "+Inf"
   std::atomic<uint64_t> latency_bucket[kLatencyBuckets]{};
   std::atomic<uint64_t> latency_sum_us{0};
-  // The owning shard is the only writer.
+  /// The owning shard is the only writer.
   static void bump(std::atomic<uint64_t>& c, uint64_t by = 1) {
     c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
   }
@@ -47,7 +47,7 @@ class Metrics {
   explicit Metrics(unsigned shards) : shards_(shards) {}
   ShardCounters& shard(unsigned id) { return shards_[id]; }
   unsigned shards() const { return unsigned(shards_.size()); }
-  // Prometheus text exposition format (version 0.0.4), summed over shards.
+  /// Prometheus text exposition format (version 0.0.4), summed over shards.
   std::string render() const;
 
  private:

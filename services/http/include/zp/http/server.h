@@ -28,59 +28,59 @@
 
 namespace zp::http {
 
-// An HTTPS listener: TLS (zproto::tls) on `address`, with its certificates (several are
-// chosen by SNI), ALPN, optional client-certificate verification. Requests then go through
-// the same connection loop as plain HTTP; files are read and encrypted instead of sendfile.
+/// An HTTPS listener: TLS (zproto::tls) on `address`, with its certificates (several are
+/// chosen by SNI), ALPN, optional client-certificate verification. Requests then go through
+/// the same connection loop as plain HTTP; files are read and encrypted instead of sendfile.
 struct TlsListen {
-  std::string address;  // "HOST:PORT"
+  std::string address;  ///< "HOST:PORT"
   tls::ServerConfig tls;
 };
 
 struct ServerOptions {
-  std::string root = ".";               // the document root
+  std::string root = ".";               ///< the document root
   std::vector<std::string> listen = {"127.0.0.1:8080"};
-  std::vector<TlsListen> tls_listen;    // HTTPS listeners; certificates reload on SIGHUP
-  std::string index = "index.html";     // served for a path ending in '/'
-  bool allow_dotfiles = false;          // serve names starting with '.'
-  bool directory_listing = false;       // list a directory without an index file (HTML)
-  bool symlinks_outside_root = false;   // follow symlinks that leave the root
-  std::string cache_control;            // Cache-Control value for files; empty: none
-  std::string server_name = "zproto";   // Server field; empty: none
-  std::string access_log;               // file for the combined-format access log; empty: off
-  int64_t header_timeout_ms = 10000;    // a request head must arrive within this
-  int64_t idle_timeout_ms = 60000;      // keep-alive connections silent this long close
-  int64_t body_timeout_ms = 30000;      // a request body must arrive within this (else 408)
-  size_t max_connections = 50000;       // per shard; beyond, new connections are closed
-  size_t cache_max_file_bytes = 256 * 1024;  // files up to this size are kept in memory
-  size_t cache_max_total_bytes = 64u << 20;  // per shard
-  int64_t cache_valid_ms = 1000;        // a cached file's stat is trusted this long
-  size_t max_open_files = 1024;         // per shard: large files kept open between responses
-  codec::http1::Limits limits{};        // limits.max_body_bytes: larger bodies get 413
-  // Built-in middlewares, in this order unless middleware_order names them (each at most
-  // once; names: access_log, request_id, security_headers, rate_limit, basic_auth). They
-  // run before the Router's own use() middlewares.
+  std::vector<TlsListen> tls_listen;    ///< HTTPS listeners; certificates reload on SIGHUP
+  std::string index = "index.html";     ///< served for a path ending in '/'
+  bool allow_dotfiles = false;          ///< serve names starting with '.'
+  bool directory_listing = false;       ///< list a directory without an index file (HTML)
+  bool symlinks_outside_root = false;   ///< follow symlinks that leave the root
+  std::string cache_control;            ///< Cache-Control value for files; empty: none
+  std::string server_name = "zproto";   ///< Server field; empty: none
+  std::string access_log;               ///< file for the combined-format access log; empty: off
+  int64_t header_timeout_ms = 10000;    ///< a request head must arrive within this
+  int64_t idle_timeout_ms = 60000;      ///< keep-alive connections silent this long close
+  int64_t body_timeout_ms = 30000;      ///< a request body must arrive within this (else 408)
+  size_t max_connections = 50000;       ///< per shard; beyond, new connections are closed
+  size_t cache_max_file_bytes = 256 * 1024;  ///< files up to this size are kept in memory
+  size_t cache_max_total_bytes = 64u << 20;  ///< per shard
+  int64_t cache_valid_ms = 1000;        ///< a cached file's stat is trusted this long
+  size_t max_open_files = 1024;         ///< per shard: large files kept open between responses
+  codec::http1::Limits limits{};        ///< limits.max_body_bytes: larger bodies get 413
+  /// Built-in middlewares, in this order unless middleware_order names them (each at most
+  /// once; names: access_log, request_id, security_headers, rate_limit, basic_auth). They
+  /// run before the Router's own use() middlewares.
   bool request_id = false;
   std::optional<SecurityHeaderOptions> security_headers;
   std::optional<RateLimitOptions> rate_limit;
   std::optional<BasicAuthOptions> basic_auth;
   std::vector<std::string> middleware_order;
-  // Counters (shared by all shards; set it to count) and the admin listener that serves
-  // them as Prometheus text at GET /metrics (on shard 0 only; empty: none).
+  /// Counters (shared by all shards; set it to count) and the admin listener that serves
+  /// them as Prometheus text at GET /metrics (on shard 0 only; empty: none).
   std::shared_ptr<Metrics> metrics;
   std::string admin_listen;
   unsigned metrics_shards() const { return metrics ? metrics->shards() : 0; }
-  // Extra or replacing MIME types by file extension (without the dot), e.g. {"log", "text/plain"}.
+  /// Extra or replacing MIME types by file extension (without the dot), e.g. {"log", "text/plain"}.
   std::vector<std::pair<std::string, std::string>> mime_types;
 };
 
-// Binds the listeners on this shard and serves until the shard stops. EADDRINUSE,
-// ENOENT/ENOTDIR (root), EACCES...; the error is logged with what failed.
+/// Binds the listeners on this shard and serves until the shard stops. EADDRINUSE,
+/// ENOENT/ENOTDIR (root), EACCES...; the error is logged with what failed.
 Result<void> start(Shard& shard, const ServerOptions& options);
 
 class Router;
-// The same with routes: requests go through the middleware chain to `router` (shared by
-// the shards, read-only once started). EINVAL when the router recorded an error or
-// middleware_order names an unknown or repeated middleware.
+/// The same with routes: requests go through the middleware chain to `router` (shared by
+/// the shards, read-only once started). EINVAL when the router recorded an error or
+/// middleware_order names an unknown or repeated middleware.
 Result<void> start(Shard& shard, const ServerOptions& options, std::shared_ptr<const Router> router);
 
 }  // namespace zp::http

@@ -32,8 +32,8 @@ namespace zp::http {
 
 class HttpService final : public service::Service {
  public:
-  ServerOptions options;  // admin_listen is served by zproto's shared admin listener
-  std::string admin;      // HOST:PORT serving GET /metrics; empty: none
+  ServerOptions options;  ///< admin_listen is served by zproto's shared admin listener
+  std::string admin;      ///< HOST:PORT serving GET /metrics; empty: none
 
   std::string load(const service::Environment& env) override;
   std::string prepare(const service::Environment& env) override;
@@ -45,8 +45,8 @@ class HttpService final : public service::Service {
 
 const service::Definition& service_definition();
 
-// Fills TLS listeners that name no certificate with a self-signed one from
-// <state_dir>/tls/self-signed.{pem,key}, made (and logged) at first use. An error text, or "".
+/// Fills TLS listeners that name no certificate with a self-signed one from
+/// <state_dir>/tls/self-signed.{pem,key}, made (and logged) at first use. An error text, or "".
 std::string ensure_self_signed(std::vector<TlsListen>& listeners, const std::string& state_dir);
 
 }  // namespace zp::http

@@ -20,20 +20,20 @@ namespace zp::http {
 class Transport {
  public:
   virtual ~Transport() = default;
-  // Copies the next received bytes into out (at least one, at most out.size()); 0 at EOF.
-  // ECONNRESET and other socket errors; ECANCELED when the task is cancelled.
+  /// Copies the next received bytes into out (at least one, at most out.size()); 0 at EOF.
+  /// ECONNRESET and other socket errors; ECANCELED when the task is cancelled.
   virtual Task<Result<size_t>> read_some(std::span<char> out) = 0;
-  // Sends every byte of the (at most 4) iovecs, or returns the error (EPIPE, ECONNRESET...).
+  /// Sends every byte of the (at most 4) iovecs, or returns the error (EPIPE, ECONNRESET...).
   virtual Task<Result<void>> write_all(std::span<const iovec> parts) = 0;
-  // True while bytes received earlier wait unread (a pooled connection with them is suspect).
+  /// True while bytes received earlier wait unread (a pooled connection with them is suspect).
   virtual bool has_buffered() const = 0;
   virtual void close() = 0;
-  // The TLS session to resume on the next connection to the same origin; empty for plain
-  // TCP or before the server sent one.
+  /// The TLS session to resume on the next connection to the same origin; empty for plain
+  /// TCP or before the server sent one.
   virtual std::shared_ptr<void> tls_session() const { return {}; }
 };
 
-// A Transport over a connected engine Stream (TLS already set up on it, or plain).
+/// A Transport over a connected engine Stream (TLS already set up on it, or plain).
 std::unique_ptr<Transport> make_tcp_transport(Stream stream);
 
 }  // namespace zp::http

@@ -18,11 +18,11 @@
 
 namespace zp::codec::dns {
 
-// NSEC/NSEC3 type bitmap (RFC 4034 §4.1.2), validated.
+/// NSEC/NSEC3 type bitmap (RFC 4034 §4.1.2), validated.
 struct TypeBitmap {
   std::span<const std::byte> wire{};
   bool contains(std::uint16_t type) const noexcept;
-  // Calls f(type) for each type in ascending order.
+  /// Calls f(type) for each type in ascending order.
   template <class F>
   void for_each(F&& f) const {
     std::size_t p = 0;
@@ -38,7 +38,7 @@ struct TypeBitmap {
   }
 };
 
-// Character-strings of a TXT record (or any run of them), iterated without copying.
+/// Character-strings of a TXT record (or any run of them), iterated without copying.
 struct CharacterStrings {
   std::span<const std::byte> wire{};
   template <class F>
@@ -55,7 +55,7 @@ struct CharacterStrings {
 
 struct AView { std::array<std::uint8_t, 4> address; };
 struct AaaaView { std::array<std::uint8_t, 16> address; };
-struct NameView { Name target; };  // NS, CNAME, PTR, DNAME
+struct NameView { Name target; };  ///< NS, CNAME, PTR, DNAME
 struct SoaView {
   Name mname, rname;
   std::uint32_t serial, refresh, retry, expire, minimum;
@@ -87,10 +87,10 @@ struct Nsec3View {
   TypeBitmap types;
 };
 
-// Each: the view, or bad_text when rr.type is not that type, or the validate_rdata error.
+/// Each: the view, or bad_text when rr.type is not that type, or the validate_rdata error.
 Result<AView> a_view(const Record& rr) noexcept;
 Result<AaaaView> aaaa_view(const Record& rr) noexcept;
-Result<NameView> name_view(const Record& rr) noexcept;  // NS, CNAME, PTR, DNAME
+Result<NameView> name_view(const Record& rr) noexcept;  ///< NS, CNAME, PTR, DNAME
 Result<SoaView> soa_view(const Record& rr) noexcept;
 Result<MxView> mx_view(const Record& rr) noexcept;
 Result<TxtView> txt_view(const Record& rr) noexcept;
@@ -103,7 +103,7 @@ Result<RrsigView> rrsig_view(const Record& rr) noexcept;
 Result<NsecView> nsec_view(const Record& rr) noexcept;
 Result<Nsec3View> nsec3_view(const Record& rr) noexcept;
 
-// Builds uncompressed wire RDATA into a caller buffer (sticky overflow, like WireWriter).
+/// Builds uncompressed wire RDATA into a caller buffer (sticky overflow, like WireWriter).
 class RdataBuilder {
  public:
   explicit RdataBuilder(std::span<std::byte> out) noexcept : w_(out) {}
@@ -111,11 +111,11 @@ class RdataBuilder {
   RdataBuilder& u16(std::uint16_t v) noexcept { w_.put_u16be(v); return *this; }
   RdataBuilder& u32(std::uint32_t v) noexcept { w_.put_u32be(v); return *this; }
   RdataBuilder& bytes(std::span<const std::byte> b) noexcept { w_.put_bytes(b); return *this; }
-  // The name decompressed (never a pointer in built RDATA).
+  /// The name decompressed (never a pointer in built RDATA).
   RdataBuilder& name(const Name& n) noexcept;
-  // A <character-string>; longer than 255 octets sets bad_character_string.
+  /// A <character-string>; longer than 255 octets sets bad_character_string.
   RdataBuilder& character_string(std::string_view s) noexcept;
-  // The RDATA built, or buffer_too_small / bad_character_string.
+  /// The RDATA built, or buffer_too_small / bad_character_string.
   Result<std::span<const std::byte>> finish() const noexcept;
 
  private:
