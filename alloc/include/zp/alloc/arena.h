@@ -12,14 +12,17 @@
 
 namespace zp {
 
+/// Limits of an Arena.
 struct ArenaLimits {
   size_t chunk_bytes = 4096;      ///< size of each chunk (larger requests get their own)
   size_t max_bytes = 1u << 20;    ///< total bytes of chunks this arena may hold
 };
 
+/// A bump allocator for one connection or request: allocate() moves a pointer, reset() forgets everything at once.
 class Arena {
  public:
-  using Limits = ArenaLimits;
+  using Limits = ArenaLimits;  ///< the limits type
+  /// An arena with no chunk yet: the first allocate() takes one.
   explicit Arena(Limits limits = {});
   ~Arena();
   Arena(const Arena&) = delete;
@@ -31,9 +34,9 @@ class Arena {
   /// Forgets every allocation; keeps the first chunk, releases oversized ones. O(chunks held).
   void reset();
 
-  size_t bytes_in_use() const { return used_; }
-  size_t bytes_reserved() const { return reserved_; }
-  size_t failures() const { return failures_; }
+  size_t bytes_in_use() const { return used_; }  ///< bytes handed out since the last reset()
+  size_t bytes_reserved() const { return reserved_; }  ///< bytes of chunks held
+  size_t failures() const { return failures_; }  ///< allocations refused (ENOMEM) so far
 
  private:
   struct Chunk {

@@ -12,15 +12,18 @@
 
 namespace zp {
 
+/// Limits of a SlabPool.
 struct SlabPoolLimits {
   size_t block_bytes = 256;      ///< rounded up to 16
-  size_t blocks_per_slab = 64;
+  size_t blocks_per_slab = 64;  ///< blocks carved from each slab (one allocation from the system)
   size_t max_blocks = 1u << 16;  ///< blocks out at once, and slabs never exceed this
 };
 
+/// A pool of fixed-size blocks carved from slabs: O(1) allocate/free, bounded by max_blocks.
 class SlabPool {
  public:
-  using Limits = SlabPoolLimits;
+  using Limits = SlabPoolLimits;  ///< the limits type
+  /// A pool with no slab yet: the first allocate() takes one.
   explicit SlabPool(Limits limits = {});
   ~SlabPool();
   SlabPool(const SlabPool&) = delete;
@@ -46,10 +49,10 @@ class SlabPool {
   /// True when p lies in one of this pool's slabs (used by debug checks and tests).
   bool owns(const void* p) const;
 
-  size_t block_bytes() const { return block_bytes_; }
-  size_t in_use() const { return in_use_; }
-  size_t capacity() const { return slabs_.size() * limits_.blocks_per_slab; }
-  size_t failures() const { return failures_; }
+  size_t block_bytes() const { return block_bytes_; }  ///< size of each block, after rounding
+  size_t in_use() const { return in_use_; }  ///< blocks handed out now
+  size_t capacity() const { return slabs_.size() * limits_.blocks_per_slab; }  ///< blocks the slabs taken so far hold
+  size_t failures() const { return failures_; }  ///< allocate() calls refused (ENOMEM) so far
 
  private:
   struct FreeBlock {

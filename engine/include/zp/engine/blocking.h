@@ -25,6 +25,7 @@
 
 namespace zp {
 
+/// Size and queue bound of a BlockingPool.
 struct BlockingPoolOptions {
   unsigned threads = 1;      ///< started lazily, on the first post()
   size_t max_queued = 64;    ///< jobs waiting for a thread; beyond, post() fails with EAGAIN
@@ -35,6 +36,7 @@ struct BlockingPoolOptions {
 /// workers (a job already running finishes first).
 class BlockingPool {
  public:
+  /// A pool that starts no thread until the first post().
   explicit BlockingPool(BlockingPoolOptions opts = {}) : opts_(opts) {}
   ~BlockingPool() {
     {

@@ -14,6 +14,7 @@
 
 namespace zp {
 
+/// What the fault-injecting backend does, and how often (probabilities per operation).
 struct FaultOptions {
   uint64_t seed = 1;             ///< from_env(): ZP_FAULT_SEED, else a random seed
   double short_send = 0.25;      ///< a sendmsg sends only part of its bytes
@@ -33,12 +34,12 @@ std::unique_ptr<Backend> make_fault_backend(std::unique_ptr<Backend> inner, Faul
 
 /// Counters of what was injected, for tests to assert the faults really happened.
 struct FaultStats {
-  uint64_t short_sends = 0;
-  uint64_t split_recvs = 0;
-  uint64_t enobufs = 0;
-  uint64_t delayed = 0;
-  uint64_t resets = 0;
-  uint64_t failed_wakes = 0;
+  uint64_t short_sends = 0;  ///< sends cut short
+  uint64_t split_recvs = 0;  ///< receives split in two
+  uint64_t enobufs = 0;  ///< multishot receives ended with ENOBUFS
+  uint64_t delayed = 0;  ///< completions held back
+  uint64_t resets = 0;  ///< receives failed with ECONNRESET
+  uint64_t failed_wakes = 0;  ///< cross-shard wakes whose fast path failed
 };
 /// nullptr when b is not a fault backend.
 const FaultStats* fault_stats(const Backend& b);

@@ -19,20 +19,22 @@
 
 namespace zp {
 
+/// What File::stat() reports.
 struct FileStat {
-  uint64_t size = 0;
-  int64_t mtime_sec = 0;
-  int64_t mtime_nsec = 0;
-  uint64_t inode = 0;
-  bool regular = false;
-  bool directory = false;
+  uint64_t size = 0;  ///< size in bytes
+  int64_t mtime_sec = 0;  ///< modification time, seconds since 1970
+  int64_t mtime_nsec = 0;  ///< and its nanoseconds
+  uint64_t inode = 0;  ///< inode number (with mtime and size: the ETag)
+  bool regular = false;  ///< a regular file
+  bool directory = false;  ///< a directory
 };
 
+/// A file read, written or sent through the shard's backend; closes itself when it dies.
 class File {
  public:
   File() = default;
-  File(File&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  File& operator=(File&& o) noexcept {
+  File(File&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}  ///< takes o's descriptor; o is left closed
+  File& operator=(File&& o) noexcept {  ///< closes ours, takes o's
     if (this != &o) {
       close();
       fd_ = std::exchange(o.fd_, -1);
@@ -66,8 +68,8 @@ class File {
   /// layered (TLS) stream the file is read and sent through the layer, not sendfile'd.
   Task<Result<size_t>> send_to(Stream& stream, uint64_t offset, uint64_t len,
                                std::span<const std::byte> head = {});
-  void close();
-  int fd() const { return fd_; }
+  void close();  ///< closes the descriptor (a no-op when closed)
+  int fd() const { return fd_; }  ///< the descriptor, -1 when closed
 
  private:
   Task<Result<size_t>> send_through_layer(Stream& stream, uint64_t offset, uint64_t len,

@@ -29,7 +29,7 @@ Result<std::vector<Listener>> bind_listeners(Shard& shard, std::string_view serv
 /// limit): false closes the stream at once. `serve` makes the connection's task.
 struct AcceptHandler {
   std::function<bool()> admit;                  ///< empty: always admit
-  std::function<Task<void>(Stream)> serve;
+  std::function<Task<void>(Stream)> serve;  ///< makes the connection's task
 };
 
 /// Spawns the accept loop of `l` (which must outlive it: the loop ends with ECANCELED when

@@ -32,8 +32,9 @@ std::optional<Level> parse_level(std::string_view name) noexcept;
 /// Lower-case name of the level ("warn" for Level::warn).
 std::string_view level_name(Level level) noexcept;
 
+/// What init() starts the logger with.
 struct Options {
-  Level level = Level::info;
+  Level level = Level::info;  ///< lowest level written
   std::string path;                     ///< empty: stderr
   size_t ring_bytes = size_t{1} << 16;  ///< per-thread ring, rounded up to a power of two
   size_t max_line_bytes = 4096;         ///< longer lines are truncated, marked with "..."

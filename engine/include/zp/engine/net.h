@@ -29,17 +29,17 @@ namespace zp {
 
 /// An IPv4, IPv6 or Unix-domain socket address.
 struct SocketAddr {
-  sockaddr_storage storage{};
-  socklen_t len = 0;
+  sockaddr_storage storage{};  ///< the address
+  socklen_t len = 0;  ///< its length (0: none)
 
   /// "127.0.0.1:80", "[::1]:80", ":80" (IPv6 any, dual stack), "unix:/path".
   /// EINVAL for anything else.
   static Result<SocketAddr> parse(std::string_view text);
-  static SocketAddr from(const sockaddr* sa, socklen_t len);
-  int family() const { return storage.ss_family; }
-  uint16_t port() const;
-  std::string to_string() const;
-  const sockaddr* sa() const { return reinterpret_cast<const sockaddr*>(&storage); }
+  static SocketAddr from(const sockaddr* sa, socklen_t len);  ///< copies a kernel-filled address
+  int family() const { return storage.ss_family; }  ///< AF_INET, AF_INET6 or AF_UNIX
+  uint16_t port() const;  ///< the port (0 for Unix addresses)
+  std::string to_string() const;  ///< the form parse() reads
+  const sockaddr* sa() const { return reinterpret_cast<const sockaddr*>(&storage); }  ///< for system calls
 };
 
 /// A lease on received bytes: the buffer goes back to its owner (the backend's provided-buffer
@@ -47,11 +47,12 @@ struct SocketAddr {
 class RecvBuf {
  public:
   RecvBuf() = default;
+  /// A lease on `size` bytes at `data` in buffer `bid` of owner `b`.
   RecvBuf(BufferOwner* b, uint32_t bid, const std::byte* data, size_t size)
       : backend_(b), bid_(bid), data_(data), size_(size) {}
-  RecvBuf(RecvBuf&& o) noexcept
+  RecvBuf(RecvBuf&& o) noexcept  ///< takes o's lease; o is left empty
       : backend_(std::exchange(o.backend_, nullptr)), bid_(o.bid_), data_(o.data_), size_(o.size_) {}
-  RecvBuf& operator=(RecvBuf&& o) noexcept {
+  RecvBuf& operator=(RecvBuf&& o) noexcept {  ///< releases ours, takes o's
     if (this != &o) {
       reset();
       backend_ = std::exchange(o.backend_, nullptr);
@@ -62,14 +63,14 @@ class RecvBuf {
     return *this;
   }
   ~RecvBuf() { reset(); }
-  void reset() {
+  void reset() {  ///< releases the buffer now
     if (backend_) backend_->buffer_release(bid_);
     backend_ = nullptr;
   }
-  std::span<const std::byte> bytes() const { return {data_, size_}; }
-  std::string_view text() const { return {reinterpret_cast<const char*>(data_), size_}; }
-  size_t size() const { return size_; }
-  bool eof() const { return size_ == 0; }
+  std::span<const std::byte> bytes() const { return {data_, size_}; }  ///< the bytes
+  std::string_view text() const { return {reinterpret_cast<const char*>(data_), size_}; }  ///< the bytes as text
+  size_t size() const { return size_; }  ///< their count
+  bool eof() const { return size_ == 0; }  ///< true at end of stream (size 0)
 
  private:
   BufferOwner* backend_ = nullptr;
@@ -85,8 +86,8 @@ struct StreamCore;
 class FixedBuf {
  public:
   FixedBuf() = default;
-  FixedBuf(FixedBuf&& o) noexcept : backend_(std::exchange(o.backend_, nullptr)), idx_(o.idx_) {}
-  FixedBuf& operator=(FixedBuf&& o) noexcept {
+  FixedBuf(FixedBuf&& o) noexcept : backend_(std::exchange(o.backend_, nullptr)), idx_(o.idx_) {}  ///< takes o's lease; o is left empty
+  FixedBuf& operator=(FixedBuf&& o) noexcept {  ///< releases ours, takes o's
     if (this != &o) {
       reset();
       backend_ = std::exchange(o.backend_, nullptr);
@@ -104,9 +105,9 @@ class FixedBuf {
     f.idx_ = *idx;
     return f;
   }
-  std::span<std::byte> bytes() const { return backend_->fixed_buffer(idx_); }
-  uint32_t index() const { return idx_; }
-  void reset() {
+  std::span<std::byte> bytes() const { return backend_->fixed_buffer(idx_); }  ///< the buffer's bytes
+  uint32_t index() const { return idx_; }  ///< its index among the backend's fixed buffers
+  void reset() {  ///< gives the buffer back now
     if (backend_) backend_->release_fixed(idx_);
     backend_ = nullptr;
   }
@@ -140,6 +141,7 @@ class StreamLayer {
   virtual ~StreamLayer() = default;
 };
 
+/// Per-stream limits.
 struct StreamOptions {
   size_t max_queued_bytes = 64 * 1024;  ///< received but unread: beyond this, stop reading
 };
@@ -148,9 +150,9 @@ struct StreamOptions {
 class Stream {
  public:
   Stream() = default;
-  explicit Stream(StreamCore* core) : core_(core) {}
-  Stream(Stream&& o) noexcept : core_(std::exchange(o.core_, nullptr)), layer_(std::exchange(o.layer_, nullptr)) {}
-  Stream& operator=(Stream&& o) noexcept {
+  explicit Stream(StreamCore* core) : core_(core) {}  ///< wraps a core made by the engine
+  Stream(Stream&& o) noexcept : core_(std::exchange(o.core_, nullptr)), layer_(std::exchange(o.layer_, nullptr)) {}  ///< takes o's socket; o is left closed
+  Stream& operator=(Stream&& o) noexcept {  ///< closes ours, takes o's
     if (this != &o) {
       close();
       core_ = std::exchange(o.core_, nullptr);
@@ -166,7 +168,9 @@ class Stream {
   /// addr is taken by value: the task may start after the caller's copy is gone.
   static Task<Result<Stream>> connect(SocketAddr addr, StreamOptions opts = {});
 
+  /// The awaitable of recv() and recv_more(): co_await it for a Result<RecvBuf>.
   struct RecvAwaiter {
+    /// \cond internal
     StreamCore* core;
     bool idle = true;  ///< waiting between messages: ends at a graceful stop
     Stream* layered = nullptr;  ///< set: the stream's layer receives (a task of its own)
@@ -186,6 +190,7 @@ class Stream {
     }
     Result<RecvBuf> await_resume();
     bool suspend(std::coroutine_handle<> h);
+    /// \endcond
   };
   /// The next received bytes (size 0 at EOF); ECONNRESET etc.; ECANCELED if cancelled.
   /// The waiting task counts as idle (it is cancelled at graceful stop).
@@ -195,7 +200,9 @@ class Stream {
   RecvAwaiter recv_more() { return RecvAwaiter(core_, false, layer_ ? this : nullptr); }
 
   static constexpr size_t kMaxIov = 4;  ///< small: the awaiter lives in the caller's frame
+  /// The awaitable of the send calls: co_await it for a Result<size_t> (bytes sent).
   struct SendAwaiter {
+    /// \cond internal
     StreamCore* core = nullptr;
     Op op;
     msghdr msg{};
@@ -226,11 +233,12 @@ class Stream {
     bool suspend(std::coroutine_handle<> hh);
     Result<size_t> await_resume();
     void submit();
+    /// \endcond
   };
   /// Sends every byte (resubmitting after short sends), or returns the error (EPIPE,
   /// ECONNRESET, ECANCELED). At most kMaxIov iovecs per call (EINVAL beyond).
   SendAwaiter send(std::span<const std::byte> data);
-  SendAwaiter sendv(std::span<const iovec> iov);
+  SendAwaiter sendv(std::span<const iovec> iov);  ///< the same for a gather list
   /// Sends buf.bytes()[offset, offset + len): zero-copy from the registered buffer on
   /// io_uring. buf must stay alive until the send completes.
   SendAwaiter send_fixed(const FixedBuf& buf, size_t offset, size_t len);
@@ -248,10 +256,10 @@ class Stream {
   /// owns it (see StreamLayer). EBUSY if one is attached already, EBADF on a closed stream.
   /// The raw_* calls reach the socket under the layer.
   Result<void> set_layer(StreamLayer* layer);
-  StreamLayer* layer() const { return layer_; }
-  RecvAwaiter raw_recv(bool idle) { return RecvAwaiter(core_, idle); }
-  SendAwaiter raw_sendv(std::span<const iovec> iov) { return sendv_impl(iov, false); }
-  SendAwaiter raw_send_and_close(std::span<const iovec> iov);
+  StreamLayer* layer() const { return layer_; }  ///< the attached layer, or null
+  RecvAwaiter raw_recv(bool idle) { return RecvAwaiter(core_, idle); }  ///< receive from the socket under the layer
+  SendAwaiter raw_sendv(std::span<const iovec> iov) { return sendv_impl(iov, false); }  ///< send to the socket under the layer
+  SendAwaiter raw_send_and_close(std::span<const iovec> iov);  ///< send to the socket under the layer, then close
   /// The first chunk received and not yet read (empty if none): STARTTLS checks it.
   std::span<const std::byte> peek_received() const;
   /// Drops everything received and not yet read; returns how many bytes.
@@ -259,9 +267,9 @@ class Stream {
   /// Closes the socket; a receive still in flight finishes in the background.
   void close();
 
-  bool is_open() const { return core_ != nullptr; }
-  int fd() const;
-  Result<SocketAddr> peer_addr() const;
+  bool is_open() const { return core_ != nullptr; }  ///< false once closed
+  int fd() const;  ///< the socket, -1 when closed
+  Result<SocketAddr> peer_addr() const;  ///< the peer's address, or the getpeername error
 
  private:
   /// close(); cancel_sends false leaves the sends in flight to finish (send_and_close).
@@ -271,11 +279,12 @@ class Stream {
   StreamLayer* layer_ = nullptr;
 };
 
+/// Options of a listening socket.
 struct ListenOptions {
-  int backlog = 4096;
+  int backlog = 4096;  ///< listen(2) backlog
   bool reuse_port = true;       ///< one listener per shard on the same port
   size_t max_pending = 1024;    ///< accepted, not yet taken by accept(): beyond, pause
-  StreamOptions stream{};
+  StreamOptions stream{};  ///< options of each accepted stream
 };
 
 struct ListenerCore;
@@ -284,8 +293,8 @@ struct ListenerCore;
 class Listener {
  public:
   Listener() = default;
-  Listener(Listener&& o) noexcept : core_(std::exchange(o.core_, nullptr)) {}
-  Listener& operator=(Listener&& o) noexcept {
+  Listener(Listener&& o) noexcept : core_(std::exchange(o.core_, nullptr)) {}  ///< takes o's socket; o is left closed
+  Listener& operator=(Listener&& o) noexcept {  ///< closes ours, takes o's
     if (this != &o) {
       close();
       core_ = std::exchange(o.core_, nullptr);
@@ -297,7 +306,9 @@ class Listener {
   /// EADDRINUSE, EACCES, EINVAL...
   static Result<Listener> bind(Shard& shard, const SocketAddr& addr, ListenOptions opts = {});
 
+  /// The awaitable of accept(): co_await it for a Result<Stream>.
   struct AcceptAwaiter {
+    /// \cond internal
     ListenerCore* core;
     TaskCtx* ctx = nullptr;
     bool await_ready() noexcept;
@@ -308,13 +319,14 @@ class Listener {
     }
     bool suspend(std::coroutine_handle<> h);
     Result<Stream> await_resume();
+    /// \endcond
   };
   /// The next connection; ECANCELED once the listener is closed or the shard stops.
   AcceptAwaiter accept() { return AcceptAwaiter{core_}; }
 
-  SocketAddr local_addr() const;
-  void close();
-  int fd() const;
+  SocketAddr local_addr() const;  ///< the bound address (the port the kernel chose for port 0)
+  void close();  ///< closes the socket; a pending accept ends with ECANCELED
+  int fd() const;  ///< the socket, -1 when closed
 
  private:
   explicit Listener(ListenerCore* c) : core_(c) {}
@@ -323,9 +335,9 @@ class Listener {
 
 /// A datagram and its peer, for batched UDP I/O. `data` is caller storage.
 struct Datagram {
-  SocketAddr peer;
+  SocketAddr peer;  ///< the sender (receive) or destination (send)
   std::span<std::byte> data;  ///< receive: capacity in, see `size`; send: the payload
-  size_t size = 0;
+  size_t size = 0;  ///< receive: the datagram's length
 };
 
 /// A UDP socket. Batches use recvmmsg/sendmmsg on a ready socket: on this kernel that
@@ -333,8 +345,8 @@ struct Datagram {
 class UdpSocket {
  public:
   UdpSocket() = default;
-  UdpSocket(UdpSocket&& o) noexcept : fd_(std::exchange(o.fd_, -1)), shard_(o.shard_) {}
-  UdpSocket& operator=(UdpSocket&& o) noexcept {
+  UdpSocket(UdpSocket&& o) noexcept : fd_(std::exchange(o.fd_, -1)), shard_(o.shard_) {}  ///< takes o's socket; o is left closed
+  UdpSocket& operator=(UdpSocket&& o) noexcept {  ///< closes ours, takes o's
     if (this != &o) {
       close();
       fd_ = std::exchange(o.fd_, -1);
@@ -344,14 +356,15 @@ class UdpSocket {
   }
   ~UdpSocket() { close(); }
 
+  /// Binds a UDP socket on `addr` (SO_REUSEPORT unless reuse_port is false). EADDRINUSE, EACCES...
   static Result<UdpSocket> bind(Shard& shard, const SocketAddr& addr, bool reuse_port = true);
   /// Receives at least one datagram (waiting for one), up to out.size(); returns how many.
   Task<Result<size_t>> recv_batch(std::span<Datagram> out);
   /// Sends all datagrams in order (waiting while the socket buffer is full).
   Task<Result<size_t>> send_batch(std::span<const Datagram> in);
-  SocketAddr local_addr() const;
-  void close();
-  int fd() const { return fd_; }
+  SocketAddr local_addr() const;  ///< the bound address
+  void close();  ///< closes the socket
+  int fd() const { return fd_; }  ///< the socket, -1 when closed
 
  private:
   int fd_ = -1;

@@ -11,6 +11,7 @@
 
 namespace zp {
 
+/// What the kernel offers: io_uring, its flags, features and opcodes.
 struct Features {
   std::string kernel_release;         ///< uname -r
   bool epoll_available = false;       ///< epoll_create1 succeeded
@@ -18,8 +19,8 @@ struct Features {
   int uring_errno = 0;                ///< why not, when unavailable (EPERM, ENOSYS, ...)
   /// Setup flags accepted by io_uring_setup on their own (DEFER_TASKRUN with SINGLE_ISSUER).
   bool single_issuer = false;
-  bool defer_taskrun = false;
-  bool coop_taskrun = false;
+  bool defer_taskrun = false;  ///< IORING_SETUP_DEFER_TASKRUN
+  bool coop_taskrun = false;  ///< IORING_SETUP_COOP_TASKRUN
   bool buf_ring = false;              ///< IORING_REGISTER_PBUF_RING succeeded
   std::vector<std::string> ring_features;  ///< IORING_FEAT_* names reported by setup
   std::vector<std::string> ops;            ///< supported opcodes, lower-case ("recv", ...)

@@ -21,23 +21,26 @@
 
 namespace zp {
 
+/// How a Runtime starts its shards.
 struct RuntimeOptions {
   unsigned shards = 0;                 ///< 0: one per online core
-  BackendKind backend = BackendKind::automatic;
-  BackendOptions backend_options{};
+  BackendKind backend = BackendKind::automatic;  ///< io_uring, epoll, or automatic (io_uring unless refused)
+  BackendOptions backend_options{};  ///< ring and buffer sizes of each shard's backend
   /// Set: every shard's backend runs behind the fault-injection layer (services' tests).
   std::optional<FaultOptions> faults;
-  ShardOptions shard_options{};
-  bool pin_threads = true;
+  ShardOptions shard_options{};  ///< each shard's limits
+  bool pin_threads = true;  ///< pin shard i to the i-th allowed CPU
   bool handle_signals = true;          ///< SIGINT/SIGTERM stop, SIGHUP reload
-  std::chrono::milliseconds drain_timeout{5000};
+  std::chrono::milliseconds drain_timeout{5000};  ///< how long a stop waits for busy tasks before cancelling them
   /// Called on the main thread after every shard's setup succeeded (listeners are bound):
   /// the place to drop privileges. An error stops the runtime.
   std::function<Result<void>()> after_setup;
 };
 
+/// Starts and stops the shards (see the file comment).
 class Runtime {
  public:
+  /// A runtime with no shard yet: run() makes them.
   explicit Runtime(RuntimeOptions opts = {});
   ~Runtime();
 
@@ -49,9 +52,9 @@ class Runtime {
   /// Thread-safe: deliver a reload event to every shard.
   void reload();
 
-  unsigned shard_count() const { return unsigned(shards_.size()); }
-  Shard& shard(unsigned i) { return *shards_[i]; }
-  const BackendInfo* backend_info() const;
+  unsigned shard_count() const { return unsigned(shards_.size()); }  ///< shards made by run()
+  Shard& shard(unsigned i) { return *shards_[i]; }  ///< shard i (only while run() runs)
+  const BackendInfo* backend_info() const;  ///< the first shard's backend info, or null before run()
 
  private:
   RuntimeOptions opts_;

@@ -31,8 +31,8 @@ class Shard;
 /// An intrusive link for RetryList: embed it (as a base) in the object to retry.
 /// Queued: retry_prev is set, or it is the list's head.
 struct RetryLink {
-  RetryLink* retry_prev = nullptr;
-  RetryLink* retry_next = nullptr;
+  RetryLink* retry_prev = nullptr;  ///< previous in the list
+  RetryLink* retry_next = nullptr;  ///< next in the list
 };
 
 /// Objects that retry something together after a short delay (the sockets re-arm their
@@ -40,6 +40,7 @@ struct RetryLink {
 /// object, so the object pays two pointers, not a Timer.
 class RetryList {
  public:
+  /// A list whose due objects are passed to `fire`.
   explicit RetryList(void (*fire)(RetryLink*)) : fire_(fire) {}
   /// Queues l (no-op if queued) to fire delay_ms after now_ms or a little later.
   void add(TimerWheel& wheel, RetryLink& l, int64_t now_ms, int64_t delay_ms);
@@ -60,12 +61,13 @@ class RetryList {
 /// (Shard::defer_to): an intrusive node, so waiting costs no allocation. It must stay alive
 /// until `run` has been called on the target.
 struct DeferredMessage {
-  DeferredMessage* next = nullptr;
-  unsigned target = 0;
+  DeferredMessage* next = nullptr;  ///< next in the deferred list
+  unsigned target = 0;  ///< the shard it goes to
   void (*run)(DeferredMessage*) = nullptr;  ///< called on the target shard
   void* arg = nullptr;                      ///< for run
 };
 
+/// Limits of one shard.
 struct ShardOptions {
   size_t max_frames_per_class = 1u << 17;  ///< coroutine frames per size class
   size_t max_tasks = 1u << 18;             ///< spawned tasks alive at once
@@ -90,35 +92,39 @@ struct SpawnState {
 class TaskHandle {
  public:
   TaskHandle() = default;
-  explicit TaskHandle(detail::SpawnState* s);
-  TaskHandle(const TaskHandle& o);
-  TaskHandle(TaskHandle&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
-  TaskHandle& operator=(TaskHandle o) noexcept {
+  explicit TaskHandle(detail::SpawnState* s);  ///< a handle on spawn state s (the shard makes these)
+  TaskHandle(const TaskHandle& o);  ///< one more reference to the same task
+  TaskHandle(TaskHandle&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}  ///< takes o's reference; o is left empty
+  TaskHandle& operator=(TaskHandle o) noexcept {  ///< drops ours, takes o's
     std::swap(s_, o.s_);
     return *this;
   }
   ~TaskHandle();
-  bool valid() const { return s_ != nullptr; }
-  bool done() const { return !s_ || s_->done; }
+  bool valid() const { return s_ != nullptr; }  ///< false for a default handle
+  bool done() const { return !s_ || s_->done; }  ///< true when the task has finished (or there is none)
   /// Cancels the task: its pending wait ends with ECANCELED.
   void cancel();
   /// Awaitable: resumes when the task has finished (at once if it has).
   struct JoinAwaiter {
+    /// \cond internal
     detail::SpawnState* s;
     bool await_ready() const noexcept { return !s || s->done; }
     void await_suspend(std::coroutine_handle<> h) noexcept { s->joiner = h; }
     void await_resume() noexcept {}
+    /// \endcond
   };
-  JoinAwaiter join() const { return JoinAwaiter{s_}; }
+  JoinAwaiter join() const { return JoinAwaiter{s_}; }  ///< the awaitable that waits for the task
 
  private:
   detail::SpawnState* s_ = nullptr;
 };
 
+/// One thread's reactor (see the file comment).
 class Shard {
  public:
-  using Clock = std::chrono::steady_clock;
+  using Clock = std::chrono::steady_clock;  ///< the clock of now()
 
+  /// Shard `id` of `count`, running on `backend`; becomes this thread's shard if it has none.
   Shard(unsigned id, unsigned count, std::unique_ptr<Backend> backend, ShardOptions opts = {});
   ~Shard();
   Shard(const Shard&) = delete;
@@ -127,19 +133,19 @@ class Shard {
   /// The shard running on this thread, or nullptr.
   static Shard* current();
 
-  unsigned id() const { return id_; }
-  unsigned count() const { return count_; }
-  Backend& backend() { return *backend_; }
+  unsigned id() const { return id_; }  ///< 0 .. count()-1
+  unsigned count() const { return count_; }  ///< shards in the runtime
+  Backend& backend() { return *backend_; }  ///< this shard's backend
 
   /// Time cached once per loop turn.
   Clock::time_point now() const { return now_; }
-  int64_t now_ms() const { return now_ms_; }
-  TimerWheel& timers() { return timers_; }
+  int64_t now_ms() const { return now_ms_; }  ///< now() in milliseconds since the shard started
+  TimerWheel& timers() { return timers_; }  ///< this shard's timers
 
   /// Starts t at once on this shard (it runs until its first suspension). Fails with
   /// ENOMEM when max_tasks are alive; the task is then destroyed without running.
   Result<TaskHandle> spawn(Task<void> t);
-  size_t live_tasks() const { return live_tasks_; }
+  size_t live_tasks() const { return live_tasks_; }  ///< spawned tasks not finished
 
   /// Resumes h on the next loop turn.
   void schedule(std::coroutine_handle<> h) { ready_.push_back(h); }
@@ -169,7 +175,7 @@ class Shard {
     uint64_t full = 0;      ///< submit_to refused with EAGAIN
     uint64_t deferred = 0;  ///< defer_to found the inbox full
   };
-  const CrossShardStats& cross_shard_stats() const { return xstats_; }
+  const CrossShardStats& cross_shard_stats() const { return xstats_; }  ///< this shard's cross-shard counters
   /// From any thread (slow path, a mutex): runs fn on this shard soon.
   void post_external(std::function<void()> fn);
 
@@ -182,8 +188,8 @@ class Shard {
   void request_reload();
   /// Called on this shard's thread; the returned id removes it.
   size_t on_stop(std::function<void()> fn);
-  size_t on_reload(std::function<void()> fn);
-  void remove_callback(size_t id);
+  size_t on_reload(std::function<void()> fn);  ///< the same for reload events
+  void remove_callback(size_t id);  ///< removes an on_stop/on_reload callback by its id
 
   /// Runs the loop on the calling thread until a stop completed (no live tasks left).
   void run();
@@ -196,15 +202,15 @@ class Shard {
 
   /// Objects whose last operation is still in flight keep the loop alive at stop.
   void add_orphan() { ++orphans_; }
-  void remove_orphan() { --orphans_; }
+  void remove_orphan() { --orphans_; }  ///< that object's operation has finished
 
   /// For the runtime: wire the shard set together before any thread starts.
   void set_peers(std::vector<Shard*> peers);
 
   /// Internal (task.h hook): a spawned task finished; returns what to resume next.
   std::coroutine_handle<> spawn_finished(detail::SpawnState* s);
-  void release_spawn(detail::SpawnState* s);
-  SlabPool& small_pool() { return small_pool_; }
+  void release_spawn(detail::SpawnState* s);  ///< internal: drops the shard's reference on a finished task
+  SlabPool& small_pool() { return small_pool_; }  ///< internal: 64-byte blocks for the sockets' queues
   /// Sockets whose receive waits for provided buffers (net.cpp); fire() re-arms one.
   RetryList& recv_retry(void (*fire)(RetryLink*)) {
     if (!recv_retry_) recv_retry_ = std::make_unique<RetryList>(fire);

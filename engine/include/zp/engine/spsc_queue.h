@@ -10,6 +10,7 @@
 namespace zp {
 
 template <class T>
+/// A bounded single-producer single-consumer ring (see the file comment).
 class SpscQueue {
  public:
   /// capacity is rounded up to a power of two.
@@ -41,7 +42,7 @@ class SpscQueue {
     head_.store(h + 1, std::memory_order_release);
     return true;
   }
-  size_t capacity() const { return mask_ + 1; }
+  size_t capacity() const { return mask_ + 1; }  ///< slots in the ring
 
  private:
   std::unique_ptr<T[]> slots_;

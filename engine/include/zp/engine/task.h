@@ -21,10 +21,10 @@ class Shard;
 
 /// Cancellation and bookkeeping shared by a chain of awaiting tasks.
 struct TaskCtx {
-  bool cancelled = false;
+  bool cancelled = false;  ///< set by cancel(); later waits fail at once
   bool idle = false;              ///< waiting for a new request: cancelled at graceful stop
   void (*cancel_hook)(void*) = nullptr;  ///< the pending wait (I/O, timer, queue) cancels through this
-  void* cancel_arg = nullptr;
+  void* cancel_arg = nullptr;  ///< argument of cancel_hook
   TaskCtx* child = nullptr;       ///< a nested scope (with_timeout) that cancels with us
   /// Cancels the chain: the pending wait completes with ECANCELED, later ones fail at once.
   void cancel();
@@ -91,15 +91,16 @@ struct Promise<void> : PromiseBase {
 }  // namespace detail
 
 template <class T = void>
+/// A lazily started coroutine returning T (see the file comment).
 class [[nodiscard]] Task {
  public:
-  using promise_type = detail::Promise<T>;
-  using Handle = std::coroutine_handle<promise_type>;
+  using promise_type = detail::Promise<T>;  ///< the coroutine's promise
+  using Handle = std::coroutine_handle<promise_type>;  ///< the coroutine's handle
 
   Task() = default;
-  explicit Task(Handle h) : h_(h) {}
-  Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
-  Task& operator=(Task&& o) noexcept {
+  explicit Task(Handle h) : h_(h) {}  ///< owns the frame of h
+  Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}  ///< takes o's frame; o is left empty
+  Task& operator=(Task&& o) noexcept {  ///< destroys ours, takes o's
     if (this != &o) {
       if (h_) h_.destroy();
       h_ = std::exchange(o.h_, {});
@@ -110,9 +111,11 @@ class [[nodiscard]] Task {
     if (h_) h_.destroy();
   }
 
-  bool valid() const { return bool(h_); }
+  bool valid() const { return bool(h_); }  ///< false for a default or released task
 
+  /// What co_await on a Task uses: starts it, resumes the awaiter with its result.
   struct Awaiter {
+    /// \cond internal
     Handle h;
     bool await_ready() noexcept { return false; }
     template <class P>
@@ -124,12 +127,13 @@ class [[nodiscard]] Task {
     T await_resume() {
       if constexpr (!std::is_void_v<T>) return std::move(h.promise().value);
     }
+    /// \endcond
   };
-  Awaiter operator co_await() && noexcept { return Awaiter{h_}; }
+  Awaiter operator co_await() && noexcept { return Awaiter{h_}; }  ///< awaiting starts the task; the result is the coroutine's value
 
   /// For the spawner: hands the frame over (the caller now owns its destruction).
   Handle release() { return std::exchange(h_, {}); }
-  Handle handle() const { return h_; }
+  Handle handle() const { return h_; }  ///< the frame, still owned by the task
 
  private:
   Handle h_{};
@@ -153,6 +157,7 @@ TaskCtx* ctx_of(std::coroutine_handle<P> h) {
 
 /// Awaitable that yields the current TaskCtx without suspending.
 struct CurrentCtx {
+  /// \cond internal
   TaskCtx* ctx = nullptr;
   bool await_ready() noexcept { return false; }
   template <class P>
@@ -161,6 +166,7 @@ struct CurrentCtx {
     return false;
   }
   TaskCtx* await_resume() noexcept { return ctx; }
+  /// \endcond
 };
 
 }  // namespace zp

@@ -12,19 +12,22 @@
 
 namespace zp {
 
+/// A timer the caller owns (nothing allocated); arm it with TimerWheel::add.
 struct Timer {
-  void (*fire)(Timer* self) = nullptr;
-  void* arg = nullptr;
-  int64_t deadline_ms = 0;
-  Timer* prev = nullptr;
-  Timer* next = nullptr;
-  uint32_t slot = 0;
-  bool armed = false;
+  void (*fire)(Timer* self) = nullptr;  ///< called when due, on the shard's thread
+  void* arg = nullptr;  ///< for fire
+  int64_t deadline_ms = 0;  ///< when it is due (ms, the shard clock)
+  Timer* prev = nullptr;  ///< the wheel's link
+  Timer* next = nullptr;  ///< the wheel's link
+  uint32_t slot = 0;  ///< the wheel's slot
+  bool armed = false;  ///< true while in the wheel
 };
 
+/// A hashed timer wheel with 1 ms slots: O(1) add and remove.
 class TimerWheel {
  public:
-  static constexpr size_t kSlots = 4096;
+  static constexpr size_t kSlots = 4096;  ///< slots in the wheel (a turn is kSlots ms)
+  /// A wheel starting at time now_ms.
   explicit TimerWheel(int64_t now_ms = 0) : current_ms_(now_ms) {}
 
   /// Arms t (re-arms it if armed). A deadline in the past fires at the next advance().
@@ -36,7 +39,7 @@ class TimerWheel {
   /// Milliseconds until the next non-empty slot (0 if one is due), or -1 with no timers.
   /// May be early (a slot holding a timer a full turn away): the caller just wakes again.
   int next_timeout_ms(int64_t now_ms) const;
-  size_t size() const { return count_; }
+  size_t size() const { return count_; }  ///< timers armed
 
  private:
   void link(Timer& t);

@@ -61,34 +61,36 @@ enum class Version { tls12, tls13 };
 /// the certificate (subjectAltName DNS entries, else the CN).
 struct CertKey {
   std::string cert_file{};  ///< leaf first, then intermediates
-  std::string key_file{};
+  std::string key_file{};  ///< its private key (PEM)
 };
 
+/// What a TLS server offers.
 struct ServerConfig {
   std::vector<CertKey> certs{};                    ///< the first is the default (no or unknown SNI)
   std::vector<std::string> alpn = {"http/1.1"};  ///< offered in preference order; empty: no ALPN
   std::string client_ca_file{};                    ///< set: ask for and verify client certificates
   bool client_cert_required = true;              ///< with client_ca_file: refuse clients without one
-  Version min_version = Version::tls12;
-  Version max_version = Version::tls13;
+  Version min_version = Version::tls12;  ///< lowest version accepted
+  Version max_version = Version::tls13;  ///< highest version accepted
   std::string cipher_list{};                       ///< OpenSSL-style names; empty: modern AEAD suites
-  int64_t handshake_timeout_ms = 10000;
+  int64_t handshake_timeout_ms = 10000;  ///< a handshake must finish within this
   bool session_tickets = true;                   ///< resumption (keys rotate every ticket_key_lifetime_s)
-  uint32_t ticket_key_lifetime_s = 3600;
+  uint32_t ticket_key_lifetime_s = 3600;  ///< ticket keys rotate this often
   size_t max_queued_output_bytes = 256 * 1024;   ///< encrypted bytes waiting to be sent, per connection
 };
 
+/// How a TLS client connects.
 struct ClientConfig {
   bool verify = true;       ///< false: no certificate or name check (warned about loudly)
   std::string ca_file{};      ///< PEM bundle; empty: the system's (/etc/ssl/certs)
   std::string cert_file{};    ///< client certificate (optional)
-  std::string key_file{};
+  std::string key_file{};  ///< the client certificate's key
   std::vector<std::string> alpn{};  ///< e.g. {"http/1.1"}; empty: no ALPN
-  Version min_version = Version::tls12;
-  Version max_version = Version::tls13;
-  std::string cipher_list{};
-  int64_t handshake_timeout_ms = 10000;
-  size_t max_queued_output_bytes = 256 * 1024;
+  Version min_version = Version::tls12;  ///< lowest version accepted
+  Version max_version = Version::tls13;  ///< highest version accepted
+  std::string cipher_list{};  ///< OpenSSL-style names; empty: modern AEAD suites
+  int64_t handshake_timeout_ms = 10000;  ///< a handshake must finish within this
+  size_t max_queued_output_bytes = 256 * 1024;  ///< encrypted bytes waiting to be sent, per connection
 };
 
 struct PlainPool;
@@ -102,20 +104,22 @@ class ServerContext {
   /// bad_cert_file, bad_key_file, bad_ca_file, bad_config (the message names the file).
   static Result<std::shared_ptr<ServerContext>> create(const ServerConfig& cfg);
   ~ServerContext();
-  const ServerConfig& config() const;
-  ContextImpl& impl() { return *impl_; }
+  const ServerConfig& config() const;  ///< what it was made from
+  ContextImpl& impl() { return *impl_; }  ///< internal: the wolfSSL state
 
  private:
   ServerContext() = default;
   std::unique_ptr<ContextImpl> impl_;
 };
 
+/// Per-shard client state: the wolfSSL context, the session cache.
 class ClientContext {
  public:
+  /// Reads the CA bundle and the optional client certificate. bad_ca_file, bad_cert_file, bad_key_file, bad_config.
   static Result<std::shared_ptr<ClientContext>> create(const ClientConfig& cfg);
   ~ClientContext();
-  const ClientConfig& config() const;
-  ContextImpl& impl() { return *impl_; }
+  const ClientConfig& config() const;  ///< what it was made from
+  ContextImpl& impl() { return *impl_; }  ///< internal: the wolfSSL state
 
  private:
   ClientContext() = default;
@@ -162,8 +166,10 @@ Result<void> make_self_signed(const std::string& cert_file, const std::string& k
 
 }  // namespace zp::tls
 
+/// \cond internal
 template <>
 struct std::is_error_code_enum<zp::tls::Errc> : std::true_type {};
+/// \endcond
 namespace zp::tls {
 inline std::error_code make_error_code(Errc e) { return make_error(e); }
 }  // namespace zp::tls

@@ -36,6 +36,7 @@ constexpr std::size_t decoded_size_max(std::size_t n) noexcept { return (n + 3) 
 /// (encoded_size(in.size())), or buffer_too_small with nothing written.
 Result<std::size_t> encode(std::span<const std::byte> in, std::span<char> out) noexcept;
 
+/// How decode() treats its input.
 struct DecodeOptions {
   /// Leniency, off by default: skip space, tab, CR and LF anywhere (MIME bodies wrap lines).
   bool skip_whitespace = false;
@@ -50,5 +51,7 @@ Result<std::size_t> decode(std::string_view in, std::span<std::byte> out,
 
 }  // namespace zp::codec::base64
 
+/// \cond internal
 template <>
 struct std::is_error_code_enum<zp::codec::base64::Errc> : std::true_type {};
+/// \endcond

@@ -26,6 +26,7 @@ enum class Errc : int {
 const std::error_category& category() noexcept;
 inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), category()}; }
 
+/// Limits of the line framer.
 struct Limits {
   /// Longest line accepted, not counting its CRLF (SMTP: 998, RFC 5322 §2.1.1).
   std::size_t max_line_bytes = 8192;
@@ -38,7 +39,7 @@ enum class Status { ok, need_more, error };
 
 /// Outcome of next_line; `line` points into the input and lives as long as it does.
 struct [[nodiscard]] LineResult {
-  Status status = Status::need_more;
+  Status status = Status::need_more;  ///< complete, need_more or error
   std::size_t consumed = 0;  ///< ok: bytes of line plus terminator; otherwise 0
   std::string_view line;     ///< ok: the line without its terminator; otherwise empty
   Errc error = Errc::ok;     ///< error: why; otherwise Errc::ok
@@ -59,5 +60,7 @@ inline LineResult next_line(std::string_view in, const Limits& limits = {}) noex
 
 }  // namespace zp::codec::lines
 
+/// \cond internal
 template <>
 struct std::is_error_code_enum<zp::codec::lines::Errc> : std::true_type {};
+/// \endcond

@@ -37,8 +37,9 @@ inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<in
 /// first failing call started.
 class WireReader {
  public:
-  using Errc = wire::Errc;
+  using Errc = wire::Errc;  ///< its error type
   constexpr WireReader() noexcept = default;
+  /// A reader over `in`, at offset 0.
   constexpr explicit WireReader(std::span<const std::byte> in) noexcept
       : data_(in.data()), size_(in.size()) {}
 
@@ -48,9 +49,9 @@ class WireReader {
     const std::byte* p = take(1);
     return p ? static_cast<std::uint8_t>(p[0]) : 0;
   }
-  constexpr std::uint16_t u16be() noexcept { return static_cast<std::uint16_t>(be(2)); }
-  constexpr std::uint32_t u32be() noexcept { return static_cast<std::uint32_t>(be(4)); }
-  constexpr std::uint64_t u64be() noexcept { return be(8); }
+  constexpr std::uint16_t u16be() noexcept { return static_cast<std::uint16_t>(be(2)); }  ///< next 2 octets, big-endian (0 and a sticky error past the end)
+  constexpr std::uint32_t u32be() noexcept { return static_cast<std::uint32_t>(be(4)); }  ///< next 4 octets, big-endian (0 and a sticky error past the end)
+  constexpr std::uint64_t u64be() noexcept { return be(8); }  ///< next 8 octets, big-endian (0 and a sticky error past the end)
 
   /// A view of the next n bytes (advancing past them), or an empty span (and overrun)
   /// if fewer than n remain. bytes(0) on a healthy reader is an empty span and not an error.
@@ -88,15 +89,15 @@ class WireReader {
   constexpr std::size_t position() const noexcept { return pos_; }
   /// Bytes left to read; 0 once the reader has failed.
   constexpr std::size_t remaining() const noexcept { return ok() ? size_ - pos_ : 0; }
-  constexpr std::size_t size() const noexcept { return size_; }
+  constexpr std::size_t size() const noexcept { return size_; }  ///< size of the input
   /// True when every read so far was in bounds and nothing remains.
   constexpr bool at_end() const noexcept { return ok() && pos_ == size_; }
   /// The whole input (for callers that keep offsets, e.g. DNS name decompression).
   constexpr std::span<const std::byte> data() const noexcept { return {data_, size_}; }
 
-  constexpr bool ok() const noexcept { return err_ == Errc::ok; }
-  constexpr Errc error() const noexcept { return err_; }
-  std::error_code error_code() const noexcept { return wire::make_error_code(err_); }
+  constexpr bool ok() const noexcept { return err_ == Errc::ok; }  ///< true while no read has failed
+  constexpr Errc error() const noexcept { return err_; }  ///< the first error, or Errc::ok
+  std::error_code error_code() const noexcept { return wire::make_error_code(err_); }  ///< the first error as a std::error_code
   /// {} when every read so far was in bounds, else the first error.
   Result<void> status() const noexcept {
     if (ok()) return {};
@@ -135,15 +136,16 @@ class WireReader {
 ///   auto at = w.reserve(2);  w.put_bytes(payload);  w.patch_u16be(at, w.position() - at - 2);
 class WireWriter {
  public:
-  using Errc = wire::Errc;
+  using Errc = wire::Errc;  ///< its error type
   constexpr WireWriter() noexcept = default;
+  /// A writer into `out`, at offset 0.
   constexpr explicit WireWriter(std::span<std::byte> out) noexcept
       : data_(out.data()), size_(out.size()) {}
 
-  constexpr void put_u8(std::uint8_t v) noexcept { put_be(v, 1); }
-  constexpr void put_u16be(std::uint16_t v) noexcept { put_be(v, 2); }
-  constexpr void put_u32be(std::uint32_t v) noexcept { put_be(v, 4); }
-  constexpr void put_u64be(std::uint64_t v) noexcept { put_be(v, 8); }
+  constexpr void put_u8(std::uint8_t v) noexcept { put_be(v, 1); }  ///< writes 1 octet (a sticky error when it does not fit)
+  constexpr void put_u16be(std::uint16_t v) noexcept { put_be(v, 2); }  ///< writes 2 octets big-endian (a sticky error when they do not fit)
+  constexpr void put_u32be(std::uint32_t v) noexcept { put_be(v, 4); }  ///< writes 4 octets big-endian (a sticky error when they do not fit)
+  constexpr void put_u64be(std::uint64_t v) noexcept { put_be(v, 8); }  ///< writes 8 octets big-endian (a sticky error when they do not fit)
   /// Copies b; overflow (nothing written) if it does not fit.
   constexpr void put_bytes(std::span<const std::byte> b) noexcept {
     std::byte* p = take(b.size());
@@ -163,8 +165,8 @@ class WireWriter {
   /// Overwrite 1/2/4 already-written bytes at offset `at` (big-endian). bad_patch when
   /// [at, at+width) is not inside what was written; a no-op after a failure.
   constexpr void patch_u8(std::size_t at, std::uint8_t v) noexcept { patch_be(at, v, 1); }
-  constexpr void patch_u16be(std::size_t at, std::uint16_t v) noexcept { patch_be(at, v, 2); }
-  constexpr void patch_u32be(std::size_t at, std::uint32_t v) noexcept { patch_be(at, v, 4); }
+  constexpr void patch_u16be(std::size_t at, std::uint16_t v) noexcept { patch_be(at, v, 2); }  ///< overwrites 2 octets at `at` (a length written after its data)
+  constexpr void patch_u32be(std::size_t at, std::uint32_t v) noexcept { patch_be(at, v, 4); }  ///< overwrites 4 octets at `at`
 
   /// Bytes written so far (the offset of the next write).
   constexpr std::size_t position() const noexcept { return pos_; }
@@ -173,9 +175,9 @@ class WireWriter {
   /// The bytes written so far (valid also after a failure: what fitted before it).
   constexpr std::span<const std::byte> written() const noexcept { return {data_, pos_}; }
 
-  constexpr bool ok() const noexcept { return err_ == Errc::ok; }
-  constexpr Errc error() const noexcept { return err_; }
-  std::error_code error_code() const noexcept { return wire::make_error_code(err_); }
+  constexpr bool ok() const noexcept { return err_ == Errc::ok; }  ///< true while no write has failed
+  constexpr Errc error() const noexcept { return err_; }  ///< the first error, or Errc::ok
+  std::error_code error_code() const noexcept { return wire::make_error_code(err_); }  ///< the first error as a std::error_code
   /// {} when every write fitted, else the first error.
   Result<void> status() const noexcept {
     if (ok()) return {};
@@ -217,5 +219,7 @@ class WireWriter {
 
 }  // namespace zp::codec
 
+/// \cond internal
 template <>
 struct std::is_error_code_enum<zp::codec::wire::Errc> : std::true_type {};
+/// \endcond

@@ -78,5 +78,7 @@ struct Limits {
 
 }  // namespace zp::codec::dns
 
+/// \cond internal
 template <>
 struct std::is_error_code_enum<zp::codec::dns::Errc> : std::true_type {};
+/// \endcond

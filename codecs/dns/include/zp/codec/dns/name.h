@@ -41,15 +41,15 @@ class Name {
   /// The root name ("."), a view of a static octet.
   static Name root() noexcept;
 
-  bool empty() const noexcept { return base_ == nullptr; }
-  bool is_root() const noexcept { return wire_size_ == 1; }
+  bool empty() const noexcept { return base_ == nullptr; }  ///< true for a default Name (no name at all)
+  bool is_root() const noexcept { return wire_size_ == 1; }  ///< true for the root name "."
   /// Octets of the uncompressed wire form, root label included (1..255; 0 when empty()).
   std::size_t wire_size() const noexcept { return wire_size_; }
   /// Labels, the root not counted ("www.example." has 2).
   std::size_t label_count() const noexcept { return labels_; }
   /// Where the name starts in its buffer, and the buffer (for pointer following).
   std::size_t offset() const noexcept { return offset_; }
-  std::span<const std::byte> buffer() const noexcept { return {base_, size_}; }
+  std::span<const std::byte> buffer() const noexcept { return {base_, size_}; }  ///< the buffer the name lives in (pointers are followed inside it)
   /// True when the name's first octets are its complete uncompressed form (no pointer).
   bool is_contiguous() const noexcept { return contiguous_; }
 
@@ -60,10 +60,10 @@ class Name {
   /// Labels left to right, each without its length octet; pointers followed.
   class LabelIterator {
    public:
-    std::span<const std::byte> operator*() const noexcept;
-    LabelIterator& operator++() noexcept;
-    bool operator==(const LabelIterator& o) const noexcept { return left_ == o.left_; }
-    bool operator!=(const LabelIterator& o) const noexcept { return left_ != o.left_; }
+    std::span<const std::byte> operator*() const noexcept;  ///< the current label
+    LabelIterator& operator++() noexcept;  ///< the next label
+    bool operator==(const LabelIterator& o) const noexcept { return left_ == o.left_; }  ///< same position
+    bool operator!=(const LabelIterator& o) const noexcept { return left_ != o.left_; }  ///< not the same position
 
    private:
     friend class Name;
@@ -72,8 +72,8 @@ class Name {
     std::size_t pos_ = 0;
     std::size_t left_ = 0;  ///< labels still to visit
   };
-  LabelIterator begin() const noexcept;
-  LabelIterator end() const noexcept;
+  LabelIterator begin() const noexcept;  ///< the first (leftmost) label
+  LabelIterator end() const noexcept;  ///< past the root label
 
   /// The name without its first `n` labels (n <= label_count()), e.g. parent() == suffix(1).
   Name suffix(std::size_t n) const noexcept;

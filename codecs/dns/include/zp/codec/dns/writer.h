@@ -22,19 +22,20 @@ namespace zp::codec::dns {
 /// The OPT record a writer adds (RFC 6891 §6.1.2). `options` is pre-encoded option framing
 /// (code, length, data)*.
 struct EdnsOut {
-  std::uint16_t udp_payload_size = 1232;
+  std::uint16_t udp_payload_size = 1232;  ///< our UDP payload size (the OPT CLASS)
   std::uint16_t extended_rcode_bits = 0;  ///< full 12-bit RCODE; the writer keeps the upper 8
-  std::uint8_t version = 0;
-  bool dnssec_ok = false;
+  std::uint8_t version = 0;  ///< EDNS version
+  bool dnssec_ok = false;  ///< the DO bit
   /// The other 15 flag bits (Z). Servers leave them 0 (RFC 6891 §6.1.4: clear unknown flags);
   /// set them only to reproduce a parsed OPT exactly.
   std::uint16_t z_flags = 0;
-  std::span<const std::byte> options{};
+  std::span<const std::byte> options{};  ///< raw option framing, copied as is
 };
 
+/// Builds a DNS message (see the file comment).
 class MessageWriter {
  public:
-  static constexpr std::size_t max_compression_entries = 128;
+  static constexpr std::size_t max_compression_entries = 128;  ///< names remembered for compression
 
   /// Writes into `out`, never past min(out.size(), max_size) octets.
   explicit MessageWriter(std::span<std::byte> out,
@@ -47,12 +48,12 @@ class MessageWriter {
   /// their buffer: names in RDATA are compressed only for RFC 1035 types (NS, CNAME, SOA,
   /// PTR, MX); SRV, NAPTR, DNAME, RRSIG and NSEC names are written whole (RFC 3597 §4).
   bool add_question(const Name& name, std::uint16_t type, std::uint16_t rclass) noexcept;
-  bool add_record(Section s, const Record& rr) noexcept;
+  bool add_record(Section s, const Record& rr) noexcept;  ///< adds one record to section `s` (all or nothing)
   /// The same with another owner (e.g. the question name, to preserve its case).
   bool add_record(Section s, const Name& owner, const Record& rr) noexcept;
   /// All of `rrs` or none of them.
   bool add_rrset(Section s, std::span<const Record> rrs) noexcept;
-  bool add_opt(const EdnsOut& e) noexcept;
+  bool add_opt(const EdnsOut& e) noexcept;  ///< adds the OPT record (once, in the additional section)
   /// Header, question and every section of a parsed message, and its OPT exactly as it came
   /// (flags and options): parse ∘ add_message ∘ finish re-creates the message.
   bool add_message(const Message& m) noexcept;
@@ -60,8 +61,8 @@ class MessageWriter {
   /// sections when the reply will carry an OPT (11 octets plus options).
   void reserve(std::size_t n) noexcept { reserved_ = n; }
 
-  bool truncated() const noexcept { return truncated_; }
-  std::size_t size() const noexcept { return pos_; }
+  bool truncated() const noexcept { return truncated_; }  ///< whether an add did not fit
+  std::size_t size() const noexcept { return pos_; }  ///< octets written so far
   /// Patches the counts and returns the message; buffer_too_small when not even the header
   /// fitted, bad_rdata_length/name errors when a record's RDATA was malformed (a caller bug:
   /// records should come from parse_message or the zone parser).

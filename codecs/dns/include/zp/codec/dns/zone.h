@@ -52,18 +52,19 @@ const std::error_category& zone_category() noexcept;
 inline std::error_code make_error_code(ZoneErrc e) noexcept { return {static_cast<int>(e), zone_category()}; }
 std::string_view zone_errc_name(ZoneErrc e) noexcept;
 
+/// Limits of the zone-file parser; each hit is its own ZoneErrc.
 struct ZoneLimits {
   std::size_t max_line_bytes = 65535;      ///< one physical line
-  std::size_t max_records = 10'000'000;
-  std::size_t max_rdata_bytes = 65535;
-  std::size_t max_include_depth = 8;
+  std::size_t max_records = 10'000'000;  ///< records in the whole zone
+  std::size_t max_rdata_bytes = 65535;  ///< RDATA of one record
+  std::size_t max_include_depth = 8;  ///< nested $INCLUDE files
   std::size_t max_entry_tokens = 4096;     ///< tokens in one entry ("(...)" spans lines)
 };
 
 /// Where and why parsing stopped. `file` is ZoneOptions::file_name or the $INCLUDE path.
 struct ZoneError {
-  ZoneErrc code = ZoneErrc::ok;
-  std::string file;
+  ZoneErrc code = ZoneErrc::ok;  ///< what stopped the parser
+  std::string file;  ///< the file it was reading
   std::size_t line = 0;    ///< 1-based
   std::size_t column = 0;  ///< 1-based, of the offending token
   std::string message;     ///< "db.example:12:5: bad A address '10.0.0.256'"
@@ -72,9 +73,9 @@ struct ZoneError {
 /// One record; views valid only during the sink call (copy what you keep).
 struct ZoneRecord {
   std::span<const std::byte> owner{};  ///< uncompressed wire name
-  std::uint16_t type = 0;
-  std::uint16_t rclass = rrclass::in;
-  std::uint32_t ttl = 0;
+  std::uint16_t type = 0;  ///< type code
+  std::uint16_t rclass = rrclass::in;  ///< class code
+  std::uint32_t ttl = 0;  ///< TTL in seconds
   std::span<const std::byte> rdata{};  ///< uncompressed wire RDATA
   /// The record as a Record view (for MessageWriter and the printer).
   Record view() const noexcept;
@@ -85,12 +86,13 @@ using ZoneSink = std::function<Result<void>(const ZoneRecord&)>;
 /// Loads an $INCLUDE file: `path` is relative to the zone's directory, checked by the parser.
 using IncludeResolver = std::function<Result<std::string>(std::string_view path)>;
 
+/// How parse_zone() reads its text.
 struct ZoneOptions {
   std::string_view origin{};     ///< initial $ORIGIN in text ("example.com."); "" = none
   std::string_view file_name{};  ///< for error messages
   std::optional<std::uint32_t> default_ttl{};  ///< used when neither $TTL nor an earlier TTL
   IncludeResolver include{};     ///< none: every $INCLUDE is include_forbidden
-  ZoneLimits limits{};
+  ZoneLimits limits{};  ///< size bounds
   /// Leniency, off by default (Knot refuses CR too): treat CR as white space (DOS files).
   bool allow_crlf = false;
 };
@@ -112,15 +114,22 @@ Result<std::size_t> rdata_from_text(std::uint16_t type, std::string_view text,
 /// A simple caller-visible container: records copied into one byte vector.
 class ZoneRecords {
  public:
+  /// Where one record lies in the byte vector.
   struct Entry {
+    /// Offsets and sizes of the owner and the RDATA.
+    ///@{
     std::uint32_t owner_at, owner_size, rdata_at, rdata_size;
+    ///@}
+    /// Type and class codes.
+    ///@{
     std::uint16_t type, rclass;
-    std::uint32_t ttl;
+    ///@}
+    std::uint32_t ttl;  ///< TTL in seconds
   };
-  ZoneSink sink();
-  std::size_t size() const noexcept { return entries_.size(); }
-  ZoneRecord operator[](std::size_t i) const noexcept;
-  void clear() noexcept {
+  ZoneSink sink();  ///< a sink that copies each record in
+  std::size_t size() const noexcept { return entries_.size(); }  ///< records held
+  ZoneRecord operator[](std::size_t i) const noexcept;  ///< record `i`, viewing this container's bytes
+  void clear() noexcept {  ///< drops every record
     entries_.clear();
     bytes_.clear();
   }
@@ -132,5 +141,7 @@ class ZoneRecords {
 
 }  // namespace zp::codec::dns
 
+/// \cond internal
 template <>
 struct std::is_error_code_enum<zp::codec::dns::ZoneErrc> : std::true_type {};
+/// \endcond

@@ -25,19 +25,19 @@ namespace zp::codec::http1 {
 ///             the next message starts at in[consumed]. data is empty.
 ///  error:     `error` says why; the connection must be closed. consumed/data unspecified.
 struct [[nodiscard]] ChunkResult {
-  Status status = Status::need_more;
-  std::size_t consumed = 0;
-  std::span<const char> data{};
-  Errc error = Errc::ok;
+  Status status = Status::need_more;  ///< complete, need_more or error
+  std::size_t consumed = 0;  ///< input octets used
+  std::span<const char> data{};  ///< body bytes found (a view into the input)
+  Errc error = Errc::ok;  ///< Errc::ok, or what failed
 };
 
 /// Outcome of ChunkedDecoder::decode_in_place: `size` decoded bytes now sit at the front of
 /// the buffer; consumed input bytes were used (the unread rest is still at buf[consumed..]).
 struct [[nodiscard]] InPlaceResult {
-  Status status = Status::need_more;
-  std::size_t consumed = 0;
-  std::size_t size = 0;
-  Errc error = Errc::ok;
+  Status status = Status::need_more;  ///< complete, need_more or error
+  std::size_t consumed = 0;  ///< input octets used
+  std::size_t size = 0;  ///< body bytes now at the front of the buffer
+  Errc error = Errc::ok;  ///< Errc::ok, or what failed
 };
 
 /// Decoder state: value-initialise (ChunkedDecoder d{};) for each body. 24 bytes.
@@ -45,7 +45,7 @@ struct ChunkedDecoder {
   std::uint64_t remaining = 0;   ///< data bytes left in the current chunk
   std::uint64_t body_bytes = 0;  ///< data bytes decoded so far
   std::uint32_t line_bytes = 0;  ///< bytes of the current chunk-size line or trailer section
-  std::uint8_t state = 0;
+  std::uint8_t state = 0;  ///< where the decoder is inside the framing (zero: before a chunk size)
   std::uint8_t error = 0;        ///< the Errc once failed (sticky)
 
   /// Consumes framing and at most one run of chunk data. Errors: bad_chunk_size (non-hex,

@@ -26,6 +26,7 @@ void format_imf_fixdate(std::time_t t, std::span<char, imf_fixdate_bytes> out) n
 /// Not thread-safe: one per shard. The view lives until the next get() with another second.
 class DateCache {
  public:
+  /// The IMF-fixdate of `t`, formatted again only when the second changed.
   std::string_view get(std::time_t t) noexcept {
     if (t != cached_ || !valid_) {
       format_imf_fixdate(t, std::span<char, imf_fixdate_bytes>(text_));

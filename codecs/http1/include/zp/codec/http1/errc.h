@@ -73,8 +73,8 @@ inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<in
 /// The reply a server sends for a parse error: status code and "Reason: detail" text (a
 /// static string). ok maps to {200, "OK"}; serializer errors map to 500.
 struct HttpStatus {
-  int code = 0;
-  std::string_view reason{};
+  int code = 0;  ///< the status code
+  std::string_view reason{};  ///< its reason phrase
 };
 HttpStatus status_for(Errc e) noexcept;
 
@@ -94,16 +94,16 @@ enum class Status : std::uint8_t { complete, need_more, error };
 ///             plus more. consumed = 0.
 ///  error:     `error` says why (status_for(error) is the reply); consumed = 0.
 struct [[nodiscard]] ParseResult {
-  Status status = Status::need_more;
-  std::size_t consumed = 0;
-  Errc error = Errc::ok;
+  Status status = Status::need_more;  ///< complete, need_more or error
+  std::size_t consumed = 0;  ///< input octets used by the head
+  Errc error = Errc::ok;  ///< Errc::ok, or what failed
 };
 
 /// A header field: views into the parsed input (or the caller's data when serializing);
 /// valid as long as those bytes are. Value without leading/trailing whitespace.
 struct Header {
-  std::string_view name{};
-  std::string_view value{};
+  std::string_view name{};  ///< field name as received
+  std::string_view value{};  ///< field value without surrounding white space
 };
 
 /// Limits with safe defaults; each hit is its own Errc.
@@ -122,5 +122,7 @@ struct Limits {
 
 }  // namespace zp::codec::http1
 
+/// \cond internal
 template <>
 struct std::is_error_code_enum<zp::codec::http1::Errc> : std::true_type {};
+/// \endcond

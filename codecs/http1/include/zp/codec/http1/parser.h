@@ -27,15 +27,15 @@ enum class TargetForm : std::uint8_t { origin, absolute, authority, asterisk };
 /// as it does; `headers` is the filled prefix of the caller's array.
 struct Request {
   std::string_view method{};     ///< as sent (case-sensitive token)
-  Method method_id = Method::other;
+  Method method_id = Method::other;  ///< the method as a known value (Method::other for the rest)
   std::string_view target{};     ///< as sent, not decoded
-  TargetForm target_form = TargetForm::origin;
-  int version_minor = 1;       ///< HTTP/1.<minor>: 0 or 1
-  std::span<Header> headers{};
+  TargetForm target_form = TargetForm::origin;  ///< origin, absolute, authority or asterisk form
+  int version_minor = 1;       ///< `HTTP/1.<minor>`: 0 or 1
+  std::span<Header> headers{};  ///< fields in order, views into the input (the caller's array)
   std::string_view host{};       ///< the Host value (empty when absent, HTTP/1.0 only)
   /// Framing (RFC 9112 §6.3): chunked, else content_length, else no body.
   std::optional<std::uint64_t> content_length{};
-  bool chunked = false;
+  bool chunked = false;  ///< Transfer-Encoding: chunked
   bool keep_alive = true;      ///< HTTP/1.1 unless "Connection: close"; HTTP/1.0 only with keep-alive
   bool expect_continue = false;  ///< HTTP/1.1 "Expect: 100-continue"
   bool upgrade = false;        ///< Upgrade field plus "Connection: upgrade" (HTTP/1.1)
@@ -44,17 +44,17 @@ struct Request {
 
 /// A parsed response head; same lifetime rules as Request.
 struct Response {
-  int version_minor = 1;
+  int version_minor = 1;  ///< `HTTP/1.<minor>`: 0 or 1
   int status = 0;              ///< 100..999
-  std::string_view reason{};
-  std::span<Header> headers{};
-  std::optional<std::uint64_t> content_length{};
-  bool chunked = false;
+  std::string_view reason{};  ///< reason phrase as received
+  std::span<Header> headers{};  ///< fields in order, views into the input (the caller's array)
+  std::optional<std::uint64_t> content_length{};  ///< Content-Length when present
+  bool chunked = false;  ///< Transfer-Encoding: chunked
   /// No length: the body runs until the connection closes (no CL, or TE without a final
   /// chunked). False when no_body.
   bool until_close = false;
   bool no_body = false;        ///< 1xx, 204, 304 (the caller adds: any response to HEAD)
-  bool keep_alive = true;
+  bool keep_alive = true;  ///< whether the connection may be reused after this response
   bool upgrade = false;        ///< 101 with "Connection: upgrade"
 };
 

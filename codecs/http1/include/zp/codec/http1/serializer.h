@@ -24,26 +24,28 @@ enum class Framing : std::uint8_t {
   chunked,         ///< "Transfer-Encoding: chunked"
 };
 
+/// What write_response_head() and the gather serializer write: the status line and fields.
 struct ResponseHead {
   int status = 200;                ///< 100..999
   std::string_view reason{};         ///< empty: the standard phrase for status (or none)
-  int version_minor = 1;
-  std::span<const Header> headers{};
-  Framing framing = Framing::content_length;
-  std::uint64_t content_length = 0;
+  int version_minor = 1;  ///< `HTTP/1.<minor>`
+  std::span<const Header> headers{};  ///< extra fields, in order
+  Framing framing = Framing::content_length;  ///< how the body is delimited
+  std::uint64_t content_length = 0;  ///< with Framing::content_length
   bool close = false;              ///< adds "Connection: close"
   std::string_view date{};           ///< non-empty: adds "Date: <date>" (see DateCache)
 };
 
+/// What write_request_head() writes: the request line and fields.
 struct RequestHead {
-  std::string_view method = "GET";
-  std::string_view target = "/";
-  int version_minor = 1;
+  std::string_view method = "GET";  ///< the method token
+  std::string_view target = "/";  ///< the request target
+  int version_minor = 1;  ///< `HTTP/1.<minor>`
   std::string_view host{};           ///< non-empty: "Host: <host>" first (required for HTTP/1.1)
-  std::span<const Header> headers{};
-  Framing framing = Framing::none;
-  std::uint64_t content_length = 0;
-  bool close = false;
+  std::span<const Header> headers{};  ///< extra fields, in order
+  Framing framing = Framing::none;  ///< how the body is delimited
+  std::uint64_t content_length = 0;  ///< with Framing::content_length
+  bool close = false;  ///< adds "Connection: close"
 };
 
 /// Outcome of a serializer.
@@ -51,8 +53,8 @@ struct RequestHead {
 ///  buffer_too_small: nothing usable written; size = bytes needed (for write_*), or 0.
 ///  bad_field: a method/target/name/value/reason would break the framing; nothing usable.
 struct [[nodiscard]] WriteResult {
-  Errc error = Errc::ok;
-  std::size_t size = 0;
+  Errc error = Errc::ok;  ///< Errc::ok, or buffer_too_small and the like
+  std::size_t size = 0;  ///< octets written
 };
 
 /// Writes the response head (status line, Date, fields, framing field, Connection, empty line).
@@ -62,18 +64,18 @@ WriteResult write_request_head(const RequestHead& head, std::span<char> out) noe
 
 /// One gather entry; same layout as POSIX struct iovec (the engine static_asserts that).
 struct IoVec {
-  const void* base = nullptr;
-  std::size_t len = 0;
+  const void* base = nullptr;  ///< start of the bytes
+  std::size_t len = 0;  ///< their size
 };
 
 /// Outcome of a gather serializer: iov_count entries of `iov` describe total_bytes, of which
 /// scratch_used bytes were written to `scratch` (start line and framing fields). The caller's
 /// strings are referenced, not copied: keep them alive until sent. error as WriteResult.
 struct [[nodiscard]] GatherResult {
-  Errc error = Errc::ok;
-  std::size_t iov_count = 0;
-  std::size_t scratch_used = 0;
-  std::size_t total_bytes = 0;
+  Errc error = Errc::ok;  ///< Errc::ok, or what failed
+  std::size_t iov_count = 0;  ///< iovecs filled
+  std::size_t scratch_used = 0;  ///< scratch octets used (the head's generated parts)
+  std::size_t total_bytes = 0;  ///< bytes the iovecs cover
 };
 
 /// Gather form of write_response_head: needs 4 entries per field plus 2, and scratch for the

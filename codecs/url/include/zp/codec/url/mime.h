@@ -21,9 +21,10 @@ inline constexpr std::string_view default_mime_type = "application/octet-stream"
 /// Extensions longer than this are never found (nor accepted by MimeTable::add).
 inline constexpr std::size_t max_extension_bytes = 16;
 
+/// One row of the MIME table.
 struct MimeEntry {
   std::string_view extension;  ///< lowercase, without '.'
-  std::string_view type;
+  std::string_view type;  ///< the media type ("text/css; charset=utf-8")
 };
 
 /// The built-in table, sorted by extension (static storage).

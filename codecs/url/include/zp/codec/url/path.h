@@ -48,8 +48,9 @@ int path_http_status(PathErrc e) noexcept;
 /// Same, for an error_code from normalize_path (500 for a code of another category).
 int path_http_status(std::error_code e) noexcept;
 
+/// How a request path is normalized and checked.
 struct PathOptions {
-  std::size_t max_path_bytes = 4096;
+  std::size_t max_path_bytes = 4096;  ///< longer decoded paths are refused
   /// Off by default: serve segments that start with '.' (".git", ".env", ".htpasswd").
   bool allow_dotfiles = false;
   /// Off by default: allow ".well-known" as the first segment (RFC 8615; ACME http-01)
@@ -77,5 +78,7 @@ Result<std::size_t> encode_path(std::string_view decoded, std::span<char> out) n
 
 }  // namespace zp::codec::url
 
+/// \cond internal
 template <>
 struct std::is_error_code_enum<zp::codec::url::PathErrc> : std::true_type {};
+/// \endcond

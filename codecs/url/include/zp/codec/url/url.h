@@ -49,6 +49,7 @@ inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<in
 /// 500 for buffer_too_small (a caller bug), 400 otherwise.
 int http_status(Errc e) noexcept;
 
+/// Limits of the URL parser.
 struct Limits {
   /// Longest input accepted (HTTP request targets: answer 414 above it).
   std::size_t max_url_bytes = 8192;
@@ -82,19 +83,19 @@ struct Url {
   std::string_view query;     ///< without '?'; meaningful when has_query
   std::string_view fragment;  ///< without '#'; meaningful when has_fragment
   std::uint16_t port_number = 0;  ///< the value of a non-empty port; 0 otherwise
-  HostKind host_kind = HostKind::reg_name;
-  bool has_authority = false;
-  bool has_userinfo = false;
-  bool has_port = false;
-  bool has_query = false;
-  bool has_fragment = false;
+  HostKind host_kind = HostKind::reg_name;  ///< reg-name, IPv4 or IPv6 literal
+  bool has_authority = false;  ///< "//" was present
+  bool has_userinfo = false;  ///< "user@" was present
+  bool has_port = false;  ///< ":port" was present
+  bool has_query = false;  ///< "?" was present
+  bool has_fragment = false;  ///< "#" was present
 
   /// True when the reference has a scheme (an absolute URI, maybe with a fragment).
   bool is_absolute() const noexcept { return !scheme.empty(); }
   /// The port to connect to: port_number when the port is non-empty, otherwise
   /// default_port(scheme) (0 when the scheme has none).
   std::uint16_t effective_port() const noexcept;
-  bool operator==(const Url&) const = default;
+  bool operator==(const Url&) const = default;  ///< component-wise equality
 };
 
 /// The registered default port of http/ws (80), https/wss (443) and ftp (21), compared
@@ -119,6 +120,7 @@ std::size_t serialized_size(const Url& u) noexcept;
 /// buffer_too_small. serialize(parse(s)) == s for every s parse accepts.
 Result<std::size_t> serialize(const Url& u, std::span<char> out) noexcept;
 
+/// What redacted() leaves out.
 struct RedactOptions {
   bool drop_query = false;  ///< also leave out "?query" (tokens often travel there)
 };
@@ -143,5 +145,7 @@ Result<std::size_t> resolve(const Url& base, const Url& ref, std::span<char> out
 
 }  // namespace zp::codec::url
 
+/// \cond internal
 template <>
 struct std::is_error_code_enum<zp::codec::url::Errc> : std::true_type {};
+/// \endcond
