@@ -50,7 +50,8 @@ class RecvBuf {
   /// A lease on `size` bytes at `data` in buffer `bid` of owner `b`.
   RecvBuf(BufferOwner* b, uint32_t bid, const std::byte* data, size_t size)
       : backend_(b), bid_(bid), data_(data), size_(size) {}
-  RecvBuf(RecvBuf&& o) noexcept  ///< takes o's lease; o is left empty
+  /// Takes o's lease; o is left empty.
+  RecvBuf(RecvBuf&& o) noexcept
       : backend_(std::exchange(o.backend_, nullptr)), bid_(o.bid_), data_(o.data_), size_(o.size_) {}
   RecvBuf& operator=(RecvBuf&& o) noexcept {  ///< releases ours, takes o's
     if (this != &o) {

@@ -21,6 +21,7 @@ namespace zp::dns {
 
 enum class Transport : std::uint8_t { udp, tcp };
 
+/// Limits of the answer logic.
 struct AnswerOptions {
   std::uint16_t udp_payload_size = 1232;  ///< advertised in our OPT; caps UDP replies
   std::size_t max_cname_chain = 8;        ///< CNAME/DNAME steps followed within a zone
@@ -29,11 +30,12 @@ struct AnswerOptions {
 /// What an answer was, for response rate limiting (rrl.h) and metrics.
 enum class ResponseKind : std::uint8_t { answer, nodata, nxdomain, referral, error };
 
+/// What Responder::answer() wrote.
 struct AnswerResult {
   std::size_t size = 0;       ///< octets written to `out`; 0: send nothing
   std::uint16_t rcode = 0;    ///< the 12-bit RCODE sent
   bool truncated = false;     ///< TC was set
-  ResponseKind kind = ResponseKind::error;
+  ResponseKind kind = ResponseKind::error;  ///< the kind of answer, for RRL and metrics
   std::uint16_t qtype = 0;    ///< the question's type (0 without a question)
   /// The name RRL accounts the response to: the lower-cased QNAME for answers, the zone apex
   /// for NODATA, NXDOMAIN and referrals, empty for errors. Valid until the next answer().
@@ -43,6 +45,7 @@ struct AnswerResult {
 /// Per-shard answer builder. Not thread-safe; one per shard.
 class Responder {
  public:
+  /// A responder with `opts`.
   explicit Responder(AnswerOptions opts = {}) : opts_(opts) { scratch_.reserve(64); }
 
   /// Answers `query` (one DNS message) into `out` (>= 512 octets for UDP; 65535 for TCP is

@@ -17,20 +17,22 @@
 
 namespace zp::dns {
 
+/// Limits of the hosts-file parser.
 struct HostsLimits {
   std::size_t max_entries = 8192;       ///< (name, address) pairs; later ones are ignored
   std::size_t max_names_per_line = 35;  ///< glibc's MAXALIASES
-  std::size_t max_addresses_per_name = 16;
+  std::size_t max_addresses_per_name = 16;  ///< addresses kept per name
   std::size_t max_line_bytes = 1024;    ///< longer lines are skipped (a warning)
   std::size_t max_file_bytes = 1 << 20; ///< load_hosts: bigger is bad_config
 };
 
+/// A hosts file as a name → addresses table.
 class Hosts {
  public:
   /// The addresses of `name` (any case, trailing dot optional) in file order; empty if none.
   std::span<const IpAddress> lookup(std::string_view name) const;
-  std::size_t size() const noexcept { return entries_; }
-  std::vector<std::string> warnings;
+  std::size_t size() const noexcept { return entries_; }  ///< (name, address) pairs held
+  std::vector<std::string> warnings;  ///< "line N: what" for each line skipped
 
   /// For the parser: adds one pair within the limits; false when a limit refused it.
   bool add(std::string_view name, const IpAddress& a, const HostsLimits& limits);

@@ -26,6 +26,7 @@ Result<std::size_t> build_notify(const Zone& z, std::uint16_t id, std::span<std:
 /// question name. Its RCODE is returned through `rcode` (NOERROR = accepted).
 bool is_notify_reply(std::span<const std::byte> reply, const Zone& z, std::uint16_t id, std::uint16_t& rcode) noexcept;
 
+/// How NOTIFY is retried.
 struct NotifyOptions {
   std::int64_t timeout_ms = 1000;  ///< first wait for the acknowledgement; doubles each retry
   unsigned max_attempts = 5;       ///< RFC 1996 §3.6: retry a bounded number of times

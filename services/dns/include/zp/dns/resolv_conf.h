@@ -18,6 +18,7 @@
 
 namespace zp::dns {
 
+/// Limits of the resolv.conf parser.
 struct ResolvConfLimits {
   std::size_t max_servers = 3;          ///< glibc's MAXNS; later nameserver lines are ignored
   std::size_t max_search = 6;           ///< glibc's MAXDNSRCH
@@ -27,6 +28,7 @@ struct ResolvConfLimits {
   std::size_t max_file_bytes = 65536;   ///< load_resolv_conf: bigger is bad_config
 };
 
+/// What resolv.conf says (see the file comment).
 struct ResolvConf {
   std::vector<SocketAddr> servers;      ///< in file order; empty file: 127.0.0.1:53 and [::1]:53
   std::vector<std::string> search;      ///< without trailing dots, lower case kept as written

@@ -37,19 +37,19 @@ struct ExchangeOptions {
   unsigned max_timeout_ms = 30000; ///< backoff cap per try
   unsigned attempts = 2;           ///< rounds over the servers
   bool edns = true;                ///< OPT with udp_payload; dropped after FORMERR/NOTIMP
-  std::uint16_t udp_payload = 1232;
+  std::uint16_t udp_payload = 1232;  ///< our EDNS UDP payload size
   bool tcp = false;                ///< TCP from the start (dig +tcp)
-  bool recursion_desired = true;
+  bool recursion_desired = true;  ///< the RD bit of the queries
   std::size_t max_udp_bytes = 4096;   ///< receive buffer per UDP query
   std::size_t max_tcp_bytes = 65535;  ///< one TCP reply
 };
 
 /// A reply that matched its query: ID, question and server. `wire` owns the bytes.
 struct Reply {
-  std::vector<std::byte> wire;
-  SocketAddr server;
-  bool tcp = false;
-  bool edns_sent = false;
+  std::vector<std::byte> wire;  ///< the reply's octets
+  SocketAddr server;  ///< the server that answered
+  bool tcp = false;  ///< it came over TCP
+  bool edns_sent = false;  ///< the query carried an OPT record
   unsigned tries = 0;             ///< datagrams/connections used
 };
 
@@ -67,14 +67,15 @@ struct TransportState {
   std::vector<std::uint32_t> failures;  ///< index as the server list
   std::size_t next = 0;                 ///< rotate: first server of the next query
   std::uint16_t ids[64] = {};           ///< unused random IDs: ids[0, ids_left)
-  std::size_t ids_left = 0;
+  std::size_t ids_left = 0;  ///< how many of `ids` are left
+  /// A connected UDP socket kept for the next query to the same server.
   struct IdleSocket {
-    SocketAddr server;
-    int fd = -1;
-    std::uint32_t uses = 0;
+    SocketAddr server;  ///< the server it is connected to
+    int fd = -1;  ///< the socket
+    std::uint32_t uses = 0;  ///< queries it served
   };
   std::vector<IdleSocket> idle;         ///< at most max_idle_sockets
-  std::size_t max_idle_sockets = 8;
+  std::size_t max_idle_sockets = 8;  ///< idle sockets kept at most
   std::uint32_t max_socket_uses = 32;   ///< 1: a fresh socket (and port) for every query
 };
 
@@ -86,35 +87,38 @@ struct TransportState {
 Task<Result<Reply>> exchange(std::vector<SocketAddr> servers, std::string name, std::uint16_t type,
                              ExchangeOptions o, TransportState* state = nullptr, bool rotate = false);
 
+/// Where the resolver reads its configuration, and its limits.
 struct ResolverOptions {
-  std::string resolv_conf_path = "/etc/resolv.conf";
-  std::string hosts_path = "/etc/hosts";
+  std::string resolv_conf_path = "/etc/resolv.conf";  ///< read when `config` is not set
+  std::string hosts_path = "/etc/hosts";  ///< read when `hosts` is not set
   std::optional<ResolvConf> config;   ///< set: used instead of reading resolv_conf_path
   std::optional<Hosts> hosts;         ///< set: used instead of reading hosts_path
   bool use_hosts = true;              ///< lookup_host() consults the hosts table first
-  ResolvConfLimits resolv_conf_limits{};
-  HostsLimits hosts_limits{};
-  CacheOptions cache{};
+  ResolvConfLimits resolv_conf_limits{};  ///< limits of the resolv.conf parser
+  HostsLimits hosts_limits{};  ///< limits of the hosts parser
+  CacheOptions cache{};  ///< the cache's size and TTL bounds
   bool edns = true;                   ///< EDNS0 on every query (glibc needs "options edns0")
   std::uint16_t udp_payload = 1232;   ///< the DNS flag day 2020 value
-  std::size_t max_cname_chain = 8;
+  std::size_t max_cname_chain = 8;  ///< CNAME steps followed in one answer
   std::size_t max_inflight = 1024;    ///< distinct queries on the wire at once
-  unsigned max_timeout_ms = 30000;
+  unsigned max_timeout_ms = 30000;  ///< backoff cap per try
   std::uint32_t max_socket_uses = 32;  ///< queries per UDP socket (source port); 1: fresh each time
 };
 
+/// Counters of one resolver.
 struct ResolverStats {
   std::uint64_t queries = 0;        ///< query()/lookup_host() questions asked
-  std::uint64_t cache_hits = 0;
+  std::uint64_t cache_hits = 0;  ///< answered from the cache
   std::uint64_t coalesced = 0;      ///< waited on a query already in flight
   std::uint64_t sent = 0;           ///< questions that went to the wire
-  std::uint64_t hosts_hits = 0;
+  std::uint64_t hosts_hits = 0;  ///< answered from the hosts table
 };
 
 /// A resolver bound to one shard: use (and destroy) it on that shard's thread. Queries still
 /// in flight when it is destroyed end with ECANCELED.
 class Resolver {
  public:
+  /// A resolver on `shard`, reading its configuration now; a bad one shows in config_error().
   explicit Resolver(Shard& shard, ResolverOptions options = {});
   ~Resolver();
   Resolver(const Resolver&) = delete;
@@ -133,9 +137,9 @@ class Resolver {
   /// PTR names of `addr` (in-addr.arpa / ip6.arpa).
   Task<Result<std::vector<std::string>>> reverse(IpAddress addr);
 
-  const ResolvConf& config() const;
-  ResolverStats stats() const;
-  CacheStats cache_stats() const;
+  const ResolvConf& config() const;  ///< the configuration in use
+  ResolverStats stats() const;  ///< its counters
+  CacheStats cache_stats() const;  ///< the cache's counters
   /// The configuration error the constructor met (empty when none); queries then fail with it.
   Error config_error() const;
 

@@ -22,21 +22,33 @@
 
 namespace zp::dns {
 
-struct NameData { std::string target; };  ///< CNAME, NS, PTR, DNAME
-struct MxData { std::uint16_t preference = 0; std::string exchange; };
-struct TxtData { std::vector<std::string> strings; };
-struct SrvData { std::uint16_t priority = 0, weight = 0, port = 0; std::string target; };
+struct NameData { std::string target; /**< the name, with the final dot */ };  ///< CNAME, NS, PTR, DNAME
+/// An MX record.
+struct MxData { std::uint16_t preference = 0; /**< lower is preferred */ std::string exchange; /**< the mail host */ };
+/// A TXT record.
+struct TxtData { std::vector<std::string> strings; /**< its character-strings */ };
+/// An SRV record.
+struct SrvData { std::uint16_t priority = 0 /**< lower first */, weight = 0 /**< share within a priority */, port = 0; /**< the service port */ std::string target; /**< the host */ };
+/// An SOA record.
 struct SoaData {
+  /// Primary server and responsible mailbox.
+  ///@{
   std::string mname, rname;
+  ///@}
+  /// Serial and the timers, in seconds.
+  ///@{
   std::uint32_t serial = 0, refresh = 0, retry = 0, expire = 0, minimum = 0;
+  ///@}
 };
-struct CaaData { std::uint8_t flags = 0; std::string tag; std::string value; };
+/// A CAA record.
+struct CaaData { std::uint8_t flags = 0; /**< 128: critical */ std::string tag; /**< "issue", "iodef", ... */ std::string value; /**< the property value */ };
 struct OpaqueData {};  ///< other types: see ResourceRecord::rdata
 using RecordData = std::variant<OpaqueData, IpAddress, NameData, MxData, TxtData, SrvData, SoaData, CaaData>;
 
+/// One record of an answer, owned.
 struct ResourceRecord {
   std::string name;                 ///< owner, presentation format with the final dot
-  std::uint16_t type = 0;
+  std::uint16_t type = 0;  ///< type code
   std::uint32_t ttl = 0;            ///< seconds left (decremented when served from the cache)
   std::vector<std::byte> rdata;     ///< uncompressed wire RDATA
   RecordData data;                  ///< the typed view of rdata (OpaqueData for other types)
@@ -44,22 +56,24 @@ struct ResourceRecord {
   std::string rdata_text() const;
 };
 
+/// What query() returns: the records asked for, after the CNAME chain.
 struct Answer {
   std::string qname;                ///< the name asked (after search-list expansion), with dot
-  std::uint16_t qtype = 0;
+  std::uint16_t qtype = 0;  ///< the type asked
   std::string canonical_name;       ///< the end of the CNAME chain (qname without one)
   std::vector<ResourceRecord> cnames;   ///< the chain, in order
   std::vector<ResourceRecord> records;  ///< the RRset of qtype at canonical_name
   std::uint32_t ttl = 0;            ///< min TTL over chain and records
-  bool from_cache = false;
+  bool from_cache = false;  ///< served from the cache
   bool authoritative = false;       ///< AA of the reply
   /// A and AAAA records' addresses, in answer order.
   std::vector<IpAddress> addresses() const;
   std::size_t approx_bytes() const; ///< for the cache's size bound
 };
 
+/// Limits of interpret_reply().
 struct InterpretLimits {
-  std::size_t max_cname_chain = 8;
+  std::size_t max_cname_chain = 8;  ///< CNAME steps followed
 };
 
 /// What one reply means for (qname, qtype).

@@ -20,28 +20,38 @@
 
 namespace zp::dns {
 
+/// Size and TTL bounds of the resolver's cache.
 struct CacheOptions {
-  std::size_t max_entries = 10000;
+  std::size_t max_entries = 10000;  ///< entries kept at most
   std::size_t max_bytes = std::size_t{8} << 20;  ///< approximate (Answer::approx_bytes)
   std::uint32_t max_ttl_s = 86400;               ///< positive TTL cap
   std::uint32_t max_negative_ttl_s = 3600;       ///< RFC 2308 §5 suggests 1-3 hours at most
   std::uint32_t servfail_ttl_s = 5;              ///< RFC 2308 §7.1 "brief"; 0: not cached
 };
 
+/// Cache counters.
 struct CacheStats {
+  /// Lookups found and missed, entries inserted, evicted and expired.
+  ///@{
   std::uint64_t hits = 0, misses = 0, inserts = 0, evictions = 0, expired = 0;
+  ///@}
+  /// Entries held and their approximate bytes.
+  ///@{
   std::size_t entries = 0, bytes = 0;
+  ///@}
 };
 
 /// One cached result: status ok with the answer (TTLs decremented), or a negative status.
 struct CacheHit {
-  ResolverErrc status = ResolverErrc::ok;
-  Answer answer;
-  std::uint32_t ttl_left_s = 0;
+  ResolverErrc status = ResolverErrc::ok;  ///< ok, or the negative result cached
+  Answer answer;  ///< the answer (status ok)
+  std::uint32_t ttl_left_s = 0;  ///< seconds the entry has left
 };
 
+/// A per-shard cache of answers and negative results, bounded by CacheOptions.
 class ResolverCache {
  public:
+  /// An empty cache.
   explicit ResolverCache(CacheOptions o = {}) : opts_(o) {}
 
   /// The live entry for (name, type), any case; nullopt when absent or expired (then removed).
@@ -53,8 +63,8 @@ class ResolverCache {
   /// servfail_ttl_s; other statuses are not cached.
   void put_negative(std::string_view name, std::uint16_t type, ResolverErrc status, std::uint32_t ttl_s,
                     std::int64_t now_ms);
-  void clear();
-  CacheStats stats() const;
+  void clear();  ///< drops every entry
+  CacheStats stats() const;  ///< its counters
 
  private:
   struct Entry {

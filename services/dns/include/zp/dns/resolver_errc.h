@@ -36,5 +36,7 @@ std::string_view resolver_errc_name(ResolverErrc e) noexcept;
 
 }  // namespace zp::dns
 
+/// \cond internal
 template <>
 struct std::is_error_code_enum<zp::dns::ResolverErrc> : std::true_type {};
+/// \endcond

@@ -20,12 +20,13 @@
 
 namespace zp::dns {
 
+/// Response rate limiting (RRL) over UDP.
 struct RrlOptions {
   std::uint32_t responses_per_second = 0;  ///< per bucket; 0: RRL off
   std::uint32_t slip = 2;                  ///< every slip-th limited response is sent with TC; 0: none
   std::uint32_t window_s = 15;             ///< a flooding client stays limited up to this long after
   std::uint8_t ipv4_prefix = 24;           ///< client addresses are grouped by these prefixes
-  std::uint8_t ipv6_prefix = 56;
+  std::uint8_t ipv6_prefix = 56;  ///< IPv6 client grouping prefix
   std::size_t table_size = 65536;          ///< buckets per shard (rounded up to a power of two)
 };
 
@@ -34,6 +35,7 @@ enum class RrlAction : std::uint8_t { send, slip, drop };
 /// One shard's limiter. Not thread-safe; allocation happens only in the constructor.
 class Rrl {
  public:
+  /// A limiter with its table sized from `o`.
   explicit Rrl(const RrlOptions& o);
 
   /// Accounts one response to `peer` (AF_INET or AF_INET6; IPv4-mapped IPv6 counts as IPv4)
@@ -49,7 +51,7 @@ class Rrl {
   /// cannot be found; `size` itself when it is shorter than a header).
   static std::size_t slip_response(std::span<std::byte> msg, std::size_t size) noexcept;
 
-  std::size_t capacity() const noexcept { return buckets_.size(); }
+  std::size_t capacity() const noexcept { return buckets_.size(); }  ///< buckets in the table
   /// Buckets taken over from another key because the probed ones were all in use.
   std::uint64_t evictions() const noexcept { return evictions_; }
 

@@ -30,6 +30,7 @@
 
 namespace zp::dns {
 
+/// One zone the server loads from a file.
 struct ZoneConfig {
   std::string name;  ///< the apex, "example.test." (final dot optional)
   std::string file;  ///< zone file path
@@ -45,6 +46,7 @@ struct ZoneConfig {
 /// atomic per batch and takes no lock.
 class ZoneStore {
  public:
+  /// A store of `zones`, empty until load().
   explicit ZoneStore(std::vector<ZoneConfig> zones, HistoryLimits history = {})
       : configs_(std::move(zones)), history_limits_(history) {}
   /// A store serving already built zones (tests, embedders); reload() keeps them.
@@ -57,11 +59,12 @@ class ZoneStore {
   /// to its IXFR history (bounded by the HistoryLimits); an unchanged serial keeps the
   /// history (secondaries see no change either); a serial that went back empties it.
   std::string load();
+  /// The current ZoneSet (never null after a successful load()).
   std::shared_ptr<const ZoneSet> snapshot() const {
     std::lock_guard lock(mu_);
     return current_;
   }
-  std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
+  std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }  ///< bumped by every load() that changed something
 
  private:
   std::vector<ZoneConfig> configs_;
@@ -84,25 +87,27 @@ constexpr std::size_t qtype_slot(std::uint16_t qtype) noexcept {
 
 /// Counters, one block per shard, written only by its shard (relaxed load + store).
 struct alignas(64) ShardCounters {
-  std::atomic<std::uint64_t> queries_udp{0};
-  std::atomic<std::uint64_t> queries_tcp{0};
+  std::atomic<std::uint64_t> queries_udp{0};  ///< queries received over UDP
+  std::atomic<std::uint64_t> queries_tcp{0};  ///< queries received over TCP
   std::atomic<std::uint64_t> rcode[17]{};  ///< by RCODE; [16] BADVERS
-  std::atomic<std::uint64_t> truncated{0};
+  std::atomic<std::uint64_t> truncated{0};  ///< responses sent with TC
   std::atomic<std::uint64_t> dropped{0};   ///< no answer (a response, a runt)
-  std::atomic<std::uint64_t> tcp_connections{0};
+  std::atomic<std::uint64_t> tcp_connections{0};  ///< TCP connections accepted
   std::atomic<std::uint64_t> rrl_dropped{0};  ///< UDP responses RRL withheld
   std::atomic<std::uint64_t> rrl_slipped{0};  ///< UDP responses RRL sent truncated instead
   std::atomic<std::uint64_t> qtype[kQtypeSlots]{};  ///< by qtype_slot()
+  /// Adds `by` to c (the owning shard is the only writer).
   static void bump(std::atomic<std::uint64_t>& c, std::uint64_t by = 1) {
     c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
   }
 };
 
+/// The server's counters, one ShardCounters block per shard.
 class Metrics {
  public:
-  explicit Metrics(unsigned shards) : shards_(shards) {}
-  ShardCounters& shard(unsigned id) { return shards_[id]; }
-  unsigned shards() const { return unsigned(shards_.size()); }
+  explicit Metrics(unsigned shards) : shards_(shards) {}  ///< counters for `shards` shards
+  ShardCounters& shard(unsigned id) { return shards_[id]; }  ///< the block of shard `id`
+  unsigned shards() const { return unsigned(shards_.size()); }  ///< blocks held
   /// Prometheus text format, summed over shards: zproto_dns_queries_total{transport}, _responses_total{rcode},
   /// _queries_by_type_total{type}, _truncated_total, _dropped_total, _tcp_connections_total,
   /// _rrl_dropped_total, _rrl_slipped_total.
@@ -112,11 +117,12 @@ class Metrics {
   std::vector<ShardCounters> shards_;
 };
 
+/// Where and how the authoritative server serves.
 struct ServerOptions {
   std::shared_ptr<ZoneStore> store;           ///< required, loaded
   std::vector<std::string> listen = {"127.0.0.1:5353"};  ///< UDP and TCP on each
-  bool udp = true;
-  bool tcp = true;
+  bool udp = true;  ///< serve over UDP
+  bool tcp = true;  ///< serve over TCP
   std::uint16_t udp_payload_size = 1232;      ///< our EDNS size; caps UDP replies
   int64_t tcp_idle_timeout_ms = 10000;        ///< RFC 7766 §6.2.3: a few seconds
   std::size_t tcp_max_connections = 1000;     ///< per shard; beyond, new ones are closed

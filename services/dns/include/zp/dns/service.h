@@ -21,6 +21,7 @@
 
 namespace zp::dns {
 
+/// The DNS server as `zproto serve dns` runs it (see the file comment).
 class DnsService final : public service::Service {
  public:
   std::vector<ZoneConfig> zones;  ///< at least one

@@ -36,12 +36,12 @@ constexpr bool serial_lt(std::uint32_t a, std::uint32_t b) noexcept {
 /// SOA is not among them; it is old_soa()/new_soa()). Owns copies of its records.
 class ZoneDiff {
  public:
-  std::uint32_t from_serial() const noexcept { return from_; }
-  std::uint32_t to_serial() const noexcept { return to_; }
-  const codec::dns::Record& old_soa() const noexcept { return soa_[0]; }
-  const codec::dns::Record& new_soa() const noexcept { return soa_[1]; }
-  std::span<const codec::dns::Record> removed() const noexcept { return removed_; }
-  std::span<const codec::dns::Record> added() const noexcept { return added_; }
+  std::uint32_t from_serial() const noexcept { return from_; }  ///< the serial it starts from
+  std::uint32_t to_serial() const noexcept { return to_; }  ///< the serial it ends at
+  const codec::dns::Record& old_soa() const noexcept { return soa_[0]; }  ///< the SOA of the older version
+  const codec::dns::Record& new_soa() const noexcept { return soa_[1]; }  ///< the SOA of the newer version
+  std::span<const codec::dns::Record> removed() const noexcept { return removed_; }  ///< records of the older version only
+  std::span<const codec::dns::Record> added() const noexcept { return added_; }  ///< records of the newer version only
   /// Octets held (record copies and views), for the history's byte bound.
   std::size_t bytes() const noexcept { return bytes_; }
 
@@ -59,6 +59,7 @@ class ZoneDiff {
 /// nullptr only when memory runs out.
 std::shared_ptr<const ZoneDiff> compute_diff(const Zone& older, const Zone& newer);
 
+/// Bounds of a zone's IXFR history.
 struct HistoryLimits {
   std::size_t max_versions = 16;          ///< diffs kept per zone
   std::size_t max_bytes = 16u << 20;      ///< octets of diffs kept per zone
@@ -73,11 +74,11 @@ class ZoneHistory {
   /// than max_bytes alone (or max_versions 0) gives an empty history.
   static std::shared_ptr<const ZoneHistory> extend(const ZoneHistory* old, std::shared_ptr<const ZoneDiff> d,
                                                    const HistoryLimits& limits);
-  std::span<const std::shared_ptr<const ZoneDiff>> diffs() const noexcept { return diffs_; }
+  std::span<const std::shared_ptr<const ZoneDiff>> diffs() const noexcept { return diffs_; }  ///< the diffs, oldest first
   /// The diffs from version `serial` to the newest, or an empty span when `serial` is not
   /// the start of one of them (too old, unknown, or already current).
   std::span<const std::shared_ptr<const ZoneDiff>> since(std::uint32_t serial) const noexcept;
-  std::size_t bytes() const noexcept { return bytes_; }
+  std::size_t bytes() const noexcept { return bytes_; }  ///< octets held by the diffs
 
  private:
   std::vector<std::shared_ptr<const ZoneDiff>> diffs_;
@@ -96,16 +97,16 @@ enum class XfrKind : std::uint8_t {
 /// and its history) until it dies: a reload during the transfer changes nothing in it.
 class XfrStream {
  public:
-  XfrKind kind() const noexcept { return kind_; }
+  XfrKind kind() const noexcept { return kind_; }  ///< how the transfer is answered
   /// Writes the next message into `out` (at most min(out.size(), max_message_bytes) octets)
   /// and returns its size; 0 once every record was sent. Errors: EMSGSIZE when one record
   /// fits in no message (RDATA near 64 KiB), EINVAL from the writer.
   Result<std::size_t> next(std::span<std::byte> out);
-  bool done() const noexcept { return seg_ >= segments_.size(); }
-  std::size_t messages() const noexcept { return messages_; }
-  std::size_t records_sent() const noexcept { return records_; }
-  std::uint32_t serial() const noexcept { return zone_->serial(); }
-  const Zone& zone() const noexcept { return *zone_; }
+  bool done() const noexcept { return seg_ >= segments_.size(); }  ///< true once every message was written
+  std::size_t messages() const noexcept { return messages_; }  ///< messages written so far
+  std::size_t records_sent() const noexcept { return records_; }  ///< records written so far
+  std::uint32_t serial() const noexcept { return zone_->serial(); }  ///< the serial being transferred
+  const Zone& zone() const noexcept { return *zone_; }  ///< the zone being transferred
 
  private:
   friend struct XfrPlanner;
@@ -125,6 +126,7 @@ class XfrStream {
   std::uint16_t edns_size_ = 1232;
 };
 
+/// How transfer replies are built.
 struct XfrOptions {
   std::size_t max_message_bytes = 65535;  ///< each message of the reply (RFC 5936 §2.2: ≤ 65535)
   std::uint16_t udp_payload_size = 1232;  ///< our EDNS size, in the OPT of replies
@@ -134,8 +136,8 @@ struct XfrOptions {
 /// The decision for one AXFR/IXFR query: either a stream to send, or a single error reply
 /// already written (`reply_size` octets of the caller's buffer; 0 = send nothing).
 struct XfrPlan {
-  std::optional<XfrStream> stream;
-  std::size_t reply_size = 0;
+  std::optional<XfrStream> stream;  ///< the transfer, when the query is answered with one
+  std::size_t reply_size = 0;  ///< octets of the error reply written (0: send nothing)
   std::uint16_t rcode = 0;  ///< of the error reply
 };
 

@@ -31,11 +31,12 @@ std::size_t lower_wire(const codec::dns::Name& n, std::span<std::byte> out) noex
 /// One RRset at a node: records [first, first + count) of Zone::records(); for RRSIG sets,
 /// `covered` is the type they sign. `sigs` indexes the RRSIG set covering this one (or -1).
 struct RRset {
-  std::uint16_t type = 0;
-  std::uint16_t covered = 0;
-  std::uint32_t first = 0;
-  std::uint32_t count = 0;
-  std::int32_t sigs = -1;
+  std::uint16_t type = 0;  ///< type code
+  std::uint16_t covered = 0;  ///< for RRSIG sets: the type signed
+  std::uint32_t first = 0;  ///< index of the first record
+  std::uint32_t count = 0;  ///< records in the set
+  std::int32_t sigs = -1;  ///< index of the covering RRSIG set, or -1
+  /// The set's records within `all` (Zone::all_records()).
   std::span<const codec::dns::Record> records(const std::vector<codec::dns::Record>& all) const noexcept {
     return {all.data() + first, count};
   }
@@ -45,40 +46,42 @@ struct RRset {
 struct Node {
   codec::dns::Name name{};             ///< original case, standalone wire form
   std::uint32_t key_at = 0;     ///< lower-cased wire name in Zone::keys_
-  std::uint8_t key_size = 0;
+  std::uint8_t key_size = 0;  ///< its size
   std::uint32_t rrset_first = 0;  ///< in Zone::rrsets()
-  std::uint32_t rrset_count = 0;
+  std::uint32_t rrset_count = 0;  ///< RRsets at the node
   bool delegation = false;      ///< NS below the apex: a zone cut
-  bool dname = false;
-  bool cname = false;
+  bool dname = false;  ///< holds a DNAME
+  bool cname = false;  ///< holds a CNAME
   bool nsec3_only = false;      ///< only NSEC3 (+ RRSIG): a hashed name, not a name of the zone
-  bool empty() const noexcept { return rrset_count == 0; }
+  bool empty() const noexcept { return rrset_count == 0; }  ///< true for an empty non-terminal
 };
 
+/// One loaded zone, immutable (see the file comment).
 class Zone {
  public:
-  const codec::dns::Name& apex() const noexcept { return nodes_[apex_].name; }
-  std::span<const std::byte> apex_key() const noexcept { return key(nodes_[apex_]); }
-  const std::string& source() const noexcept { return source_; }
-  std::uint32_t serial() const noexcept { return serial_; }
+  const codec::dns::Name& apex() const noexcept { return nodes_[apex_].name; }  ///< the apex name
+  std::span<const std::byte> apex_key() const noexcept { return key(nodes_[apex_]); }  ///< the apex as a lower-cased wire name
+  const std::string& source() const noexcept { return source_; }  ///< where the zone came from (file name, or the caller's label)
+  std::uint32_t serial() const noexcept { return serial_; }  ///< the SOA serial
   /// The apex SOA record and the negative-answer TTL (min of SOA TTL and MINIMUM, RFC 2308).
   const RRset& soa() const noexcept { return rrsets_[soa_]; }
-  std::uint32_t negative_ttl() const noexcept { return negative_ttl_; }
+  std::uint32_t negative_ttl() const noexcept { return negative_ttl_; }  ///< the negative-answer TTL
 
   /// The node whose lower-cased wire name is `key`, or nullptr.
   const Node* find(std::span<const std::byte> key) const noexcept;
   /// The RRset of `type` at `n` (not RRSIG), or nullptr.
   const RRset* rrset(const Node& n, std::uint16_t type) const noexcept;
+  /// The RRsets at `n`.
   std::span<const RRset> rrsets(const Node& n) const noexcept {
     return {rrsets_.data() + n.rrset_first, n.rrset_count};
   }
-  std::span<const codec::dns::Record> records(const RRset& s) const noexcept { return s.records(records_); }
-  const RRset& rrset_at(std::int32_t i) const noexcept { return rrsets_[std::size_t(i)]; }
+  std::span<const codec::dns::Record> records(const RRset& s) const noexcept { return s.records(records_); }  ///< the records of `s`
+  const RRset& rrset_at(std::int32_t i) const noexcept { return rrsets_[std::size_t(i)]; }  ///< the RRset at index i (RRset::sigs)
   std::span<const Node> nodes() const noexcept { return nodes_; }  ///< canonical order
   /// The last node at or before `name` in canonical order that has an RRset of `type`
   /// (the NSEC covering a name that does not exist, or matching one that does), or nullptr.
   const Node* at_or_before(const codec::dns::Name& name, std::uint16_t type) const noexcept;
-  std::size_t record_count() const noexcept { return records_.size(); }
+  std::size_t record_count() const noexcept { return records_.size(); }  ///< records in the zone
 
   /// NSEC3 (RFC 5155), for zones signed with it: set when the apex has an NSEC3PARAM; the
   /// zone's NSEC3 records of those parameters are indexed by their owner's hash.
@@ -93,6 +96,7 @@ class Zone {
   const Node* nsec3_cover(const std::byte* hash) const noexcept;
   /// Every record, grouped by node (canonical order), then type; the SOA among them.
   std::span<const codec::dns::Record> all_records() const noexcept { return records_; }
+  /// The lower-cased wire name of `n`.
   std::span<const std::byte> key(const Node& n) const noexcept {
     return {keys_.data() + n.key_at, n.key_size};
   }
@@ -124,9 +128,9 @@ class Zone {
 /// "file: owner TYPE: what" for a semantic error (no SOA at the apex, CNAME and other data,
 /// data outside the zone).
 struct ZoneLoad {
-  std::shared_ptr<const Zone> zone;
-  std::string error;
-  explicit operator bool() const noexcept { return zone != nullptr; }
+  std::shared_ptr<const Zone> zone;  ///< the zone, on success
+  std::string error;  ///< why it could not be built, otherwise
+  explicit operator bool() const noexcept { return zone != nullptr; }  ///< true when the zone was built
 };
 
 inline constexpr std::size_t default_max_zone_file_bytes = std::size_t{1} << 30;
@@ -160,7 +164,7 @@ class ZoneSet {
   explicit ZoneSet(std::vector<std::shared_ptr<const Zone>> zones, std::vector<ZoneTransfer> transfer = {});
   /// The zone with the longest apex that `key` (a lower-cased wire name) is in, or nullptr.
   const Zone* find(std::span<const std::byte> key) const noexcept;
-  std::span<const std::shared_ptr<const Zone>> zones() const noexcept { return zones_; }
+  std::span<const std::shared_ptr<const Zone>> zones() const noexcept { return zones_; }  ///< the zones, in the order given
   /// The transfer settings of `z` (a zone of this set); empty ones when none were given.
   const ZoneTransfer& transfer(const Zone* z) const noexcept;
 

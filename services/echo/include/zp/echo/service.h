@@ -11,10 +11,11 @@
 
 namespace zp::echo {
 
+/// The echo server as `zproto serve echo` runs it.
 class EchoService final : public service::Service {
  public:
   std::vector<std::string> listen;  ///< at least one
-  Options options;
+  Options options;  ///< its limits
 
   std::string summary() const override;
   Result<void> start(Shard& shard) override { return echo::start(shard, listen, options); }

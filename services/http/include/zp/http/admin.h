@@ -22,6 +22,7 @@ namespace zp::http {
 /// Returns Prometheus text-format lines; called on the admin listener's shard per scrape.
 using MetricsRenderer = std::function<std::string()>;
 
+/// What the admin listener serves.
 struct AdminOptions {
   std::string listen;                      ///< HOST:PORT (port 0: any free port)
   std::vector<MetricsRenderer> renderers;  ///< concatenated in this order

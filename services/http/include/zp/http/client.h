@@ -51,9 +51,10 @@ enum class Errc : int {
 const std::error_category& category() noexcept;
 inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), category()}; }
 
+/// One header field of a request or response.
 struct Field {
-  std::string name{};
-  std::string value{};
+  std::string name{};  ///< field name
+  std::string value{};  ///< field value
 };
 
 /// Fills `out` with the next body bytes; returns how many (0 ends the body) or an error
@@ -62,6 +63,7 @@ using BodyProducer = std::function<Result<size_t>(std::span<char> out)>;
 /// Receives the response body in pieces; an error aborts the request (and the connection).
 using BodySink = std::function<Result<void>(std::span<const char> data)>;
 
+/// One request to send.
 struct Request {
   std::string method = "GET";      ///< GET, HEAD, POST, PUT, PATCH, DELETE (any token works)
   std::string url{};                 ///< absolute http:// URL
@@ -74,10 +76,11 @@ struct Request {
   BodySink on_body{};
 };
 
+/// What a request got back.
 struct Response {
-  int status = 0;
-  int version_minor = 1;
-  std::string reason{};
+  int status = 0;  ///< the status code
+  int version_minor = 1;  ///< `HTTP/1.<minor>` of the response
+  std::string reason{};  ///< the reason phrase
   std::vector<Field> headers{};      ///< as received, in order
   std::string body{};                ///< collected (empty when Request::on_body is set)
   std::string url{};                 ///< the URL that answered (after redirects)
@@ -87,13 +90,14 @@ struct Response {
   std::string_view header(std::string_view name) const;
 };
 
+/// How a Client connects, waits and pools.
 struct Options {
   int64_t connect_timeout_ms = 10000;   ///< resolving + connecting (all attempts)
   int64_t read_timeout_ms = 30000;      ///< longest silence while waiting for response bytes
   int64_t total_timeout_ms = 0;         ///< the whole request, redirects included; 0: none
   /// Off by default, like curl (-L turns it on): a 3xx is returned as the response.
   bool follow_redirects = false;
-  unsigned max_redirects = 10;
+  unsigned max_redirects = 10;  ///< redirects followed at most (with follow_redirects)
   uint64_t max_body_bytes = uint64_t{64} << 20;  ///< collect mode (and drained redirect bodies)
   codec::http1::Limits limits{};        ///< response head: line, header count and bytes
   size_t max_connections_per_host = 6;  ///< requests beyond wait for a free connection
@@ -103,7 +107,7 @@ struct Options {
   bool keep_alive = true;               ///< false: "Connection: close" on every request
   int64_t happy_eyeballs_delay_ms = 250;  ///< RFC 8305 connection attempt delay
   dns::ResolverOptions resolver{};      ///< hosts file, resolv.conf, cache (see docs/dns_resolver.md)
-  std::string user_agent = "zproto/0.1";
+  std::string user_agent = "zproto/0.1";  ///< the User-Agent field
   /// https://: certificate and host-name verification against the system CA bundle unless
   /// tls.ca_file names another; tls.verify = false accepts anything (logged as a warning).
   /// TLS failures come as zp::tls::Errc values (cert_expired, unknown_ca, name_mismatch...).
@@ -111,21 +115,22 @@ struct Options {
   /// Tracing (curl -v): the request head as sent, the response head as received (each
   /// complete with its CRLFs), for every exchange including redirects and 1xx.
   std::function<void(std::string_view head)> on_request_head{};
-  std::function<void(std::string_view head)> on_response_head{};
+  std::function<void(std::string_view head)> on_response_head{};  ///< see on_request_head
 };
 
 /// Pool counters, for tests and metrics.
 struct Stats {
-  uint64_t connections_opened = 0;
-  uint64_t connections_reused = 0;
-  uint64_t retries = 0;
-  size_t idle_connections = 0;
+  uint64_t connections_opened = 0;  ///< connections made
+  uint64_t connections_reused = 0;  ///< requests sent on a pooled connection
+  uint64_t retries = 0;  ///< requests retried on a new connection
+  size_t idle_connections = 0;  ///< kept-alive connections now
 };
 
 /// A client bound to one shard: use it (and destroy it) on that shard's thread only. The
 /// pool, the DNS resolver (and its cache) and the connections belong to it; destroying it closes them.
 class Client {
  public:
+  /// A client on `shard`, which it must be used on.
   explicit Client(Shard& shard, Options options = {});
   ~Client();
   Client(const Client&) = delete;
@@ -135,10 +140,10 @@ class Client {
   /// error: see Errc. A reused connection that fails before any response byte is retried
   /// once on a new connection for idempotent methods with a replayable body.
   Task<Result<Response>> request(Request req);
-  Task<Result<Response>> get(std::string url);
+  Task<Result<Response>> get(std::string url);  ///< request({.url = url}): a GET
 
-  Stats stats() const;
-  const Options& options() const;
+  Stats stats() const;  ///< pool counters
+  const Options& options() const;  ///< the options it was made with
 
  private:
   struct Impl;
@@ -152,8 +157,10 @@ Result<Response> fetch(std::string url, const Options& options = {});
 
 }  // namespace zp::http::client
 
+/// \cond internal
 template <>
 struct std::is_error_code_enum<zp::http::client::Errc> : std::true_type {};
+/// \endcond
 
 namespace zp::http {
 using client::Client;

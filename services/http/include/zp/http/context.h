@@ -23,16 +23,17 @@ namespace detail {
 struct Exchange;
 }
 
+/// One request and its response, as handlers and middlewares see them (see the file comment).
 class Context {
  public:
-  explicit Context(detail::Exchange& ex) : ex_(ex) {}
+  explicit Context(detail::Exchange& ex) : ex_(ex) {}  ///< made by the server for each request
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
 
   // ---- the request (views live until the response is sent) ----
-  const codec::http1::Request& request() const;
-  std::string_view method() const;
-  codec::http1::Method method_id() const;
+  const codec::http1::Request& request() const;  ///< the parsed request head
+  std::string_view method() const;  ///< the method as sent ("GET")
+  codec::http1::Method method_id() const;  ///< the method as a known value
   std::string_view target() const;  ///< as sent, not decoded
   /// The percent-decoded path without "." and ".." segments ("/users/7"); "" for "*".
   std::string_view path() const;
@@ -46,7 +47,7 @@ class Context {
   std::string_view rest() const;
   /// The client's address without the port ("127.0.0.1", "::1"), "-" when unknown.
   std::string_view peer() const;
-  Shard& shard() const;
+  Shard& shard() const;  ///< the shard running this request
 
   // ---- the request body ----
   /// Whether the request carries a body (Content-Length > 0 or chunked).
@@ -86,16 +87,16 @@ class Context {
   /// chunked (HTTP/1.1) or ends at close (HTTP/1.0). Errors from the socket (EPIPE...).
   Task<Result<void>> begin_stream(int status, std::string_view content_type,
                                   std::optional<uint64_t> length = std::nullopt);
-  Task<Result<void>> write(std::string_view data);
-  Task<Result<void>> end_stream();
+  Task<Result<void>> write(std::string_view data);  ///< sends a piece of a streamed body
+  Task<Result<void>> end_stream();  ///< ends a streamed body (the last chunk)
 
   /// The status answered so far (0: none yet), and whether a response was given.
   int status() const;
-  bool responded() const;
+  bool responded() const;  ///< whether a response was given
   /// Response body bytes sent or to be sent (0 for HEAD).
   uint64_t body_bytes() const;
 
-  detail::Exchange& exchange() { return ex_; }
+  detail::Exchange& exchange() { return ex_; }  ///< internal: the server's state of this exchange
 
  private:
   detail::Exchange& ex_;

@@ -34,7 +34,8 @@ using MiddlewareFactory = std::function<Result<Middleware>(Shard&, const ServerO
 /// The rest of the chain after a middleware.
 class Next {
  public:
-  using Terminal = Task<void> (*)(Context&);
+  using Terminal = Task<void> (*)(Context&);  ///< what runs after the last middleware: the router
+  /// The chain after a middleware: `rest`, then `terminal`.
   Next(Context& c, std::span<const Middleware> rest, Terminal terminal)
       : c_(&c), rest_(rest), terminal_(terminal) {}
   /// Runs the remaining middlewares and then the router.
@@ -60,6 +61,7 @@ MiddlewareFactory access_log(std::string path);
 /// one unique per shard ("<shard>-<random>-<counter>"); echoed on the response.
 MiddlewareFactory request_id();
 
+/// The fields security_headers() adds.
 struct SecurityHeaderOptions {
   bool nosniff = true;                           ///< X-Content-Type-Options: nosniff
   std::string frame_options = "DENY";            ///< X-Frame-Options; empty: none
@@ -70,6 +72,7 @@ struct SecurityHeaderOptions {
 /// Adds the fields above to every response (a handler can still replace one).
 MiddlewareFactory security_headers(SecurityHeaderOptions options = {});
 
+/// A token bucket per client IP.
 struct RateLimitOptions {
   double rps = 100;            ///< tokens added per second, per client IP
   double burst = 200;          ///< bucket size
@@ -78,8 +81,9 @@ struct RateLimitOptions {
 /// A token bucket per client IP (per shard): 429 with Retry-After (seconds) when empty.
 MiddlewareFactory rate_limit(RateLimitOptions options);
 
+/// Users and realm of basic_auth().
 struct BasicAuthOptions {
-  std::string realm = "zproto";
+  std::string realm = "zproto";  ///< the realm in WWW-Authenticate
   /// user → password, plain or "{sha256}<64 hex digits>" (SHA-256 of the password).
   std::vector<std::pair<std::string, std::string>> users;
 };

@@ -33,12 +33,13 @@ namespace zp::http {
 /// the same connection loop as plain HTTP; files are read and encrypted instead of sendfile.
 struct TlsListen {
   std::string address;  ///< "HOST:PORT"
-  tls::ServerConfig tls;
+  tls::ServerConfig tls;  ///< its TLS settings
 };
 
+/// Where and how the HTTP server serves (see the file comment).
 struct ServerOptions {
   std::string root = ".";               ///< the document root
-  std::vector<std::string> listen = {"127.0.0.1:8080"};
+  std::vector<std::string> listen = {"127.0.0.1:8080"};  ///< "HOST:PORT" addresses of plain HTTP listeners
   std::vector<TlsListen> tls_listen;    ///< HTTPS listeners; certificates reload on SIGHUP
   std::string index = "index.html";     ///< served for a path ending in '/'
   bool allow_dotfiles = false;          ///< serve names starting with '.'
@@ -60,15 +61,15 @@ struct ServerOptions {
   /// once; names: access_log, request_id, security_headers, rate_limit, basic_auth). They
   /// run before the Router's own use() middlewares.
   bool request_id = false;
-  std::optional<SecurityHeaderOptions> security_headers;
-  std::optional<RateLimitOptions> rate_limit;
-  std::optional<BasicAuthOptions> basic_auth;
-  std::vector<std::string> middleware_order;
+  std::optional<SecurityHeaderOptions> security_headers;  ///< set: the security_headers() middleware with these options
+  std::optional<RateLimitOptions> rate_limit;  ///< set: the rate_limit() middleware with these options
+  std::optional<BasicAuthOptions> basic_auth;  ///< set: the basic_auth() middleware with these options
+  std::vector<std::string> middleware_order;  ///< names of the built-in middlewares in the order they run; empty: the order above
   /// Counters (shared by all shards; set it to count) and the admin listener that serves
   /// them as Prometheus text at GET /metrics (on shard 0 only; empty: none).
   std::shared_ptr<Metrics> metrics;
-  std::string admin_listen;
-  unsigned metrics_shards() const { return metrics ? metrics->shards() : 0; }
+  std::string admin_listen;  ///< "HOST:PORT" of the admin listener (GET /metrics); empty: none
+  unsigned metrics_shards() const { return metrics ? metrics->shards() : 0; }  ///< shards the metrics are sized for (0 without metrics)
   /// Extra or replacing MIME types by file extension (without the dot), e.g. {"log", "text/plain"}.
   std::vector<std::pair<std::string, std::string>> mime_types;
 };

@@ -30,6 +30,7 @@
 
 namespace zp::http {
 
+/// The HTTP server as `zproto serve http` runs it (see the file comment).
 class HttpService final : public service::Service {
  public:
   ServerOptions options;  ///< admin_listen is served by zproto's shared admin listener

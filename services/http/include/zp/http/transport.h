@@ -17,6 +17,7 @@
 
 namespace zp::http {
 
+/// The byte stream under an HTTP connection: plain TCP or TLS.
 class Transport {
  public:
   virtual ~Transport() = default;
@@ -27,7 +28,7 @@ class Transport {
   virtual Task<Result<void>> write_all(std::span<const iovec> parts) = 0;
   /// True while bytes received earlier wait unread (a pooled connection with them is suspect).
   virtual bool has_buffered() const = 0;
-  virtual void close() = 0;
+  virtual void close() = 0;  ///< closes the connection
   /// The TLS session to resume on the next connection to the same origin; empty for plain
   /// TCP or before the server sent one.
   virtual std::shared_ptr<void> tls_session() const { return {}; }

@@ -28,16 +28,18 @@ namespace od = simdjson::ondemand;
 
 /// One value in the config, where it starts, and its dotted path ("http.tls[1]").
 struct Node {
-  od::value& value;
-  const char* at;
-  std::string_view path;
+  od::value& value;  ///< the value (simdjson on-demand: read it once)
+  const char* at;  ///< where it starts in the text, for error positions
+  std::string_view path;  ///< its dotted path
 };
 
 /// "a, b, c" (lists of known keys in error messages).
 std::string join_names(std::initializer_list<std::string_view> names);
 
+/// Reads a JSON config with positions and paths in every error ("source:line:col: what").
 class ConfigReader {
  public:
+  /// A reader over `json`; `source` names it in errors.
   ConfigReader(std::string_view json, std::string_view source);
   ConfigReader(const ConfigReader&) = delete;
   ConfigReader& operator=(const ConfigReader&) = delete;
@@ -89,11 +91,11 @@ class ConfigReader {
     });
   }
 
-  bool string(const Node& n, std::string& out);
-  bool boolean(const Node& n, bool& out);
-  bool count(const Node& n, uint64_t& out, uint64_t max);
+  bool string(const Node& n, std::string& out);  ///< a string; false (an error) for another type
+  bool boolean(const Node& n, bool& out);  ///< a boolean; false (an error) for another type
+  bool count(const Node& n, uint64_t& out, uint64_t max);  ///< an integer 0..max; false (an error) otherwise
   template <class T>
-  bool count(const Node& n, T& out, uint64_t max) {
+  bool count(const Node& n, T& out, uint64_t max) {  ///< the same into any integer type
     uint64_t v = 0;
     if (!count(n, v, max)) return false;
     out = T(v);
@@ -119,9 +121,9 @@ class ConfigReader {
   bool invalid(const Node& n, std::string_view what) { return fail(n.at, key_msg(n, what)); }
   /// `unknown key "<path>" (known keys in "<section>": ...)`.
   bool unknown_key(const Node& field, std::string_view section, std::initializer_list<std::string_view> known);
-  bool fail(const char* at, std::string_view what);
-  bool fail_json(simdjson::error_code e);
-  bool fail_type(const Node& n, std::string_view expected);
+  bool fail(const char* at, std::string_view what);  ///< records an error at `at`; always false
+  bool fail_json(simdjson::error_code e);  ///< records a JSON syntax error; always false
+  bool fail_type(const Node& n, std::string_view expected);  ///< records "must be <expected>"; always false
 
   /// "<source>:<line>:<column>: <what>" after a failure.
   const std::string& error() const { return error_; }

@@ -56,6 +56,7 @@ class Flags {
   virtual std::string apply(std::unique_ptr<Service>& svc) = 0;
 };
 
+/// One service's entry in the registry (one zp_add_service line).
 struct Definition {
   std::string_view name;            ///< the config key and the `serve` verb
   std::string_view help;            ///< of `zproto serve <name>`
@@ -66,10 +67,11 @@ struct Definition {
   std::unique_ptr<Flags> (*add_flags)(CLI::App& command);
 };
 
+/// What parsing a service's section gave.
 struct [[nodiscard]] SectionResult {
   std::unique_ptr<Service> service;  ///< set on success
   std::string error;                 ///< "<source>:<line>:<column>: <what>" otherwise
-  explicit operator bool() const { return service != nullptr; }
+  explicit operator bool() const { return service != nullptr; }  ///< true on success
   /// The service as its own type (tests), or null.
   template <class T>
   T* as() const { return dynamic_cast<T*>(service.get()); }
