@@ -1,9 +1,12 @@
-// Result<T>: a value or an error code, the return type of every engine and alloc call.
-//   Result<int> r = open_thing();
-//   if (!r) return r.error();          // propagate
-//   use(*r);
-// Our own small type: GCC 12 has std::expected only in C++23 mode, and clang 14
-// cannot use libstdc++ 12's <expected> at all.
+/// \file
+/// Result<T>: a value or an error code, the return type of every engine and alloc call.
+/// \code
+///   Result<int> r = open_thing();
+///   if (!r) return r.error();          // propagate
+///   use(*r);
+/// \endcode
+/// Our own small type: GCC 12 has std::expected only in C++23 mode, and clang 14
+/// cannot use libstdc++ 12's `<expected>` at all.
 #pragma once
 
 #include <cerrno>
@@ -18,14 +21,15 @@ namespace zp {
 /// Errors are errno values in the generic category unless a component defines its own.
 using Error = std::error_code;
 
+/// An Error holding errno value `e` (generic category).
 inline Error errno_error(int e) { return Error(e, std::generic_category()); }
 
 /// A wrapper to construct a failed Result without ambiguity with T.
 struct Failure {
   Error error;  ///< what failed
 };
-inline Failure fail(int errno_value) { return Failure{errno_error(errno_value)}; }
-inline Failure fail(Error e) { return Failure{e}; }
+inline Failure fail(int errno_value) { return Failure{errno_error(errno_value)}; }  ///< a failure holding errno value `errno_value`
+inline Failure fail(Error e) { return Failure{e}; }  ///< a failure holding `e`
 
 /// A value of type T or an Error; the return type of every fallible call.
 template <class T>

@@ -1,8 +1,11 @@
-// Arena: a bump allocator over a bounded list of chunks; reset() is O(1) and keeps
-// the chunks for reuse; nothing is freed piecemeal. One per connection or request.
-//   zp::Arena a({.chunk_bytes = 4096, .max_bytes = 64 << 10});
-//   auto p = a.allocate(100, 8);   // Result<void*>; ENOMEM once max_bytes would be passed
-//   a.reset();
+/// \file
+/// Arena: a bump allocator over a bounded list of chunks; reset() is O(1) and keeps
+/// the chunks for reuse; nothing is freed piecemeal. One per connection or request.
+/// \code
+///   zp::Arena a({.chunk_bytes = 4096, .max_bytes = 64 << 10});
+///   auto p = a.allocate(100, 8);   // Result<void*>; ENOMEM once max_bytes would be passed
+///   a.reset();
+/// \endcode
 #pragma once
 
 #include <cstddef>

@@ -1,10 +1,13 @@
-// BufferPool: a fixed set of page-aligned, equal-sized buffers in one mapping, so a
-// backend can register them with io_uring (fixed buffers) or hand them out as a
-// provided-buffer ring. Buffers are identified by index; acquire/release are O(1).
-//   zp::BufferPool pool({.buffer_bytes = 16384, .count = 256});
-//   auto id = pool.acquire();             // Result<uint32_t>; ENOBUFS when all are out
-//   std::span<std::byte> b = pool.buffer(*id);
-//   pool.release(*id);
+/// \file
+/// BufferPool: a fixed set of page-aligned, equal-sized buffers in one mapping, so a
+/// backend can register them with io_uring (fixed buffers) or hand them out as a
+/// provided-buffer ring. Buffers are identified by index; acquire/release are O(1).
+/// \code
+///   zp::BufferPool pool({.buffer_bytes = 16384, .count = 256});
+///   auto id = pool.acquire();             // Result<uint32_t>; ENOBUFS when all are out
+///   std::span<std::byte> b = pool.buffer(*id);
+///   pool.release(*id);
+/// \endcode
 #pragma once
 
 #include <cstddef>

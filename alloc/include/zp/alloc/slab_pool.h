@@ -1,8 +1,11 @@
-// SlabPool: fixed-size blocks carved from slabs, with a bounded block count.
-// Connection objects and coroutine frames come from here. Not thread-safe: one per shard.
-//   zp::SlabPool pool({.block_bytes = 256, .max_blocks = 10000});
-//   auto b = pool.allocate();   // Result<void*>; ENOMEM when max_blocks are out
-//   pool.free(*b);
+/// \file
+/// SlabPool: fixed-size blocks carved from slabs, with a bounded block count.
+/// Connection objects and coroutine frames come from here. Not thread-safe: one per shard.
+/// \code
+///   zp::SlabPool pool({.block_bytes = 256, .max_blocks = 10000});
+///   auto b = pool.allocate();   // Result<void*>; ENOMEM when max_blocks are out
+///   pool.free(*b);
+/// \endcode
 #pragma once
 
 #include <cstddef>

@@ -1,12 +1,15 @@
-// Backend: the one interface between the reactor and the kernel. io_uring and epoll
-// implement it; the fault-injection layer wraps either. Services never see it: they use
-// the sockets in net.h. Every operation is a caller-owned Op (nothing allocated per op).
-//
-// Op lifetime rule: once submitted, an Op stays valid until its final completion, the
-// one without kMore. cancel() asks for that final completion soon (res -ECANCELED or the
-// real result); it never completes the Op inside the cancel() call itself.
-//   op.complete = [](Op* o, int32_t res, uint32_t flags) { ... };
-//   backend.recv_multishot(op, fd);
+/// \file
+/// Backend: the one interface between the reactor and the kernel. io_uring and epoll
+/// implement it; the fault-injection layer wraps either. Services never see it: they use
+/// the sockets in net.h. Every operation is a caller-owned Op (nothing allocated per op).
+///
+/// Op lifetime rule: once submitted, an Op stays valid until its final completion, the
+/// one without kMore. cancel() asks for that final completion soon (res -ECANCELED or the
+/// real result); it never completes the Op inside the cancel() call itself.
+/// \code
+///   op.complete = [](Op* o, int32_t res, uint32_t flags) { ... };
+///   backend.recv_multishot(op, fd);
+/// \endcode
 #pragma once
 
 #include <netinet/in.h>
@@ -32,7 +35,8 @@ inline constexpr uint32_t kBuffer = 1u << 1;   ///< a provided buffer is attache
 /// Bits 2..15: offset of the data in the buffer (non-zero only when the fault layer split a
 /// completion); bits 16..31: the buffer id.
 inline constexpr uint32_t buffer_id(uint32_t flags) { return flags >> 16; }
-inline constexpr uint32_t buffer_offset(uint32_t flags) { return (flags >> 2) & 0x3fff; }
+inline constexpr uint32_t buffer_offset(uint32_t flags) { return (flags >> 2) & 0x3fff; }  ///< the data's offset in the buffer (see above)
+/// Flags with buffer `bid` (at `offset`) attached, keeping kMore.
 inline constexpr uint32_t with_buffer(uint32_t flags, uint32_t bid, uint32_t offset = 0) {
   return (flags & 3u) | kBuffer | (offset << 2) | (bid << 16);
 }
@@ -191,12 +195,13 @@ class Backend : public BufferOwner {
   void* interceptor_arg_ = nullptr;  ///< for implementations: the interceptor's argument
 };
 
+/// Which backend make_backend() makes.
 enum class BackendKind { automatic, io_uring, epoll };
 
 /// Creates the backend: io_uring unless kind says epoll, ZP_BACKEND=epoll is set, or
 /// io_uring_setup is refused (EPERM/ENOSYS/EINVAL), in which case epoll is returned.
 Result<std::unique_ptr<Backend>> make_backend(BackendKind kind, const BackendOptions& opts);
-Result<std::unique_ptr<Backend>> make_uring_backend(const BackendOptions& opts);
-Result<std::unique_ptr<Backend>> make_epoll_backend(const BackendOptions& opts);
+Result<std::unique_ptr<Backend>> make_uring_backend(const BackendOptions& opts);  ///< an io_uring backend, or the io_uring_setup error
+Result<std::unique_ptr<Backend>> make_epoll_backend(const BackendOptions& opts);  ///< an epoll backend
 
 }  // namespace zp

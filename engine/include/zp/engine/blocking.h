@@ -1,9 +1,12 @@
-// Blocking work off the shard: a small pool of worker threads with a bounded queue, and an
-// awaitable that runs a blocking call there (getaddrinfo, a slow stat) and resumes the
-// calling task on its own shard through Shard::post_external — so it works on every backend.
-//   zp::BlockingPool pool({.threads = 1, .max_queued = 64});
-//   auto r = co_await zp::run_blocking(pool, [] { return zp::Result<int>(slow_call()); });
-//   // r: fn's result; EAGAIN when the queue is full; ECANCELED when the task was cancelled.
+/// \file
+/// Blocking work off the shard: a small pool of worker threads with a bounded queue, and an
+/// awaitable that runs a blocking call there (getaddrinfo, a slow stat) and resumes the
+/// calling task on its own shard through Shard::post_external — so it works on every backend.
+/// \code
+///   zp::BlockingPool pool({.threads = 1, .max_queued = 64});
+///   auto r = co_await zp::run_blocking(pool, [] { return zp::Result<int>(slow_call()); });
+///   // r: fn's result; EAGAIN when the queue is full; ECANCELED when the task was cancelled.
+/// \endcode
 #pragma once
 
 #include <condition_variable>

@@ -1,10 +1,13 @@
-// Fault injection: a Backend that wraps another and, driven by a seeded PRNG, makes
-// sends short, splits receives, ends multishot receives with ENOBUFS, resets
-// connections, makes cross-shard wake-ups take their fallback path, and delays/reorders
-// completions across operations (each operation's own
-// completions stay in order). Every service's tests run on it; a failing run replays
-// from its seed:  ZP_FAULT_SEED=1234 ctest -R ...
-//   auto b = zp::make_fault_backend(std::move(inner), zp::FaultOptions::from_env());
+/// \file
+/// Fault injection: a Backend that wraps another and, driven by a seeded PRNG, makes
+/// sends short, splits receives, ends multishot receives with ENOBUFS, resets
+/// connections, makes cross-shard wake-ups take their fallback path, and delays/reorders
+/// completions across operations (each operation's own
+/// completions stay in order). Every service's tests run on it; a failing run replays
+/// from its seed:  ZP_FAULT_SEED=1234 ctest -R ...
+/// \code
+///   auto b = zp::make_fault_backend(std::move(inner), zp::FaultOptions::from_env());
+/// \endcode
 #pragma once
 
 #include <cstdint>

@@ -1,9 +1,12 @@
-// Files for static serving: open, stat, read at an offset through the backend (io_uring
-// READ, or READ_FIXED into a registered buffer), and sendfile to a stream.
-//   auto f = zp::File::open("/srv/index.html");
-//   auto st = f->stat();                          // size, mtime
-//   auto n = co_await f->read_at(buf, 0);         // bytes read
-//   auto s = co_await f->send_to(stream, 0, st->size);
+/// \file
+/// Files for static serving: open, stat, read at an offset through the backend (io_uring
+/// READ, or READ_FIXED into a registered buffer), and sendfile to a stream.
+/// \code
+///   auto f = zp::File::open("/srv/index.html");
+///   auto st = f->stat();                          // size, mtime
+///   auto n = co_await f->read_at(buf, 0);         // bytes read
+///   auto s = co_await f->send_to(stream, 0, st->size);
+/// \endcode
 #pragma once
 
 #include <sys/stat.h>

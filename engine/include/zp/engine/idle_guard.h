@@ -1,8 +1,11 @@
-// IdleGuard: a connection's idle timeout without a timer operation per read. One timer per
-// connection that, when it fires, either cancels the connection's task or moves itself to
-// the last activity + timeout; touch() after each read is a store.
-//   IdleGuard idle(Shard::current(), co_await CurrentCtx{}, 10000);
-//   for (;;) { auto b = co_await s.recv(); ...; idle.touch(); }
+/// \file
+/// IdleGuard: a connection's idle timeout without a timer operation per read. One timer per
+/// connection that, when it fires, either cancels the connection's task or moves itself to
+/// the last activity + timeout; touch() after each read is a store.
+/// \code
+///   IdleGuard idle(Shard::current(), co_await CurrentCtx{}, 10000);
+///   for (;;) { auto b = co_await s.recv(); ...; idle.touch(); }
+/// \endcode
 #pragma once
 
 #include <cstdint>

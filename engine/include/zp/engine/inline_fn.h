@@ -1,4 +1,5 @@
-// InlineFn: a move-only void() callable stored inline (no heap), for cross-shard messages.
+/// \file
+/// InlineFn: a move-only void() callable stored inline (no heap), for cross-shard messages.
 #pragma once
 
 #include <cstddef>

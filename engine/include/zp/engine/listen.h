@@ -1,9 +1,12 @@
-// Listener start-up shared by every TCP service: parse the addresses, bind, log, accept.
-//   auto ls = zp::bind_listeners(shard, "echo", opts.listen);
-//   if (!ls) return ls.error();
-//   st->listeners = std::move(*ls);
-//   for (auto& l : st->listeners)
-//     if (auto r = zp::start_accepting(shard, "echo", l, handler); !r) return r;
+/// \file
+/// Listener start-up shared by every TCP service: parse the addresses, bind, log, accept.
+/// \code
+///   auto ls = zp::bind_listeners(shard, "echo", opts.listen);
+///   if (!ls) return ls.error();
+///   st->listeners = std::move(*ls);
+///   for (auto& l : st->listeners)
+///     if (auto r = zp::start_accepting(shard, "echo", l, handler); !r) return r;
+/// \endcode
 #pragma once
 
 #include <functional>

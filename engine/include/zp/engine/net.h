@@ -1,10 +1,13 @@
-// Sockets on the shard's backend: TCP and Unix stream listeners and connections, UDP.
-// A Stream receives through the backend's multishot recv into provided buffers, so an
-// idle connection holds no receive buffer; recv() hands out a RecvBuf lease (zero copy).
-//   auto l = zp::Listener::bind(shard, *zp::SocketAddr::parse("127.0.0.1:7007"));
-//   auto s = co_await l->accept();                  // Result<Stream>
-//   auto b = co_await s->recv();                    // Result<RecvBuf>, size 0 = EOF
-//   auto w = co_await s->send(b->bytes());          // sends all of it, or an error
+/// \file
+/// Sockets on the shard's backend: TCP and Unix stream listeners and connections, UDP.
+/// A Stream receives through the backend's multishot recv into provided buffers, so an
+/// idle connection holds no receive buffer; recv() hands out a RecvBuf lease (zero copy).
+/// \code
+///   auto l = zp::Listener::bind(shard, *zp::SocketAddr::parse("127.0.0.1:7007"));
+///   auto s = co_await l->accept();                  // Result<Stream>
+///   auto b = co_await s->recv();                    // Result<RecvBuf>, size 0 = EOF
+///   auto w = co_await s->send(b->bytes());          // sends all of it, or an error
+/// \endcode
 #pragma once
 
 #include <netinet/in.h>

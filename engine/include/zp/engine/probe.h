@@ -1,9 +1,12 @@
-// Run-time probe of what this machine's kernel offers the engine: whether io_uring can
-// be set up at all (containers often forbid it), which opcodes and setup flags it
-// accepts, and whether provided-buffer rings register. For `zproto version` and the
-// start-up log; the backends do their own checks when they start.
-//   zp::Features f = zp::probe_features();
-//   if (f.uring_available && f.defer_taskrun) ...
+/// \file
+/// Run-time probe of what this machine's kernel offers the engine: whether io_uring can
+/// be set up at all (containers often forbid it), which opcodes and setup flags it
+/// accepts, and whether provided-buffer rings register. For `zproto version` and the
+/// start-up log; the backends do their own checks when they start.
+/// \code
+///   zp::Features f = zp::probe_features();
+///   if (f.uring_available && f.defer_taskrun) ...
+/// \endcode
 #pragma once
 
 #include <string>

@@ -1,8 +1,11 @@
-// Runtime: starts N shards (threads pinned to cores, each with its own backend), runs a
-// setup function on each, handles SIGINT/SIGTERM (graceful stop) and SIGHUP (reload
-// event to every shard), and joins them.
-//   zp::Runtime rt({.shards = 2});
-//   auto r = rt.run([](zp::Shard& s) -> zp::Result<void> { s.spawn(serve(s)); return {}; });
+/// \file
+/// Runtime: starts N shards (threads pinned to cores, each with its own backend), runs a
+/// setup function on each, handles SIGINT/SIGTERM (graceful stop) and SIGHUP (reload
+/// event to every shard), and joins them.
+/// \code
+///   zp::Runtime rt({.shards = 2});
+///   auto r = rt.run([](zp::Shard& s) -> zp::Result<void> { s.spawn(serve(s)); return {}; });
+/// \endcode
 #pragma once
 
 #include <atomic>

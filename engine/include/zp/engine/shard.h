@@ -1,9 +1,12 @@
-// Shard: one thread's reactor — its backend, timer wheel, cached clock, coroutine frame
-// pools, spawned tasks and cross-shard inboxes. Nothing in it is touched by another
-// thread except through submit_to()/post_external() and wake-ups.
-//   zp::Shard& s = *zp::Shard::current();
-//   auto h = s.spawn(serve_connection(std::move(stream)));
-//   co_await zp::sleep(std::chrono::milliseconds(10));
+/// \file
+/// Shard: one thread's reactor — its backend, timer wheel, cached clock, coroutine frame
+/// pools, spawned tasks and cross-shard inboxes. Nothing in it is touched by another
+/// thread except through submit_to()/post_external() and wake-ups.
+/// \code
+///   zp::Shard& s = *zp::Shard::current();
+///   auto h = s.spawn(serve_connection(std::move(stream)));
+///   co_await zp::sleep(std::chrono::milliseconds(10));
+/// \endcode
 #pragma once
 
 #include <atomic>

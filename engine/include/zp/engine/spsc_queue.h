@@ -1,5 +1,6 @@
-// SpscQueue: a bounded single-producer single-consumer ring (one per shard pair).
-// push() fails when full: that is the backpressure signal to the sender.
+/// \file
+/// SpscQueue: a bounded single-producer single-consumer ring (one per shard pair).
+/// push() fails when full: that is the backpressure signal to the sender.
 #pragma once
 
 #include <atomic>

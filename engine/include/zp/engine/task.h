@@ -1,10 +1,13 @@
-// Task<T>: a lazily started C++20 coroutine. Awaiting it starts it and resumes the
-// awaiter when it finishes (symmetric transfer, no recursion). Frames come from the
-// current shard's frame pools (see frame_alloc.h). Each chain of awaited tasks shares a
-// TaskCtx that carries cancellation: cancelling it wakes the pending operation with
-// ECANCELED and makes later operations fail at once.
-//   zp::Task<int> answer() { co_return 42; }
-//   zp::Task<void> main_task() { int v = co_await answer(); }
+/// \file
+/// Task<T>: a lazily started C++20 coroutine. Awaiting it starts it and resumes the
+/// awaiter when it finishes (symmetric transfer, no recursion). Frames come from the
+/// current shard's frame pools (see frame_alloc.h). Each chain of awaited tasks shares a
+/// TaskCtx that carries cancellation: cancelling it wakes the pending operation with
+/// ECANCELED and makes later operations fail at once.
+/// \code
+///   zp::Task<int> answer() { co_return 42; }
+///   zp::Task<void> main_task() { int v = co_await answer(); }
+/// \endcode
 #pragma once
 
 #include <coroutine>

@@ -1,9 +1,12 @@
-// TimerWheel: a hashed timing wheel with 1 ms ticks and 4096 slots; timers further out
-// wait in their slot until due. Insert and remove are O(1); a bitmap of non-empty slots
-// makes next_timeout_ms() cheap. Timers are caller-owned (intrusive), nothing allocates.
-//   zp::Timer t; t.fire = [](zp::Timer* t) { ... };
-//   wheel.add(t, now_ms + 250);
-//   wheel.advance(now_ms);   // fires every timer whose deadline <= now_ms
+/// \file
+/// TimerWheel: a hashed timing wheel with 1 ms ticks and 4096 slots; timers further out
+/// wait in their slot until due. Insert and remove are O(1); a bitmap of non-empty slots
+/// makes next_timeout_ms() cheap. Timers are caller-owned (intrusive), nothing allocates.
+/// \code
+///   zp::Timer t; t.fire = [](zp::Timer* t) { ... };
+///   wheel.add(t, now_ms + 250);
+///   wheel.advance(now_ms);   // fires every timer whose deadline <= now_ms
+/// \endcode
 #pragma once
 
 #include <array>

@@ -1,12 +1,15 @@
-// TLS as a stream layer (target zproto::tls, wolfSSL): records flow through the stream's own
-// recv (provided buffers) and send, wolfSSL sees only memory (custom I/O callbacks); no
-// blocking call, no thread, no socket handed to wolfSSL. After the handshake the Stream
-// reads and writes plaintext through the same API, so a service does not know.
-//   auto srv = zp::tls::ServerContext::create(cfg);        // one per shard
-//   auto r = co_await zp::tls::accept(stream, **srv);      // stream now speaks TLS
-//   auto c = co_await zp::tls::connect(stream, *client_ctx, "example.org");
-// STARTTLS: the same calls on a live plain stream after the protocol's own negotiation;
-// plaintext received past the upgrade point is discarded (never read as if encrypted).
+/// \file
+/// TLS as a stream layer (target zproto::tls, wolfSSL): records flow through the stream's own
+/// recv (provided buffers) and send, wolfSSL sees only memory (custom I/O callbacks); no
+/// blocking call, no thread, no socket handed to wolfSSL. After the handshake the Stream
+/// reads and writes plaintext through the same API, so a service does not know.
+/// \code
+///   auto srv = zp::tls::ServerContext::create(cfg);        // one per shard
+///   auto r = co_await zp::tls::accept(stream, **srv);      // stream now speaks TLS
+///   auto c = co_await zp::tls::connect(stream, *client_ctx, "example.org");
+/// \endcode
+/// STARTTLS: the same calls on a live plain stream after the protocol's own negotiation;
+/// plaintext received past the upgrade point is discarded (never read as if encrypted).
 #pragma once
 
 #include <cstdint>
@@ -48,13 +51,14 @@ enum class Errc {
   /// The peer sent this fatal alert: alert_base + the alert's number (RFC 8446 §6).
   alert_base = 1000,
 };
-const std::error_category& category() noexcept;
-inline Error make_error(Errc e) { return Error(int(e), category()); }
+const std::error_category& category() noexcept;  ///< the category of Errc ("zp.tls")
+inline Error make_error(Errc e) { return Error(int(e), category()); }  ///< an Error of `e`
 /// The error for a fatal alert the peer sent (e.g. 40 handshake_failure, 48 unknown_ca).
 inline Error alert_error(int alert) { return Error(int(Errc::alert_base) + alert, category()); }
 /// The alert's name ("handshake_failure"), or "alert N".
 std::string alert_name(int alert);
 
+/// TLS protocol versions.
 enum class Version { tls12, tls13 };
 
 /// One certificate chain and its key (PEM files). The names it serves for SNI are read from
@@ -149,7 +153,7 @@ Task<Result<Info>> connect(Stream& s, std::shared_ptr<ClientContext> ctx, std::s
 /// STARTTLS: drops whatever plaintext the stream holds unread (the injection class of
 /// CVE-2011-0411), then accept()/connect(). The caller drops its own parse buffer too.
 Task<Result<Info>> starttls_server(Stream& s, std::shared_ptr<ServerContext> ctx);
-Task<Result<Info>> starttls_client(Stream& s, std::shared_ptr<ClientContext> ctx, std::string server_name);
+Task<Result<Info>> starttls_client(Stream& s, std::shared_ptr<ClientContext> ctx, std::string server_name);  ///< the same for a client
 
 /// The session of a TLS stream's client side, for resumption on a later connect(); empty if
 /// none (not TLS, no ticket yet).
@@ -171,5 +175,5 @@ template <>
 struct std::is_error_code_enum<zp::tls::Errc> : std::true_type {};
 /// \endcond
 namespace zp::tls {
-inline std::error_code make_error_code(Errc e) { return make_error(e); }
+inline std::error_code make_error_code(Errc e) { return make_error(e); }  ///< an error_code of `e` (lets Errc convert to std::error_code)
 }  // namespace zp::tls

@@ -1,8 +1,11 @@
-// RFC 4648 §4 base64: encode into a caller buffer, strict decode (SASL, IMAP AUTHENTICATE,
-// MIME, WebSocket keys, HTTP Basic auth). Never allocates.
-//   char out[zp::codec::base64::encoded_size(3)];
-//   auto n = zp::codec::base64::encode(std::as_bytes(std::span(data)), out);   // Result<size_t>
-//   auto m = zp::codec::base64::decode(text, buf);   // bad chars, padding, trailing bits rejected
+/// \file
+/// RFC 4648 §4 base64: encode into a caller buffer, strict decode (SASL, IMAP AUTHENTICATE,
+/// MIME, WebSocket keys, HTTP Basic auth). Never allocates.
+/// \code
+///   char out[zp::codec::base64::encoded_size(3)];
+///   auto n = zp::codec::base64::encode(std::as_bytes(std::span(data)), out);   // Result<size_t>
+///   auto m = zp::codec::base64::decode(text, buf);   // bad chars, padding, trailing bits rejected
+/// \endcode
 #pragma once
 
 #include <cstddef>
@@ -24,8 +27,8 @@ enum class Errc : int {
   bad_length = 4,        ///< number of (non-whitespace) characters not a multiple of 4
   non_canonical = 5,     ///< unused bits before the padding are not zero (RFC 4648 §3.5)
 };
-const std::error_category& category() noexcept;
-inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), category()}; }
+const std::error_category& category() noexcept;  ///< the category of Errc
+inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), category()}; }  ///< an error_code of `e` (lets Errc convert to std::error_code)
 
 /// Characters encode() writes for n input bytes (with padding).
 constexpr std::size_t encoded_size(std::size_t n) noexcept { return (n + 2) / 3 * 4; }

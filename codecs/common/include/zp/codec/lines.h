@@ -1,10 +1,13 @@
-// CRLF line framing for the text protocols (SMTP, IMAP, POP3, FTP, IRC): one call finds
-// the next complete line in a byte buffer, picohttpparser-style: no state, no allocation,
-// the line is a view into the input.
-//   auto r = zp::codec::lines::next_line(buf, {.max_line_bytes = 998});
-//   if (r.status == Status::ok) { handle(r.line); buf = buf.subspan(r.consumed); }
-//   else if (r.status == Status::need_more) { /* read more, call again with the whole buffer */ }
-// Strict by default: a bare LF, a bare CR or a NUL byte is an error (SMTP smuggling).
+/// \file
+/// CRLF line framing for the text protocols (SMTP, IMAP, POP3, FTP, IRC): one call finds
+/// the next complete line in a byte buffer, picohttpparser-style: no state, no allocation,
+/// the line is a view into the input.
+/// \code
+///   auto r = zp::codec::lines::next_line(buf, {.max_line_bytes = 998});
+///   if (r.status == Status::ok) { handle(r.line); buf = buf.subspan(r.consumed); }
+///   else if (r.status == Status::need_more) { /* read more, call again with the whole buffer */ }
+/// \endcode
+/// Strict by default: a bare LF, a bare CR or a NUL byte is an error (SMTP smuggling).
 #pragma once
 
 #include <cstddef>
@@ -23,8 +26,8 @@ enum class Errc : int {
   nul = 3,            ///< a NUL byte inside a line
   line_too_long = 4,  ///< more than max_line_bytes before the terminator
 };
-const std::error_category& category() noexcept;
-inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), category()}; }
+const std::error_category& category() noexcept;  ///< the category of Errc
+inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), category()}; }  ///< an error_code of `e` (lets Errc convert to std::error_code)
 
 /// Limits of the line framer.
 struct Limits {
@@ -35,6 +38,7 @@ struct Limits {
   bool allow_bare_lf = false;
 };
 
+/// What next_line() found: a line, not yet a whole one, or an error.
 enum class Status { ok, need_more, error };
 
 /// Outcome of next_line; `line` points into the input and lives as long as it does.
@@ -54,7 +58,7 @@ struct [[nodiscard]] LineResult {
 /// Reads at most max_line_bytes + 2 bytes of `in`. Feeding a stream in any number of pieces
 /// gives the same lines as feeding it whole.
 LineResult next_line(std::span<const char> in, const Limits& limits = {}) noexcept;
-inline LineResult next_line(std::string_view in, const Limits& limits = {}) noexcept {
+inline LineResult next_line(std::string_view in, const Limits& limits = {}) noexcept {  ///< the same over a string_view
   return next_line(std::span<const char>(in.data(), in.size()), limits);
 }
 

@@ -1,11 +1,14 @@
-// WireReader / WireWriter: the one bounds-checked cursor every binary codec (DNS, MQTT,
-// BER, WebSocket frames) reads and builds wire data with (Knot's wire_ctx_t, BoringSSL's
-// CBS/CBB). The error is sticky: after the first overrun every read returns zero or an
-// empty view and every write is dropped, so a parser checks ok() once at the end.
-//   zp::codec::WireReader r(packet);
-//   uint16_t id = r.u16be(), flags = r.u16be();
-//   if (!r.ok()) return r.error_code();        // one check for every read above
-// Codec code does no pointer arithmetic outside these two classes.
+/// \file
+/// WireReader / WireWriter: the one bounds-checked cursor every binary codec (DNS, MQTT,
+/// BER, WebSocket frames) reads and builds wire data with (Knot's wire_ctx_t, BoringSSL's
+/// CBS/CBB). The error is sticky: after the first overrun every read returns zero or an
+/// empty view and every write is dropped, so a parser checks ok() once at the end.
+/// \code
+///   zp::codec::WireReader r(packet);
+///   uint16_t id = r.u16be(), flags = r.u16be();
+///   if (!r.ok()) return r.error_code();        // one check for every read above
+/// \endcode
+/// Codec code does no pointer arithmetic outside these two classes.
 #pragma once
 
 #include <cstddef>
@@ -27,8 +30,8 @@ enum class Errc : int {
   overflow = 3,   ///< a write or reserve past the end of the output buffer
   bad_patch = 4,  ///< patch of bytes that were not written (reserved) yet
 };
-const std::error_category& category() noexcept;
-inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), category()}; }
+const std::error_category& category() noexcept;  ///< the category of Errc
+inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), category()}; }  ///< an error_code of `e` (lets Errc convert to std::error_code)
 }  // namespace wire
 
 /// A read cursor over bytes the caller owns; views it returns live as long as that input.

@@ -1,9 +1,12 @@
-// Address access lists for zone transfers: IPv4 and IPv6 prefixes ("10.0.0.0/8",
-// "::1/128", a bare address = a host). An IPv4-mapped IPv6 peer (::ffff:a.b.c.d, from a
-// dual-stack listener) matches the IPv4 entries. An empty list allows nobody.
-//   auto acl = zp::dns::Acl::parse({"127.0.0.1", "::1/128", "10.0.0.0/8"});
-//   if (!acl) fail(acl.error_text);
-//   if (acl.acl->allows(peer.sa())) serve_transfer();
+/// \file
+/// Address access lists for zone transfers: IPv4 and IPv6 prefixes ("10.0.0.0/8",
+/// "::1/128", a bare address = a host). An IPv4-mapped IPv6 peer (::ffff:a.b.c.d, from a
+/// dual-stack listener) matches the IPv4 entries. An empty list allows nobody.
+/// \code
+///   auto acl = zp::dns::Acl::parse({"127.0.0.1", "::1/128", "10.0.0.0/8"});
+///   if (!acl) fail(acl.error_text);
+///   if (acl.acl->allows(peer.sa())) serve_transfer();
+/// \endcode
 #pragma once
 
 #include <sys/socket.h>

@@ -1,9 +1,12 @@
-// The authoritative answer logic (RFC 1034 §4.3.2, RFC 2308, RFC 4592, RFC 6672, RFC 6891,
-// RFC 8482) as a pure function of a query and a ZoneSet: no I/O, no clock, and no heap
-// allocation per query once the Responder's scratch has grown to the largest RRset.
-//   zp::dns::Responder r;
-//   auto a = r.answer(zones.get(), query, out, zp::dns::Transport::udp);
-//   if (a.size) send(out.first(a.size));   // a.size == 0: drop (a response, < 12 octets)
+/// \file
+/// The authoritative answer logic (RFC 1034 §4.3.2, RFC 2308, RFC 4592, RFC 6672, RFC 6891,
+/// RFC 8482) as a pure function of a query and a ZoneSet: no I/O, no clock, and no heap
+/// allocation per query once the Responder's scratch has grown to the largest RRset.
+/// \code
+///   zp::dns::Responder r;
+///   auto a = r.answer(zones.get(), query, out, zp::dns::Transport::udp);
+///   if (a.size) send(out.first(a.size));   // a.size == 0: drop (a response, < 12 octets)
+/// \endcode
 #pragma once
 
 #include <sys/socket.h>
@@ -19,6 +22,7 @@
 
 namespace zp::dns {
 
+/// How the query arrived (UDP replies are size-capped and may be truncated).
 enum class Transport : std::uint8_t { udp, tcp };
 
 /// Limits of the answer logic.

@@ -1,8 +1,11 @@
-// /etc/hosts (hosts(5)): "address canonical_name [aliases...]" with '#' comments. A
-// sans-I/O parser into a case-insensitive name → addresses table, and a bounded loader.
-// Lines with a bad address or a bad host name are skipped and noted in `warnings`.
-//   auto h = zp::dns::parse_hosts("127.0.0.1 localhost\n::1 localhost ip6-localhost\n");
-//   h.lookup("LOCALHOST.")   // {127.0.0.1, ::1}, file order
+/// \file
+/// /etc/hosts (hosts(5)): "address canonical_name [aliases...]" with '#' comments. A
+/// sans-I/O parser into a case-insensitive name → addresses table, and a bounded loader.
+/// Lines with a bad address or a bad host name are skipped and noted in `warnings`.
+/// \code
+///   auto h = zp::dns::parse_hosts("127.0.0.1 localhost\n::1 localhost ip6-localhost\n");
+///   h.lookup("LOCALHOST.")   // {127.0.0.1, ::1}, file order
+/// \endcode
 #pragma once
 
 #include <cstddef>

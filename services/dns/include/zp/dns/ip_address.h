@@ -1,6 +1,9 @@
-// An IPv4 or IPv6 address without a port: what the hosts file and A/AAAA records hold.
-//   auto a = zp::dns::IpAddress::parse("2001:db8::1");   // nullopt for anything else
-//   zp::SocketAddr sa = a->with_port(443);
+/// \file
+/// An IPv4 or IPv6 address without a port: what the hosts file and A/AAAA records hold.
+/// \code
+///   auto a = zp::dns::IpAddress::parse("2001:db8::1");   // nullopt for anything else
+///   zp::SocketAddr sa = a->with_port(443);
+/// \endcode
 #pragma once
 
 #include <array>

@@ -1,8 +1,11 @@
-// NOTIFY (RFC 1996) from a primary: the message (opcode NOTIFY, AA, the zone's SOA in the
-// answer section), the check of a secondary's acknowledgement, and a task that sends one
-// NOTIFY over UDP and retries with a doubling timeout until it is acknowledged.
-//   auto r = co_await zp::dns::send_notify(zone, *zp::SocketAddr::parse("127.0.0.1:5300"), {});
-//   if (!r) log(r.error());   // ETIMEDOUT: no acknowledgement after every attempt
+/// \file
+/// NOTIFY (RFC 1996) from a primary: the message (opcode NOTIFY, AA, the zone's SOA in the
+/// answer section), the check of a secondary's acknowledgement, and a task that sends one
+/// NOTIFY over UDP and retries with a doubling timeout until it is acknowledged.
+/// \code
+///   auto r = co_await zp::dns::send_notify(zone, *zp::SocketAddr::parse("127.0.0.1:5300"), {});
+///   if (!r) log(r.error());   // ETIMEDOUT: no acknowledgement after every attempt
+/// \endcode
 #pragma once
 
 #include <cstddef>

@@ -1,7 +1,10 @@
-// NSEC3 (RFC 5155) helpers for serving pre-signed zones: the owner-name hash (SHA-1 through
-// wolfSSL, iterated with the zone's salt) and the base32hex decoding of hashed owner labels.
-//   std::byte h[zp::dns::kNsec3HashBytes];
-//   if (zp::dns::nsec3_hash(lower_wire_name, salt, iterations, h)) index.find(h);
+/// \file
+/// NSEC3 (RFC 5155) helpers for serving pre-signed zones: the owner-name hash (SHA-1 through
+/// wolfSSL, iterated with the zone's salt) and the base32hex decoding of hashed owner labels.
+/// \code
+///   std::byte h[zp::dns::kNsec3HashBytes];
+///   if (zp::dns::nsec3_hash(lower_wire_name, salt, iterations, h)) index.find(h);
+/// \endcode
 #pragma once
 
 #include <cstddef>

@@ -1,10 +1,13 @@
-// /etc/resolv.conf as glibc reads it (resolv.conf(5)): nameserver (IPv4, IPv6 with an
-// optional %zone, and — our extension — "[v6]:port" / "v4:port"), search, domain (the last
-// of search/domain wins), options ndots: timeout: attempts: rotate edns0. A sans-I/O parser
-// over text plus a bounded file loader; unknown keywords and options are ignored as glibc
-// does, each noted in `warnings`.
-//   auto c = zp::dns::parse_resolv_conf("nameserver 192.0.2.53\nsearch example.test\n");
-//   c->servers[0].port() == 53; c->search == {"example.test"}
+/// \file
+/// /etc/resolv.conf as glibc reads it (resolv.conf(5)): nameserver (IPv4, IPv6 with an
+/// optional %zone, and — our extension — "[v6]:port" / "v4:port"), search, domain (the last
+/// of search/domain wins), options ndots: timeout: attempts: rotate edns0. A sans-I/O parser
+/// over text plus a bounded file loader; unknown keywords and options are ignored as glibc
+/// does, each noted in `warnings`.
+/// \code
+///   auto c = zp::dns::parse_resolv_conf("nameserver 192.0.2.53\nsearch example.test\n");
+///   c->servers[0].port() == 53; c->search == {"example.test"}
+/// \endcode
 #pragma once
 
 #include <cstddef>

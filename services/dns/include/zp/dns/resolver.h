@@ -1,12 +1,15 @@
-// DNS stub resolver on the caller's shard: resolv.conf servers, the hosts file, a per-shard
-// cache with coalescing of identical queries in flight, search-list and ndots expansion,
-// and a transport that sends each query from a fresh socket (a kernel-chosen random source
-// port) with a random ID, accepts only replies matching ID, question (any case) and server,
-// sends EDNS0 (1232 octets) and retries without on FORMERR/NOTIMP, retries over TCP on
-// TC=1, and backs off over attempts x servers, least-failing server first.
-//   zp::dns::Resolver r(shard);                                        // reads /etc/resolv.conf
-//   auto mx = co_await r.query("example.test", zp::codec::dns::rrtype::mx);  // Result<Answer>
-//   auto ips = co_await r.lookup_host("www.example.test");                  // A + AAAA, hosts first
+/// \file
+/// DNS stub resolver on the caller's shard: resolv.conf servers, the hosts file, a per-shard
+/// cache with coalescing of identical queries in flight, search-list and ndots expansion,
+/// and a transport that sends each query from a fresh socket (a kernel-chosen random source
+/// port) with a random ID, accepts only replies matching ID, question (any case) and server,
+/// sends EDNS0 (1232 octets) and retries without on FORMERR/NOTIMP, retries over TCP on
+/// TC=1, and backs off over attempts x servers, least-failing server first.
+/// \code
+///   zp::dns::Resolver r(shard);                                        // reads /etc/resolv.conf
+///   auto mx = co_await r.query("example.test", zp::codec::dns::rrtype::mx);  // Result<Answer>
+///   auto ips = co_await r.lookup_host("www.example.test");                  // A + AAAA, hosts first
+/// \endcode
 #pragma once
 
 #include <cstddef>

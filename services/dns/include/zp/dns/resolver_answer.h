@@ -1,12 +1,15 @@
-// What the stub resolver returns: owned, typed records (names in presentation format, RDATA
-// decompressed), and interpret_reply(), the pure function from a reply to an answer or a
-// negative result. It follows the CNAME chain inside the answer section from the name
-// asked (bounded, loop-checked), takes only records on that chain (never additional-section
-// glue, never records for other names), takes the negative TTL from the authority SOA of
-// an enclosing zone (RFC 2308 §5: min(SOA TTL, MINIMUM)), and checks that names used as
-// host names (CNAME, NS, PTR, MX, SRV targets) are host names.
-//   auto out = zp::dns::interpret_reply(msg, qname, rrtype::a, {});
-//   if (out.status == ResolverErrc::ok) for (auto& a : out.answer.addresses()) ...
+/// \file
+/// What the stub resolver returns: owned, typed records (names in presentation format, RDATA
+/// decompressed), and interpret_reply(), the pure function from a reply to an answer or a
+/// negative result. It follows the CNAME chain inside the answer section from the name
+/// asked (bounded, loop-checked), takes only records on that chain (never additional-section
+/// glue, never records for other names), takes the negative TTL from the authority SOA of
+/// an enclosing zone (RFC 2308 §5: min(SOA TTL, MINIMUM)), and checks that names used as
+/// host names (CNAME, NS, PTR, MX, SRV targets) are host names.
+/// \code
+///   auto out = zp::dns::interpret_reply(msg, qname, rrtype::a, {});
+///   if (out.status == ResolverErrc::ok) for (auto& a : out.answer.addresses()) ...
+/// \endcode
 #pragma once
 
 #include <cstddef>
@@ -43,6 +46,7 @@ struct SoaData {
 /// A CAA record.
 struct CaaData { std::uint8_t flags = 0; /**< 128: critical */ std::string tag; /**< "issue", "iodef", ... */ std::string value; /**< the property value */ };
 struct OpaqueData {};  ///< other types: see ResourceRecord::rdata
+/// The typed data of a record (OpaqueData for types without a view).
 using RecordData = std::variant<OpaqueData, IpAddress, NameData, MxData, TxtData, SrvData, SoaData, CaaData>;
 
 /// One record of an answer, owned.

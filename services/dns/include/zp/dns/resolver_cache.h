@@ -1,11 +1,14 @@
-// The stub resolver's per-shard cache (Unbound's semantics, scaled down): positive answers
-// for min(TTL, max_ttl_s), TTL 0 not stored, negative answers (NXDOMAIN, NODATA) for the
-// RFC 2308 TTL capped at max_negative_ttl_s, SERVFAIL for servfail_ttl_s; TTLs counted
-// down on reads; bounded in entries and bytes, the least recently used evicted first. No
-// clock of its own: every call takes now_ms, so tests drive time by hand.
-//   ResolverCache c({});
-//   c.put(answer, now_ms);                          // or put_negative(...)
-//   if (auto hit = c.get("www.example.test.", rrtype::a, now_ms)) ...
+/// \file
+/// The stub resolver's per-shard cache (Unbound's semantics, scaled down): positive answers
+/// for min(TTL, max_ttl_s), TTL 0 not stored, negative answers (NXDOMAIN, NODATA) for the
+/// RFC 2308 TTL capped at max_negative_ttl_s, SERVFAIL for servfail_ttl_s; TTLs counted
+/// down on reads; bounded in entries and bytes, the least recently used evicted first. No
+/// clock of its own: every call takes now_ms, so tests drive time by hand.
+/// \code
+///   ResolverCache c({});
+///   c.put(answer, now_ms);                          // or put_negative(...)
+///   if (auto hit = c.get("www.example.test.", rrtype::a, now_ms)) ...
+/// \endcode
 #pragma once
 
 #include <cstddef>

@@ -1,8 +1,11 @@
-// Errors of the DNS stub resolver (category "zp.dns.resolver"): what a lookup ended with
-// when it produced no answer. NXDOMAIN and NODATA are answers of the DNS, the rest are
-// failures to get one.
-//   auto a = co_await resolver.query("example.test", zp::codec::dns::rrtype::mx);
-//   if (!a && a.error() == zp::dns::ResolverErrc::nxdomain) { ... }
+/// \file
+/// Errors of the DNS stub resolver (category "zp.dns.resolver"): what a lookup ended with
+/// when it produced no answer. NXDOMAIN and NODATA are answers of the DNS, the rest are
+/// failures to get one.
+/// \code
+///   auto a = co_await resolver.query("example.test", zp::codec::dns::rrtype::mx);
+///   if (!a && a.error() == zp::dns::ResolverErrc::nxdomain) { ... }
+/// \endcode
 #pragma once
 
 #include <string_view>
@@ -11,6 +14,7 @@
 
 namespace zp::dns {
 
+/// What a resolver call failed with (category "zp.dns.resolver").
 enum class ResolverErrc : int {
   ok = 0,
   nxdomain = 1,          ///< the name does not exist (RCODE 3)
@@ -27,8 +31,8 @@ enum class ResolverErrc : int {
   too_many_queries = 12, ///< more queries in flight than ResolverOptions::max_inflight
   bad_reply_name = 13,   ///< a name used as a host name in the reply is not one (CVE-2021-3672)
 };
-const std::error_category& resolver_category() noexcept;
-inline std::error_code make_error_code(ResolverErrc e) noexcept {
+const std::error_category& resolver_category() noexcept;  ///< the category of ResolverErrc
+inline std::error_code make_error_code(ResolverErrc e) noexcept {  ///< an error_code of `e` (lets ResolverErrc convert to std::error_code)
   return {static_cast<int>(e), resolver_category()};
 }
 /// "nxdomain", ... for logs and tests; "" when out of range.

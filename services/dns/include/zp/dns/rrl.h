@@ -1,12 +1,15 @@
-// Response rate limiting (RRL) for UDP answers, after BIND's and Knot's model: responses are
-// accounted per (client prefix, response class, name) in a bounded per-shard table of token
-// buckets; past `responses_per_second` a response is dropped, except every `slip`-th one,
-// which goes out truncated (TC=1, no records) so a real client retries over TCP, where no
-// limit applies. A spoofed victim therefore gets at most a trickle of small replies.
-//   zp::dns::Rrl rrl({.responses_per_second = 20});
-//   auto act = rrl.check(peer.sa(), a.kind, a.qtype, a.rrl_name, shard.now_ms());
-//   if (act == zp::dns::RrlAction::drop) continue;
-//   if (act == zp::dns::RrlAction::slip) size = zp::dns::Rrl::slip_response(reply, size);
+/// \file
+/// Response rate limiting (RRL) for UDP answers, after BIND's and Knot's model: responses are
+/// accounted per (client prefix, response class, name) in a bounded per-shard table of token
+/// buckets; past `responses_per_second` a response is dropped, except every `slip`-th one,
+/// which goes out truncated (TC=1, no records) so a real client retries over TCP, where no
+/// limit applies. A spoofed victim therefore gets at most a trickle of small replies.
+/// \code
+///   zp::dns::Rrl rrl({.responses_per_second = 20});
+///   auto act = rrl.check(peer.sa(), a.kind, a.qtype, a.rrl_name, shard.now_ms());
+///   if (act == zp::dns::RrlAction::drop) continue;
+///   if (act == zp::dns::RrlAction::slip) size = zp::dns::Rrl::slip_response(reply, size);
+/// \endcode
 #pragma once
 
 #include <sys/socket.h>
@@ -30,6 +33,7 @@ struct RrlOptions {
   std::size_t table_size = 65536;          ///< buckets per shard (rounded up to a power of two)
 };
 
+/// What to do with a response: send it, send it truncated (slip), or drop it.
 enum class RrlAction : std::uint8_t { send, slip, drop };
 
 /// One shard's limiter. Not thread-safe; allocation happens only in the constructor.

@@ -1,14 +1,17 @@
-// Authoritative DNS server on the engine: UDP on every shard (SO_REUSEPORT, batched
-// recvmmsg/sendmmsg, answers built into per-shard buffers) and TCP (RFC 7766: 2-octet
-// framing, pipelined queries answered in order, idle timeout, size and connection caps),
-// IPv4 and IPv6. Zones live in a ZoneStore shared by the shards; reload() re-reads every
-// zone file and keeps the old zone of a file that no longer parses. Outbound AXFR/IXFR over
-// TCP to each zone's allow_transfer ACL (xfr.h, src/xfr_serve.cpp) and NOTIFY to its notify
-// targets after a reload that raised the serial (notify.h).
-//   auto store = std::make_shared<zp::dns::ZoneStore>(std::vector<zp::dns::ZoneConfig>{{"example.test.", "db"}});
-//   if (auto e = store->load(); !e.empty()) fail(e);
-//   zp::dns::ServerOptions o; o.store = store; o.listen = {"127.0.0.1:5353"};
-//   auto r = rt.run([&](zp::Shard& s) { return zp::dns::start(s, o); });
+/// \file
+/// Authoritative DNS server on the engine: UDP on every shard (SO_REUSEPORT, batched
+/// recvmmsg/sendmmsg, answers built into per-shard buffers) and TCP (RFC 7766: 2-octet
+/// framing, pipelined queries answered in order, idle timeout, size and connection caps),
+/// IPv4 and IPv6. Zones live in a ZoneStore shared by the shards; reload() re-reads every
+/// zone file and keeps the old zone of a file that no longer parses. Outbound AXFR/IXFR over
+/// TCP to each zone's allow_transfer ACL (xfr.h, src/xfr_serve.cpp) and NOTIFY to its notify
+/// targets after a reload that raised the serial (notify.h).
+/// \code
+///   auto store = std::make_shared<zp::dns::ZoneStore>(std::vector<zp::dns::ZoneConfig>{{"example.test.", "db"}});
+///   if (auto e = store->load(); !e.empty()) fail(e);
+///   zp::dns::ServerOptions o; o.store = store; o.listen = {"127.0.0.1:5353"};
+///   auto r = rt.run([&](zp::Shard& s) { return zp::dns::start(s, o); });
+/// \endcode
 #pragma once
 
 #include <atomic>
@@ -77,7 +80,7 @@ class ZoneStore {
 
 /// Query types counted one by one in the metrics; the rest are "other".
 inline constexpr std::uint16_t kCountedQtypes[] = {1, 2, 5, 6, 12, 15, 16, 28, 33, 35, 43, 46, 48, 52, 64, 65, 255};
-inline constexpr std::size_t kQtypeSlots = std::size(kCountedQtypes) + 1;
+inline constexpr std::size_t kQtypeSlots = std::size(kCountedQtypes) + 1;  ///< counter slots by query type: the counted ones and "other"
 /// The counter slot of `qtype`: its index in kCountedQtypes, or the last slot ("other").
 constexpr std::size_t qtype_slot(std::uint16_t qtype) noexcept {
   for (std::size_t i = 0; i < std::size(kCountedQtypes); ++i)

@@ -1,10 +1,13 @@
-// Outbound zone transfers as pure functions: the differences between two versions of a
-// zone (RFC 1995 IXFR history, computed on reload), a bounded history of them, and the
-// message stream of an AXFR (RFC 5936) or IXFR reply cut into messages of at most 64 KiB,
-// each compressed on its own. No I/O: services/dns/src/xfr_serve.cpp sends the messages.
-//   auto plan = zp::dns::plan_transfer(zones, query, peer.sa(), zp::dns::Transport::tcp);
-//   if (!plan.stream) send(error_reply(...));
-//   while (auto n = plan.stream->next(buf); n && *n) send(buf.first(*n));
+/// \file
+/// Outbound zone transfers as pure functions: the differences between two versions of a
+/// zone (RFC 1995 IXFR history, computed on reload), a bounded history of them, and the
+/// message stream of an AXFR (RFC 5936) or IXFR reply cut into messages of at most 64 KiB,
+/// each compressed on its own. No I/O: services/dns/src/xfr_serve.cpp sends the messages.
+/// \code
+///   auto plan = zp::dns::plan_transfer(zones, query, peer.sa(), zp::dns::Transport::tcp);
+///   if (!plan.stream) send(error_reply(...));
+///   while (auto n = plan.stream->next(buf); n && *n) send(buf.first(*n));
+/// \endcode
 #pragma once
 
 #include <sys/socket.h>
@@ -24,8 +27,11 @@
 
 namespace zp::dns {
 
+/// The IXFR and AXFR query types.
+///@{
 inline constexpr std::uint16_t kTypeIxfr = 251, kTypeAxfr = 252;
-inline constexpr std::uint8_t kOpcodeNotify = 4;
+///@}
+inline constexpr std::uint8_t kOpcodeNotify = 4;  ///< the NOTIFY opcode
 
 /// RFC 1982 serial number arithmetic: a < b.
 constexpr bool serial_lt(std::uint32_t a, std::uint32_t b) noexcept {

@@ -1,11 +1,14 @@
-// Authoritative zone store: an immutable tree of one zone's names built from the zone
-// parser's records (canonical order, RRsets grouped by owner and type, RRSIGs grouped by the
-// type they cover, empty non-terminals as nodes without data), and a ZoneSet of zones that
-// the answer logic searches for the closest enclosing apex. Built once, then shared
-// read-only by every shard (std::shared_ptr<const ZoneSet>); lookups never lock or allocate.
-//   auto z = zp::dns::load_zone("example.test.", "/etc/zproto/example.test.zone");
-//   if (!z) log(z.error);   // "/etc/.../example.test.zone:12:5: bad A address ..."
-//   auto set = std::make_shared<const zp::dns::ZoneSet>(std::vector{z.zone});
+/// \file
+/// Authoritative zone store: an immutable tree of one zone's names built from the zone
+/// parser's records (canonical order, RRsets grouped by owner and type, RRSIGs grouped by the
+/// type they cover, empty non-terminals as nodes without data), and a ZoneSet of zones that
+/// the answer logic searches for the closest enclosing apex. Built once, then shared
+/// read-only by every shard (std::shared_ptr<const ZoneSet>); lookups never lock or allocate.
+/// \code
+///   auto z = zp::dns::load_zone("example.test.", "/etc/zproto/example.test.zone");
+///   if (!z) log(z.error);   // "/etc/.../example.test.zone:12:5: bad A address ..."
+///   auto set = std::make_shared<const zp::dns::ZoneSet>(std::vector{z.zone});
+/// \endcode
 #pragma once
 
 #include <array>
@@ -133,7 +136,7 @@ struct ZoneLoad {
   explicit operator bool() const noexcept { return zone != nullptr; }  ///< true when the zone was built
 };
 
-inline constexpr std::size_t default_max_zone_file_bytes = std::size_t{1} << 30;
+inline constexpr std::size_t default_max_zone_file_bytes = std::size_t{1} << 30;  ///< default bound of a zone file's size
 
 /// Builds a zone from zone-file text; `origin` is the apex ("example.test." or without the
 /// final dot), `source` names the text in errors and resolves $INCLUDE (when `allow_include`:

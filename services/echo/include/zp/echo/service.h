@@ -1,6 +1,9 @@
-// Echo as `zproto serve` runs it: the "echo" config section and `zproto serve echo`.
-//   "echo": { "listen": ["127.0.0.1:7007", "[::1]:7007"], "idle_timeout_ms": 60000,
-//             "max_connections": 100000 }
+/// \file
+/// Echo as `zproto serve` runs it: the "echo" config section and `zproto serve echo`.
+/// \code
+///   "echo": { "listen": ["127.0.0.1:7007", "[::1]:7007"], "idle_timeout_ms": 60000,
+///             "max_connections": 100000 }
+/// \endcode
 #pragma once
 
 #include <string>
@@ -21,6 +24,7 @@ class EchoService final : public service::Service {
   Result<void> start(Shard& shard) override { return echo::start(shard, listen, options); }
 };
 
+/// The echo service's registry entry.
 const service::Definition& service_definition();
 
 }  // namespace zp::echo

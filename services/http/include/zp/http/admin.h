@@ -1,10 +1,13 @@
-// The admin listener: a tiny HTTP/1.1 server that answers GET (or HEAD) /metrics with the
-// Prometheus text of every renderer it was given, one after the other, and 404 otherwise. One
-// listener per process (no SO_REUSEPORT) serves the counters of every service that runs in
-// it: the HTTP server, the DNS server, or both.
-//   zp::http::AdminOptions a;  a.listen = "127.0.0.1:9100";
-//   a.renderers = {[m = http_metrics] { return m->render(); }, [d = dns_metrics] { return d->render(); }};
-//   if (shard.id() == 0) if (auto r = zp::http::start_admin(shard, a); !r) fail(r.error());
+/// \file
+/// The admin listener: a tiny HTTP/1.1 server that answers GET (or HEAD) /metrics with the
+/// Prometheus text of every renderer it was given, one after the other, and 404 otherwise. One
+/// listener per process (no SO_REUSEPORT) serves the counters of every service that runs in
+/// it: the HTTP server, the DNS server, or both.
+/// \code
+///   zp::http::AdminOptions a;  a.listen = "127.0.0.1:9100";
+///   a.renderers = {[m = http_metrics] { return m->render(); }, [d = dns_metrics] { return d->render(); }};
+///   if (shard.id() == 0) if (auto r = zp::http::start_admin(shard, a); !r) fail(r.error());
+/// \endcode
 #pragma once
 
 #include <cstddef>

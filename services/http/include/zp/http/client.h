@@ -1,12 +1,15 @@
-// HTTP/1.1 client on the engine: GET/HEAD/POST/PUT/PATCH/DELETE with bodies from a buffer,
-// a file or a chunked producer; streamed or collected (bounded) response bodies; a per-origin
-// keep-alive pool per shard; redirects (off by default, like curl); connect/read/total
-// timeouts; names through the DNS stub resolver (zp/dns/resolver.h) and happy eyeballs.
-// http:// and https:// (the engine's TLS stream layer; verification on by default, TLS
-// sessions resumed per origin).
-//   zp::http::Client c(shard);                                   // on the caller's shard
-//   auto r = co_await c.request({.url = "http://[::1]:8080/x"});  // Result<client::Response>
-//   auto b = zp::http::fetch("http://127.0.0.1:8080/");           // blocking, no engine needed
+/// \file
+/// HTTP/1.1 client on the engine: GET/HEAD/POST/PUT/PATCH/DELETE with bodies from a buffer,
+/// a file or a chunked producer; streamed or collected (bounded) response bodies; a per-origin
+/// keep-alive pool per shard; redirects (off by default, like curl); connect/read/total
+/// timeouts; names through the DNS stub resolver (zp/dns/resolver.h) and happy eyeballs.
+/// http:// and https:// (the engine's TLS stream layer; verification on by default, TLS
+/// sessions resumed per origin).
+/// \code
+///   zp::http::Client c(shard);                                   // on the caller's shard
+///   auto r = co_await c.request({.url = "http://[::1]:8080/x"});  // Result<client::Response>
+///   auto b = zp::http::fetch("http://127.0.0.1:8080/");           // blocking, no engine needed
+/// \endcode
 #pragma once
 
 #include <cstddef>
@@ -48,8 +51,8 @@ enum class Errc : int {
   too_many_origins = 11,    ///< the pool holds Options::max_origins origins, all busy
   bad_request = 12,         ///< the request cannot be sent: bad method, field, or two bodies
 };
-const std::error_category& category() noexcept;
-inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), category()}; }
+const std::error_category& category() noexcept;  ///< the category of Errc ("zp.http.client")
+inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), category()}; }  ///< an error_code of `e` (lets Errc convert to std::error_code)
 
 /// One header field of a request or response.
 struct Field {
@@ -153,7 +156,7 @@ class Client {
 /// Blocking convenience for programs without an engine: runs a private one-shard engine on
 /// the calling thread (or on a helper thread when called from a shard thread) for one request.
 Result<Response> fetch(Request req, const Options& options = {});
-Result<Response> fetch(std::string url, const Options& options = {});
+Result<Response> fetch(std::string url, const Options& options = {});  ///< the same for a GET of `url`
 
 }  // namespace zp::http::client
 

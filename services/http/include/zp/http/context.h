@@ -1,9 +1,12 @@
-// Context: one request as a route handler or a middleware sees it — the parsed head, the
-// route's parameters, the body (whole and bounded, or in pieces) — and the response it
-// builds (a buffered body from a string, a file under the root, or a streamed body).
-//   router.get("/users/:id", [](zp::http::Context& c) -> zp::Task<void> {
-//     c.send(200, "user " + std::string(c.param("id")) + "\n");
-//     co_return; });
+/// \file
+/// Context: one request as a route handler or a middleware sees it — the parsed head, the
+/// route's parameters, the body (whole and bounded, or in pieces) — and the response it
+/// builds (a buffered body from a string, a file under the root, or a streamed body).
+/// \code
+///   router.get("/users/:id", [](zp::http::Context& c) -> zp::Task<void> {
+///     c.send(200, "user " + std::string(c.param("id")) + "\n");
+///     co_return; });
+/// \endcode
 #pragma once
 
 #include <cstddef>

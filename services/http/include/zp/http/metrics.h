@@ -1,8 +1,11 @@
-// Counters of the HTTP server, one block per shard, written only by its shard (single
-// writer: relaxed load+store, no locked instruction) and read by the admin listener on
-// any shard. The blocks live in a table made before the shards start and shared by them.
-//   auto m = std::make_shared<zp::http::Metrics>(shard_count);
-//   opts.metrics = m; opts.admin_listen = "127.0.0.1:9100";   // GET /metrics
+/// \file
+/// Counters of the HTTP server, one block per shard, written only by its shard (single
+/// writer: relaxed load+store, no locked instruction) and read by the admin listener on
+/// any shard. The blocks live in a table made before the shards start and shared by them.
+/// \code
+///   auto m = std::make_shared<zp::http::Metrics>(shard_count);
+///   opts.metrics = m; opts.admin_listen = "127.0.0.1:9100";   // GET /metrics
+/// \endcode
 #pragma once
 
 #include <atomic>

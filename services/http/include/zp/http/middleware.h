@@ -1,11 +1,14 @@
-// Middleware: coroutines around the router, in a configurable order. Each receives the
-// Context and a Next; `co_await next()` runs the rest of the chain (the router last), not
-// calling it short-circuits (the middleware answers itself). A MiddlewareFactory makes one
-// instance per shard at start, so per-client state (rate limits, id counters) stays on its
-// shard without locks.
-//   router.use([](zp::Shard&, const zp::http::ServerOptions&) -> zp::Result<zp::http::Middleware> {
-//     return zp::http::Middleware([](zp::http::Context& c, zp::http::Next next) -> zp::Task<void> {
-//       c.set_header("X-Hello", "1"); co_await next(); }); });
+/// \file
+/// Middleware: coroutines around the router, in a configurable order. Each receives the
+/// Context and a Next; `co_await next()` runs the rest of the chain (the router last), not
+/// calling it short-circuits (the middleware answers itself). A MiddlewareFactory makes one
+/// instance per shard at start, so per-client state (rate limits, id counters) stays on its
+/// shard without locks.
+/// \code
+///   router.use([](zp::Shard&, const zp::http::ServerOptions&) -> zp::Result<zp::http::Middleware> {
+///     return zp::http::Middleware([](zp::http::Context& c, zp::http::Next next) -> zp::Task<void> {
+///       c.set_header("X-Hello", "1"); co_await next(); }); });
+/// \endcode
 #pragma once
 
 #include <cstddef>

@@ -1,12 +1,15 @@
-// Router: method + path patterns to coroutine handlers, plus static-file mounts and the
-// middleware chain. Patterns are exact ("/health"), with parameters ("/users/:id") or end
-// in a wildcard ("/static/*": the rest of the path). Precedence: exact > parameter >
-// wildcard (more literal segments first); no pattern: 404; a pattern without the method:
-// 405 with Allow; HEAD falls back to GET; OPTIONS is answered 204 with Allow.
-//   zp::http::Router r;
-//   r.get("/hello/:name", [](zp::http::Context& c) -> zp::Task<void> { c.send(200, "hi\n"); co_return; });
-//   r.static_files("/");                       // the rest from ServerOptions::root
-//   zp::http::start(shard, options, std::make_shared<zp::http::Router>(std::move(r)));
+/// \file
+/// Router: method + path patterns to coroutine handlers, plus static-file mounts and the
+/// middleware chain. Patterns are exact ("/health"), with parameters ("/users/:id") or end
+/// in a wildcard ("/static/*": the rest of the path). Precedence: exact > parameter >
+/// wildcard (more literal segments first); no pattern: 404; a pattern without the method:
+/// 405 with Allow; HEAD falls back to GET; OPTIONS is answered 204 with Allow.
+/// \code
+///   zp::http::Router r;
+///   r.get("/hello/:name", [](zp::http::Context& c) -> zp::Task<void> { c.send(200, "hi\n"); co_return; });
+///   r.static_files("/");                       // the rest from ServerOptions::root
+///   zp::http::start(shard, options, std::make_shared<zp::http::Router>(std::move(r)));
+/// \endcode
 #pragma once
 
 #include <cstddef>

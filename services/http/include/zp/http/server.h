@@ -1,14 +1,17 @@
-// HTTP/1.1 server on the engine: keep-alive and pipelining, request bodies (Content-Length,
-// chunked, 100-continue) with size and time limits, a router to coroutine handlers with a
-// middleware chain (router.h, middleware.h), and the static-file handler: GET/HEAD/OPTIONS,
-// conditional requests (ETag, Last-Modified), single and multiple ranges, precompressed
-// .br/.gz siblings, a per-shard cache of small files, and path safety (decoded once, no
-// dot segments, no dotfiles, no escape from the root, also not via symlinks).
-//   zp::http::ServerOptions o;
-//   o.root = "/srv/www"; o.listen = {"0.0.0.0:8080"};
-//   auto r = rt.run([&](zp::Shard& s) { return zp::http::start(s, o); });   // static files only
-//   auto router = std::make_shared<zp::http::Router>();  router->get("/api/:id", h).static_files("/");
-//   auto r2 = rt.run([&](zp::Shard& s) { return zp::http::start(s, o, router); });
+/// \file
+/// HTTP/1.1 server on the engine: keep-alive and pipelining, request bodies (Content-Length,
+/// chunked, 100-continue) with size and time limits, a router to coroutine handlers with a
+/// middleware chain (router.h, middleware.h), and the static-file handler: GET/HEAD/OPTIONS,
+/// conditional requests (ETag, Last-Modified), single and multiple ranges, precompressed
+/// .br/.gz siblings, a per-shard cache of small files, and path safety (decoded once, no
+/// dot segments, no dotfiles, no escape from the root, also not via symlinks).
+/// \code
+///   zp::http::ServerOptions o;
+///   o.root = "/srv/www"; o.listen = {"0.0.0.0:8080"};
+///   auto r = rt.run([&](zp::Shard& s) { return zp::http::start(s, o); });   // static files only
+///   auto router = std::make_shared<zp::http::Router>();  router->get("/api/:id", h).static_files("/");
+///   auto r2 = rt.run([&](zp::Shard& s) { return zp::http::start(s, o, router); });
+/// \endcode
 #pragma once
 
 #include <cstddef>

@@ -1,8 +1,11 @@
-// The byte stream an HTTP client connection runs over: an engine Stream, plain or carrying
-// the TLS stream layer (zproto::tls) — the exchange code is the same for both.
-//   std::unique_ptr<zp::http::Transport> t = zp::http::make_tcp_transport(std::move(stream));
-//   auto n = co_await t->read_some(buf);          // bytes copied into buf, 0 at EOF
-//   auto w = co_await t->write_all(iov);          // every byte, or the error
+/// \file
+/// The byte stream an HTTP client connection runs over: an engine Stream, plain or carrying
+/// the TLS stream layer (zproto::tls) — the exchange code is the same for both.
+/// \code
+///   std::unique_ptr<zp::http::Transport> t = zp::http::make_tcp_transport(std::move(stream));
+///   auto n = co_await t->read_some(buf);          // bytes copied into buf, 0 at EOF
+///   auto w = co_await t->write_all(iov);          // every byte, or the error
+/// \endcode
 #pragma once
 
 #include <sys/uio.h>

@@ -1,16 +1,19 @@
-// Reading zproto's JSON configuration with positions in every error: the shared part of
-// every service's config section (simdjson On-Demand, error codes, no exceptions).
-//   bool parse_section(ConfigReader& r, const Node& n, Options& o) {
-//     return r.object(n, [&](const Node& f, std::string_view key) {
-//       if (key == "listen") return r.host_ports(f, o.listen);
-//       if (key == "idle_timeout_ms") return r.count(f, o.idle_timeout_ms, 86400000);
-//       return r.unknown_key(f, n.path, {"listen", "idle_timeout_ms"});
-//     });
-//   }
-// Errors read "<source>:<line>:<column>: key \"http.tls[1].cert\": ...". Positions come from
-// pointers into the padded copy of the input: a key's raw_json_string points just past its
-// opening quote, a value's raw_json_token() at its first byte, and the document's
-// current_location() at a parse error.
+/// \file
+/// Reading zproto's JSON configuration with positions in every error: the shared part of
+/// every service's config section (simdjson On-Demand, error codes, no exceptions).
+/// \code
+///   bool parse_section(ConfigReader& r, const Node& n, Options& o) {
+///     return r.object(n, [&](const Node& f, std::string_view key) {
+///       if (key == "listen") return r.host_ports(f, o.listen);
+///       if (key == "idle_timeout_ms") return r.count(f, o.idle_timeout_ms, 86400000);
+///       return r.unknown_key(f, n.path, {"listen", "idle_timeout_ms"});
+///     });
+///   }
+/// \endcode
+/// Errors read "<source>:<line>:<column>: key \"http.tls[1].cert\": ...". Positions come from
+/// pointers into the padded copy of the input: a key's raw_json_string points just past its
+/// opening quote, a value's raw_json_token() at its first byte, and the document's
+/// current_location() at a parse error.
 #pragma once
 
 #include <simdjson.h>

@@ -1,8 +1,11 @@
-// A service as `zproto serve` runs it: its config section, its `serve <name>` flags, its
-// part of the embedded default config, its start on every shard and its metrics. Each
-// service defines one Definition in its own folder; the CLI and the config loader only
-// iterate the registry (see docs/architecture.md, "Adding a protocol").
-//   const zp::service::Definition& zp::echo::service_definition();
+/// \file
+/// A service as `zproto serve` runs it: its config section, its `serve <name>` flags, its
+/// part of the embedded default config, its start on every shard and its metrics. Each
+/// service defines one Definition in its own folder; the CLI and the config loader only
+/// iterate the registry (see docs/architecture.md, "Adding a protocol").
+/// \code
+///   const zp::service::Definition& zp::echo::service_definition();
+/// \endcode
 #pragma once
 
 #include <functional>

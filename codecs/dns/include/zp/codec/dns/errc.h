@@ -1,8 +1,11 @@
-// DNS codec (RFC 1035, 3597, 4034, 5155, 6891) — shared vocabulary: error codes of the
-// wire codec and the zone-file parser, the RCODE a server answers each one with, and limits.
-//   auto r = zp::codec::dns::parse_message(pkt, msg, records);
-//   if (r.error != Errc::ok) reply_rcode(rcode_for(r.error));   // FORMERR for malformed input
-//   // errc_name(Errc::pointer_loop) == "pointer_loop" for logs and test vectors.
+/// \file
+/// DNS codec (RFC 1035, 3597, 4034, 5155, 6891) — shared vocabulary: error codes of the
+/// wire codec and the zone-file parser, the RCODE a server answers each one with, and limits.
+/// \code
+///   auto r = zp::codec::dns::parse_message(pkt, msg, records);
+///   if (r.error != Errc::ok) reply_rcode(rcode_for(r.error));   // FORMERR for malformed input
+///   // errc_name(Errc::pointer_loop) == "pointer_loop" for logs and test vectors.
+/// \endcode
 #pragma once
 
 #include <cstddef>
@@ -50,8 +53,8 @@ enum class Errc : int {
   too_many_questions = 27,   ///< QDCOUNT over Limits::max_questions
   message_too_large = 28,    ///< input over 65535 octets (no DNS message is)
 };
-const std::error_category& category() noexcept;
-inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), category()}; }
+const std::error_category& category() noexcept;  ///< the category of Errc ("zp.codec.dns")
+inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), category()}; }  ///< an error_code of `e` (lets Errc convert to std::error_code)
 
 /// The enumerator's name ("pointer_loop"), for logs and test vectors; "" when out of range.
 std::string_view errc_name(Errc e) noexcept;

@@ -1,11 +1,14 @@
-// DNS messages (RFC 1035 §4.1) parsed into views: a header, and one caller-owned array of
-// Records holding the question, answer, authority and additional sections in order. Names
-// and RDATA stay in the packet (zero-copy); the OPT pseudo-record (RFC 6891) is lifted out
-// of the additional section into Message::edns. Never allocates; never trusts the section
-// counts for sizing (it parses until the data or the caller's array runs out).
-//   zp::codec::dns::Record rrs[64];
-//   zp::codec::dns::Message m;
-//   auto r = zp::codec::dns::parse_message(pkt, m, rrs);   // r.error == Errc::ok on success
+/// \file
+/// DNS messages (RFC 1035 §4.1) parsed into views: a header, and one caller-owned array of
+/// Records holding the question, answer, authority and additional sections in order. Names
+/// and RDATA stay in the packet (zero-copy); the OPT pseudo-record (RFC 6891) is lifted out
+/// of the additional section into Message::edns. Never allocates; never trusts the section
+/// counts for sizing (it parses until the data or the caller's array runs out).
+/// \code
+///   zp::codec::dns::Record rrs[64];
+///   zp::codec::dns::Message m;
+///   auto r = zp::codec::dns::parse_message(pkt, m, rrs);   // r.error == Errc::ok on success
+/// \endcode
 #pragma once
 
 #include <cstddef>
@@ -36,6 +39,7 @@ inline constexpr std::uint16_t in = 1, ch = 3, hs = 4, none = 254, any = 255;
 ///@}
 }  // namespace rrclass
 
+/// The section of a message a record is in.
 enum class Section : std::uint8_t { question, answer, authority, additional };
 
 /// The fixed header (RFC 1035 §4.1.1) with flag accessors.

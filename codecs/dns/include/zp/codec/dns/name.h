@@ -1,11 +1,14 @@
-// Domain names as views: a Name points at a name in wire form inside some buffer (a packet,
-// an RDATA, a standalone wire name) and follows its compression pointers on demand. Parsing
-// validates a name once (RFC 1035 §4.1.4 plus the c-ares/NAME:WRECK lessons: only strictly
-// backward pointers, bounded hops, labels <= 63, names <= 255); afterwards iteration,
-// comparison and decompression cannot fail.
-//   std::size_t pos = 12;
-//   auto n = zp::codec::dns::parse_name(packet, pos);     // pos moves past the in-place part
-//   std::byte buf[255]; auto len = n->to_wire(buf);         // decompressed copy
+/// \file
+/// Domain names as views: a Name points at a name in wire form inside some buffer (a packet,
+/// an RDATA, a standalone wire name) and follows its compression pointers on demand. Parsing
+/// validates a name once (RFC 1035 §4.1.4 plus the c-ares/NAME:WRECK lessons: only strictly
+/// backward pointers, bounded hops, labels <= 63, names <= 255); afterwards iteration,
+/// comparison and decompression cannot fail.
+/// \code
+///   std::size_t pos = 12;
+///   auto n = zp::codec::dns::parse_name(packet, pos);     // pos moves past the in-place part
+///   std::byte buf[255]; auto len = n->to_wire(buf);         // decompressed copy
+/// \endcode
 #pragma once
 
 #include <cstddef>
@@ -20,9 +23,10 @@
 namespace zp::codec::dns {
 
 inline constexpr std::size_t max_name_bytes = 255;   ///< uncompressed wire form, root included
-inline constexpr std::size_t max_label_bytes = 63;
-inline constexpr std::size_t max_labels = 127;
+inline constexpr std::size_t max_label_bytes = 63;  ///< longest label, in octets
+inline constexpr std::size_t max_labels = 127;  ///< most labels in a name
 
+/// Whether a name may contain compression pointers where it is read.
 enum class Compression : std::uint8_t {
   forbidden,  ///< a pointer is compression_not_allowed (RRSIG signer, NSEC next, zone data)
   allowed,    ///< pointers strictly backwards, never into the header of a message
@@ -113,7 +117,7 @@ Result<Name> parse_name(std::span<const std::byte> buf, std::size_t& pos,
 int canonical_compare(const Name& a, const Name& b) noexcept;
 
 /// Presentation format (RFC 1035 §5.1, RFC 4343): "www.example." with '\\' escapes for
-/// '.', '\\', '"', '(', ')', ';', '@', '$' and \DDD for octets outside 0x21..0x7E. The root
+/// '.', '\\', '"', '(', ')', ';', '@', '$' and \\DDD for octets outside 0x21..0x7E. The root
 /// is ".". Appends to `out`.
 void name_to_text(const Name& n, std::string& out);
 

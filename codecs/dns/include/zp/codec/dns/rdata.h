@@ -1,9 +1,12 @@
-// Typed RDATA views (names, numbers and octet views into the record's buffer) and
-// builders of uncompressed wire RDATA. A view function checks the type and validates the
-// RDATA (validate_rdata), so it works on parsed and on zone records alike.
-//   auto mx = zp::codec::dns::mx_view(rr);          // Result<MxView>
-//   if (mx) use(mx->preference, mx->exchange);       // exchange: a Name (may be compressed)
-//   std::byte buf[64]; RdataBuilder b(buf); b.u16(10); b.name(exchange); auto rdata = b.finish();
+/// \file
+/// Typed RDATA views (names, numbers and octet views into the record's buffer) and
+/// builders of uncompressed wire RDATA. A view function checks the type and validates the
+/// RDATA (validate_rdata), so it works on parsed and on zone records alike.
+/// \code
+///   auto mx = zp::codec::dns::mx_view(rr);          // Result<MxView>
+///   if (mx) use(mx->preference, mx->exchange);       // exchange: a Name (may be compressed)
+///   std::byte buf[64]; RdataBuilder b(buf); b.u16(10); b.name(exchange); auto rdata = b.finish();
+/// \endcode
 #pragma once
 
 #include <array>
@@ -127,6 +130,8 @@ struct Nsec3View {
 
 /// Each: the view, or bad_text when rr.type is not that type, or the validate_rdata error.
 Result<AView> a_view(const Record& rr) noexcept;
+/// The same for the other types.
+///@{
 Result<AaaaView> aaaa_view(const Record& rr) noexcept;
 Result<NameView> name_view(const Record& rr) noexcept;  ///< NS, CNAME, PTR, DNAME
 Result<SoaView> soa_view(const Record& rr) noexcept;
@@ -140,6 +145,7 @@ Result<DnskeyView> dnskey_view(const Record& rr) noexcept;
 Result<RrsigView> rrsig_view(const Record& rr) noexcept;
 Result<NsecView> nsec_view(const Record& rr) noexcept;
 Result<Nsec3View> nsec3_view(const Record& rr) noexcept;
+///@}
 
 /// Builds uncompressed wire RDATA into a caller buffer (sticky overflow, like WireWriter).
 class RdataBuilder {

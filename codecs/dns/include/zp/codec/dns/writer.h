@@ -1,10 +1,13 @@
-// MessageWriter: builds a message into a caller buffer up to a size limit (512, the EDNS
-// UDP size, or 65535 for TCP), with name compression (RFC 1035 §4.1.4) through a bounded
-// table, pointers only to earlier names below 0x3FFF. Each add is all-or-nothing: what does
-// not fit is left out, truncated() turns true, and the server sets TC (RFC 2181 §9).
-//   zp::codec::dns::MessageWriter w(buf, edns ? edns->udp_size() : 512);
-//   w.set_header(h); w.add_question(q.owner, q.type, q.rclass);
-//   if (!w.add_rrset(Section::answer, rrs)) header_tc = true;   auto wire = w.finish();
+/// \file
+/// MessageWriter: builds a message into a caller buffer up to a size limit (512, the EDNS
+/// UDP size, or 65535 for TCP), with name compression (RFC 1035 §4.1.4) through a bounded
+/// table, pointers only to earlier names below 0x3FFF. Each add is all-or-nothing: what does
+/// not fit is left out, truncated() turns true, and the server sets TC (RFC 2181 §9).
+/// \code
+///   zp::codec::dns::MessageWriter w(buf, edns ? edns->udp_size() : 512);
+///   w.set_header(h); w.add_question(q.owner, q.type, q.rclass);
+///   if (!w.add_rrset(Section::answer, rrs)) header_tc = true;   auto wire = w.finish();
+/// \endcode
 #pragma once
 
 #include <array>

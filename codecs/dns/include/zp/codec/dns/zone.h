@@ -1,10 +1,13 @@
-// Zone files (RFC 1035 §5 master format, RFC 2308 $TTL, RFC 3597 generic RDATA) parsed
-// into wire-form records. Sans-I/O: the caller passes the text and, for $INCLUDE, a
-// resolver that loads a path the parser has already confined (relative, no "..", no NUL;
-// the caller opens it beneath the zone's directory, e.g. openat2(RESOLVE_BENEATH)).
-//   zp::codec::dns::ZoneRecords zone;
-//   zp::codec::dns::ZoneError err;
-//   auto r = parse_zone(text, {.origin = "example.com.", .file_name = "db.example"}, zone.sink(), &err);
+/// \file
+/// Zone files (RFC 1035 §5 master format, RFC 2308 $TTL, RFC 3597 generic RDATA) parsed
+/// into wire-form records. Sans-I/O: the caller passes the text and, for $INCLUDE, a
+/// resolver that loads a path the parser has already confined (relative, no "..", no NUL;
+/// the caller opens it beneath the zone's directory, e.g. openat2(RESOLVE_BENEATH)).
+/// \code
+///   zp::codec::dns::ZoneRecords zone;
+///   zp::codec::dns::ZoneError err;
+///   auto r = parse_zone(text, {.origin = "example.com.", .file_name = "db.example"}, zone.sink(), &err);
+/// \endcode
 #pragma once
 
 #include <cstddef>
@@ -40,7 +43,7 @@ enum class ZoneErrc : int {
   include_failed = 12,    ///< the resolver could not load the file
   unbalanced_paren = 13,  ///< ")" without "(", or end of file inside "( ... "
   unterminated_string = 14,
-  bad_escape = 15,        ///< "\" at the end of a line, or \DDD over 255
+  bad_escape = 15,        ///< "\" at the end of a line, or `\DDD` over 255
   no_ttl = 16,            ///< a record without TTL and no $TTL or earlier TTL or default
   no_owner = 17,          ///< the first record has no owner
   class_mismatch = 18,    ///< a class other than the zone's (the first record's)
@@ -48,9 +51,9 @@ enum class ZoneErrc : int {
   rejected = 20,          ///< the sink refused a record
   crlf = 21,              ///< a CR byte (CRLF line ending) without ZoneOptions::allow_crlf
 };
-const std::error_category& zone_category() noexcept;
-inline std::error_code make_error_code(ZoneErrc e) noexcept { return {static_cast<int>(e), zone_category()}; }
-std::string_view zone_errc_name(ZoneErrc e) noexcept;
+const std::error_category& zone_category() noexcept;  ///< the category of ZoneErrc
+inline std::error_code make_error_code(ZoneErrc e) noexcept { return {static_cast<int>(e), zone_category()}; }  ///< an error_code of `e` (lets ZoneErrc convert to std::error_code)
+std::string_view zone_errc_name(ZoneErrc e) noexcept;  ///< the enumerator's name ("bad_ttl"); "" when out of range
 
 /// Limits of the zone-file parser; each hit is its own ZoneErrc.
 struct ZoneLimits {

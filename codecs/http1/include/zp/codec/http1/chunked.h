@@ -1,11 +1,14 @@
-// Chunked transfer coding (RFC 9112 §7.1): an incremental decoder whose state is a small
-// zero-initialised struct (like picohttpparser's phr_chunked_decoder), and the encoder's
-// framing helpers. The decoder accepts the body in arbitrary pieces: every split of the same
-// bytes gives the same data and outcome. Chunk extensions are checked and ignored; trailer
-// fields are checked with the header rules and dropped.
-//   ChunkedDecoder d{};                          // one per body
-//   auto r = d.decode(in, limits);               // zero-copy: r.data is a view into `in`
-//   deliver(r.data); in = in.subspan(r.consumed);  // loop until complete / need more input
+/// \file
+/// Chunked transfer coding (RFC 9112 §7.1): an incremental decoder whose state is a small
+/// zero-initialised struct (like picohttpparser's phr_chunked_decoder), and the encoder's
+/// framing helpers. The decoder accepts the body in arbitrary pieces: every split of the same
+/// bytes gives the same data and outcome. Chunk extensions are checked and ignored; trailer
+/// fields are checked with the header rules and dropped.
+/// \code
+///   ChunkedDecoder d{};                          // one per body
+///   auto r = d.decode(in, limits);               // zero-copy: r.data is a view into `in`
+///   deliver(r.data); in = in.subspan(r.consumed);  // loop until complete / need more input
+/// \endcode
 #pragma once
 
 #include <cstddef>

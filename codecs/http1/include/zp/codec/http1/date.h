@@ -1,8 +1,11 @@
-// HTTP dates (RFC 9110 §5.6.7): IMF-fixdate formatting with a one-second cache (the Date
-// field), and a parser for the three accepted formats (If-Modified-Since, If-Range, ...).
-//   DateCache dc;                                    // one per shard
-//   std::string_view d = dc.get(now_seconds);        // "Sun, 06 Nov 1994 08:49:37 GMT"
-//   auto t = parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT");   // optional<int64_t>
+/// \file
+/// HTTP dates (RFC 9110 §5.6.7): IMF-fixdate formatting with a one-second cache (the Date
+/// field), and a parser for the three accepted formats (If-Modified-Since, If-Range, ...).
+/// \code
+///   DateCache dc;                                    // one per shard
+///   std::string_view d = dc.get(now_seconds);        // "Sun, 06 Nov 1994 08:49:37 GMT"
+///   auto t = parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT");   // optional<int64_t>
+/// \endcode
 #pragma once
 
 #include <array>

@@ -1,8 +1,11 @@
-// HTTP/1.1 codec (RFC 9110/9112) — shared vocabulary: error codes and the HTTP status each
-// one maps to, parse status, limits, and the header view every parser and serializer uses.
-//   auto r = zp::codec::http1::parse_request(buf, req, headers);
-//   if (r.status == Status::error) { auto s = status_for(r.error); reply(s.code, s.reason); close(); }
-//   // s == {400, "Bad Request: Content-Length with Transfer-Encoding"} and so on.
+/// \file
+/// HTTP/1.1 codec (RFC 9110/9112) — shared vocabulary: error codes and the HTTP status each
+/// one maps to, parse status, limits, and the header view every parser and serializer uses.
+/// \code
+///   auto r = zp::codec::http1::parse_request(buf, req, headers);
+///   if (r.status == Status::error) { auto s = status_for(r.error); reply(s.code, s.reason); close(); }
+///   // s == {400, "Bad Request: Content-Length with Transfer-Encoding"} and so on.
+/// \endcode
 #pragma once
 
 #include <cstddef>
@@ -67,8 +70,8 @@ enum class Errc : int {
   buffer_too_small = 36,         ///< output buffer or iovec array too small
   bad_field = 37,                ///< serializer input with a character that would split the message
 };
-const std::error_category& category() noexcept;
-inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), category()}; }
+const std::error_category& category() noexcept;  ///< the category of Errc ("zp.codec.http1")
+inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), category()}; }  ///< an error_code of `e` (lets Errc convert to std::error_code)
 
 /// The reply a server sends for a parse error: status code and "Reason: detail" text (a
 /// static string). ok maps to {200, "OK"}; serializer errors map to 500.
@@ -76,7 +79,7 @@ struct HttpStatus {
   int code = 0;  ///< the status code
   std::string_view reason{};  ///< its reason phrase
 };
-HttpStatus status_for(Errc e) noexcept;
+HttpStatus status_for(Errc e) noexcept;  ///< the status a server answers `e` with (400, 413, 431, 505, ...)
 
 /// The enumerator's name ("bare_cr"), for logs and test vectors; "" for values out of range.
 std::string_view errc_name(Errc e) noexcept;
@@ -85,6 +88,7 @@ std::string_view errc_name(Errc e) noexcept;
 /// error: the framing is in doubt). False only for ok.
 constexpr bool must_close(Errc e) noexcept { return e != Errc::ok; }
 
+/// What a parse call found: a whole message head, not yet, or an error.
 enum class Status : std::uint8_t { complete, need_more, error };
 
 /// Outcome of every parse call.

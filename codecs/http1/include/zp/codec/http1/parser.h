@@ -1,10 +1,13 @@
-// HTTP/1.1 message-head parsers (RFC 9112), picohttpparser-shaped: one call over the bytes
-// received so far, views into them, a caller-owned header array, no allocation, no state
-// (call again with the whole buffer when more arrives). Strict where ambiguity enables
-// request smuggling (RFC 9112 §6.3); the message framing is derived for the caller.
-//   zp::codec::http1::Header hs[64];
-//   zp::codec::http1::Request req;
-//   auto r = parse_request(buf, req, hs);   // complete: body starts at buf[r.consumed]
+/// \file
+/// HTTP/1.1 message-head parsers (RFC 9112), picohttpparser-shaped: one call over the bytes
+/// received so far, views into them, a caller-owned header array, no allocation, no state
+/// (call again with the whole buffer when more arrives). Strict where ambiguity enables
+/// request smuggling (RFC 9112 §6.3); the message framing is derived for the caller.
+/// \code
+///   zp::codec::http1::Header hs[64];
+///   zp::codec::http1::Request req;
+///   auto r = parse_request(buf, req, hs);   // complete: body starts at buf[r.consumed]
+/// \endcode
 #pragma once
 
 #include <cstddef>
@@ -18,6 +21,7 @@
 
 namespace zp::codec::http1 {
 
+/// The request method, as a known value.
 enum class Method : std::uint8_t { other, get, head, post, put, delete_, connect, options, trace, patch };
 
 /// Request-target form (RFC 9112 §3.2).
@@ -69,6 +73,7 @@ struct Response {
 /// in HTTP/1.1, versions other than 1.0/1.1 (505). Reads only `in`.
 ParseResult parse_request(std::span<const char> in, Request& out, std::span<Header> headers,
                           const Limits& limits = {}) noexcept;
+/// The same over a string_view.
 inline ParseResult parse_request(std::string_view in, Request& out, std::span<Header> headers,
                                  const Limits& limits = {}) noexcept {
   return parse_request(std::span<const char>(in.data(), in.size()), out, headers, limits);
@@ -83,6 +88,7 @@ inline ParseResult parse_request(const std::string& in, Request& out, std::span<
 /// status line is bad_status_line; fields follow the same rules (minus Host).
 ParseResult parse_response(std::span<const char> in, Response& out, std::span<Header> headers,
                            const Limits& limits = {}) noexcept;
+/// The same over a string_view.
 inline ParseResult parse_response(std::string_view in, Response& out, std::span<Header> headers,
                                   const Limits& limits = {}) noexcept {
   return parse_response(std::span<const char>(in.data(), in.size()), out, headers, limits);

@@ -1,9 +1,12 @@
-// HTTP/1.1 message-head serializers: into a caller buffer, or as a gather list (IoVec) that
-// references the caller's header names/values without copying them. Never allocate. Every
-// field is checked so a caller's bytes cannot split the message (CR, LF, NUL, CTLs).
-//   Header hs[] = {{"Content-Type", "text/plain"}};
-//   auto w = write_response_head({.status = 200, .headers = hs, .content_length = 5}, buf);
-//   // w.size bytes: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n"
+/// \file
+/// HTTP/1.1 message-head serializers: into a caller buffer, or as a gather list (IoVec) that
+/// references the caller's header names/values without copying them. Never allocate. Every
+/// field is checked so a caller's bytes cannot split the message (CR, LF, NUL, CTLs).
+/// \code
+///   Header hs[] = {{"Content-Type", "text/plain"}};
+///   auto w = write_response_head({.status = 200, .headers = hs, .content_length = 5}, buf);
+///   // w.size bytes: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n"
+/// \endcode
 #pragma once
 
 #include <cstddef>

@@ -1,9 +1,12 @@
-// MIME types by file extension for static serving: a built-in table (about 100 common
-// types, text types with "; charset=utf-8") plus overrides from the server config.
-// Lookup is case-insensitive and never allocates; add() allocates (config time only).
-//   zp::codec::url::MimeTable t;                       // built-in table only
-//   (void)t.add("map", "application/json");            // override / extend
-//   std::string_view ct = t.for_path("/css/site.CSS");  // "text/css; charset=utf-8"
+/// \file
+/// MIME types by file extension for static serving: a built-in table (about 100 common
+/// types, text types with "; charset=utf-8") plus overrides from the server config.
+/// Lookup is case-insensitive and never allocates; add() allocates (config time only).
+/// \code
+///   zp::codec::url::MimeTable t;                       // built-in table only
+///   (void)t.add("map", "application/json");            // override / extend
+///   std::string_view ct = t.for_path("/css/site.CSS");  // "text/css; charset=utf-8"
+/// \endcode
 #pragma once
 
 #include <cstddef>

@@ -1,13 +1,16 @@
-// Request-path safety for static file serving: turns the path of a request target into a
-// normalized, decoded path that cannot leave the document root. Whole-input, never
-// allocates; the result lives in a caller buffer at least as long as the input.
-//   char buf[4096];
-//   auto p = zp::codec::url::normalize_path("/a/./b/%2e%2e/c.txt", buf);  // Result<string_view>
-//   if (p) open_beneath(root, *p);   // "/a/c.txt"
-//   else reply(zp::codec::url::path_http_status(p.error()));
-// Percent-decodes exactly once ("%252e" becomes the literal "%2e", never "."), then removes
-// "." and ".." segments lexically and collapses "//". The root is still to be enforced on the
-// file system (symlinks): open with RESOLVE_BENEATH or equivalent.
+/// \file
+/// Request-path safety for static file serving: turns the path of a request target into a
+/// normalized, decoded path that cannot leave the document root. Whole-input, never
+/// allocates; the result lives in a caller buffer at least as long as the input.
+/// \code
+///   char buf[4096];
+///   auto p = zp::codec::url::normalize_path("/a/./b/%2e%2e/c.txt", buf);  // Result<string_view>
+///   if (p) open_beneath(root, *p);   // "/a/c.txt"
+///   else reply(zp::codec::url::path_http_status(p.error()));
+/// \endcode
+/// Percent-decodes exactly once ("%252e" becomes the literal "%2e", never "."), then removes
+/// "." and ".." segments lexically and collapses "//". The root is still to be enforced on the
+/// file system (symlinks): open with RESOLVE_BENEATH or equivalent.
 #pragma once
 
 #include <cstddef>
@@ -37,8 +40,8 @@ enum class PathErrc : int {
   dotfile = 11,          ///< 404: a segment starting with '.' (hidden file; existence not revealed)
   buffer_too_small = 12, ///< 500: the output buffer is shorter than the input (a caller bug)
 };
-const std::error_category& path_category() noexcept;
-inline std::error_code make_error_code(PathErrc e) noexcept {
+const std::error_category& path_category() noexcept;  ///< the category of PathErrc
+inline std::error_code make_error_code(PathErrc e) noexcept {  ///< an error_code of `e` (lets PathErrc convert to std::error_code)
   return {static_cast<int>(e), path_category()};
 }
 

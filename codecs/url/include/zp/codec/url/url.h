@@ -1,13 +1,16 @@
-// RFC 3986 URI references for the HTTP/WebSocket/FTP clients and the HTTP server: a strict
-// parser into views (scheme, userinfo, host, port, path, query, fragment), recomposition
-// (§5.3) with and without userinfo, and reference resolution (§5.2) into a caller buffer.
-// Whole-input, never allocates; every view points into the parsed string.
-//   auto u = zp::codec::url::parse("http://user@[::1]:8080/a/b?q#f");   // Result<Url>
-//   if (u) connect(u->host, u->effective_port());      // "::1", 8080
-//   auto n = zp::codec::url::resolve(base, ref, buf);   // Result<size_t>: bytes written to buf
-// Strict: spaces, control bytes, non-ASCII bytes, bad %-escapes and characters a component
-// may not hold are errors; IPv6 zone ids and numeric-looking host names that are not a
-// dotted quad ("127.1", "0x7f.1", which resolvers read as addresses) need a named option.
+/// \file
+/// RFC 3986 URI references for the HTTP/WebSocket/FTP clients and the HTTP server: a strict
+/// parser into views (scheme, userinfo, host, port, path, query, fragment), recomposition
+/// (§5.3) with and without userinfo, and reference resolution (§5.2) into a caller buffer.
+/// Whole-input, never allocates; every view points into the parsed string.
+/// \code
+///   auto u = zp::codec::url::parse("http://user@[::1]:8080/a/b?q#f");   // Result<Url>
+///   if (u) connect(u->host, u->effective_port());      // "::1", 8080
+///   auto n = zp::codec::url::resolve(base, ref, buf);   // Result<size_t>: bytes written to buf
+/// \endcode
+/// Strict: spaces, control bytes, non-ASCII bytes, bad %-escapes and characters a component
+/// may not hold are errors; IPv6 zone ids and numeric-looking host names that are not a
+/// dotted quad ("127.1", "0x7f.1", which resolvers read as addresses) need a named option.
 #pragma once
 
 #include <array>
@@ -42,8 +45,8 @@ enum class Errc : int {
   buffer_too_small = 15, ///< the output buffer cannot hold the result (nothing useful written)
   not_absolute = 16,     ///< resolve(): the base has no scheme (RFC 3986 §5.2.1)
 };
-const std::error_category& category() noexcept;
-inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), category()}; }
+const std::error_category& category() noexcept;  ///< the category of Errc
+inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), category()}; }  ///< an error_code of `e` (lets Errc convert to std::error_code)
 
 /// The HTTP status a request target failing with `e` is answered with: 414 for too_long,
 /// 500 for buffer_too_small (a caller bug), 400 otherwise.
@@ -65,6 +68,7 @@ struct Limits {
   bool allow_numeric_reg_name = false;
 };
 
+/// What a URL's host is.
 enum class HostKind : std::uint8_t {
   reg_name,   ///< a name (possibly empty, possibly %-encoded): resolve it
   ipv4,       ///< dotted quad, each octet 0..255 without leading zeros
