@@ -1,9 +1,12 @@
-// Blocking work off the shard: a small pool of worker threads with a bounded queue, and an
-// awaitable that runs a blocking call there (getaddrinfo, a slow stat) and resumes the
-// calling task on its own shard through Shard::post_external — so it works on every backend.
-//   zp::BlockingPool pool({.threads = 1, .max_queued = 64});
-//   auto r = co_await zp::run_blocking(pool, [] { return zp::Result<int>(slow_call()); });
-//   // r: fn's result; EAGAIN when the queue is full; ECANCELED when the task was cancelled.
+/// \file
+/// Blocking work off the shard: a small pool of worker threads with a bounded queue, and an
+/// awaitable that runs a blocking call there (getaddrinfo, a slow stat) and resumes the
+/// calling task on its own shard through Shard::post_external — so it works on every backend.
+/// \code
+///   zp::BlockingPool pool({.threads = 1, .max_queued = 64});
+///   auto r = co_await zp::run_blocking(pool, [] { return zp::Result<int>(slow_call()); });
+///   // r: fn's result; EAGAIN when the queue is full; ECANCELED when the task was cancelled.
+/// \endcode
 #pragma once
 
 #include <condition_variable>
@@ -25,16 +28,18 @@
 
 namespace zp {
 
+/// Size and queue bound of a BlockingPool.
 struct BlockingPoolOptions {
-  unsigned threads = 1;      // started lazily, on the first post()
-  size_t max_queued = 64;    // jobs waiting for a thread; beyond, post() fails with EAGAIN
+  unsigned threads = 1;      ///< started lazily, on the first post()
+  size_t max_queued = 64;    ///< jobs waiting for a thread; beyond, post() fails with EAGAIN
 };
 
-// Worker threads for blocking calls. Owned by one user (a client, a service); destroy it
-// before the shards whose tasks used it: the destructor drops queued jobs and joins the
-// workers (a job already running finishes first).
+/// Worker threads for blocking calls. Owned by one user (a client, a service); destroy it
+/// before the shards whose tasks used it: the destructor drops queued jobs and joins the
+/// workers (a job already running finishes first).
 class BlockingPool {
  public:
+  /// A pool that starts no thread until the first post().
   explicit BlockingPool(BlockingPoolOptions opts = {}) : opts_(opts) {}
   ~BlockingPool() {
     {
@@ -48,7 +53,7 @@ class BlockingPool {
   BlockingPool(const BlockingPool&) = delete;
   BlockingPool& operator=(const BlockingPool&) = delete;
 
-  // Queues job for a worker thread. EAGAIN when max_queued jobs wait already.
+  /// Queues job for a worker thread. EAGAIN when max_queued jobs wait already.
   Result<void> post(std::function<void()> job) {
     {
       std::lock_guard lock(mu_);
@@ -87,7 +92,7 @@ class BlockingPool {
 };
 
 namespace detail {
-// Shared with the worker: the caller may have given up (cancelled) when the result lands.
+/// Shared with the worker: the caller may have given up (cancelled) when the result lands.
 template <class R>
 struct BlockingState {
   std::optional<R> result;
@@ -132,10 +137,10 @@ Task<R> await_blocking(std::shared_ptr<BlockingState<R>> st, Result<void> posted
 }
 }  // namespace detail
 
-// Queues fn() (returning a Result<...>) on one of pool's threads at once and returns the
-// task that resumes the caller on its shard with the result. EAGAIN when the pool's queue
-// is full; ECANCELED when the awaiting task is cancelled first (fn then still runs; its
-// result is dropped). fn is not a coroutine parameter: it moves straight to the worker.
+/// Queues fn() (returning a Result<...>) on one of pool's threads at once and returns the
+/// task that resumes the caller on its shard with the result. EAGAIN when the pool's queue
+/// is full; ECANCELED when the awaiting task is cancelled first (fn then still runs; its
+/// result is dropped). fn is not a coroutine parameter: it moves straight to the worker.
 template <class F>
 auto run_blocking(BlockingPool& pool, F fn) -> Task<decltype(fn())> {
   using R = decltype(fn());

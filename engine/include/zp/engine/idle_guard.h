@@ -1,8 +1,11 @@
-// IdleGuard: a connection's idle timeout without a timer operation per read. One timer per
-// connection that, when it fires, either cancels the connection's task or moves itself to
-// the last activity + timeout; touch() after each read is a store.
-//   IdleGuard idle(Shard::current(), co_await CurrentCtx{}, 10000);
-//   for (;;) { auto b = co_await s.recv(); ...; idle.touch(); }
+/// \file
+/// IdleGuard: a connection's idle timeout without a timer operation per read. One timer per
+/// connection that, when it fires, either cancels the connection's task or moves itself to
+/// the last activity + timeout; touch() after each read is a store.
+/// \code
+///   IdleGuard idle(Shard::current(), co_await CurrentCtx{}, 10000);
+///   for (;;) { auto b = co_await s.recv(); ...; idle.touch(); }
+/// \endcode
 #pragma once
 
 #include <cstdint>
@@ -12,13 +15,15 @@
 
 namespace zp {
 
+/// A connection's idle timeout (see the file comment); lives in the connection's frame.
 struct IdleGuard {
-  Shard* shard;
-  TaskCtx* ctx;
-  int64_t timeout_ms;
-  int64_t last_active_ms;
-  Timer timer;
+  Shard* shard;  ///< the shard whose timer wheel it uses
+  TaskCtx* ctx;  ///< the task cancelled when idle too long
+  int64_t timeout_ms;  ///< idle time allowed
+  int64_t last_active_ms;  ///< last touch()
+  Timer timer;  ///< the one timer
 
+  /// Arms the timer for `t` ms from now on shard `s`; cancels `c` when it expires untouched.
   IdleGuard(Shard* s, TaskCtx* c, int64_t t) : shard(s), ctx(c), timeout_ms(t), last_active_ms(s->now_ms()) {
     timer.arg = this;
     timer.fire = [](Timer* tm) {
@@ -32,7 +37,7 @@ struct IdleGuard {
   ~IdleGuard() { shard->timers().remove(timer); }
   IdleGuard(const IdleGuard&) = delete;
   IdleGuard& operator=(const IdleGuard&) = delete;
-  void touch() { last_active_ms = shard->now_ms(); }
+  void touch() { last_active_ms = shard->now_ms(); }  ///< marks activity now (a store, no timer operation)
 };
 
 }  // namespace zp

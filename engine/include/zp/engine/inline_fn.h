@@ -1,4 +1,5 @@
-// InlineFn: a move-only void() callable stored inline (no heap), for cross-shard messages.
+/// \file
+/// InlineFn: a move-only void() callable stored inline (no heap), for cross-shard messages.
 #pragma once
 
 #include <cstddef>
@@ -8,10 +9,12 @@
 
 namespace zp {
 
+/// A move-only void() callable stored inline (see the file comment).
 class InlineFn {
  public:
-  static constexpr size_t kCapacity = 48;
+  static constexpr size_t kCapacity = 48;  ///< largest capture that fits, in bytes
   InlineFn() = default;
+  /// Stores f inline; a larger capture fails to compile.
   template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, InlineFn>>>
   InlineFn(F&& f) {  // NOLINT: implicit by design
     using D = std::decay_t<F>;
@@ -24,8 +27,8 @@ class InlineFn {
       static_cast<D*>(src)->~D();
     };
   }
-  InlineFn(InlineFn&& o) noexcept { take(o); }
-  InlineFn& operator=(InlineFn&& o) noexcept {
+  InlineFn(InlineFn&& o) noexcept { take(o); }  ///< takes o's callable; o is left empty
+  InlineFn& operator=(InlineFn&& o) noexcept {  ///< drops ours, takes o's
     if (this != &o) {
       reset();
       take(o);
@@ -33,9 +36,9 @@ class InlineFn {
     return *this;
   }
   ~InlineFn() { reset(); }
-  explicit operator bool() const { return call_ != nullptr; }
-  void operator()() { call_(storage_); }
-  void reset() {
+  explicit operator bool() const { return call_ != nullptr; }  ///< true when it holds a callable
+  void operator()() { call_(storage_); }  ///< calls it
+  void reset() {  ///< drops the callable
     if (move_destroy_) move_destroy_(nullptr, storage_);
     call_ = nullptr;
     move_destroy_ = nullptr;

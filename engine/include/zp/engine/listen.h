@@ -1,9 +1,12 @@
-// Listener start-up shared by every TCP service: parse the addresses, bind, log, accept.
-//   auto ls = zp::bind_listeners(shard, "echo", opts.listen);
-//   if (!ls) return ls.error();
-//   st->listeners = std::move(*ls);
-//   for (auto& l : st->listeners)
-//     if (auto r = zp::start_accepting(shard, "echo", l, handler); !r) return r;
+/// \file
+/// Listener start-up shared by every TCP service: parse the addresses, bind, log, accept.
+/// \code
+///   auto ls = zp::bind_listeners(shard, "echo", opts.listen);
+///   if (!ls) return ls.error();
+///   st->listeners = std::move(*ls);
+///   for (auto& l : st->listeners)
+///     if (auto r = zp::start_accepting(shard, "echo", l, handler); !r) return r;
+/// \endcode
 #pragma once
 
 #include <functional>
@@ -19,23 +22,23 @@
 
 namespace zp {
 
-// Binds one SO_REUSEPORT listener per "HOST:PORT" / "[V6]:PORT". The first bad address or
-// bind error is logged as "<service>: ..." and returned; listeners already bound close again.
+/// Binds one SO_REUSEPORT listener per "HOST:PORT" / "[V6]:PORT". The first bad address or
+/// bind error is logged as "<service>: ..." and returned; listeners already bound close again.
 Result<std::vector<Listener>> bind_listeners(Shard& shard, std::string_view service,
                                              std::span<const std::string> addrs,
                                              ListenOptions opts = {});
 
-// What an accept loop does with a connection. `admit` runs first (a per-shard connection
-// limit): false closes the stream at once. `serve` makes the connection's task.
+/// What an accept loop does with a connection. `admit` runs first (a per-shard connection
+/// limit): false closes the stream at once. `serve` makes the connection's task.
 struct AcceptHandler {
-  std::function<bool()> admit;                  // empty: always admit
-  std::function<Task<void>(Stream)> serve;
+  std::function<bool()> admit;                  ///< empty: always admit
+  std::function<Task<void>(Stream)> serve;  ///< makes the connection's task
 };
 
-// Spawns the accept loop of `l` (which must outlive it: the loop ends with ECANCELED when
-// the listener closes or the shard stops). EMFILE pauses accepting for 10 ms so live
-// connections can close; other accept errors are logged and accepting goes on. On shard 0
-// logs "<service>: listening on ADDR". `service` must outlive the loop (a literal).
+/// Spawns the accept loop of `l` (which must outlive it: the loop ends with ECANCELED when
+/// the listener closes or the shard stops). EMFILE pauses accepting for 10 ms so live
+/// connections can close; other accept errors are logged and accepting goes on. On shard 0
+/// logs "<service>: listening on ADDR". `service` must outlive the loop (a literal).
 Result<void> start_accepting(Shard& shard, std::string_view service, Listener& l, AcceptHandler handler);
 
 }  // namespace zp

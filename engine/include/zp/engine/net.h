@@ -1,10 +1,13 @@
-// Sockets on the shard's backend: TCP and Unix stream listeners and connections, UDP.
-// A Stream receives through the backend's multishot recv into provided buffers, so an
-// idle connection holds no receive buffer; recv() hands out a RecvBuf lease (zero copy).
-//   auto l = zp::Listener::bind(shard, *zp::SocketAddr::parse("127.0.0.1:7007"));
-//   auto s = co_await l->accept();                  // Result<Stream>
-//   auto b = co_await s->recv();                    // Result<RecvBuf>, size 0 = EOF
-//   auto w = co_await s->send(b->bytes());          // sends all of it, or an error
+/// \file
+/// Sockets on the shard's backend: TCP and Unix stream listeners and connections, UDP.
+/// A Stream receives through the backend's multishot recv into provided buffers, so an
+/// idle connection holds no receive buffer; recv() hands out a RecvBuf lease (zero copy).
+/// \code
+///   auto l = zp::Listener::bind(shard, *zp::SocketAddr::parse("127.0.0.1:7007"));
+///   auto s = co_await l->accept();                  // Result<Stream>
+///   auto b = co_await s->recv();                    // Result<RecvBuf>, size 0 = EOF
+///   auto w = co_await s->send(b->bytes());          // sends all of it, or an error
+/// \endcode
 #pragma once
 
 #include <netinet/in.h>
@@ -27,31 +30,33 @@
 
 namespace zp {
 
-// An IPv4, IPv6 or Unix-domain socket address.
+/// An IPv4, IPv6 or Unix-domain socket address.
 struct SocketAddr {
-  sockaddr_storage storage{};
-  socklen_t len = 0;
+  sockaddr_storage storage{};  ///< the address
+  socklen_t len = 0;  ///< its length (0: none)
 
-  // "127.0.0.1:80", "[::1]:80", ":80" (IPv6 any, dual stack), "unix:/path".
-  // EINVAL for anything else.
+  /// "127.0.0.1:80", "[::1]:80", ":80" (IPv6 any, dual stack), "unix:/path".
+  /// EINVAL for anything else.
   static Result<SocketAddr> parse(std::string_view text);
-  static SocketAddr from(const sockaddr* sa, socklen_t len);
-  int family() const { return storage.ss_family; }
-  uint16_t port() const;
-  std::string to_string() const;
-  const sockaddr* sa() const { return reinterpret_cast<const sockaddr*>(&storage); }
+  static SocketAddr from(const sockaddr* sa, socklen_t len);  ///< copies a kernel-filled address
+  int family() const { return storage.ss_family; }  ///< AF_INET, AF_INET6 or AF_UNIX
+  uint16_t port() const;  ///< the port (0 for Unix addresses)
+  std::string to_string() const;  ///< the form parse() reads
+  const sockaddr* sa() const { return reinterpret_cast<const sockaddr*>(&storage); }  ///< for system calls
 };
 
-// A lease on received bytes: the buffer goes back to its owner (the backend's provided-buffer
-// ring, or a stream layer's pool) when it dies.
+/// A lease on received bytes: the buffer goes back to its owner (the backend's provided-buffer
+/// ring, or a stream layer's pool) when it dies.
 class RecvBuf {
  public:
   RecvBuf() = default;
+  /// A lease on `size` bytes at `data` in buffer `bid` of owner `b`.
   RecvBuf(BufferOwner* b, uint32_t bid, const std::byte* data, size_t size)
       : backend_(b), bid_(bid), data_(data), size_(size) {}
+  /// Takes o's lease; o is left empty.
   RecvBuf(RecvBuf&& o) noexcept
       : backend_(std::exchange(o.backend_, nullptr)), bid_(o.bid_), data_(o.data_), size_(o.size_) {}
-  RecvBuf& operator=(RecvBuf&& o) noexcept {
+  RecvBuf& operator=(RecvBuf&& o) noexcept {  ///< releases ours, takes o's
     if (this != &o) {
       reset();
       backend_ = std::exchange(o.backend_, nullptr);
@@ -62,14 +67,14 @@ class RecvBuf {
     return *this;
   }
   ~RecvBuf() { reset(); }
-  void reset() {
+  void reset() {  ///< releases the buffer now
     if (backend_) backend_->buffer_release(bid_);
     backend_ = nullptr;
   }
-  std::span<const std::byte> bytes() const { return {data_, size_}; }
-  std::string_view text() const { return {reinterpret_cast<const char*>(data_), size_}; }
-  size_t size() const { return size_; }
-  bool eof() const { return size_ == 0; }
+  std::span<const std::byte> bytes() const { return {data_, size_}; }  ///< the bytes
+  std::string_view text() const { return {reinterpret_cast<const char*>(data_), size_}; }  ///< the bytes as text
+  size_t size() const { return size_; }  ///< their count
+  bool eof() const { return size_ == 0; }  ///< true at end of stream (size 0)
 
  private:
   BufferOwner* backend_ = nullptr;
@@ -80,13 +85,13 @@ class RecvBuf {
 
 struct StreamCore;
 
-// A lease on one of the backend's fixed (registered) buffers; returned when it dies.
-// Fill it (e.g. File::read_at, which then uses READ_FIXED) and send it with send_fixed().
+/// A lease on one of the backend's fixed (registered) buffers; returned when it dies.
+/// Fill it (e.g. File::read_at, which then uses READ_FIXED) and send it with send_fixed().
 class FixedBuf {
  public:
   FixedBuf() = default;
-  FixedBuf(FixedBuf&& o) noexcept : backend_(std::exchange(o.backend_, nullptr)), idx_(o.idx_) {}
-  FixedBuf& operator=(FixedBuf&& o) noexcept {
+  FixedBuf(FixedBuf&& o) noexcept : backend_(std::exchange(o.backend_, nullptr)), idx_(o.idx_) {}  ///< takes o's lease; o is left empty
+  FixedBuf& operator=(FixedBuf&& o) noexcept {  ///< releases ours, takes o's
     if (this != &o) {
       reset();
       backend_ = std::exchange(o.backend_, nullptr);
@@ -95,7 +100,7 @@ class FixedBuf {
     return *this;
   }
   ~FixedBuf() { reset(); }
-  // ENOBUFS when every fixed buffer is out.
+  /// ENOBUFS when every fixed buffer is out.
   static Result<FixedBuf> acquire(Backend& b) {
     auto idx = b.acquire_fixed();
     if (!idx) return idx.error();
@@ -104,9 +109,9 @@ class FixedBuf {
     f.idx_ = *idx;
     return f;
   }
-  std::span<std::byte> bytes() const { return backend_->fixed_buffer(idx_); }
-  uint32_t index() const { return idx_; }
-  void reset() {
+  std::span<std::byte> bytes() const { return backend_->fixed_buffer(idx_); }  ///< the buffer's bytes
+  uint32_t index() const { return idx_; }  ///< its index among the backend's fixed buffers
+  void reset() {  ///< gives the buffer back now
     if (backend_) backend_->release_fixed(idx_);
     backend_ = nullptr;
   }
@@ -118,39 +123,40 @@ class FixedBuf {
 
 class Stream;
 
-// A transform between a stream's socket and its user (TLS, tls.h): once attached with
-// Stream::set_layer, the stream's recv/send/close go through it, so a service reads and
-// writes plaintext without knowing. It reaches the socket through Stream::raw_recv/raw_sendv.
-// The stream owns it until it calls on_close(); from then on the layer frees itself (at
-// once, or when its own tasks in flight have ended).
+/// A transform between a stream's socket and its user (TLS, tls.h): once attached with
+/// Stream::set_layer, the stream's recv/send/close go through it, so a service reads and
+/// writes plaintext without knowing. It reaches the socket through Stream::raw_recv/raw_sendv.
+/// The stream owns it until it calls on_close(); from then on the layer frees itself (at
+/// once, or when its own tasks in flight have ended).
 class StreamLayer {
  public:
-  // The next plaintext bytes (size 0: the peer closed cleanly), or the error.
+  /// The next plaintext bytes (size 0: the peer closed cleanly), or the error.
   virtual Task<Result<RecvBuf>> recv(Stream& s, bool idle) = 0;
-  // Sends all of iov (the bytes are copied before the first suspension ends, as the caller's
-  // iov stays valid only for the await), then closes the stream when close_after is set.
+  /// Sends all of iov (the bytes are copied before the first suspension ends, as the caller's
+  /// iov stays valid only for the await), then closes the stream when close_after is set.
   virtual Task<Result<size_t>> send(Stream& s, std::span<const iovec> iov, bool close_after) = 0;
-  // Half-close (Stream::shutdown_write): the last word (TLS close_notify), without waiting.
+  /// Half-close (Stream::shutdown_write): the last word (TLS close_notify), without waiting.
   virtual void close_notify(int fd) = 0;
-  // The stream closes now (fd is still open, or -1): a last word (TLS close_notify) may go
-  // out without waiting. The stream never touches the layer again.
+  /// The stream closes now (fd is still open, or -1): a last word (TLS close_notify) may go
+  /// out without waiting. The stream never touches the layer again.
   virtual void on_close(int fd) = 0;
 
  protected:
   virtual ~StreamLayer() = default;
 };
 
+/// Per-stream limits.
 struct StreamOptions {
-  size_t max_queued_bytes = 64 * 1024;  // received but unread: beyond this, stop reading
+  size_t max_queued_bytes = 64 * 1024;  ///< received but unread: beyond this, stop reading
 };
 
-// A connected TCP or Unix stream socket owned by one shard.
+/// A connected TCP or Unix stream socket owned by one shard.
 class Stream {
  public:
   Stream() = default;
-  explicit Stream(StreamCore* core) : core_(core) {}
-  Stream(Stream&& o) noexcept : core_(std::exchange(o.core_, nullptr)), layer_(std::exchange(o.layer_, nullptr)) {}
-  Stream& operator=(Stream&& o) noexcept {
+  explicit Stream(StreamCore* core) : core_(core) {}  ///< wraps a core made by the engine
+  Stream(Stream&& o) noexcept : core_(std::exchange(o.core_, nullptr)), layer_(std::exchange(o.layer_, nullptr)) {}  ///< takes o's socket; o is left closed
+  Stream& operator=(Stream&& o) noexcept {  ///< closes ours, takes o's
     if (this != &o) {
       close();
       core_ = std::exchange(o.core_, nullptr);
@@ -160,16 +166,18 @@ class Stream {
   }
   ~Stream() { close(); }
 
-  // Wraps a connected non-blocking socket the stream now owns.
+  /// Wraps a connected non-blocking socket the stream now owns.
   static Result<Stream> adopt(Shard& shard, int fd, StreamOptions opts = {});
-  // Connects to addr (TCP or Unix). ECONNREFUSED, ETIMEDOUT (use with_timeout), ...
-  // addr is taken by value: the task may start after the caller's copy is gone.
+  /// Connects to addr (TCP or Unix). ECONNREFUSED, ETIMEDOUT (use with_timeout), ...
+  /// addr is taken by value: the task may start after the caller's copy is gone.
   static Task<Result<Stream>> connect(SocketAddr addr, StreamOptions opts = {});
 
+  /// The awaitable of recv() and recv_more(): co_await it for a Result<RecvBuf>.
   struct RecvAwaiter {
+    /// \cond internal
     StreamCore* core;
-    bool idle = true;  // waiting between messages: ends at a graceful stop
-    Stream* layered = nullptr;  // set: the stream's layer receives (a task of its own)
+    bool idle = true;  ///< waiting between messages: ends at a graceful stop
+    Stream* layered = nullptr;  ///< set: the stream's layer receives (a task of its own)
     TaskCtx* ctx = nullptr;
     Task<Result<RecvBuf>> inner;
     RecvAwaiter(StreamCore* c, bool i, Stream* l = nullptr) : core(c), idle(i), layered(l) {}
@@ -186,16 +194,19 @@ class Stream {
     }
     Result<RecvBuf> await_resume();
     bool suspend(std::coroutine_handle<> h);
+    /// \endcond
   };
-  // The next received bytes (size 0 at EOF); ECONNRESET etc.; ECANCELED if cancelled.
-  // The waiting task counts as idle (it is cancelled at graceful stop).
+  /// The next received bytes (size 0 at EOF); ECONNRESET etc.; ECANCELED if cancelled.
+  /// The waiting task counts as idle (it is cancelled at graceful stop).
   RecvAwaiter recv() { return RecvAwaiter(core_, true, layer_ ? this : nullptr); }
-  // The same, in the middle of a message (a body, the rest of a header): a graceful stop
-  // lets it finish within the drain time instead of ending it.
+  /// The same, in the middle of a message (a body, the rest of a header): a graceful stop
+  /// lets it finish within the drain time instead of ending it.
   RecvAwaiter recv_more() { return RecvAwaiter(core_, false, layer_ ? this : nullptr); }
 
-  static constexpr size_t kMaxIov = 4;  // small: the awaiter lives in the caller's frame
+  static constexpr size_t kMaxIov = 4;  ///< small: the awaiter lives in the caller's frame
+  /// The awaitable of the send calls: co_await it for a Result<size_t> (bytes sent).
   struct SendAwaiter {
+    /// \cond internal
     StreamCore* core = nullptr;
     Op op;
     msghdr msg{};
@@ -203,14 +214,14 @@ class Stream {
     size_t iov_count = 0;
     size_t sent = 0;
     size_t total = 0;
-    int64_t fixed_idx = -1;  // >= 0: the data lies in this fixed buffer
+    int64_t fixed_idx = -1;  ///< >= 0: the data lies in this fixed buffer
     int32_t error = 0;
     TaskCtx* ctx = nullptr;
     std::coroutine_handle<> h;
-    SendAwaiter* prev_send = nullptr;  // in the stream's list of sends in flight
+    SendAwaiter* prev_send = nullptr;  ///< in the stream's list of sends in flight
     SendAwaiter* next_send = nullptr;
-    Stream* closing = nullptr;  // send_and_close(): the stream to close behind this send
-    Stream* layered = nullptr;  // set: the stream's layer sends (a task of its own)
+    Stream* closing = nullptr;  ///< send_and_close(): the stream to close behind this send
+    Stream* layered = nullptr;  ///< set: the stream's layer sends (a task of its own)
     Task<Result<size_t>> inner;
     bool await_ready() noexcept;
     template <class P>
@@ -226,66 +237,68 @@ class Stream {
     bool suspend(std::coroutine_handle<> hh);
     Result<size_t> await_resume();
     void submit();
+    /// \endcond
   };
-  // Sends every byte (resubmitting after short sends), or returns the error (EPIPE,
-  // ECONNRESET, ECANCELED). At most kMaxIov iovecs per call (EINVAL beyond).
+  /// Sends every byte (resubmitting after short sends), or returns the error (EPIPE,
+  /// ECONNRESET, ECANCELED). At most kMaxIov iovecs per call (EINVAL beyond).
   SendAwaiter send(std::span<const std::byte> data);
-  SendAwaiter sendv(std::span<const iovec> iov);
-  // Sends buf.bytes()[offset, offset + len): zero-copy from the registered buffer on
-  // io_uring. buf must stay alive until the send completes.
+  SendAwaiter sendv(std::span<const iovec> iov);  ///< the same for a gather list
+  /// Sends buf.bytes()[offset, offset + len): zero-copy from the registered buffer on
+  /// io_uring. buf must stay alive until the send completes.
   SendAwaiter send_fixed(const FixedBuf& buf, size_t offset, size_t len);
 
-  // Sends every byte of iov, then closes the stream (afterwards is_open() is false, also
-  // on error). On io_uring the close goes to the kernel in the same submit as the send,
-  // which finishes it (MSG_WAITALL) before the FIN: one loop turn and no EOF wake-up less
-  // than send() then close(). The result is the send's.
+  /// Sends every byte of iov, then closes the stream (afterwards is_open() is false, also
+  /// on error). On io_uring the close goes to the kernel in the same submit as the send,
+  /// which finishes it (MSG_WAITALL) before the FIN: one loop turn and no EOF wake-up less
+  /// than send() then close(). The result is the send's.
   SendAwaiter send_and_close(std::span<const iovec> iov);
 
-  // Half-close: the peer reads EOF (after a layer's close_notify); we can still receive.
+  /// Half-close: the peer reads EOF (after a layer's close_notify); we can still receive.
   Result<void> shutdown_write();
 
-  // Layers (TLS): set_layer routes recv/send/close through `layer` from now on; the stream
-  // owns it (see StreamLayer). EBUSY if one is attached already, EBADF on a closed stream.
-  // The raw_* calls reach the socket under the layer.
+  /// Layers (TLS): set_layer routes recv/send/close through `layer` from now on; the stream
+  /// owns it (see StreamLayer). EBUSY if one is attached already, EBADF on a closed stream.
+  /// The raw_* calls reach the socket under the layer.
   Result<void> set_layer(StreamLayer* layer);
-  StreamLayer* layer() const { return layer_; }
-  RecvAwaiter raw_recv(bool idle) { return RecvAwaiter(core_, idle); }
-  SendAwaiter raw_sendv(std::span<const iovec> iov) { return sendv_impl(iov, false); }
-  SendAwaiter raw_send_and_close(std::span<const iovec> iov);
-  // The first chunk received and not yet read (empty if none): STARTTLS checks it.
+  StreamLayer* layer() const { return layer_; }  ///< the attached layer, or null
+  RecvAwaiter raw_recv(bool idle) { return RecvAwaiter(core_, idle); }  ///< receive from the socket under the layer
+  SendAwaiter raw_sendv(std::span<const iovec> iov) { return sendv_impl(iov, false); }  ///< send to the socket under the layer
+  SendAwaiter raw_send_and_close(std::span<const iovec> iov);  ///< send to the socket under the layer, then close
+  /// The first chunk received and not yet read (empty if none): STARTTLS checks it.
   std::span<const std::byte> peek_received() const;
-  // Drops everything received and not yet read; returns how many bytes.
+  /// Drops everything received and not yet read; returns how many bytes.
   size_t discard_received();
-  // Closes the socket; a receive still in flight finishes in the background.
+  /// Closes the socket; a receive still in flight finishes in the background.
   void close();
 
-  bool is_open() const { return core_ != nullptr; }
-  int fd() const;
-  Result<SocketAddr> peer_addr() const;
+  bool is_open() const { return core_ != nullptr; }  ///< false once closed
+  int fd() const;  ///< the socket, -1 when closed
+  Result<SocketAddr> peer_addr() const;  ///< the peer's address, or the getpeername error
 
  private:
-  // close(); cancel_sends false leaves the sends in flight to finish (send_and_close).
+  /// close(); cancel_sends false leaves the sends in flight to finish (send_and_close).
   void close_impl(bool cancel_sends);
   SendAwaiter sendv_impl(std::span<const iovec> iov, bool layered);
   StreamCore* core_ = nullptr;
   StreamLayer* layer_ = nullptr;
 };
 
+/// Options of a listening socket.
 struct ListenOptions {
-  int backlog = 4096;
-  bool reuse_port = true;       // one listener per shard on the same port
-  size_t max_pending = 1024;    // accepted, not yet taken by accept(): beyond, pause
-  StreamOptions stream{};
+  int backlog = 4096;  ///< listen(2) backlog
+  bool reuse_port = true;       ///< one listener per shard on the same port
+  size_t max_pending = 1024;    ///< accepted, not yet taken by accept(): beyond, pause
+  StreamOptions stream{};  ///< options of each accepted stream
 };
 
 struct ListenerCore;
 
-// A listening TCP or Unix socket on one shard; closes itself when the shard stops.
+/// A listening TCP or Unix socket on one shard; closes itself when the shard stops.
 class Listener {
  public:
   Listener() = default;
-  Listener(Listener&& o) noexcept : core_(std::exchange(o.core_, nullptr)) {}
-  Listener& operator=(Listener&& o) noexcept {
+  Listener(Listener&& o) noexcept : core_(std::exchange(o.core_, nullptr)) {}  ///< takes o's socket; o is left closed
+  Listener& operator=(Listener&& o) noexcept {  ///< closes ours, takes o's
     if (this != &o) {
       close();
       core_ = std::exchange(o.core_, nullptr);
@@ -294,10 +307,12 @@ class Listener {
   }
   ~Listener() { close(); }
 
-  // EADDRINUSE, EACCES, EINVAL...
+  /// EADDRINUSE, EACCES, EINVAL...
   static Result<Listener> bind(Shard& shard, const SocketAddr& addr, ListenOptions opts = {});
 
+  /// The awaitable of accept(): co_await it for a Result<Stream>.
   struct AcceptAwaiter {
+    /// \cond internal
     ListenerCore* core;
     TaskCtx* ctx = nullptr;
     bool await_ready() noexcept;
@@ -308,33 +323,34 @@ class Listener {
     }
     bool suspend(std::coroutine_handle<> h);
     Result<Stream> await_resume();
+    /// \endcond
   };
-  // The next connection; ECANCELED once the listener is closed or the shard stops.
+  /// The next connection; ECANCELED once the listener is closed or the shard stops.
   AcceptAwaiter accept() { return AcceptAwaiter{core_}; }
 
-  SocketAddr local_addr() const;
-  void close();
-  int fd() const;
+  SocketAddr local_addr() const;  ///< the bound address (the port the kernel chose for port 0)
+  void close();  ///< closes the socket; a pending accept ends with ECANCELED
+  int fd() const;  ///< the socket, -1 when closed
 
  private:
   explicit Listener(ListenerCore* c) : core_(c) {}
   ListenerCore* core_ = nullptr;
 };
 
-// A datagram and its peer, for batched UDP I/O. `data` is caller storage.
+/// A datagram and its peer, for batched UDP I/O. `data` is caller storage.
 struct Datagram {
-  SocketAddr peer;
-  std::span<std::byte> data;  // receive: capacity in, see `size`; send: the payload
-  size_t size = 0;
+  SocketAddr peer;  ///< the sender (receive) or destination (send)
+  std::span<std::byte> data;  ///< receive: capacity in, see `size`; send: the payload
+  size_t size = 0;  ///< receive: the datagram's length
 };
 
-// A UDP socket. Batches use recvmmsg/sendmmsg on a ready socket: on this kernel that
-// spent less CPU per datagram than io_uring recvmsg/sendmsg (see docs/perf.md).
+/// A UDP socket. Batches use recvmmsg/sendmmsg on a ready socket: on this kernel that
+/// spent less CPU per datagram than io_uring recvmsg/sendmsg (see docs/perf.md).
 class UdpSocket {
  public:
   UdpSocket() = default;
-  UdpSocket(UdpSocket&& o) noexcept : fd_(std::exchange(o.fd_, -1)), shard_(o.shard_) {}
-  UdpSocket& operator=(UdpSocket&& o) noexcept {
+  UdpSocket(UdpSocket&& o) noexcept : fd_(std::exchange(o.fd_, -1)), shard_(o.shard_) {}  ///< takes o's socket; o is left closed
+  UdpSocket& operator=(UdpSocket&& o) noexcept {  ///< closes ours, takes o's
     if (this != &o) {
       close();
       fd_ = std::exchange(o.fd_, -1);
@@ -344,21 +360,22 @@ class UdpSocket {
   }
   ~UdpSocket() { close(); }
 
+  /// Binds a UDP socket on `addr` (SO_REUSEPORT unless reuse_port is false). EADDRINUSE, EACCES...
   static Result<UdpSocket> bind(Shard& shard, const SocketAddr& addr, bool reuse_port = true);
-  // Receives at least one datagram (waiting for one), up to out.size(); returns how many.
+  /// Receives at least one datagram (waiting for one), up to out.size(); returns how many.
   Task<Result<size_t>> recv_batch(std::span<Datagram> out);
-  // Sends all datagrams in order (waiting while the socket buffer is full).
+  /// Sends all datagrams in order (waiting while the socket buffer is full).
   Task<Result<size_t>> send_batch(std::span<const Datagram> in);
-  SocketAddr local_addr() const;
-  void close();
-  int fd() const { return fd_; }
+  SocketAddr local_addr() const;  ///< the bound address
+  void close();  ///< closes the socket
+  int fd() const { return fd_; }  ///< the socket, -1 when closed
 
  private:
   int fd_ = -1;
   Shard* shard_ = nullptr;
 };
 
-// Waits until fd is ready for `mask` (POLLIN/POLLOUT); the ready mask, or ECANCELED.
+/// Waits until fd is ready for `mask` (POLLIN/POLLOUT); the ready mask, or ECANCELED.
 Task<Result<uint32_t>> wait_ready(int fd, uint32_t mask);
 
 }  // namespace zp

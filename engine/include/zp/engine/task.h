@@ -1,10 +1,13 @@
-// Task<T>: a lazily started C++20 coroutine. Awaiting it starts it and resumes the
-// awaiter when it finishes (symmetric transfer, no recursion). Frames come from the
-// current shard's frame pools (see frame_alloc.h). Each chain of awaited tasks shares a
-// TaskCtx that carries cancellation: cancelling it wakes the pending operation with
-// ECANCELED and makes later operations fail at once.
-//   zp::Task<int> answer() { co_return 42; }
-//   zp::Task<void> main_task() { int v = co_await answer(); }
+/// \file
+/// Task<T>: a lazily started C++20 coroutine. Awaiting it starts it and resumes the
+/// awaiter when it finishes (symmetric transfer, no recursion). Frames come from the
+/// current shard's frame pools (see frame_alloc.h). Each chain of awaited tasks shares a
+/// TaskCtx that carries cancellation: cancelling it wakes the pending operation with
+/// ECANCELED and makes later operations fail at once.
+/// \code
+///   zp::Task<int> answer() { co_return 42; }
+///   zp::Task<void> main_task() { int v = co_await answer(); }
+/// \endcode
 #pragma once
 
 #include <coroutine>
@@ -19,27 +22,27 @@ namespace zp {
 
 class Shard;
 
-// Cancellation and bookkeeping shared by a chain of awaiting tasks.
+/// Cancellation and bookkeeping shared by a chain of awaiting tasks.
 struct TaskCtx {
-  bool cancelled = false;
-  bool idle = false;              // waiting for a new request: cancelled at graceful stop
-  void (*cancel_hook)(void*) = nullptr;  // the pending wait (I/O, timer, queue) cancels through this
-  void* cancel_arg = nullptr;
-  TaskCtx* child = nullptr;       // a nested scope (with_timeout) that cancels with us
-  // Cancels the chain: the pending wait completes with ECANCELED, later ones fail at once.
+  bool cancelled = false;  ///< set by cancel(); later waits fail at once
+  bool idle = false;              ///< waiting for a new request: cancelled at graceful stop
+  void (*cancel_hook)(void*) = nullptr;  ///< the pending wait (I/O, timer, queue) cancels through this
+  void* cancel_arg = nullptr;  ///< argument of cancel_hook
+  TaskCtx* child = nullptr;       ///< a nested scope (with_timeout) that cancels with us
+  /// Cancels the chain: the pending wait completes with ECANCELED, later ones fail at once.
   void cancel();
 };
 
 namespace detail {
 
 struct SpawnState;
-// Defined by the shard: a spawned task finished; returns the coroutine to resume next.
+/// Defined by the shard: a spawned task finished; returns the coroutine to resume next.
 std::coroutine_handle<> on_spawned_task_done(SpawnState* s);
 
 struct PromiseBase {
   std::coroutine_handle<> continuation = std::noop_coroutine();
   TaskCtx* ctx = nullptr;
-  SpawnState* spawn = nullptr;  // set when this task is the root of a spawn
+  SpawnState* spawn = nullptr;  ///< set when this task is the root of a spawn
 
   static void* operator new(size_t size) { return frame_alloc(size); }
   static void operator delete(void* p, size_t size) { frame_free(p, size); }
@@ -60,7 +63,7 @@ struct PromiseBase {
     void await_resume() noexcept {}
   };
   FinalAwaiter final_suspend() noexcept { return {}; }
-  // Engine code does not throw; an escaping exception is a programmer error.
+  /// Engine code does not throw; an escaping exception is a programmer error.
   void unhandled_exception() noexcept { std::terminate(); }
 };
 
@@ -91,15 +94,16 @@ struct Promise<void> : PromiseBase {
 }  // namespace detail
 
 template <class T = void>
+/// A lazily started coroutine returning T (see the file comment).
 class [[nodiscard]] Task {
  public:
-  using promise_type = detail::Promise<T>;
-  using Handle = std::coroutine_handle<promise_type>;
+  using promise_type = detail::Promise<T>;  ///< the coroutine's promise
+  using Handle = std::coroutine_handle<promise_type>;  ///< the coroutine's handle
 
   Task() = default;
-  explicit Task(Handle h) : h_(h) {}
-  Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
-  Task& operator=(Task&& o) noexcept {
+  explicit Task(Handle h) : h_(h) {}  ///< owns the frame of h
+  Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}  ///< takes o's frame; o is left empty
+  Task& operator=(Task&& o) noexcept {  ///< destroys ours, takes o's
     if (this != &o) {
       if (h_) h_.destroy();
       h_ = std::exchange(o.h_, {});
@@ -110,9 +114,11 @@ class [[nodiscard]] Task {
     if (h_) h_.destroy();
   }
 
-  bool valid() const { return bool(h_); }
+  bool valid() const { return bool(h_); }  ///< false for a default or released task
 
+  /// What co_await on a Task uses: starts it, resumes the awaiter with its result.
   struct Awaiter {
+    /// \cond internal
     Handle h;
     bool await_ready() noexcept { return false; }
     template <class P>
@@ -124,12 +130,13 @@ class [[nodiscard]] Task {
     T await_resume() {
       if constexpr (!std::is_void_v<T>) return std::move(h.promise().value);
     }
+    /// \endcond
   };
-  Awaiter operator co_await() && noexcept { return Awaiter{h_}; }
+  Awaiter operator co_await() && noexcept { return Awaiter{h_}; }  ///< awaiting starts the task; the result is the coroutine's value
 
-  // For the spawner: hands the frame over (the caller now owns its destruction).
+  /// For the spawner: hands the frame over (the caller now owns its destruction).
   Handle release() { return std::exchange(h_, {}); }
-  Handle handle() const { return h_; }
+  Handle handle() const { return h_; }  ///< the frame, still owned by the task
 
  private:
   Handle h_{};
@@ -145,14 +152,15 @@ inline auto Promise<void>::get_return_object() {
 }
 }  // namespace detail
 
-// The TaskCtx of the coroutine awaiting `h`: every engine awaiter reads it in await_suspend.
+/// The TaskCtx of the coroutine awaiting `h`: every engine awaiter reads it in await_suspend.
 template <class P>
 TaskCtx* ctx_of(std::coroutine_handle<P> h) {
   return h.promise().ctx;
 }
 
-// Awaitable that yields the current TaskCtx without suspending.
+/// Awaitable that yields the current TaskCtx without suspending.
 struct CurrentCtx {
+  /// \cond internal
   TaskCtx* ctx = nullptr;
   bool await_ready() noexcept { return false; }
   template <class P>
@@ -161,6 +169,7 @@ struct CurrentCtx {
     return false;
   }
   TaskCtx* await_resume() noexcept { return ctx; }
+  /// \endcond
 };
 
 }  // namespace zp
