@@ -41,37 +41,37 @@ size_t HeadPool::free_count() const {
 
 bool HeadBuffer::append(HeadPool& pool, std::string_view bytes) {
   if (bytes.empty()) return true;
-  const size_t total = size_t(size_) + bytes.size();
-  if (!data_ || total > HeadPool::class_bytes(cls_)) {
-    const unsigned c = HeadPool::class_of(total);
+  const size_t old = size();
+  const size_t total = old + bytes.size();
+  if (!block_ || kMeta + total > HeadPool::class_bytes(meta().cls)) {
+    const unsigned c = HeadPool::class_of(kMeta + total);
     if (c > HeadPool::kMaxShift) return false;
     char* p = pool.take(c);
-    if (data_) {
-      std::memcpy(p, data_, size_);
-      pool.give(data_, cls_);
+    if (block_) {
+      std::memcpy(p + kMeta, block_ + kMeta, old);
+      pool.give(block_, meta().cls);
     }
-    data_ = p;
-    cls_ = uint8_t(c);
+    block_ = p;
+    meta().cls = uint8_t(c);
   }
-  std::memcpy(data_ + size_, bytes.data(), bytes.size());
-  size_ = uint32_t(total);
+  std::memcpy(block_ + kMeta + old, bytes.data(), bytes.size());
+  meta().size = uint32_t(total);
   return true;
 }
 
 void HeadBuffer::erase_front(HeadPool& pool, size_t n) {
-  if (n >= size_) {
+  const size_t have = size();
+  if (n >= have) {
     release(pool);
     return;
   }
-  std::memmove(data_, data_ + n, size_ - n);
-  size_ -= uint32_t(n);
+  std::memmove(block_ + kMeta, block_ + kMeta + n, have - n);
+  meta().size = uint32_t(have - n);
 }
 
 void HeadBuffer::release(HeadPool& pool) {
-  if (data_) pool.give(data_, cls_);
-  data_ = nullptr;
-  size_ = 0;
-  cls_ = 0;
+  if (block_) pool.give(block_, meta().cls);
+  block_ = nullptr;
 }
 
 }  // namespace zp::http

@@ -42,30 +42,34 @@ class HeadPool {
   std::array<std::vector<char*>, kMaxShift - kMinShift + 1> free_{};
 };
 
-// 16 bytes: it lives in an idle connection's frame.
+// 8 bytes (it lives in an idle connection's frame): a pointer to a pooled block that
+// starts with its size and class; null while nothing is pending.
 class HeadBuffer {
  public:
   HeadBuffer() = default;
-  HeadBuffer(HeadBuffer&& o) noexcept
-      : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)), cls_(o.cls_) {}
+  HeadBuffer(HeadBuffer&& o) noexcept : block_(std::exchange(o.block_, nullptr)) {}
   HeadBuffer(const HeadBuffer&) = delete;
   HeadBuffer& operator=(const HeadBuffer&) = delete;
 
-  bool empty() const { return size_ == 0; }
-  size_t size() const { return size_; }
-  std::string_view view() const { return {data_, size_}; }
+  bool empty() const { return block_ == nullptr; }
+  size_t size() const { return block_ ? meta().size : 0; }
+  std::string_view view() const { return block_ ? std::string_view(block_ + kMeta, meta().size) : std::string_view(); }
   // Appends bytes, moving to a larger buffer when they do not fit. False when the total
   // would exceed the largest class (nothing is appended then).
   bool append(HeadPool& pool, std::string_view bytes);
-  // Drops the first n bytes (n <= size()); the buffer goes back to the pool when empty.
+  // Drops the first n bytes; the buffer goes back to the pool when nothing is left.
   void erase_front(HeadPool& pool, size_t n);
   // Gives the buffer back (also when not empty).
   void release(HeadPool& pool);
 
  private:
-  char* data_ = nullptr;
-  uint32_t size_ = 0;
-  uint8_t cls_ = 0;
+  struct Meta {
+    uint32_t size;
+    uint8_t cls;
+  };
+  static constexpr size_t kMeta = 8;  // the Meta in front of the bytes
+  Meta& meta() const { return *reinterpret_cast<Meta*>(block_); }
+  char* block_ = nullptr;
 };
 
 }  // namespace zp::http

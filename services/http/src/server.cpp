@@ -12,10 +12,11 @@
 #include <charconv>
 #include <chrono>
 #include <ctime>
+#include <optional>
 #include <string>
-#include <type_traits>
 
 #include "access_log.h"
+#include "deadline_list.h"
 #include "exchange.h"
 #include "head_buffer.h"
 #include "file_store.h"
@@ -65,6 +66,7 @@ struct ShardState {
     if (free_work.size() < 16) free_work.push_back(std::move(w));
   }
   HeadPool heads;                     // partial request heads of this shard's connections
+  std::optional<DeadlineLists> deadlines;  // the connections' deadlines, by DeadlineKind
   ServerOptions opts;
   int root_fd = -1;
   std::unique_ptr<FileStore> files;
@@ -85,52 +87,37 @@ struct ShardState {
   }
 };
 
-// The connection's deadline: it moves with the connection's state (waiting for a head,
-// idle between requests, reading a body); when it passes, the connection's task is
-// cancelled. Standard layout with the Timer first, so the timer's callback finds it.
-struct Deadline {
-  Timer timer;       // timer.arg: the connection's TaskCtx
-  int64_t at_ms = 0;
-};
-static_assert(std::is_standard_layout_v<Deadline>);
+// The kinds of a connection's deadline (DeadlineLists, one list per length): waiting for the
+// rest of a head (slowloris), idle between requests, answering a routed request (its body
+// has its own deadline within).
+enum DeadlineKind : size_t { kHeadDeadline = 0, kIdleDeadline = 1, kRoutedDeadline = 2 };
 
 // A connection: the one parameter of its coroutine, so its idle frame holds this, the
-// pending receive and little else (GCC gives every local its own slot): the stream, the
-// deadline, a partial head while one is pending (from the shard's HeadPool), and the peer's
-// address once a routed request needed it.
+// pending receive and little else (GCC gives every local its own slot): the stream, its
+// place in the shard's deadline lists, a partial head while one is pending (from the
+// shard's HeadPool), and the peer's address once a routed request needed it.
 struct Conn {
   std::shared_ptr<ShardState> st;
   Stream s;
-  Deadline deadline;
+  DeadlineLink deadline;
   HeadBuffer pending;
   std::unique_ptr<std::string> peer;  // for the access log and Context::peer (made once)
 
   Conn(std::shared_ptr<ShardState> state, Stream stream) : st(std::move(state)), s(std::move(stream)) {}
-  // Before start() only (the timer is not armed yet).
+  // Before start() only (the deadline is not linked yet).
   Conn(Conn&& o) noexcept
       : st(std::move(o.st)), s(std::move(o.s)), pending(std::move(o.pending)), peer(std::move(o.peer)) {}
   ~Conn() {
     if (!st) return;  // moved from
-    st->shard->timers().remove(deadline.timer);
+    DeadlineLists::remove(deadline);
     pending.release(st->heads);
   }
-  // Arms the deadline (a new connection is idle until its first bytes); it cancels `ctx`.
+  // Sets the first deadline (a new connection is idle until its first bytes); it cancels `ctx`.
   void start(TaskCtx* ctx) {
-    deadline.timer.arg = ctx;
-    deadline.timer.fire = [](Timer* t) {
-      auto* d = reinterpret_cast<Deadline*>(t);
-      Shard* shard = Shard::current();  // timers fire in the shard's loop
-      if (shard->now_ms() >= d->at_ms) static_cast<TaskCtx*>(t->arg)->cancel();
-      else shard->timers().add(d->timer, d->at_ms);
-    };
-    set_deadline(st->opts.idle_timeout_ms);
+    deadline.ctx = ctx;
+    set_deadline(kIdleDeadline);
   }
-  // Moves the deadline; the timer is only re-armed when it would fire too late.
-  void set_deadline(int64_t ms_from_now) {
-    Timer& t = deadline.timer;
-    deadline.at_ms = st->shard->now_ms() + ms_from_now;
-    if (!t.armed || t.deadline_ms > deadline.at_ms) st->shard->timers().add(t, deadline.at_ms);
-  }
+  void set_deadline(DeadlineKind k) { st->deadlines->set(deadline, k); }
   bool expired() const { return st->shard->now_ms() >= deadline.at_ms; }
 };
 
@@ -257,7 +244,7 @@ Task<bool> serve_input(Conn& c, RecvBuf& received) {
     // Parse what we have: in place when nothing is pending, else from the gathered copy.
     std::string_view in = c.pending.empty() ? cur.text().substr(std::min(off, cur.size())) : c.pending.view();
     if (in.empty()) {
-      c.set_deadline(st->opts.idle_timeout_ms);
+      c.set_deadline(kIdleDeadline);
       break;
     }
     if (!work) work = st->take_work();
@@ -270,7 +257,7 @@ Task<bool> serve_input(Conn& c, RecvBuf& received) {
       const Shard::Clock::time_point started = shard->now();
       const bool has_body = req.chunked || (req.content_length && *req.content_length > 0);
       if (st->fast_static && !has_body) {
-        c.set_deadline(st->opts.idle_timeout_ms);
+        c.set_deadline(kIdleDeadline);
         bool keep = handle_request(*st->files, st->opts, st->dates, shard->now_ms(), req, resp);
         count(st, resp.status, req.method_id == h1::Method::head ? 0 : resp.body_bytes);
         bool sent = co_await send_response(st, s, resp, !keep);
@@ -285,7 +272,7 @@ Task<bool> serve_input(Conn& c, RecvBuf& received) {
         continue;
       }
       // Routed: the handler may read a body and wait; the body has its own deadline.
-      c.set_deadline(st->opts.idle_timeout_ms + st->opts.body_timeout_ms);
+      c.set_deadline(kRoutedDeadline);
       if (!c.peer) {
         auto a = s.peer_addr();
         std::string peer = a ? a->to_string() : "-";
@@ -343,7 +330,7 @@ Task<bool> serve_input(Conn& c, RecvBuf& received) {
       open = false;
       break;
     }
-    if (!head_started) c.set_deadline(st->opts.header_timeout_ms);
+    if (!head_started) c.set_deadline(kHeadDeadline);
     break;
   }
   st->give_back(std::move(work));
@@ -478,6 +465,8 @@ Result<void> start(Shard& shard, const ServerOptions& options, std::shared_ptr<c
   auto st = std::make_shared<ShardState>();
   st->shard = &shard;
   st->opts = options;
+  st->deadlines.emplace(shard, std::initializer_list<int64_t>{options.header_timeout_ms, options.idle_timeout_ms,
+                                                              options.idle_timeout_ms + options.body_timeout_ms});
   if (!router || !router->error().empty()) {
     ZP_LOG_ERROR("http: router: {}", router ? router->error() : std::string("none"));
     return fail(EINVAL);
