@@ -1,6 +1,6 @@
 // A partial request head waiting for its end (a slow client, a head split across reads):
 // the bytes live in a buffer from the shard's HeadPool, taken when the first partial head
-// arrives, sized to what arrived (power-of-two classes from 256 B), grown as more comes and
+// arrives, sized to what arrived (power-of-two classes from 64 B), grown as more comes and
 // given back once the head is parsed. A connection with nothing pending holds no buffer.
 //   HeadPool pool;  HeadBuffer h;
 //   h.append(pool, "GET / HT");  h.append(pool, "TP/1.1\r\n...");  parse(h.view());
@@ -20,7 +20,7 @@ namespace zp::http {
 // not pin its memory after it is gone. One per shard (not thread-safe).
 class HeadPool {
  public:
-  static constexpr unsigned kMinShift = 8;   // 256 B
+  static constexpr unsigned kMinShift = 6;   // 64 B: a slow client's first bytes are often few
   static constexpr unsigned kMaxShift = 20;  // 1 MiB: larger heads are refused long before
   explicit HeadPool(size_t max_free_per_class = 64) : max_free_(max_free_per_class) {}
   ~HeadPool();
