@@ -260,7 +260,14 @@ Task<bool> serve_input(Conn& c, RecvBuf& received) {
         c.set_deadline(kIdleDeadline);
         bool keep = handle_request(*st->files, st->opts, st->dates, shard->now_ms(), req, resp);
         count(st, resp.status, req.method_id == h1::Method::head ? 0 : resp.body_bytes);
-        bool sent = co_await send_response(st, s, resp, !keep);
+        bool sent;
+        if (resp.file_length == 0) {
+          // In this frame (short-lived) rather than send_response's: one frame per request.
+          auto w = co_await (keep ? s.sendv(resp.iov()) : s.send_and_close(resp.iov()));
+          sent = bool(w);
+        } else {
+          sent = co_await send_response(st, s, resp, !keep);
+        }
         observe(st, started);
         if (!sent || !keep) {
           open = false;
