@@ -94,9 +94,9 @@ ChunkResult ChunkedDecoder::decode(std::span<const char> in, const Limits& limit
       case size_digits:
         if (is(c, kHex)) {
           if (remaining > (std::numeric_limits<std::uint64_t>::max() >> 4)) return fail(Errc::bad_chunk_size);
+          // An overflowing size is malformed (400) whatever the body limit, as an overflowing
+          // Content-Length is; the limit (413) is checked once the size is read.
           remaining = (remaining << 4) | static_cast<std::uint64_t>(hex_value(c));
-          if (remaining > limits.max_body_bytes - (body_bytes < limits.max_body_bytes ? body_bytes : limits.max_body_bytes))
-            return fail(Errc::body_too_large);
         } else if (c == '\r') {
           state = size_lf;
         } else if (c == ';') {
@@ -162,7 +162,7 @@ ChunkResult ChunkedDecoder::decode(std::span<const char> in, const Limits& limit
         if (remaining == 0) {
           state = trailer_line_start;
         } else {
-          body_bytes += remaining;  // checked against max_body_bytes while reading the size
+          body_bytes += remaining;  // checked against max_body_bytes just above
           state = data;
         }
         break;

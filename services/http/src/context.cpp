@@ -185,6 +185,21 @@ void Exchange::build_head(uint64_t content_length, h1::Framing framing) {
   head_built = true;
 }
 
+namespace {
+
+// Whether a chunked body the answer left unread is still to be read: it is read (and
+// dropped) before the answer goes out, so that malformed framing gets its 400/413 and the
+// connection closes, as nginx does, instead of the route's answer and a silent close.
+// Not when the head is out (a stream) or "100 Continue" was not sent (the client may never
+// send the body); a Content-Length body has no framing to check and is dropped after.
+bool unread_chunked_body(const Exchange& ex) {
+  const BodyReader& b = ex.body;
+  return b.kind == BodyReader::Kind::chunked && !b.done && !b.error_status && !ex.streaming &&
+         !(b.expect_continue && !b.continue_sent);
+}
+
+}  // namespace
+
 Task<void> dispatch(Context& c) {
   Exchange& ex = c.exchange();
   const h1::Request& req = *ex.req;
@@ -196,35 +211,43 @@ Task<void> dispatch(Context& c) {
       int status = ex.status ? ex.status : 400;
       c.send(status, std::to_string(status) + " " + std::string(h1::reason_phrase(status)) + "\n");
     }
-    co_return;
-  }
-  ex.router->match(req.method, ex.path, ex.match);
-  switch (ex.match.kind) {
-    case M::not_found:
-      c.send(404, "404 Not Found\n");
-      co_return;
-    case M::method_not_allowed:
-      c.set_header("Allow", ex.match.allow);
-      c.send(405, "405 Method Not Allowed\n");
-      co_return;
-    case M::options:
-      c.set_header("Allow", ex.match.allow);
-      c.send_view(204, {}, {});
-      co_return;
-    case M::static_files: {
-      h1::Header hs[40];
-      size_t n = ex.header_views(hs);
-      StaticExtras x{std::span<const h1::Header>(hs, n), ex.close_now()};
-      ex.close = !handle_request(*ex.files, *ex.opts, *ex.dates, ex.shard->now_ms(), req, *ex.resp, x);
-      ex.status = ex.resp->status;
-      ex.head_built = true;
-      co_return;
+  } else {
+    ex.router->match(req.method, ex.path, ex.match);
+    switch (ex.match.kind) {
+      case M::not_found:
+        c.send(404, "404 Not Found\n");
+        break;
+      case M::method_not_allowed:
+        c.set_header("Allow", ex.match.allow);
+        c.send(405, "405 Method Not Allowed\n");
+        break;
+      case M::options:
+        c.set_header("Allow", ex.match.allow);
+        c.send_view(204, {}, {});
+        break;
+      case M::static_files: {
+        h1::Header hs[40];
+        size_t n = ex.header_views(hs);
+        StaticExtras x{std::span<const h1::Header>(hs, n), ex.close_now()};
+        ex.close = !handle_request(*ex.files, *ex.opts, *ex.dates, ex.shard->now_ms(), req, *ex.resp, x);
+        ex.status = ex.resp->status;
+        ex.head_built = true;
+        break;
+      }
+      case M::route:
+        co_await (*ex.match.handler)(c);
+        break;
     }
-    case M::route:
-      co_await (*ex.match.handler)(c);
-      if (!ex.head_built) finish_unanswered(c);
-      co_return;
   }
+  if (unread_chunked_body(ex) && !co_await ex.body.discard(kMaxDiscardBytes)) {
+    ex.close = true;  // too long to drop, or malformed: the connection closes after the answer
+    if (ex.body.error_status) {
+      // Malformed (or cut short): its status replaces the answer, which is not out yet.
+      ex.resp->reset();
+      ex.head_built = false;
+    }
+  }
+  if (!ex.head_built) finish_unanswered(c);
 }
 
 void finish_unanswered(Context& c) {

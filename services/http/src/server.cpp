@@ -12,10 +12,13 @@
 #include <charconv>
 #include <chrono>
 #include <ctime>
+#include <optional>
 #include <string>
 
 #include "access_log.h"
+#include "deadline_list.h"
 #include "exchange.h"
+#include "head_buffer.h"
 #include "file_store.h"
 #include "zp/codec/http1/date.h"
 #include "zp/codec/http1/parser.h"
@@ -44,6 +47,7 @@ struct Work {
 };
 
 struct ShardState {
+  Shard* shard = nullptr;
   ShardCounters* counters = nullptr;  // null: no metrics
   std::shared_ptr<const Router> router;
   std::vector<Middleware> chain;      // this shard's middleware instances, in order
@@ -61,6 +65,8 @@ struct ShardState {
     w->ex.body.more = RecvBuf();  // a provided buffer goes back to the ring now
     if (free_work.size() < 16) free_work.push_back(std::move(w));
   }
+  HeadPool heads;                     // partial request heads of this shard's connections
+  std::optional<DeadlineLists> deadlines;  // the connections' deadlines, by DeadlineKind
   ServerOptions opts;
   int root_fd = -1;
   std::unique_ptr<FileStore> files;
@@ -81,32 +87,38 @@ struct ShardState {
   }
 };
 
-// One timer per connection: the deadline moves with the connection's state (waiting for
-// a head, idle between requests); when it passes, the connection's task is cancelled.
-struct Deadline {
-  Shard* shard;
-  TaskCtx* ctx;
-  int64_t at_ms = 0;
-  Timer timer;
-  bool expired = false;
-  Deadline(Shard* s, TaskCtx* c) : shard(s), ctx(c) {
-    timer.arg = this;
-    timer.fire = [](Timer* t) {
-      auto* d = static_cast<Deadline*>(t->arg);
-      if (d->shard->now_ms() >= d->at_ms) {
-        d->expired = true;
-        d->ctx->cancel();
-      } else {
-        d->shard->timers().add(d->timer, d->at_ms);
-      }
-    };
+// The kinds of a connection's deadline (DeadlineLists, one list per length): waiting for the
+// rest of a head (slowloris), idle between requests, answering a routed request (its body
+// has its own deadline within).
+enum DeadlineKind : size_t { kHeadDeadline = 0, kIdleDeadline = 1, kRoutedDeadline = 2 };
+
+// A connection: the one parameter of its coroutine, so its idle frame holds this, the
+// pending receive and little else (GCC gives every local its own slot): the stream, its
+// place in the shard's deadline lists, a partial head while one is pending (from the
+// shard's HeadPool), and the peer's address once a routed request needed it.
+struct Conn {
+  std::shared_ptr<ShardState> st;
+  Stream s;
+  DeadlineLink deadline;
+  HeadBuffer pending;
+  std::unique_ptr<std::string> peer;  // for the access log and Context::peer (made once)
+
+  Conn(std::shared_ptr<ShardState> state, Stream stream) : st(std::move(state)), s(std::move(stream)) {}
+  // Before start() only (the deadline is not linked yet).
+  Conn(Conn&& o) noexcept
+      : st(std::move(o.st)), s(std::move(o.s)), pending(std::move(o.pending)), peer(std::move(o.peer)) {}
+  ~Conn() {
+    if (!st) return;  // moved from
+    DeadlineLists::remove(deadline);
+    pending.release(st->heads);
   }
-  ~Deadline() { shard->timers().remove(timer); }
-  // Moves the deadline; the timer is only re-armed when it would fire too late.
-  void set(int64_t ms_from_now) {
-    at_ms = shard->now_ms() + ms_from_now;
-    if (!timer.armed || timer.deadline_ms > at_ms) shard->timers().add(timer, at_ms);
+  // Sets the first deadline (a new connection is idle until its first bytes); it cancels `ctx`.
+  void start(TaskCtx* ctx) {
+    deadline.ctx = ctx;
+    set_deadline(kIdleDeadline);
   }
+  void set_deadline(DeadlineKind k) { st->deadlines->set(deadline, k); }
+  bool expired() const { return st->shard->now_ms() >= deadline.at_ms; }
 };
 
 // Sends one response (head and memory body in one gather send, a large file after it).
@@ -201,135 +213,156 @@ Task<bool> serve_routed(ShardState* st, detail::Exchange& ex, Shard::Clock::time
   co_return true;
 }
 
-Task<void> serve_connection(std::shared_ptr<ShardState> st, Stream s) {
-  ++st->connections;
-  if (st->counters) {
-    ShardCounters::bump(st->counters->accepted);
-    ShardCounters::bump(st->counters->open);
+// Parses and answers what arrived: a pending partial head completed by `cur`, then every
+// complete head in it, each answered (and its body read or dropped) before the next; a
+// partial head at the end is copied to c.pending. Its own coroutine, so the parse, handle
+// and send state exist only while there is input, not in the idle connection's frame.
+// Returns whether the connection stays open.
+Task<bool> serve_input(Conn& c, RecvBuf& received) {
+  ShardState* st = c.st.get();
+  Stream& s = c.s;
+  RecvBuf cur = std::move(received);
+  Shard* shard = st->shard;
+  HeadPool& pool = st->heads;
+  const h1::Limits& limits = st->opts.limits;
+  bool head_started = !c.pending.empty();  // its header deadline runs since its first bytes
+  std::unique_ptr<Work> work;
+  bool open = true;
+  if (head_started) {
+    if (c.pending.size() + cur.size() > limits.max_request_line_bytes + limits.max_header_bytes + 4 ||
+        !c.pending.append(pool, cur.text())) {
+      work = st->take_work();
+      error_response(st->opts, st->dates, h1::Errc::headers_too_large, work->resp);
+      co_await send_response(st, s, work->resp);
+      st->give_back(std::move(work));
+      co_return false;
+    }
+    cur = RecvBuf();
   }
-  Shard* shard = Shard::current();
-  TaskCtx* ctx = co_await CurrentCtx{};
-  {
-    Deadline deadline(shard, ctx);
-    deadline.set(st->opts.header_timeout_ms);
-    std::string peer;    // the client's address, for the access log (made once)
-    RecvBuf cur;         // the buffer being parsed
-    size_t off = 0;      // parse position in cur
-    std::string pending; // a head split across buffers, gathered here
-    std::unique_ptr<Work> work;
-    bool head_started = false;  // a partial head is being gathered: its deadline runs
-    bool open = true;
-    while (open) {
-      // Parse what we have: in place when nothing is pending, else from the gathered copy.
-      std::string_view in;
-      if (pending.empty()) in = cur.text().substr(std::min(off, cur.size()));
-      else in = pending;
-      if (!in.empty()) {
-        if (!work) work = st->take_work();
-        Response& resp = work->resp;
-        h1::Request req;
-        auto r = h1::parse_request(in, req, work->headers, st->opts.limits);
-        if (r.status == h1::Status::complete) {
-          head_started = false;
-          // The shard's time is taken when the loop woke up for this data.
-          const Shard::Clock::time_point started = shard->now();
-          const bool has_body = req.chunked || (req.content_length && *req.content_length > 0);
-          if (st->fast_static && !has_body) {
-            deadline.set(st->opts.idle_timeout_ms);
-            bool keep = handle_request(*st->files, st->opts, st->dates, shard->now_ms(), req, resp);
-            count(st.get(), resp.status, req.method_id == h1::Method::head ? 0 : resp.body_bytes);
-            bool sent = co_await send_response(st.get(), s, resp, !keep);
-            observe(st.get(), started);
-            if (!sent || !keep) break;
-            if (pending.empty()) off += r.consumed;
-            else pending.erase(0, r.consumed);
-            resp.reset();
-            continue;
-          }
-          // Routed: the handler may read a body and wait; the body has its own deadline.
-          deadline.set(st->opts.idle_timeout_ms + st->opts.body_timeout_ms);
-          if (peer.empty()) {
-            auto a = s.peer_addr();
-            peer = a ? a->to_string() : "-";
-            if (a && a->family() != AF_UNIX) peer.erase(peer.rfind(':'));
-            if (peer.size() > 2 && peer.front() == '[') peer = peer.substr(1, peer.size() - 2);
-          }
-          detail::Exchange& ex = work->ex;
-          ex.reset_request();
-          ex.opts = &st->opts;
-          ex.files = st->files.get();
-          ex.dates = &st->dates;
-          ex.router = st->router.get();
-          ex.shard = shard;
-          ex.stream = &s;
-          ex.peer = peer;
-          ex.req = &req;
-          ex.resp = &resp;
-          ex.body.start(s, req, in.substr(r.consumed), st->opts.limits, shard->now_ms() + st->opts.body_timeout_ms);
-          bool keep = co_await serve_routed(st.get(), ex, started);
-          if (!keep) break;
-          if (ex.body.from_more) {
-            // The body ran past the buffers the head came in: go on from the last one.
-            pending.clear();
-            cur = std::move(ex.body.more);
-            off = cur.size() - ex.body.rest.size();
-          } else if (pending.empty()) {
-            off += r.consumed + ex.body.used_in;
-          } else {
-            pending.erase(0, r.consumed + ex.body.used_in);
-          }
-          ex.body.more = RecvBuf();
-          resp.reset();
-          continue;
+  size_t off = 0;  // parse position in cur
+  for (;;) {
+    // Parse what we have: in place when nothing is pending, else from the gathered copy.
+    std::string_view in = c.pending.empty() ? cur.text().substr(std::min(off, cur.size())) : c.pending.view();
+    if (in.empty()) {
+      c.set_deadline(kIdleDeadline);
+      break;
+    }
+    if (!work) work = st->take_work();
+    Response& resp = work->resp;
+    h1::Request req;
+    auto r = h1::parse_request(in, req, work->headers, limits);
+    if (r.status == h1::Status::complete) {
+      head_started = false;
+      // The shard's time is taken when the loop woke up for this data.
+      const Shard::Clock::time_point started = shard->now();
+      const bool has_body = req.chunked || (req.content_length && *req.content_length > 0);
+      if (st->fast_static && !has_body) {
+        c.set_deadline(kIdleDeadline);
+        bool keep = handle_request(*st->files, st->opts, st->dates, shard->now_ms(), req, resp);
+        count(st, resp.status, req.method_id == h1::Method::head ? 0 : resp.body_bytes);
+        bool sent;
+        if (resp.file_length == 0) {
+          // In this frame (short-lived) rather than send_response's: one frame per request.
+          auto w = co_await (keep ? s.sendv(resp.iov()) : s.send_and_close(resp.iov()));
+          sent = bool(w);
+        } else {
+          sent = co_await send_response(st, s, resp, !keep);
         }
-        if (r.status == h1::Status::error) {
-          error_response(st->opts, st->dates, r.error, resp);
-          if (ShardCounters* c = st->counters) {
-            ShardCounters::bump(c->bad_requests);
-            ShardCounters::bump(c->status_class[resp.status / 100]);
-            ShardCounters::bump(c->status_code[resp.status]);
-          }
-          co_await send_response(st.get(), s, resp);
-          break;  // the framing is in doubt: close
-        }
-        // need_more: keep the partial head. The header deadline starts with the head's first
-        // bytes and does not move while the rest trickles in (slowloris).
-        if (pending.empty()) {
-          pending.assign(in);
-          cur = RecvBuf();  // reset() alone keeps a view of the released buffer
-          off = 0;
-        }
-        if (!head_started) {
-          head_started = true;
-          deadline.set(st->opts.header_timeout_ms);
-        }
-      } else {
-        deadline.set(st->opts.idle_timeout_ms);
-      }
-      // Read more: between requests this wait is idle (ends at a graceful stop).
-      cur = RecvBuf();
-      off = 0;
-      if (pending.empty()) st->give_back(std::move(work));
-      // One awaiter, not `c ? co_await x : co_await y`: GCC destroys the result twice there.
-      auto b = co_await (pending.empty() ? s.recv() : s.recv_more());
-      if (!b || b->eof()) break;
-      if (!pending.empty()) {
-        if (pending.size() + b->size() > st->opts.limits.max_request_line_bytes + st->opts.limits.max_header_bytes + 4) {
-          if (!work) work = st->take_work();
-          error_response(st->opts, st->dates, h1::Errc::headers_too_large, work->resp);
-          co_await send_response(st.get(), s, work->resp);
+        observe(st, started);
+        if (!sent || !keep) {
+          open = false;
           break;
         }
-        pending.append(b->text());
-      } else {
-        cur = std::move(*b);
+        if (c.pending.empty()) off += r.consumed;
+        else c.pending.erase_front(pool, r.consumed);
+        resp.reset();
+        continue;
       }
+      // Routed: the handler may read a body and wait; the body has its own deadline.
+      c.set_deadline(kRoutedDeadline);
+      if (!c.peer) {
+        auto a = s.peer_addr();
+        std::string peer = a ? a->to_string() : "-";
+        if (a && a->family() != AF_UNIX) peer.erase(peer.rfind(':'));
+        if (peer.size() > 2 && peer.front() == '[') peer = peer.substr(1, peer.size() - 2);
+        c.peer = std::make_unique<std::string>(std::move(peer));
+      }
+      detail::Exchange& ex = work->ex;
+      ex.reset_request();
+      ex.opts = &st->opts;
+      ex.files = st->files.get();
+      ex.dates = &st->dates;
+      ex.router = st->router.get();
+      ex.shard = shard;
+      ex.stream = &s;
+      ex.peer = *c.peer;
+      ex.req = &req;
+      ex.resp = &resp;
+      ex.body.start(s, req, in.substr(r.consumed), limits, shard->now_ms() + st->opts.body_timeout_ms);
+      if (!co_await serve_routed(st, ex, started)) {
+        open = false;
+        break;
+      }
+      if (ex.body.from_more) {
+        // The body ran past the buffers the head came in: go on from the last one.
+        c.pending.release(pool);
+        cur = std::move(ex.body.more);
+        off = cur.size() - ex.body.rest.size();
+      } else if (c.pending.empty()) {
+        off += r.consumed + ex.body.used_in;
+      } else {
+        c.pending.erase_front(pool, r.consumed + ex.body.used_in);
+      }
+      ex.body.more = RecvBuf();
+      resp.reset();
+      continue;
     }
-    if (deadline.expired) ZP_LOG_DEBUG("http: connection timed out");
-    st->give_back(std::move(work));
+    if (r.status == h1::Status::error) {
+      error_response(st->opts, st->dates, r.error, resp);
+      if (ShardCounters* k = st->counters) {
+        ShardCounters::bump(k->bad_requests);
+        ShardCounters::bump(k->status_class[resp.status / 100]);
+        ShardCounters::bump(k->status_code[resp.status]);
+      }
+      co_await send_response(st, s, resp);
+      open = false;  // the framing is in doubt: close
+      break;
+    }
+    // need_more: keep the partial head (and no Work: a slow client holds only its bytes).
+    // The header deadline starts with the head's first bytes and does not move while the
+    // rest trickles in (slowloris).
+    if (c.pending.empty() && !c.pending.append(pool, in)) {
+      error_response(st->opts, st->dates, h1::Errc::headers_too_large, resp);
+      co_await send_response(st, s, resp);
+      open = false;
+      break;
+    }
+    if (!head_started) c.set_deadline(kHeadDeadline);
+    break;
   }
-  --st->connections;
-  if (st->counters) st->counters->open.store(st->counters->open.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+  st->give_back(std::move(work));
+  co_return open;
+}
+
+Task<void> serve_connection(Conn c) {
+  ++c.st->connections;
+  if (ShardCounters* k = c.st->counters) {
+    ShardCounters::bump(k->accepted);
+    ShardCounters::bump(k->open);
+  }
+  c.start(co_await CurrentCtx{});
+  for (;;) {
+    // Between requests this wait is idle (it ends at a graceful stop); inside a head not.
+    // A named awaiter: `x ? co_await a : co_await b` makes GCC destroy the result twice,
+    // and `co_await (x ? a : b)` gives each branch's temporary its own frame slot.
+    Stream::RecvAwaiter wait = c.pending.empty() ? c.s.recv() : c.s.recv_more();
+    Result<RecvBuf> b = co_await wait;
+    if (!b || b->eof()) break;
+    if (!co_await serve_input(c, *b)) break;
+  }
+  if (c.expired()) ZP_LOG_DEBUG("http: connection timed out");
+  --c.st->connections;
+  if (ShardCounters* k = c.st->counters) k->open.store(k->open.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
 }
 
 Task<void> accept_loop(std::shared_ptr<ShardState> st, Listener* l) {
@@ -346,7 +379,7 @@ Task<void> accept_loop(std::shared_ptr<ShardState> st, Listener* l) {
       continue;
     }
     if (st->connections >= st->opts.max_connections) continue;  // closes on scope exit
-    auto h = shard->spawn(serve_connection(st, std::move(*s)));
+    auto h = shard->spawn(serve_connection(Conn(st, std::move(*s))));
     if (!h) ZP_LOG_WARN("http: cannot start a connection task: {}", h.error().message());
   }
 }
@@ -361,7 +394,7 @@ Task<void> serve_tls_connection(std::shared_ptr<ShardState> st, std::shared_ptr<
     ZP_LOG_DEBUG("https: handshake failed: {}", r.error().message());
     co_return;
   }
-  co_await serve_connection(st, std::move(s));
+  co_await serve_connection(Conn(st, std::move(s)));
 }
 
 Task<void> tls_accept_loop(std::shared_ptr<ShardState> st, ShardState::TlsListener* tl) {
@@ -437,7 +470,10 @@ Result<void> start(Shard& shard, const ServerOptions& options) {
 
 Result<void> start(Shard& shard, const ServerOptions& options, std::shared_ptr<const Router> router) {
   auto st = std::make_shared<ShardState>();
+  st->shard = &shard;
   st->opts = options;
+  st->deadlines.emplace(shard, std::initializer_list<int64_t>{options.header_timeout_ms, options.idle_timeout_ms,
+                                                              options.idle_timeout_ms + options.body_timeout_ms});
   if (!router || !router->error().empty()) {
     ZP_LOG_ERROR("http: router: {}", router ? router->error() : std::string("none"));
     return fail(EINVAL);

@@ -133,6 +133,50 @@ TEST(Http1Chunked, Limits) {
             Errc::trailers_too_large);
 }
 
+// The malformed framings the server answers with 400 (or 413 for the limit) and a close,
+// each with its own error, in one piece and split at every byte.
+TEST(Http1Chunked, MalformedFramingHasItsError) {
+  struct Case {
+    std::string_view name;
+    std::string body;
+    Errc error;
+    int status;
+  };
+  const h1::Limits limits{.max_body_bytes = 1024};
+  const Case cases[] = {
+      {"size over 64 bits", "10000000000000000\r\nx\r\n0\r\n\r\n", Errc::bad_chunk_size, 400},
+      {"size over 64 bits, leading zeros", "0010000000000000000\r\n", Errc::bad_chunk_size, 400},
+      {"size all f and one more", "fffffffffffffffff\r\n", Errc::bad_chunk_size, 400},
+      {"negative size", "-5\r\nhello\r\n0\r\n\r\n", Errc::bad_chunk_size, 400},
+      {"plus sign", "+5\r\nhello\r\n0\r\n\r\n", Errc::bad_chunk_size, 400},
+      {"0x prefix", "0x5\r\nhello\r\n0\r\n\r\n", Errc::bad_chunk_size, 400},
+      {"0X prefix", "0X5\r\nhello\r\n0\r\n\r\n", Errc::bad_chunk_size, 400},
+      {"junk after the size", "5g\r\nhello\r\n0\r\n\r\n", Errc::bad_chunk_size, 400},
+      {"junk after a space", "5 g\r\nhello\r\n0\r\n\r\n", Errc::bad_chunk_size, 400},
+      {"empty size", "\r\nhello\r\n0\r\n\r\n", Errc::bad_chunk_size, 400},
+      {"no CRLF after the data", "5\r\nhelloX\r\n0\r\n\r\n", Errc::bad_chunk_terminator, 400},
+      {"data longer than the size", "3\r\nhello\r\n0\r\n\r\n", Errc::bad_chunk_terminator, 400},
+      {"bare LF after the data", "5\r\nhello\n0\r\n\r\n", Errc::bare_lf, 400},
+      {"bare CR after the data", "5\r\nhello\rX0\r\n\r\n", Errc::bare_cr, 400},
+      {"chunk over the body limit", "401\r\n", Errc::body_too_large, 413},
+      {"total over the body limit", "400\r\n" + std::string(1024, 'x') + "\r\n1\r\nx\r\n0\r\n\r\n",
+       Errc::body_too_large, 413},
+      {"u64 max over the body limit", "ffffffffffffffff\r\n", Errc::body_too_large, 413},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(c.name));
+    const auto whole = decode_pieces({c.body}, limits);
+    EXPECT_EQ(whole.status, Status::error);
+    EXPECT_EQ(whole.error, c.error);
+    EXPECT_EQ(h1::status_for(c.error).code, c.status);
+    const std::string_view b = c.body;
+    for (std::size_t i = 0; i <= b.size(); ++i)
+      ASSERT_EQ(decode_pieces({b.substr(0, i), b.substr(i)}, limits), whole) << "split at " << i;
+  }
+  // Exactly the limit is fine.
+  EXPECT_EQ(decode_pieces({"400\r\n" + std::string(1024, 'x') + "\r\n0\r\n\r\n"}, limits).status, Status::complete);
+}
+
 TEST(Http1Chunked, EncoderRoundTrip) {
   std::mt19937 rng(7);
   for (int iter = 0; iter < 200; ++iter) {

@@ -52,8 +52,9 @@ struct ChunkedDecoder {
   std::uint8_t error = 0;        ///< the Errc once failed (sticky)
 
   /// Consumes framing and at most one run of chunk data. Errors: bad_chunk_size (non-hex,
-  /// junk around the size, "0x", more than 16 significant digits), body_too_large (total over
-  /// limits.max_body_bytes), bad_chunk_extension, chunk_line_too_long, bad_chunk_terminator,
+  /// a sign, junk around the size, "0x", a size over 64 bits whatever the limit),
+  /// body_too_large (a chunk that takes the total over limits.max_body_bytes, found at the
+  /// end of its size line), bad_chunk_extension, chunk_line_too_long, bad_chunk_terminator,
   /// bare_cr, bare_lf (chunk lines are always CRLF), nul, trailer field errors as in headers,
   /// trailers_too_large.
   ChunkResult decode(std::span<const char> in, const Limits& limits = {}) noexcept;
