@@ -25,6 +25,7 @@
 #include "zp/codec/http1/serializer.h"
 #include "zp/codec/url/mime.h"
 #include "zp/codec/url/path.h"
+#include "zp/engine/listen.h"
 #include "zp/engine/log.h"
 #include "zp/engine/net.h"
 #include "static_handler.h"
@@ -365,25 +366,6 @@ Task<void> serve_connection(Conn c) {
   if (ShardCounters* k = c.st->counters) k->open.store(k->open.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
 }
 
-Task<void> accept_loop(std::shared_ptr<ShardState> st, Listener* l) {
-  Shard* shard = Shard::current();
-  for (;;) {
-    auto s = co_await l->accept();
-    if (!s) {
-      if (s.error() == std::errc::operation_canceled) break;
-      ZP_LOG_WARN("http: accept on {}: {}", l->local_addr().to_string(), s.error().message());
-      if (s.error() == std::errc::too_many_files_open) {
-        auto paused = co_await sleep(std::chrono::milliseconds(10));
-        (void)paused;
-      }
-      continue;
-    }
-    if (st->connections >= st->opts.max_connections) continue;  // closes on scope exit
-    auto h = shard->spawn(serve_connection(Conn(st, std::move(*s))));
-    if (!h) ZP_LOG_WARN("http: cannot start a connection task: {}", h.error().message());
-  }
-}
-
 // An HTTPS connection: the TLS handshake (bounded by its own timeout), then the same loop as
 // plain HTTP over the now encrypted stream.
 Task<void> serve_tls_connection(std::shared_ptr<ShardState> st, std::shared_ptr<tls::ServerContext> ctx, Stream s) {
@@ -395,25 +377,6 @@ Task<void> serve_tls_connection(std::shared_ptr<ShardState> st, std::shared_ptr<
     co_return;
   }
   co_await serve_connection(Conn(st, std::move(s)));
-}
-
-Task<void> tls_accept_loop(std::shared_ptr<ShardState> st, ShardState::TlsListener* tl) {
-  Shard* shard = Shard::current();
-  for (;;) {
-    auto s = co_await tl->listener.accept();
-    if (!s) {
-      if (s.error() == std::errc::operation_canceled) break;
-      ZP_LOG_WARN("https: accept on {}: {}", tl->listener.local_addr().to_string(), s.error().message());
-      if (s.error() == std::errc::too_many_files_open) {
-        auto paused = co_await sleep(std::chrono::milliseconds(10));
-        (void)paused;
-      }
-      continue;
-    }
-    if (st->connections + st->handshakes >= st->opts.max_connections) continue;  // closes on scope exit
-    auto h = shard->spawn(serve_tls_connection(st, tl->ctx, std::move(*s)));
-    if (!h) ZP_LOG_WARN("https: cannot start a connection task: {}", h.error().message());
-  }
 }
 
 // SIGHUP: certificates and keys are read again; new connections use them, live ones keep
@@ -513,19 +476,9 @@ Result<void> start(Shard& shard, const ServerOptions& options, std::shared_ptr<c
     }
     st->fast_static = st->chain.empty() && st->router->static_only();
   }
-  for (const auto& text : options.listen) {
-    auto addr = SocketAddr::parse(text);
-    if (!addr) {
-      ZP_LOG_ERROR("http: bad listen address '{}'", text);
-      return addr.error();
-    }
-    auto l = Listener::bind(shard, *addr);
-    if (!l) {
-      ZP_LOG_ERROR("http: listen on {}: {}", text, l.error().message());
-      return l.error();
-    }
-    st->listeners.push_back(std::move(*l));
-  }
+  auto plain = bind_listeners(shard, "http", options.listen);
+  if (!plain) return plain.error();
+  st->listeners = std::move(*plain);
   for (const TlsListen& tl : options.tls_listen) {
     auto addr = SocketAddr::parse(tl.address);
     if (!addr) {
@@ -545,15 +498,20 @@ Result<void> start(Shard& shard, const ServerOptions& options, std::shared_ptr<c
     st->tls_listeners.push_back(std::make_unique<ShardState::TlsListener>(
         ShardState::TlsListener{std::move(*l), tl.tls, std::move(*ctx)}));
   }
+  if (shard.id() == 0 && !(st->listeners.empty() && st->tls_listeners.empty())) {
+    ZP_LOG_INFO("http: serving {}", options.root);
+  }
   for (auto& l : st->listeners) {
-    if (shard.id() == 0) ZP_LOG_INFO("http: serving {} on {}", options.root, l.local_addr().to_string());
-    auto h = shard.spawn(accept_loop(st, &l));
-    if (!h) return h.error();
+    AcceptHandler h{.admit = [st] { return st->connections < st->opts.max_connections; },
+                    .serve = [st](Stream s) { return serve_connection(Conn(st, std::move(s))); }};
+    if (auto r = start_accepting(shard, "http", l, std::move(h)); !r) return r;
   }
   for (auto& tl : st->tls_listeners) {
-    if (shard.id() == 0) ZP_LOG_INFO("https: serving {} on {}", options.root, tl->listener.local_addr().to_string());
-    auto h = shard.spawn(tls_accept_loop(st, tl.get()));
-    if (!h) return h.error();
+    // The context is read at each accept: a reload (SIGHUP) replaces it for new connections.
+    ShardState::TlsListener* t = tl.get();
+    AcceptHandler h{.admit = [st] { return st->connections + st->handshakes < st->opts.max_connections; },
+                    .serve = [st, t](Stream s) { return serve_tls_connection(st, t->ctx, std::move(s)); }};
+    if (auto r = start_accepting(shard, "https", tl->listener, std::move(h)); !r) return r;
   }
   if (!st->tls_listeners.empty()) {
     std::weak_ptr<ShardState> weak = st;
