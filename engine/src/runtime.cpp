@@ -63,7 +63,7 @@ Result<void> Runtime::run(std::function<Result<void>(Shard&)> setup) {
   unsigned finished = 0;  // shards whose run() returned
   unsigned lingered = 0;  // ... and that stopped answering peers
   bool go = false;
-  bool abort = false;
+  std::atomic<bool> abort{false};  // read by the shard threads outside mu (TSan)
   Error first_error;
 
   auto record = [&](Error e) {
