@@ -5,7 +5,6 @@
 
 #include "zp/codec/dns/name.h"
 #include "zp/dns/acl.h"
-#include "zp/engine/net.h"
 
 namespace zp::dns {
 
@@ -163,17 +162,12 @@ class DnsFlags final : public service::Flags {
     for (const auto& p : allow_transfer_) {
       if (!Prefix::parse(p)) return "--allow-transfer " + p + ": not an IP address or prefix (like 10.0.0.0/8)";
     }
-    for (const auto& a : notify_) {
-      if (!SocketAddr::parse(a)) return "--notify " + a + ": not HOST:PORT";
-    }
+    if (std::string err = service::check_socket_addrs("--notify", notify_); !err.empty()) return err;
     for (auto& z : d.zones) {
       z.allow_transfer.insert(z.allow_transfer.end(), allow_transfer_.begin(), allow_transfer_.end());
       z.notify.insert(z.notify.end(), notify_.begin(), notify_.end());
     }
-    for (const auto& a : d.options.listen) {
-      if (!SocketAddr::parse(a)) return "--listen " + a + ": not HOST:PORT";
-    }
-    return {};
+    return service::check_socket_addrs("--listen", d.options.listen);
   }
 
  private:

@@ -35,9 +35,7 @@ class EchoFlags final : public service::Flags {
       svc = std::move(e);
     }
     auto& e = static_cast<EchoService&>(*svc);
-    for (const auto& a : listen_) {
-      if (!service::is_host_port(a)) return "--listen " + a + ": not HOST:PORT";
-    }
+    if (std::string err = service::check_socket_addrs("--listen", listen_); !err.empty()) return err;
     if (!listen_.empty()) e.listen = listen_;
     if (port_ > 0) e.listen = {"0.0.0.0:" + std::to_string(port_)};
     return {};

@@ -4,12 +4,21 @@
 
 #include <exception>
 
+#include "zp/engine/net.h"
+
 namespace zp::service {
 
 std::string join_addresses(const std::vector<std::string>& addrs) {
   std::string out;
   for (const auto& a : addrs) out += (out.empty() ? "" : ", ") + a;
   return out;
+}
+
+std::string check_socket_addrs(std::string_view flag, const std::vector<std::string>& addrs) {
+  for (const auto& a : addrs) {
+    if (!SocketAddr::parse(a)) return fmt::format("{} {}: not HOST:PORT", flag, a);
+  }
+  return {};
 }
 
 SectionResult parse_section(const Definition& def, std::string_view json, std::string_view source) {

@@ -173,6 +173,12 @@ TEST(Serve, BadServiceFlagExitsTwo) {
   pid = spawn({"serve", "dns", "--zone", "nofile"}, dir + "/stderr2");
   EXPECT_EQ(wait_exit(pid, 5000ms), 2);
   EXPECT_NE(slurp(dir + "/stderr2").find("--zone nofile: not NAME=FILE"), std::string::npos) << slurp(dir + "/stderr2");
+  pid = spawn({"serve", "http", "--listen", "localhost:80"}, dir + "/stderr3");  // must be numeric to bind
+  EXPECT_EQ(wait_exit(pid, 5000ms), 2);
+  EXPECT_NE(slurp(dir + "/stderr3").find("--listen localhost:80: not HOST:PORT"), std::string::npos) << slurp(dir + "/stderr3");
+  pid = spawn({"serve", "dns", "--zone", "a.test=f", "--notify", "x"}, dir + "/stderr4");
+  EXPECT_EQ(wait_exit(pid, 5000ms), 2);
+  EXPECT_NE(slurp(dir + "/stderr4").find("--notify x: not HOST:PORT"), std::string::npos) << slurp(dir + "/stderr4");
 }
 
 TEST(Version, ListsBackends) {

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include "config.h"
-#include "zp/engine/net.h"
 
 namespace zp::http {
 
@@ -48,10 +47,7 @@ class HttpFlags final : public service::Flags {
     } else if (!listen_.empty() || port_ > 0) {
       o.tls_listen.clear();  // only what the flags name
     }
-    for (const auto& a : o.listen) {
-      if (!SocketAddr::parse(a)) return "--listen " + a + ": not HOST:PORT";
-    }
-    return {};
+    return service::check_socket_addrs("--listen", o.listen);
   }
 
  private:

@@ -75,6 +75,9 @@ struct Definition {
 /// @{
 /// "a, b, c": listen addresses in summary().
 std::string join_addresses(const std::vector<std::string>& addrs);
+/// Checks `zproto serve` flag values that must be numeric "HOST:PORT" / "[V6]:PORT" (what
+/// SocketAddr::parse, and so bind, accepts): "" when all are, else "--flag VALUE: not HOST:PORT".
+std::string check_socket_addrs(std::string_view flag, const std::vector<std::string>& addrs);
 /// Service::metrics() for counters that render themselves (m->render()); empty without m.
 template <class M>
 std::function<std::string()> renderer(std::shared_ptr<M> m) {
