@@ -4,9 +4,14 @@
 
 #include <charconv>
 
+#include "zp/engine/net.h"
+
 namespace zp::service {
 
 namespace {
+
+// Sockets are bound or sent to as given: a host name would only fail later, at start.
+constexpr std::string_view kNumericHost = "the host must be an IP address (names are not resolved)";
 
 std::string_view type_name(od::json_type t) {
   switch (t) {
@@ -130,6 +135,7 @@ bool ConfigReader::field_value(const Node& n, std::string& out) {
 bool ConfigReader::host_port(const Node& n, std::string& out) {
   if (!string(n, out)) return false;
   if (!is_host_port(out)) return invalid(n, fmt::format("\"{}\" is not HOST:PORT", out));
+  if (!SocketAddr::parse(out)) return invalid(n, fmt::format("\"{}\": {}", out, kNumericHost));
   return true;
 }
 
@@ -140,6 +146,7 @@ bool ConfigReader::host_ports(const Node& n, std::vector<std::string>& out) {
     if (!is_host_port(addr)) {
       return invalid(elem, fmt::format("\"{}\" is not HOST:PORT (port 1..65535, IPv6 in brackets)", addr));
     }
+    if (!SocketAddr::parse(addr)) return invalid(elem, fmt::format("\"{}\": {}", addr, kNumericHost));
     out.push_back(std::move(addr));
     return true;
   });

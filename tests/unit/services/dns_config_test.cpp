@@ -105,6 +105,8 @@ TEST(DnsConfig, RrlErrorsNameTheKeyAndPosition) {
               HasSubstr("unknown key \"dns.rrl.burst\""));
   EXPECT_THAT(err("{\"dns\": {\"rrl\": 5}}"), HasSubstr("dns.rrl"));
   EXPECT_THAT(err("{\"dns\": {\"admin_listen\": \"9100\"}}"), HasSubstr("key \"dns.admin_listen\": \"9100\" is not HOST:PORT"));
+  EXPECT_THAT(err("{\"dns\": {\"admin_listen\": \"localhost:9100\"}}"),
+              HasSubstr("key \"dns.admin_listen\": \"localhost:9100\": the host must be an IP address"));
 }
 
 }  // namespace

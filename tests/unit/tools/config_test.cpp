@@ -132,6 +132,8 @@ TEST(Config, BadValues) {
   EXPECT_THAT(parse_config(R"({"shards": 100000})").error, HasSubstr("out of range"));
   EXPECT_THAT(parse_config(R"({"echo": {"listen": ["127.0.0.1"]}})").error,
               HasSubstr("\"echo.listen[0]\": \"127.0.0.1\" is not HOST:PORT"));
+  EXPECT_THAT(parse_config(R"({"echo": {"listen": ["localhost:7007"]}})").error,
+              HasSubstr("\"echo.listen[0]\": \"localhost:7007\": the host must be an IP address"));
   EXPECT_THAT(parse_config(R"({"echo": {"listen": []}})").error, HasSubstr("at least one"));
   EXPECT_THAT(parse_config(R"({"echo": {}})").error, HasSubstr("at least one"));
   EXPECT_THAT(parse_config(R"({"user": "a", "user": "b"})").error,
