@@ -131,7 +131,6 @@ bool topic_matches(std::string_view filter, std::string_view topic) noexcept {
     const std::size_t fe = filter.find('/', f);
     const std::string_view flevel = filter.substr(f, fe == std::string_view::npos ? fe : fe - f);
     if (flevel == "#") return true;  // this level and every one below, or none ("a/#" ~ "a")
-    if (t > topic.size()) return false;  // the topic has no level left for this one
     const std::size_t te = topic.find('/', t);
     const std::string_view tlevel = topic.substr(t, te == std::string_view::npos ? te : te - t);
     if (flevel != "+" && flevel != tlevel) return false;
