@@ -48,7 +48,7 @@ struct Limits {
 
 /// The fixed header (2.1): type, flags and the remaining length.
 struct FixedHeader {
-  PacketType type{};
+  PacketType type{};                ///< bits 7-4
   std::uint8_t flags = 0;           ///< bits 3-0
   std::uint32_t remaining = 0;      ///< remaining length
   std::uint8_t size = 0;            ///< bytes of the fixed header itself (2..5)
