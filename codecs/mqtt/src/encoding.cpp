@@ -7,29 +7,36 @@ namespace {
 
 constexpr std::string_view kSharePrefix = "$share/";
 
-// Checks '+' and '#' placement level by level; counts levels. Names allow no wildcard.
+// One pass over an ASCII topic: '+' and '#' placement level by level, the level count, NUL.
+// A topic with a byte >= 0x80 is validated as UTF-8 once more (rare in practice); a UTF-8
+// error is reported ahead of a placement error, as if validation ran first.
 Errc check_levels(std::string_view s, bool filter, const TopicLimits& limits) noexcept {
   std::size_t levels = 1;
-  for (std::size_t i = 0; i < s.size(); ++i) {
+  bool ascii = true;
+  Errc e = Errc::ok;
+  for (std::size_t i = 0; i < s.size() && e == Errc::ok; ++i) {
     const char c = s[i];
     if (c == '/') {
-      if (++levels > limits.max_levels) return Errc::topic_too_long;
+      if (++levels > limits.max_levels) e = Errc::topic_too_long;
       continue;
     }
+    if (c == '\0') return Errc::bad_utf8;  // MQTT-1.5.4-2
+    if (static_cast<unsigned char>(c) >= 0x80) ascii = false;
     if (c != '+' && c != '#') continue;
-    if (!filter) return Errc::bad_topic_name;
     const bool starts_level = i == 0 || s[i - 1] == '/';
     const bool ends_level = i + 1 == s.size() || s[i + 1] == '/';
-    if (!starts_level || !ends_level) return Errc::bad_topic_filter;
-    if (c == '#' && i + 1 != s.size()) return Errc::bad_topic_filter;
+    if (!filter) e = Errc::bad_topic_name;
+    else if (!starts_level || !ends_level || (c == '#' && i + 1 != s.size())) e = Errc::bad_topic_filter;
   }
-  return Errc::ok;
+  if (!ascii || e != Errc::ok) {
+    if (!valid_utf8(s)) return Errc::bad_utf8;
+  }
+  return e;
 }
 
 Errc check_topic(std::string_view s, bool filter, const TopicLimits& limits) noexcept {
   if (s.empty()) return filter ? Errc::bad_topic_filter : Errc::bad_topic_name;
   if (s.size() > limits.max_length) return Errc::topic_too_long;
-  if (!valid_utf8(s)) return Errc::bad_utf8;
   return check_levels(s, filter, limits);
 }
 
