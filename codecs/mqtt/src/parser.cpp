@@ -31,12 +31,9 @@ Errc finish(const wire::Reader& r) noexcept {
 Errc read_properties(wire::Reader& r, PropertyContext ctx, const Limits& limits, Properties& out) noexcept {
   if (r.error() != Errc::ok) return r.error();
   std::size_t used = 0;
-  const std::span<const std::byte> rest = r.rest();
-  const Errc e = parse_properties(rest, ctx, limits.properties, out, used);
-  if (e != Errc::ok) return e;
-  // rest() consumed everything; step back to just after the block.
-  r = wire::Reader(rest.subspan(used));
-  return Errc::ok;
+  const Errc e = parse_properties(r.peek(), ctx, limits.properties, out, used);
+  if (e == Errc::ok) r.skip(used);
+  return e;
 }
 
 Errc parse_connect(wire::Reader& r, const Limits& limits, Connect& c) noexcept {
@@ -107,8 +104,7 @@ Errc parse_publish(wire::Reader& r, Version v, std::uint8_t flags, const Limits&
   const auto topic = r.binary();
   p.topic = {reinterpret_cast<const char*>(topic.data()), topic.size()};
   if (p.qos > 0) {
-    p.packet_id = r.u16();
-    if (r.error() == Errc::ok && p.packet_id == 0) return Errc::zero_packet_id;  // MQTT-2.3.1-1
+    if (const Errc e = r.packet_id(p.packet_id); e != Errc::ok) return e;
   }
   if (is_v5(v)) {
     if (const Errc e = read_properties(r, PropertyContext::publish, limits, p.properties); e != Errc::ok) return e;
@@ -144,9 +140,7 @@ PropertyContext ack_context(PacketType t) noexcept {
 }
 
 Errc parse_ack(wire::Reader& r, Version v, const Limits& limits, Ack& a) noexcept {
-  a.packet_id = r.u16();
-  if (r.error() != Errc::ok) return r.error();
-  if (a.packet_id == 0) return Errc::zero_packet_id;
+  if (const Errc e = r.packet_id(a.packet_id); e != Errc::ok) return e;
   // 5.0: the reason code and the properties may be left out (3.4.2.1, 3.4.2.2.1).
   if (is_v5(v) && r.left() > 0) {
     a.reason = r.u8();
@@ -171,9 +165,7 @@ Errc read_options(std::uint8_t o, Version v, Subscription& s) noexcept {
 }
 
 Errc parse_subscribe(wire::Reader& r, Version v, const Limits& limits, const Scratch& scratch, Subscribe& s) noexcept {
-  s.packet_id = r.u16();
-  if (r.error() != Errc::ok) return r.error();
-  if (s.packet_id == 0) return Errc::zero_packet_id;
+  if (const Errc e = r.packet_id(s.packet_id); e != Errc::ok) return e;
   if (is_v5(v)) {
     if (const Errc e = read_properties(r, PropertyContext::subscribe, limits, s.properties); e != Errc::ok) return e;
   }
@@ -219,9 +211,7 @@ bool unsuback_reason_ok(std::uint8_t rc) noexcept {
 }
 
 Errc parse_suback(wire::Reader& r, Version v, const Limits& limits, SubAck& s) noexcept {
-  s.packet_id = r.u16();
-  if (r.error() != Errc::ok) return r.error();
-  if (s.packet_id == 0) return Errc::zero_packet_id;
+  if (const Errc e = r.packet_id(s.packet_id); e != Errc::ok) return e;
   const bool sub = s.type == PacketType::suback;
   if (!sub && !is_v5(v)) return finish(r);  // 3.1.1 UNSUBACK: the packet id only (3.11.2)
   if (is_v5(v)) {
@@ -238,9 +228,7 @@ Errc parse_suback(wire::Reader& r, Version v, const Limits& limits, SubAck& s) n
 }
 
 Errc parse_unsubscribe(wire::Reader& r, Version v, const Limits& limits, const Scratch& scratch, Unsubscribe& u) noexcept {
-  u.packet_id = r.u16();
-  if (r.error() != Errc::ok) return r.error();
-  if (u.packet_id == 0) return Errc::zero_packet_id;
+  if (const Errc e = r.packet_id(u.packet_id); e != Errc::ok) return e;
   if (is_v5(v)) {
     if (const Errc e = read_properties(r, PropertyContext::unsubscribe, limits, u.properties); e != Errc::ok) return e;
   }

@@ -30,7 +30,14 @@ class Reader {
     pos_ = in_.size();
     return r;
   }
+  std::span<const std::byte> peek() const noexcept { return in_.subspan(pos_); }
   void skip(std::size_t n) noexcept { pos_ += n; }  // n <= left(), the caller checked
+  // A packet identifier where one is required: non-zero (MQTT-2.3.1-1).
+  Errc packet_id(std::uint16_t& id) noexcept {
+    id = u16();
+    if (error_ != Errc::ok) return error_;
+    return id == 0 ? Errc::zero_packet_id : Errc::ok;
+  }
 
   std::uint8_t u8() noexcept {
     if (!need(1)) return 0;
