@@ -102,27 +102,26 @@ struct Chunk {
 };
 }  // namespace
 
-// 128 bytes (an idle connection holds one): shard-wide retry list instead of a Timer,
-// 32-bit sizes, flags together.
+// 112 bytes (an idle connection holds one): shard-wide retry list instead of a Timer,
+// 32-bit sizes, flags together, the backend through the shard, the queue a ring.
 struct StreamCore : RetryLink {
   Shard* shard = nullptr;
-  Backend* backend = nullptr;
   Op recv_op;
-  Chunk* head = nullptr;
-  Chunk* tail = nullptr;
+  Chunk* tail = nullptr;  // received chunks: a circular list, tail->next is the oldest
   Stream::SendAwaiter* sends = nullptr;  // sends in flight (they keep an orphan alive)
   std::coroutine_handle<> reader;
   TaskCtx* reader_ctx = nullptr;
+  StreamLayer* layer = nullptr;  // Stream::set_layer (here, not in Stream: a frame holds a Stream)
   int fd = -1;
   uint32_t max_queued_bytes = 0;  // StreamOptions::max_queued_bytes
   uint32_t queued_bytes = 0;
-  int error = 0;
-  bool armed = false;       // multishot recv in flight (until its final completion)
-  bool pausing = false;     // we cancelled it to stop reading (backpressure)
-  bool eof = false;
-  bool orphaned = false;    // the Stream is gone; free on the final completion
-  bool closed = false;      // close() ran: sends in flight end, none is resubmitted
-  bool reader_cancelled = false;
+  int16_t error = 0;        // an errno value
+  bool armed : 1 = false;   // multishot recv in flight (until its final completion)
+  bool pausing : 1 = false; // we cancelled it to stop reading (backpressure)
+  bool eof : 1 = false;
+  bool orphaned : 1 = false;  // the Stream is gone; free on the final completion
+  bool closed : 1 = false;    // close() ran: sends in flight end, none is resubmitted
+  bool reader_cancelled : 1 = false;
 
   // The ENOBUFS retry: re-arm once buffers had a moment to come back.
   static void retry(RetryLink* l) {
@@ -130,25 +129,38 @@ struct StreamCore : RetryLink {
     if (!self->armed) self->arm();
   }
   RetryList& retries() { return shard->recv_retry(&StreamCore::retry); }
+  Backend& backend() { return shard->backend(); }
+  Chunk* head() const { return tail ? tail->next : nullptr; }
+  Chunk* pop() {  // the oldest chunk (the queue must not be empty)
+    Chunk* c = tail->next;
+    if (c == tail) tail = nullptr;
+    else tail->next = c->next;
+    queued_bytes -= c->size;
+    return c;
+  }
 
   void arm() {
     if (armed || eof || error || closed) return;  // never on a closed (maybe reused) fd
     armed = true;
     pausing = false;
-    backend->recv_multishot(recv_op, fd);
+    backend().recv_multishot(recv_op, fd);
   }
   void push(uint32_t bid, uint32_t offset, uint32_t size) {
     auto block = shard->small_pool().allocate();
     if (!block) {
       // No node for it: treat as a reset, never as silent loss.
-      backend->buffer_release(bid);
-      error = ENOMEM;
+      backend().buffer_release(bid);
+      error = int16_t(ENOMEM);
       return;
     }
     auto* c = static_cast<Chunk*>(*block);
     *c = {nullptr, bid, offset, size};
-    if (tail) tail->next = c;
-    else head = c;
+    if (tail) {
+      c->next = tail->next;
+      tail->next = c;
+    } else {
+      c->next = c;
+    }
     tail = c;
     queued_bytes += size;  // bounded: reading pauses beyond max_queued_bytes
   }
@@ -162,13 +174,11 @@ struct StreamCore : RetryLink {
     h.resume();
   }
   void drop_queue() {
-    while (head) {
-      Chunk* c = head;
-      head = c->next;
-      backend->buffer_release(c->bid);
+    while (tail) {
+      Chunk* c = pop();
+      backend().buffer_release(c->bid);
       shard->small_pool().free(c);
     }
-    tail = nullptr;
     queued_bytes = 0;
   }
   // An orphan goes once its receive and every send in flight have completed.
@@ -188,7 +198,7 @@ struct StreamCore : RetryLink {
     auto* self = static_cast<StreamCore*>(op->owner);
     if (!(flags & kMore)) self->armed = false;
     if (self->orphaned) {
-      if (flags & kBuffer) self->backend->buffer_release(buffer_id(flags));
+      if (flags & kBuffer) self->backend().buffer_release(buffer_id(flags));
       self->free_if_done();
       return;
     }
@@ -196,7 +206,7 @@ struct StreamCore : RetryLink {
       self->push(buffer_id(flags), buffer_offset(flags), uint32_t(res));
       if (self->armed && !self->pausing && self->queued_bytes > self->max_queued_bytes) {
         self->pausing = true;
-        self->backend->cancel(self->recv_op);
+        self->backend().cancel(self->recv_op);
       }
     } else if (res == 0) {
       self->eof = true;
@@ -206,22 +216,21 @@ struct StreamCore : RetryLink {
     } else if (res == -ECANCELED) {
       // Our own pause or close: nothing to report.
     } else if (res < 0) {
-      self->error = -res;
+      self->error = int16_t(-res);
     }
-    if (!self->armed && self->reader && !self->head && !self->eof && !self->error && res != -ENOBUFS)
+    if (!self->armed && self->reader && !self->tail && !self->eof && !self->error && res != -ENOBUFS)
       self->arm();  // a pause ended while the reader already waits
-    if (self->head || self->eof || self->error) self->wake_reader();
+    if (self->tail || self->eof || self->error) self->wake_reader();
   }
 };
 
-static_assert(sizeof(StreamCore) <= 128, "an idle connection holds one StreamCore: keep it small");
+static_assert(sizeof(StreamCore) <= 112, "an idle connection holds one StreamCore: keep it small");
 
 Result<Stream> Stream::adopt(Shard& shard, int fd, StreamOptions opts) {
   auto* c = new (std::nothrow) StreamCore();
   if (c) {
     c->shard = &shard;
-    c->backend = &shard.backend();
-    c->fd = fd;
+        c->fd = fd;
     c->max_queued_bytes = uint32_t(std::min<size_t>(opts.max_queued_bytes, UINT32_MAX / 2));
   }
   if (!c) {
@@ -236,11 +245,11 @@ Result<Stream> Stream::adopt(Shard& shard, int fd, StreamOptions opts) {
 int Stream::fd() const { return core_ ? core_->fd : -1; }
 
 bool Stream::RecvAwaiter::await_ready() noexcept {
-  if (layered) return !core;
-  return !core || core->head || core->eof || core->error;
+  if (is_layered) return !core;
+  return !core || core->tail || core->eof || core->error;
 }
 
-bool Stream::RecvAwaiter::suspend(std::coroutine_handle<> h) {
+bool Stream::RecvAwaiter::suspend(std::coroutine_handle<> h, TaskCtx* ctx) {
   // Going idle during a graceful stop ends the wait, as for tasks idle when it began.
   if (ctx && (ctx->cancelled || (idle && core->shard->stopping()))) {
     core->reader_cancelled = true;
@@ -266,16 +275,14 @@ bool Stream::RecvAwaiter::suspend(std::coroutine_handle<> h) {
 
 Result<RecvBuf> Stream::RecvAwaiter::await_resume() {
   if (!core) return fail(EBADF);
-  if (inner.valid()) return std::move(inner.handle().promise().value);
+  if (started) return std::move(Task<Result<RecvBuf>>::Handle::from_address(inner).promise().value);
   if (core->reader_cancelled) {
     core->reader_cancelled = false;
     return fail(ECANCELED);
   }
-  if (Chunk* c = core->head) {
-    core->head = c->next;
-    if (!core->head) core->tail = nullptr;
-    core->queued_bytes -= c->size;
-    RecvBuf b(core->backend, c->bid, core->backend->buffer(c->bid).data() + c->offset, c->size);
+  if (core->tail) {
+    Chunk* c = core->pop();
+    RecvBuf b(&core->backend(), c->bid, core->backend().buffer(c->bid).data() + c->offset, c->size);
     core->shard->small_pool().free(c);
     // Drained below the mark after a pause: read again.
     if (!core->armed && !core->eof && !core->error && core->queued_bytes == 0) core->arm();
@@ -289,14 +296,14 @@ Result<RecvBuf> Stream::RecvAwaiter::await_resume() {
 Stream::SendAwaiter Stream::send(std::span<const std::byte> data) {
   SendAwaiter a;
   a.core = core_;
-  a.layered = layer_ ? this : nullptr;
+  a.layered = layered();
   a.iov[0] = {const_cast<std::byte*>(data.data()), data.size()};
   a.iov_count = 1;
   a.total = data.size();
   return a;
 }
 
-Stream::SendAwaiter Stream::sendv(std::span<const iovec> iov) { return sendv_impl(iov, layer_ != nullptr); }
+Stream::SendAwaiter Stream::sendv(std::span<const iovec> iov) { return sendv_impl(iov, layer() != nullptr); }
 
 Stream::SendAwaiter Stream::sendv_impl(std::span<const iovec> iov, bool layered) {
   SendAwaiter a;
@@ -326,15 +333,17 @@ Stream::SendAwaiter Stream::raw_send_and_close(std::span<const iovec> iov) {
 
 Result<void> Stream::set_layer(StreamLayer* layer) {
   if (!core_) return fail(EBADF);
-  if (layer_) return fail(EBUSY);
-  layer_ = layer;
+  if (core_->layer) return fail(EBUSY);
+  core_->layer = layer;
   return {};
 }
 
+StreamLayer* Stream::layer() const { return core_ ? core_->layer : nullptr; }
+
 std::span<const std::byte> Stream::peek_received() const {
-  if (!core_ || !core_->head) return {};
-  Chunk* c = core_->head;
-  return core_->backend->buffer(c->bid).subspan(c->offset, c->size);
+  if (!core_ || !core_->tail) return {};
+  Chunk* c = core_->head();
+  return core_->backend().buffer(c->bid).subspan(c->offset, c->size);
 }
 
 size_t Stream::discard_received() {
@@ -348,7 +357,7 @@ size_t Stream::discard_received() {
 Stream::SendAwaiter Stream::send_fixed(const FixedBuf& buf, size_t offset, size_t len) {
   SendAwaiter a;
   a.core = core_;
-  a.layered = layer_ ? this : nullptr;  // the layer copies out of the fixed buffer
+  a.layered = layered();  // the layer copies out of the fixed buffer
   auto bytes = buf.bytes();
   if (offset > bytes.size() || len > bytes.size() - offset) a.error = EINVAL;
   a.iov[0] = {bytes.data() + offset, len};
@@ -367,10 +376,10 @@ void Stream::SendAwaiter::submit() {
   msg = {};
   msg.msg_iov = iov;
   msg.msg_iovlen = iov_count;
-  if (fixed_idx >= 0) core->backend->send_fixed(op, core->fd, &msg, uint32_t(fixed_idx));
+  if (fixed_idx >= 0) core->backend().send_fixed(op, core->fd, &msg, uint32_t(fixed_idx));
   // A send the close follows at once: the kernel must finish it (no resubmission after a
   // short send, the descriptor is gone by then).
-  else core->backend->sendmsg(op, core->fd, &msg, closing && core->backend->close_keeps_ops() ? MSG_WAITALL : 0);
+  else core->backend().sendmsg(op, core->fd, &msg, closing && core->backend().close_keeps_ops() ? MSG_WAITALL : 0);
 }
 
 bool Stream::SendAwaiter::suspend(std::coroutine_handle<> hh) {
@@ -418,7 +427,7 @@ bool Stream::SendAwaiter::suspend(std::coroutine_handle<> hh) {
     ctx->idle = false;
     ctx->cancel_hook = [](void* arg) {
       auto* self = static_cast<SendAwaiter*>(arg);
-      self->core->backend->cancel(self->op);
+      self->core->backend().cancel(self->op);
     };
     ctx->cancel_arg = this;
   }
@@ -427,7 +436,7 @@ bool Stream::SendAwaiter::suspend(std::coroutine_handle<> hh) {
   if (next_send) next_send->prev_send = this;
   core->sends = this;
   submit();
-  if (closing && core->backend->close_keeps_ops()) {
+  if (closing && core->backend().close_keeps_ops()) {
     // The close goes into the same submit; this send keeps the (orphaned) core alive.
     std::exchange(closing, nullptr)->close_impl(false);
   }
@@ -446,7 +455,7 @@ Result<size_t> Stream::SendAwaiter::await_resume() {
 
 Result<void> Stream::shutdown_write() {
   if (!core_) return fail(EBADF);
-  if (layer_) layer_->close_notify(core_->fd);  // before the FIN
+  if (core_->layer) core_->layer->close_notify(core_->fd);  // before the FIN
   if (::shutdown(core_->fd, SHUT_WR) < 0) return fail(errno);
   return {};
 }
@@ -462,13 +471,13 @@ Result<SocketAddr> Stream::peer_addr() const {
 void Stream::close() { close_impl(true); }
 
 void Stream::close_impl(bool cancel_sends) {
-  StreamLayer* layer = std::exchange(layer_, nullptr);
   StreamCore* c = std::exchange(core_, nullptr);
+  StreamLayer* layer = c ? std::exchange(c->layer, nullptr) : nullptr;
   if (layer) layer->on_close(c ? c->fd : -1);  // before the descriptor goes
   if (!c) return;
   // io_uring: a CLOSE in this turn's submit instead of a syscall of its own. The descriptor
   // stays ours until then, so its number cannot be reused under an operation below.
-  c->backend->close_fd(c->fd);
+  c->backend().close_fd(c->fd);
   c->drop_queue();
   // A reader waiting in another task ends with ECANCELED now, while c is still alive; its
   // TaskCtx must not keep a cancel_hook pointing at c.
@@ -486,11 +495,11 @@ void Stream::close_impl(bool cancel_sends) {
   c->closed = true;
   c->retries().remove(*c);  // an ENOBUFS retry must not re-arm it
   if (cancel_sends)
-    for (auto* a = c->sends; a; a = a->next_send) c->backend->cancel(a->op);
+    for (auto* a = c->sends; a; a = a->next_send) c->backend().cancel(a->op);
   if (c->armed || c->sends) {
     c->orphaned = true;
     c->shard->add_orphan();
-    if (c->armed && !c->pausing) c->backend->cancel(c->recv_op);
+    if (c->armed && !c->pausing) c->backend().cancel(c->recv_op);
   } else {
     c->destroy();
   }

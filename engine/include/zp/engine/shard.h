@@ -78,15 +78,17 @@ struct ShardOptions {
 };
 
 namespace detail {
-struct SpawnState {
-  TaskCtx ctx;
+// 72 B per spawned task: the task's TaskCtx is its base, so `refs` takes the TaskCtx's
+// tail padding; `task` is null once the task has finished (no separate done flag).
+struct SpawnState : TaskCtx {
+  uint32_t refs = 0;
   Shard* shard = nullptr;
-  std::coroutine_handle<> task;
+  std::coroutine_handle<> task;  // null: finished
   std::coroutine_handle<> joiner;
   SpawnState* prev = nullptr;
   SpawnState* next = nullptr;
-  int refs = 0;
-  bool done = false;
+  TaskCtx& ctx() { return *this; }
+  bool done() const { return !task; }
 };
 }  // namespace detail
 
@@ -104,14 +106,14 @@ class TaskHandle {
   }
   ~TaskHandle();
   bool valid() const { return s_ != nullptr; }  ///< false for a default handle
-  bool done() const { return !s_ || s_->done; }  ///< true when the task has finished (or there is none)
+  bool done() const { return !s_ || s_->done(); }  ///< true when the task has finished (or there is none)
   /// Cancels the task: its pending wait ends with ECANCELED.
   void cancel();
   /// Awaitable: resumes when the task has finished (at once if it has).
   struct JoinAwaiter {
     /// \cond internal
     detail::SpawnState* s;
-    bool await_ready() const noexcept { return !s || s->done; }
+    bool await_ready() const noexcept { return !s || s->done(); }
     void await_suspend(std::coroutine_handle<> h) noexcept { s->joiner = h; }
     void await_resume() noexcept {}
     /// \endcond
@@ -148,6 +150,16 @@ class Shard {
   /// Starts t at once on this shard (it runs until its first suspension). Fails with
   /// ENOMEM when max_tasks are alive; the task is then destroyed without running.
   Result<TaskHandle> spawn(Task<void> t);
+  /// Like spawn(make(ctx)), where `ctx` is the TaskCtx the new task runs with: a task that
+  /// needs it from its start (to hand to a deadline) gets it as a parameter instead of through
+  /// an awaiter that would take a slot in its frame. ENOMEM when max_tasks are alive; `make`
+  /// is then not called.
+  template <class F>
+  Result<TaskHandle> spawn_with_ctx(F&& make) {
+    auto s = new_spawn_state();
+    if (!s) return s.error();
+    return start_spawn(*s, make(&(*s)->ctx()));
+  }
   size_t live_tasks() const { return live_tasks_; }  ///< spawned tasks not finished
 
   /// Resumes h on the next loop turn.
@@ -225,6 +237,8 @@ class Shard {
     size_t id;
     std::function<void()> fn;
   };
+  Result<detail::SpawnState*> new_spawn_state();
+  Result<TaskHandle> start_spawn(detail::SpawnState* s, Task<void> t);
   void loop_turn(int timeout_cap_ms);
   void update_clock();
   void drain_inboxes();
