@@ -10,6 +10,7 @@
 #include "registry.h"
 #include "zp/dns/service.h"
 #include "zp/echo/service.h"
+#include "zp/mqtt/service.h"
 #include "zp/http/service.h"
 
 namespace {
@@ -71,10 +72,27 @@ TEST(Config, EmbeddedDefaultIsEveryServicesDefaultSection) {
 }
 
 TEST(Config, UnknownKeyListsEveryRegisteredService) {
-  const auto r = parse_config(R"({"mqtt": {}})");
+  const auto r = parse_config(R"({"smtp": {}})");
   ASSERT_FALSE(r);
-  EXPECT_THAT(r.error, HasSubstr("unknown key \"mqtt\" (known keys: shards, backend, log_level, log_file, user, "
-                                 "group, state_dir, echo, http, dns)"));
+  EXPECT_THAT(r.error, HasSubstr("unknown key \"smtp\" (known keys: shards, backend, log_level, log_file, user, "
+                                 "group, state_dir, echo, http, dns, mqtt)"));
+}
+
+TEST(Config, MqttSectionAndItsErrors) {
+  const auto r = parse_config(R"({"mqtt": {"listen": ["127.0.0.1:1884"], "max_inflight": 4, "max_keepalive": 30,
+                                           "retained_max_messages": 10}})");
+  ASSERT_TRUE(r) << r.error;
+  const auto* m = r.config->service_as<zp::mqtt::MqttService>("mqtt");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->listen, std::vector<std::string>{"127.0.0.1:1884"});
+  EXPECT_EQ(m->options.max_inflight, 4);
+  EXPECT_EQ(m->options.max_keepalive_s, 30);
+  EXPECT_EQ(m->options.retained.max_messages, 10u);
+  EXPECT_THAT(parse_config("{\"mqtt\": {\"listen\": [\"127.0.0.1:1\"],\n  \"max_inflight\": 0}}", "zp.json").error,
+              HasSubstr("zp.json:2:3: key \"mqtt.max_inflight\": must be at least 1"));
+  EXPECT_THAT(parse_config(R"({"mqtt": {"listen": ["localhost:1883"]}})").error, HasSubstr("IP address"));
+  EXPECT_THAT(parse_config(R"({"mqtt": {"listen": []}})").error, HasSubstr("at least one address"));
+  EXPECT_THAT(parse_config(R"({"mqtt": {"listen": ["127.0.0.1:1"], "qos": 3}})").error, HasSubstr("unknown key \"mqtt.qos\""));
 }
 
 TEST(Config, EchoLimits) {
