@@ -19,7 +19,9 @@ PEERBENCH="${PEERBENCH:-$ROOT/../shared/peerbench}"
 REPS="${REPS:-3}"
 SHARDS="${SHARDS:-1}"
 export PEERS="${PEERS:-mosquitto zproto}"
-export ZP_MQTT_CMD="${ZP_MQTT_CMD:-$ZPROTO serve mqtt --port {port} --shards $SHARDS --log-level warn}"
+# (Not inside ${ZP_MQTT_CMD:-...}: the "}" of {port} would end that expansion.)
+DEFAULT_CMD="$ZPROTO serve mqtt --listen 127.0.0.1:{port} --shards $SHARDS --log-level warn"
+export ZP_MQTT_CMD="${ZP_MQTT_CMD:-$DEFAULT_CMD}"
 [[ -x "$ZPROTO" ]] || { echo "mqtt_compare.sh: build $ZPROTO first (cmake --build --preset release)" >&2; exit 2; }
 [[ -f "$PEERBENCH/mqtt.sh" ]] || { echo "mqtt_compare.sh: no $PEERBENCH/mqtt.sh" >&2; exit 2; }
 

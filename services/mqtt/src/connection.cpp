@@ -26,6 +26,8 @@ Task<void> write_loop(Conn* c) {
     }
   }
   c->writer_running = false;
+  c->writer_ctx = nullptr;
+  if (auto w = std::exchange(c->writer_done, {})) w.resume();  // finish() waits for us
 }
 
 // What a packet asks of the loop.
@@ -36,14 +38,17 @@ enum class Next : std::uint8_t { go_on, close, connect, subscribe };
 void Conn::kick() {
   if (writer_running || write_failed || out.empty()) return;
   writer_running = true;
-  auto h = Shard::current()->spawn(write_loop(this));
-  if (!h) {
+  // Spawned, not kept: a finished writer leaves nothing behind (finish() waits through
+  // writer_done).
+  if (auto h = Shard::current()->spawn_with_ctx([this](TaskCtx* ctx) {
+        writer_ctx = ctx;
+        return write_loop(this);
+      });
+      !h) {
     writer_running = false;
     write_failed = true;
     end();
-    return;
   }
-  writer.emplace(std::move(*h));
 }
 
 void Conn::write_ping_response() {
@@ -60,6 +65,7 @@ class ConnLoop {
   ConnLoop(ShardBroker& b, Conn& c) : b_(b), c_(c), opts_(b.opts) {}
 
   Task<void> run();
+  Task<bool> on_bytes(const RecvBuf& got, IdleGuard& idle);
 
  private:
   Next handle(const cm::Packet& pkt);
@@ -382,10 +388,57 @@ Task<bool> ConnLoop::on_subscribe(const cm::Subscribe& sub) {
   co_return true;
 }
 
-Task<void> ConnLoop::run() {
-  IdleGuard idle(b_.shard_, c_.ctx, opts_.connect_timeout_ms);
+// The packets of one receive. Its own frame, alive only while they are handled: the idle
+// connection's frame holds the pending receive and the keepalive guard, little else.
+Task<bool> ConnLoop::on_bytes(const RecvBuf& got, IdleGuard& idle) {
   cm::Packet& pkt = b_.packet_;
   const cm::Scratch scratch{b_.parse_subscriptions_, b_.parse_filters_};
+  const bool buffered = !c_.in.empty();
+  if (buffered) c_.in.insert(c_.in.end(), got.bytes().begin(), got.bytes().end());
+  const std::span<const std::byte> data = buffered ? std::span<const std::byte>(c_.in) : got.bytes();
+  std::size_t pos = 0;
+  bool open = true;
+  for (;;) {
+    const auto r = cm::parse_packet(data.subspan(pos), c_.version, opts_.limits, pkt, scratch);
+    if (r.need_more()) break;
+    if (r.error != cm::Errc::ok) {
+      if (const auto* cn = std::get_if<cm::Connect>(&pkt.body); !connected_ && cn && pkt.header.type == cm::PacketType::connect) {
+        c_.version = cn->version;
+        if (r.error == cm::Errc::bad_protocol_version) {
+          refuse_connect(cm::connack311::unacceptable_protocol_version, cm::reason::unsupported_protocol_version);
+        } else if (r.error == cm::Errc::bad_client_id) {
+          refuse_connect(cm::connack311::identifier_rejected, cm::reason::client_identifier_not_valid);
+        } else if (cn->version == cm::Version::v5) {
+          refuse_connect(0, cm::reason_for(r.error));
+        }
+      }
+      protocol_error(cm::reason_for(r.error));
+      open = false;
+      break;
+    }
+    pos += r.consumed;
+    Next next = handle(pkt);
+    if (next == Next::connect) {
+      const bool ok = co_await on_connect(std::get<cm::Connect>(pkt.body), idle);
+      next = ok ? Next::go_on : Next::close;
+    } else if (next == Next::subscribe) {
+      const bool ok = co_await on_subscribe(std::get<cm::Subscribe>(pkt.body));
+      next = ok ? Next::go_on : Next::close;
+    }
+    if (next == Next::close) {
+      open = false;
+      break;
+    }
+  }
+  b_.flush_all();
+  if (!open) co_return false;
+  if (buffered) c_.in.erase(c_.in.begin(), c_.in.begin() + std::ptrdiff_t(pos));
+  else c_.in.assign(data.begin() + std::ptrdiff_t(pos), data.end());
+  co_return true;
+}
+
+Task<void> ConnLoop::run() {
+  IdleGuard idle(b_.shard_, c_.ctx, opts_.connect_timeout_ms);
   for (;;) {
     auto got = co_await c_.stream.recv();
     if (!got) {
@@ -396,47 +449,7 @@ Task<void> ConnLoop::run() {
     }
     if (got->eof()) break;
     idle.touch();
-    const bool buffered = !c_.in.empty();
-    if (buffered) c_.in.insert(c_.in.end(), got->bytes().begin(), got->bytes().end());
-    const std::span<const std::byte> data = buffered ? std::span<const std::byte>(c_.in) : got->bytes();
-    std::size_t pos = 0;
-    bool open = true;
-    for (;;) {
-      const auto r = cm::parse_packet(data.subspan(pos), c_.version, opts_.limits, pkt, scratch);
-      if (r.need_more()) break;
-      if (r.error != cm::Errc::ok) {
-        if (const auto* cn = std::get_if<cm::Connect>(&pkt.body); !connected_ && cn && pkt.header.type == cm::PacketType::connect) {
-          c_.version = cn->version;
-          if (r.error == cm::Errc::bad_protocol_version) {
-            refuse_connect(cm::connack311::unacceptable_protocol_version, cm::reason::unsupported_protocol_version);
-          } else if (r.error == cm::Errc::bad_client_id) {
-            refuse_connect(cm::connack311::identifier_rejected, cm::reason::client_identifier_not_valid);
-          } else if (cn->version == cm::Version::v5) {
-            refuse_connect(0, cm::reason_for(r.error));
-          }
-        }
-        protocol_error(cm::reason_for(r.error));
-        open = false;
-        break;
-      }
-      pos += r.consumed;
-      Next next = handle(pkt);
-      if (next == Next::connect) {
-        const bool ok = co_await on_connect(std::get<cm::Connect>(pkt.body), idle);
-        next = ok ? Next::go_on : Next::close;
-      } else if (next == Next::subscribe) {
-        const bool ok = co_await on_subscribe(std::get<cm::Subscribe>(pkt.body));
-        next = ok ? Next::go_on : Next::close;
-      }
-      if (next == Next::close) {
-        open = false;
-        break;
-      }
-    }
-    b_.flush_all();
-    if (!open) break;
-    if (buffered) c_.in.erase(c_.in.begin(), c_.in.begin() + std::ptrdiff_t(pos));
-    else c_.in.assign(data.begin() + std::ptrdiff_t(pos), data.end());
+    if (!co_await on_bytes(*got, idle)) break;
   }
   co_await finish();
 }
@@ -455,26 +468,28 @@ Task<void> ConnLoop::finish() {
   b_.flush_all();
   // Let the last bytes (CONNACK refusal, DISCONNECT) out, for a bounded time.
   c_.kick();
-  if (c_.writer && !c_.writer->done()) {
+  if (c_.writer_running) {
     Timer t;
-    t.arg = &*c_.writer;
-    t.fire = [](Timer* tm) { static_cast<TaskHandle*>(tm->arg)->cancel(); };
+    t.arg = &c_;
+    t.fire = [](Timer* tm) {
+      auto* c = static_cast<Conn*>(tm->arg);
+      if (c->writer_running && c->writer_ctx) c->writer_ctx->cancel();
+    };
     b_.shard_->timers().add(t, b_.shard_->now_ms() + kFinalFlushMs);
-    co_await c_.writer->join();
+    co_await WriterDone{&c_};
     b_.shard_->timers().remove(t);
   }
 }
 
+// The connection's one long-lived frame: the Conn, the loop and its pending receive.
 Task<void> serve_connection(ShardBroker* b, Stream s, TaskCtx* ctx) {
-  auto c = std::make_unique<Conn>();
-  c->broker = b;
-  c->stream = std::move(s);
-  c->ctx = ctx;
+  Conn c;
+  c.broker = b;
+  c.stream = std::move(s);
+  c.ctx = ctx;
   add(b->counters.connections);
-  {
-    ConnLoop loop(*b, *c);
-    co_await loop.run();
-  }
+  ConnLoop loop(*b, c);
+  co_await loop.run();
   subtract(b->counters.connections);
 }
 

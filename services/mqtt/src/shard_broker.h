@@ -5,7 +5,6 @@
 
 #include <coroutine>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,11 +66,38 @@ struct Queued {
   std::uint32_t subscription_id = 0;
 };
 
+// A FIFO on a vector: empty costs nothing (a std::deque allocates ~600 B up front, per
+// session), pops advance a head that is compacted now and then.
+template <class T>
+class Fifo {
+ public:
+  bool empty() const { return head_ == items_.size(); }
+  std::size_t size() const { return items_.size() - head_; }
+  T& front() { return items_[head_]; }
+  void push_back(T v) { items_.push_back(std::move(v)); }
+  void pop_front() {
+    items_[head_++] = T{};
+    if (head_ == items_.size()) {
+      items_.clear();
+      head_ = 0;
+    } else if (head_ >= 64 && head_ * 2 >= items_.size()) {
+      items_.erase(items_.begin(), items_.begin() + std::ptrdiff_t(head_));
+      head_ = 0;
+    }
+  }
+  auto begin() { return items_.begin() + std::ptrdiff_t(head_); }
+  auto end() { return items_.end(); }
+
+ private:
+  std::vector<T> items_;
+  std::size_t head_ = 0;
+};
+
 // What a session carries to another shard when its client reconnects there.
 struct SessionState {
   std::vector<std::pair<std::string, Subscriber>> subscriptions;
-  std::deque<Inflight> inflight;
-  std::deque<Queued> queue;
+  std::vector<Inflight> inflight;  // at most the send window, oldest first
+  Fifo<Queued> queue;
   std::vector<std::uint16_t> incoming_qos2;
   std::uint16_t last_packet_id = 0;
 };
@@ -84,8 +110,8 @@ struct Session {
   cm::Version version = cm::Version::v311;
   bool persistent = false;  // survives the connection
   std::unordered_map<std::string, Subscriber> subscriptions;
-  std::deque<Inflight> inflight;
-  std::deque<Queued> queue;
+  std::vector<Inflight> inflight;  // at most the send window, oldest first
+  Fifo<Queued> queue;
   std::vector<std::uint16_t> incoming_qos2;  // QoS 2 ids received, PUBREL not yet
   std::uint16_t last_packet_id = 0;
   Conn* conn = nullptr;
@@ -108,7 +134,8 @@ struct Conn {
   bool taken_over = false;
   bool clean_disconnect = false;  // DISCONNECT received (no will, unless 5.0 reason 0x04)
   MessagePtr will;
-  std::optional<TaskHandle> writer;
+  TaskCtx* writer_ctx = nullptr;         // the running writer's (cancelled when a close waits too long)
+  std::coroutine_handle<> writer_done;   // resumed when the writer ends
 
   // Appends one packet to `out` and starts the writer.
   template <class P>
@@ -129,6 +156,14 @@ struct Conn {
   void end() {
     if (ctx) ctx->cancel();
   }
+};
+
+// Awaits the end of a connection's writer.
+struct WriterDone {
+  Conn* c;
+  bool await_ready() const noexcept { return !c->writer_running; }
+  void await_suspend(std::coroutine_handle<> h) noexcept { c->writer_done = h; }
+  void await_resume() const noexcept {}
 };
 
 // An item of cross-shard work, run on the target shard in the order it was sent.
