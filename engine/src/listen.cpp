@@ -43,7 +43,8 @@ Task<void> accept_loop(std::string_view service, Listener* l, AcceptHandler hand
       continue;
     }
     if (handler.admit && !handler.admit()) continue;  // the stream closes on scope exit
-    auto h = shard->spawn(handler.serve(std::move(*s)));
+    auto make = [&handler, &s](TaskCtx* ctx) { return handler.serve(std::move(*s), ctx); };
+    auto h = shard->spawn_with_ctx(make);
     if (!h) ZP_LOG_WARN("{}: cannot start a connection task: {}", service, h.error().message());
   }
 }

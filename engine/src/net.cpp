@@ -102,14 +102,12 @@ struct Chunk {
 };
 }  // namespace
 
-// 128 bytes (an idle connection holds one): shard-wide retry list instead of a Timer,
-// 32-bit sizes, flags together.
+// 112 bytes (an idle connection holds one): shard-wide retry list instead of a Timer,
+// 32-bit sizes, flags together, the backend through the shard, the queue a ring.
 struct StreamCore : RetryLink {
   Shard* shard = nullptr;
-  Backend* backend = nullptr;
   Op recv_op;
-  Chunk* head = nullptr;
-  Chunk* tail = nullptr;
+  Chunk* tail = nullptr;  // received chunks: a circular list, tail->next is the oldest
   Stream::SendAwaiter* sends = nullptr;  // sends in flight (they keep an orphan alive)
   std::coroutine_handle<> reader;
   TaskCtx* reader_ctx = nullptr;
@@ -130,25 +128,38 @@ struct StreamCore : RetryLink {
     if (!self->armed) self->arm();
   }
   RetryList& retries() { return shard->recv_retry(&StreamCore::retry); }
+  Backend& backend() { return shard->backend(); }
+  Chunk* head() const { return tail ? tail->next : nullptr; }
+  Chunk* pop() {  // the oldest chunk (the queue must not be empty)
+    Chunk* c = tail->next;
+    if (c == tail) tail = nullptr;
+    else tail->next = c->next;
+    queued_bytes -= c->size;
+    return c;
+  }
 
   void arm() {
     if (armed || eof || error || closed) return;  // never on a closed (maybe reused) fd
     armed = true;
     pausing = false;
-    backend->recv_multishot(recv_op, fd);
+    backend().recv_multishot(recv_op, fd);
   }
   void push(uint32_t bid, uint32_t offset, uint32_t size) {
     auto block = shard->small_pool().allocate();
     if (!block) {
       // No node for it: treat as a reset, never as silent loss.
-      backend->buffer_release(bid);
+      backend().buffer_release(bid);
       error = ENOMEM;
       return;
     }
     auto* c = static_cast<Chunk*>(*block);
     *c = {nullptr, bid, offset, size};
-    if (tail) tail->next = c;
-    else head = c;
+    if (tail) {
+      c->next = tail->next;
+      tail->next = c;
+    } else {
+      c->next = c;
+    }
     tail = c;
     queued_bytes += size;  // bounded: reading pauses beyond max_queued_bytes
   }
@@ -162,13 +173,11 @@ struct StreamCore : RetryLink {
     h.resume();
   }
   void drop_queue() {
-    while (head) {
-      Chunk* c = head;
-      head = c->next;
-      backend->buffer_release(c->bid);
+    while (tail) {
+      Chunk* c = pop();
+      backend().buffer_release(c->bid);
       shard->small_pool().free(c);
     }
-    tail = nullptr;
     queued_bytes = 0;
   }
   // An orphan goes once its receive and every send in flight have completed.
@@ -188,7 +197,7 @@ struct StreamCore : RetryLink {
     auto* self = static_cast<StreamCore*>(op->owner);
     if (!(flags & kMore)) self->armed = false;
     if (self->orphaned) {
-      if (flags & kBuffer) self->backend->buffer_release(buffer_id(flags));
+      if (flags & kBuffer) self->backend().buffer_release(buffer_id(flags));
       self->free_if_done();
       return;
     }
@@ -196,7 +205,7 @@ struct StreamCore : RetryLink {
       self->push(buffer_id(flags), buffer_offset(flags), uint32_t(res));
       if (self->armed && !self->pausing && self->queued_bytes > self->max_queued_bytes) {
         self->pausing = true;
-        self->backend->cancel(self->recv_op);
+        self->backend().cancel(self->recv_op);
       }
     } else if (res == 0) {
       self->eof = true;
@@ -208,20 +217,19 @@ struct StreamCore : RetryLink {
     } else if (res < 0) {
       self->error = -res;
     }
-    if (!self->armed && self->reader && !self->head && !self->eof && !self->error && res != -ENOBUFS)
+    if (!self->armed && self->reader && !self->tail && !self->eof && !self->error && res != -ENOBUFS)
       self->arm();  // a pause ended while the reader already waits
-    if (self->head || self->eof || self->error) self->wake_reader();
+    if (self->tail || self->eof || self->error) self->wake_reader();
   }
 };
 
-static_assert(sizeof(StreamCore) <= 128, "an idle connection holds one StreamCore: keep it small");
+static_assert(sizeof(StreamCore) <= 112, "an idle connection holds one StreamCore: keep it small");
 
 Result<Stream> Stream::adopt(Shard& shard, int fd, StreamOptions opts) {
   auto* c = new (std::nothrow) StreamCore();
   if (c) {
     c->shard = &shard;
-    c->backend = &shard.backend();
-    c->fd = fd;
+        c->fd = fd;
     c->max_queued_bytes = uint32_t(std::min<size_t>(opts.max_queued_bytes, UINT32_MAX / 2));
   }
   if (!c) {
@@ -236,11 +244,11 @@ Result<Stream> Stream::adopt(Shard& shard, int fd, StreamOptions opts) {
 int Stream::fd() const { return core_ ? core_->fd : -1; }
 
 bool Stream::RecvAwaiter::await_ready() noexcept {
-  if (layered) return !core;
-  return !core || core->head || core->eof || core->error;
+  if (is_layered) return !core;
+  return !core || core->tail || core->eof || core->error;
 }
 
-bool Stream::RecvAwaiter::suspend(std::coroutine_handle<> h) {
+bool Stream::RecvAwaiter::suspend(std::coroutine_handle<> h, TaskCtx* ctx) {
   // Going idle during a graceful stop ends the wait, as for tasks idle when it began.
   if (ctx && (ctx->cancelled || (idle && core->shard->stopping()))) {
     core->reader_cancelled = true;
@@ -266,16 +274,14 @@ bool Stream::RecvAwaiter::suspend(std::coroutine_handle<> h) {
 
 Result<RecvBuf> Stream::RecvAwaiter::await_resume() {
   if (!core) return fail(EBADF);
-  if (inner.valid()) return std::move(inner.handle().promise().value);
+  if (started) return std::move(Task<Result<RecvBuf>>::Handle::from_address(inner).promise().value);
   if (core->reader_cancelled) {
     core->reader_cancelled = false;
     return fail(ECANCELED);
   }
-  if (Chunk* c = core->head) {
-    core->head = c->next;
-    if (!core->head) core->tail = nullptr;
-    core->queued_bytes -= c->size;
-    RecvBuf b(core->backend, c->bid, core->backend->buffer(c->bid).data() + c->offset, c->size);
+  if (core->tail) {
+    Chunk* c = core->pop();
+    RecvBuf b(&core->backend(), c->bid, core->backend().buffer(c->bid).data() + c->offset, c->size);
     core->shard->small_pool().free(c);
     // Drained below the mark after a pause: read again.
     if (!core->armed && !core->eof && !core->error && core->queued_bytes == 0) core->arm();
@@ -332,9 +338,9 @@ Result<void> Stream::set_layer(StreamLayer* layer) {
 }
 
 std::span<const std::byte> Stream::peek_received() const {
-  if (!core_ || !core_->head) return {};
-  Chunk* c = core_->head;
-  return core_->backend->buffer(c->bid).subspan(c->offset, c->size);
+  if (!core_ || !core_->tail) return {};
+  Chunk* c = core_->head();
+  return core_->backend().buffer(c->bid).subspan(c->offset, c->size);
 }
 
 size_t Stream::discard_received() {
@@ -367,10 +373,10 @@ void Stream::SendAwaiter::submit() {
   msg = {};
   msg.msg_iov = iov;
   msg.msg_iovlen = iov_count;
-  if (fixed_idx >= 0) core->backend->send_fixed(op, core->fd, &msg, uint32_t(fixed_idx));
+  if (fixed_idx >= 0) core->backend().send_fixed(op, core->fd, &msg, uint32_t(fixed_idx));
   // A send the close follows at once: the kernel must finish it (no resubmission after a
   // short send, the descriptor is gone by then).
-  else core->backend->sendmsg(op, core->fd, &msg, closing && core->backend->close_keeps_ops() ? MSG_WAITALL : 0);
+  else core->backend().sendmsg(op, core->fd, &msg, closing && core->backend().close_keeps_ops() ? MSG_WAITALL : 0);
 }
 
 bool Stream::SendAwaiter::suspend(std::coroutine_handle<> hh) {
@@ -418,7 +424,7 @@ bool Stream::SendAwaiter::suspend(std::coroutine_handle<> hh) {
     ctx->idle = false;
     ctx->cancel_hook = [](void* arg) {
       auto* self = static_cast<SendAwaiter*>(arg);
-      self->core->backend->cancel(self->op);
+      self->core->backend().cancel(self->op);
     };
     ctx->cancel_arg = this;
   }
@@ -427,7 +433,7 @@ bool Stream::SendAwaiter::suspend(std::coroutine_handle<> hh) {
   if (next_send) next_send->prev_send = this;
   core->sends = this;
   submit();
-  if (closing && core->backend->close_keeps_ops()) {
+  if (closing && core->backend().close_keeps_ops()) {
     // The close goes into the same submit; this send keeps the (orphaned) core alive.
     std::exchange(closing, nullptr)->close_impl(false);
   }
@@ -468,7 +474,7 @@ void Stream::close_impl(bool cancel_sends) {
   if (!c) return;
   // io_uring: a CLOSE in this turn's submit instead of a syscall of its own. The descriptor
   // stays ours until then, so its number cannot be reused under an operation below.
-  c->backend->close_fd(c->fd);
+  c->backend().close_fd(c->fd);
   c->drop_queue();
   // A reader waiting in another task ends with ECANCELED now, while c is still alive; its
   // TaskCtx must not keep a cancel_hook pointing at c.
@@ -486,11 +492,11 @@ void Stream::close_impl(bool cancel_sends) {
   c->closed = true;
   c->retries().remove(*c);  // an ENOBUFS retry must not re-arm it
   if (cancel_sends)
-    for (auto* a = c->sends; a; a = a->next_send) c->backend->cancel(a->op);
+    for (auto* a = c->sends; a; a = a->next_send) c->backend().cancel(a->op);
   if (c->armed || c->sends) {
     c->orphaned = true;
     c->shard->add_orphan();
-    if (c->armed && !c->pausing) c->backend->cancel(c->recv_op);
+    if (c->armed && !c->pausing) c->backend().cancel(c->recv_op);
   } else {
     c->destroy();
   }

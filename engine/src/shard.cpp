@@ -128,11 +128,21 @@ void Shard::update_clock() {
 }
 
 Result<TaskHandle> Shard::spawn(Task<void> t) {
+  auto s = new_spawn_state();
+  if (!s) return s.error();  // t's frame is destroyed by ~Task
+  return start_spawn(*s, std::move(t));
+}
+
+Result<detail::SpawnState*> Shard::new_spawn_state() {
   auto block = spawn_pool_.allocate();
-  if (!block) return block.error();  // t's frame is destroyed by ~Task
+  if (!block) return block.error();
   auto* s = new (*block) detail::SpawnState();
   s->shard = this;
   s->refs = 1;  // the running task's own reference
+  return s;
+}
+
+Result<TaskHandle> Shard::start_spawn(detail::SpawnState* s, Task<void> t) {
   auto h = t.release();
   h.promise().ctx = &s->ctx;
   h.promise().spawn = s;

@@ -201,11 +201,10 @@ Task<void> udp_loop(std::shared_ptr<ShardState> st, UdpSocket* sock) {
   }
 }
 
-Task<void> tcp_connection(std::shared_ptr<ShardState> st, Stream s) {
+Task<void> tcp_connection(std::shared_ptr<ShardState> st, Stream s, TaskCtx* ctx) {
   ++st->connections;
   ShardCounters::bump(st->counters->tcp_connections);
   {
-    TaskCtx* ctx = co_await CurrentCtx{};
     IdleGuard idle(Shard::current(), ctx, st->opts.tcp_idle_timeout_ms);
     std::vector<std::byte> pending, out;
     for (;;) {
@@ -324,7 +323,7 @@ Result<void> start(Shard& shard, const ServerOptions& options) {
   }
   for (auto& l : st->tcp) {
     AcceptHandler h{.admit = [st] { return st->connections < st->opts.tcp_max_connections; },
-                    .serve = [st](Stream s) { return tcp_connection(st, std::move(s)); }};
+                    .serve = [st](Stream s, TaskCtx* ctx) { return tcp_connection(st, std::move(s), ctx); }};
     if (auto r = start_accepting(shard, "dns/tcp", l, std::move(h)); !r) return r;
   }
   // UDP loops wait in recvmmsg's readiness poll, not as idle requests: end them at stop.

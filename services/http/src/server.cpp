@@ -16,7 +16,6 @@
 #include <string>
 
 #include "access_log.h"
-#include "deadline_list.h"
 #include "exchange.h"
 #include "head_buffer.h"
 #include "file_store.h"
@@ -25,6 +24,7 @@
 #include "zp/codec/http1/serializer.h"
 #include "zp/codec/url/mime.h"
 #include "zp/codec/url/path.h"
+#include "zp/engine/deadline_list.h"
 #include "zp/engine/listen.h"
 #include "zp/engine/log.h"
 #include "zp/engine/net.h"
@@ -104,20 +104,22 @@ struct Conn {
   HeadBuffer pending;
   std::unique_ptr<std::string> peer;  // for the access log and Context::peer (made once)
 
-  Conn(std::shared_ptr<ShardState> state, Stream stream) : st(std::move(state)), s(std::move(stream)) {}
+  // `ctx`: the connection task's (Shard::spawn_with_ctx), cancelled when a deadline passes.
+  Conn(std::shared_ptr<ShardState> state, Stream stream, TaskCtx* ctx) : st(std::move(state)), s(std::move(stream)) {
+    deadline.ctx = ctx;
+  }
   // Before start() only (the deadline is not linked yet).
   Conn(Conn&& o) noexcept
-      : st(std::move(o.st)), s(std::move(o.s)), pending(std::move(o.pending)), peer(std::move(o.peer)) {}
+      : st(std::move(o.st)), s(std::move(o.s)), pending(std::move(o.pending)), peer(std::move(o.peer)) {
+    deadline.ctx = o.deadline.ctx;
+  }
   ~Conn() {
     if (!st) return;  // moved from
     DeadlineLists::remove(deadline);
     pending.release(st->heads);
   }
-  // Sets the first deadline (a new connection is idle until its first bytes); it cancels `ctx`.
-  void start(TaskCtx* ctx) {
-    deadline.ctx = ctx;
-    set_deadline(kIdleDeadline);
-  }
+  // Sets the first deadline (a new connection is idle until its first bytes).
+  void start() { set_deadline(kIdleDeadline); }
   void set_deadline(DeadlineKind k) { st->deadlines->set(deadline, k); }
   bool expired() const { return st->shard->now_ms() >= deadline.at_ms; }
 };
@@ -351,7 +353,7 @@ Task<void> serve_connection(Conn c) {
     ShardCounters::bump(k->accepted);
     ShardCounters::bump(k->open);
   }
-  c.start(co_await CurrentCtx{});
+  c.start();
   for (;;) {
     // Between requests this wait is idle (it ends at a graceful stop); inside a head not.
     // A named awaiter: `x ? co_await a : co_await b` makes GCC destroy the result twice,
@@ -368,7 +370,8 @@ Task<void> serve_connection(Conn c) {
 
 // An HTTPS connection: the TLS handshake (bounded by its own timeout), then the same loop as
 // plain HTTP over the now encrypted stream.
-Task<void> serve_tls_connection(std::shared_ptr<ShardState> st, std::shared_ptr<tls::ServerContext> ctx, Stream s) {
+Task<void> serve_tls_connection(std::shared_ptr<ShardState> st, std::shared_ptr<tls::ServerContext> ctx, Stream s,
+                                TaskCtx* task_ctx) {
   ++st->handshakes;
   auto r = co_await tls::accept(s, std::move(ctx));
   --st->handshakes;
@@ -376,7 +379,7 @@ Task<void> serve_tls_connection(std::shared_ptr<ShardState> st, std::shared_ptr<
     ZP_LOG_DEBUG("https: handshake failed: {}", r.error().message());
     co_return;
   }
-  co_await serve_connection(Conn(st, std::move(s)));
+  co_await serve_connection(Conn(st, std::move(s), task_ctx));
 }
 
 // SIGHUP: certificates and keys are read again; new connections use them, live ones keep
@@ -503,14 +506,14 @@ Result<void> start(Shard& shard, const ServerOptions& options, std::shared_ptr<c
   }
   for (auto& l : st->listeners) {
     AcceptHandler h{.admit = [st] { return st->connections < st->opts.max_connections; },
-                    .serve = [st](Stream s) { return serve_connection(Conn(st, std::move(s))); }};
+                    .serve = [st](Stream s, TaskCtx* ctx) { return serve_connection(Conn(st, std::move(s), ctx)); }};
     if (auto r = start_accepting(shard, "http", l, std::move(h)); !r) return r;
   }
   for (auto& tl : st->tls_listeners) {
     // The context is read at each accept: a reload (SIGHUP) replaces it for new connections.
     ShardState::TlsListener* t = tl.get();
     AcceptHandler h{.admit = [st] { return st->connections + st->handshakes < st->opts.max_connections; },
-                    .serve = [st, t](Stream s) { return serve_tls_connection(st, t->ctx, std::move(s)); }};
+                    .serve = [st, t](Stream s, TaskCtx* ctx) { return serve_tls_connection(st, t->ctx, std::move(s), ctx); }};
     if (auto r = start_accepting(shard, "https", tl->listener, std::move(h)); !r) return r;
   }
   if (!st->tls_listeners.empty()) {

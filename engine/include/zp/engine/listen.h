@@ -29,10 +29,11 @@ Result<std::vector<Listener>> bind_listeners(Shard& shard, std::string_view serv
                                              ListenOptions opts = {});
 
 /// What an accept loop does with a connection. `admit` runs first (a per-shard connection
-/// limit): false closes the stream at once. `serve` makes the connection's task.
+/// limit): false closes the stream at once. `serve` makes the connection's task; its
+/// TaskCtx* is the context the task runs with (Shard::spawn_with_ctx), for its deadlines.
 struct AcceptHandler {
-  std::function<bool()> admit;                  ///< empty: always admit
-  std::function<Task<void>(Stream)> serve;  ///< makes the connection's task
+  std::function<bool()> admit;                         ///< empty: always admit
+  std::function<Task<void>(Stream, TaskCtx*)> serve;  ///< makes the connection's task
 };
 
 /// Spawns the accept loop of `l` (which must outlive it: the loop ends with ECANCELED when

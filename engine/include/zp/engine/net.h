@@ -50,12 +50,12 @@ struct SocketAddr {
 class RecvBuf {
  public:
   RecvBuf() = default;
-  /// A lease on `size` bytes at `data` in buffer `bid` of owner `b`.
+  /// A lease on `size` bytes (< 4 GiB: one receive buffer) at `data` in buffer `bid` of owner `b`.
   RecvBuf(BufferOwner* b, uint32_t bid, const std::byte* data, size_t size)
-      : backend_(b), bid_(bid), data_(data), size_(size) {}
+      : backend_(b), data_(data), bid_(bid), size_(uint32_t(size)) {}
   /// Takes o's lease; o is left empty.
   RecvBuf(RecvBuf&& o) noexcept
-      : backend_(std::exchange(o.backend_, nullptr)), bid_(o.bid_), data_(o.data_), size_(o.size_) {}
+      : backend_(std::exchange(o.backend_, nullptr)), data_(o.data_), bid_(o.bid_), size_(o.size_) {}
   RecvBuf& operator=(RecvBuf&& o) noexcept {  ///< releases ours, takes o's
     if (this != &o) {
       reset();
@@ -77,10 +77,11 @@ class RecvBuf {
   bool eof() const { return size_ == 0; }  ///< true at end of stream (size 0)
 
  private:
+  // 24 bytes: a pending receive's result lives in every idle connection's frame.
   BufferOwner* backend_ = nullptr;
-  uint32_t bid_ = 0;
   const std::byte* data_ = nullptr;
-  size_t size_ = 0;
+  uint32_t bid_ = 0;
+  uint32_t size_ = 0;
 };
 
 struct StreamCore;
@@ -175,25 +176,38 @@ class Stream {
   /// The awaitable of recv() and recv_more(): co_await it for a Result<RecvBuf>.
   struct RecvAwaiter {
     /// \cond internal
+    // 24 bytes, in every idle connection's frame: the TaskCtx is read in await_suspend and
+    // kept by the core, and a layered stream's pointer gives way to its receive task.
     StreamCore* core;
-    bool idle = true;  ///< waiting between messages: ends at a graceful stop
-    Stream* layered = nullptr;  ///< set: the stream's layer receives (a task of its own)
-    TaskCtx* ctx = nullptr;
-    Task<Result<RecvBuf>> inner;
-    RecvAwaiter(StreamCore* c, bool i, Stream* l = nullptr) : core(c), idle(i), layered(l) {}
+    union {
+      Stream* layered;  // before await_suspend, when `is_layered`
+      void* inner;      // after it: the frame of the layer's receive task
+    };
+    bool idle;        ///< waiting between messages: ends at a graceful stop
+    bool is_layered;  ///< the stream's layer receives (a task of its own)
+    bool started = false;  ///< `inner` holds the layer's task
+    RecvAwaiter(StreamCore* c, bool i, Stream* l = nullptr) : core(c), layered(l), idle(i), is_layered(l != nullptr) {}
+    RecvAwaiter(RecvAwaiter&& o) noexcept
+        : core(o.core), layered(o.layered), idle(o.idle), is_layered(o.is_layered), started(std::exchange(o.started, false)) {}
+    RecvAwaiter& operator=(RecvAwaiter&&) = delete;
+    ~RecvAwaiter() {
+      if (started) Task<Result<RecvBuf>>::Handle::from_address(inner).destroy();
+    }
     bool await_ready() noexcept;
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) {
-      ctx = h.promise().ctx;
-      if (layered) {
-        inner = layered->layer_->recv(*layered, idle);
-        return typename Task<Result<RecvBuf>>::Awaiter{inner.handle()}.await_suspend(h);
+      if (is_layered) {
+        Task<Result<RecvBuf>> t = layered->layer_->recv(*layered, idle);
+        auto th = t.release();
+        inner = th.address();
+        started = true;
+        return typename Task<Result<RecvBuf>>::Awaiter{th}.await_suspend(h);
       }
-      if (suspend(h)) return std::noop_coroutine();
+      if (suspend(h, h.promise().ctx)) return std::noop_coroutine();
       return h;
     }
     Result<RecvBuf> await_resume();
-    bool suspend(std::coroutine_handle<> h);
+    bool suspend(std::coroutine_handle<> h, TaskCtx* ctx);
     /// \endcond
   };
   /// The next received bytes (size 0 at EOF); ECONNRESET etc.; ECANCELED if cancelled.

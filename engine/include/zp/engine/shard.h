@@ -148,6 +148,16 @@ class Shard {
   /// Starts t at once on this shard (it runs until its first suspension). Fails with
   /// ENOMEM when max_tasks are alive; the task is then destroyed without running.
   Result<TaskHandle> spawn(Task<void> t);
+  /// Like spawn(make(ctx)), where `ctx` is the TaskCtx the new task runs with: a task that
+  /// needs it from its start (to hand to a deadline) gets it as a parameter instead of through
+  /// an awaiter that would take a slot in its frame. ENOMEM when max_tasks are alive; `make`
+  /// is then not called.
+  template <class F>
+  Result<TaskHandle> spawn_with_ctx(F&& make) {
+    auto s = new_spawn_state();
+    if (!s) return s.error();
+    return start_spawn(*s, make(&(*s)->ctx));
+  }
   size_t live_tasks() const { return live_tasks_; }  ///< spawned tasks not finished
 
   /// Resumes h on the next loop turn.
@@ -225,6 +235,8 @@ class Shard {
     size_t id;
     std::function<void()> fn;
   };
+  Result<detail::SpawnState*> new_spawn_state();
+  Result<TaskHandle> start_spawn(detail::SpawnState* s, Task<void> t);
   void loop_turn(int timeout_cap_ms);
   void update_clock();
   void drain_inboxes();

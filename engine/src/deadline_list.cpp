@@ -1,6 +1,6 @@
-#include "deadline_list.h"
+#include "zp/engine/deadline_list.h"
 
-namespace zp::http {
+namespace zp {
 
 DeadlineLists::DeadlineLists(Shard& shard, std::initializer_list<int64_t> lengths_ms) : shard_(shard) {
   for (int64_t len : lengths_ms) {
@@ -64,4 +64,4 @@ void DeadlineLists::fire(Timer* t) {
   if (list->head.next != &list->head) self.shard_.timers().add(list->timer, list->head.next->at_ms);
 }
 
-}  // namespace zp::http
+}  // namespace zp
