@@ -78,15 +78,17 @@ struct ShardOptions {
 };
 
 namespace detail {
-struct SpawnState {
-  TaskCtx ctx;
+// 72 B per spawned task: the task's TaskCtx is its base, so `refs` takes the TaskCtx's
+// tail padding; `task` is null once the task has finished (no separate done flag).
+struct SpawnState : TaskCtx {
+  uint32_t refs = 0;
   Shard* shard = nullptr;
-  std::coroutine_handle<> task;
+  std::coroutine_handle<> task;  // null: finished
   std::coroutine_handle<> joiner;
   SpawnState* prev = nullptr;
   SpawnState* next = nullptr;
-  int refs = 0;
-  bool done = false;
+  TaskCtx& ctx() { return *this; }
+  bool done() const { return !task; }
 };
 }  // namespace detail
 
@@ -104,14 +106,14 @@ class TaskHandle {
   }
   ~TaskHandle();
   bool valid() const { return s_ != nullptr; }  ///< false for a default handle
-  bool done() const { return !s_ || s_->done; }  ///< true when the task has finished (or there is none)
+  bool done() const { return !s_ || s_->done(); }  ///< true when the task has finished (or there is none)
   /// Cancels the task: its pending wait ends with ECANCELED.
   void cancel();
   /// Awaitable: resumes when the task has finished (at once if it has).
   struct JoinAwaiter {
     /// \cond internal
     detail::SpawnState* s;
-    bool await_ready() const noexcept { return !s || s->done; }
+    bool await_ready() const noexcept { return !s || s->done(); }
     void await_suspend(std::coroutine_handle<> h) noexcept { s->joiner = h; }
     void await_resume() noexcept {}
     /// \endcond
@@ -156,7 +158,7 @@ class Shard {
   Result<TaskHandle> spawn_with_ctx(F&& make) {
     auto s = new_spawn_state();
     if (!s) return s.error();
-    return start_spawn(*s, make(&(*s)->ctx));
+    return start_spawn(*s, make(&(*s)->ctx()));
   }
   size_t live_tasks() const { return live_tasks_; }  ///< spawned tasks not finished
 

@@ -24,11 +24,13 @@ class Shard;
 
 /// Cancellation and bookkeeping shared by a chain of awaiting tasks.
 struct TaskCtx {
-  bool cancelled = false;  ///< set by cancel(); later waits fail at once
-  bool idle = false;              ///< waiting for a new request: cancelled at graceful stop
+  // The flags last: a spawned task's bookkeeping (SpawnState, which derives from this)
+  // packs its reference count into the tail padding.
   void (*cancel_hook)(void*) = nullptr;  ///< the pending wait (I/O, timer, queue) cancels through this
   void* cancel_arg = nullptr;  ///< argument of cancel_hook
   TaskCtx* child = nullptr;       ///< a nested scope (with_timeout) that cancels with us
+  bool cancelled = false;  ///< set by cancel(); later waits fail at once
+  bool idle = false;              ///< waiting for a new request: cancelled at graceful stop
   /// Cancels the chain: the pending wait completes with ECANCELED, later ones fail at once.
   void cancel();
 };
