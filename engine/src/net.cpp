@@ -111,16 +111,17 @@ struct StreamCore : RetryLink {
   Stream::SendAwaiter* sends = nullptr;  // sends in flight (they keep an orphan alive)
   std::coroutine_handle<> reader;
   TaskCtx* reader_ctx = nullptr;
+  StreamLayer* layer = nullptr;  // Stream::set_layer (here, not in Stream: a frame holds a Stream)
   int fd = -1;
   uint32_t max_queued_bytes = 0;  // StreamOptions::max_queued_bytes
   uint32_t queued_bytes = 0;
-  int error = 0;
-  bool armed = false;       // multishot recv in flight (until its final completion)
-  bool pausing = false;     // we cancelled it to stop reading (backpressure)
-  bool eof = false;
-  bool orphaned = false;    // the Stream is gone; free on the final completion
-  bool closed = false;      // close() ran: sends in flight end, none is resubmitted
-  bool reader_cancelled = false;
+  int16_t error = 0;        // an errno value
+  bool armed : 1 = false;   // multishot recv in flight (until its final completion)
+  bool pausing : 1 = false; // we cancelled it to stop reading (backpressure)
+  bool eof : 1 = false;
+  bool orphaned : 1 = false;  // the Stream is gone; free on the final completion
+  bool closed : 1 = false;    // close() ran: sends in flight end, none is resubmitted
+  bool reader_cancelled : 1 = false;
 
   // The ENOBUFS retry: re-arm once buffers had a moment to come back.
   static void retry(RetryLink* l) {
@@ -149,7 +150,7 @@ struct StreamCore : RetryLink {
     if (!block) {
       // No node for it: treat as a reset, never as silent loss.
       backend().buffer_release(bid);
-      error = ENOMEM;
+      error = int16_t(ENOMEM);
       return;
     }
     auto* c = static_cast<Chunk*>(*block);
@@ -215,7 +216,7 @@ struct StreamCore : RetryLink {
     } else if (res == -ECANCELED) {
       // Our own pause or close: nothing to report.
     } else if (res < 0) {
-      self->error = -res;
+      self->error = int16_t(-res);
     }
     if (!self->armed && self->reader && !self->tail && !self->eof && !self->error && res != -ENOBUFS)
       self->arm();  // a pause ended while the reader already waits
@@ -295,14 +296,14 @@ Result<RecvBuf> Stream::RecvAwaiter::await_resume() {
 Stream::SendAwaiter Stream::send(std::span<const std::byte> data) {
   SendAwaiter a;
   a.core = core_;
-  a.layered = layer_ ? this : nullptr;
+  a.layered = layered();
   a.iov[0] = {const_cast<std::byte*>(data.data()), data.size()};
   a.iov_count = 1;
   a.total = data.size();
   return a;
 }
 
-Stream::SendAwaiter Stream::sendv(std::span<const iovec> iov) { return sendv_impl(iov, layer_ != nullptr); }
+Stream::SendAwaiter Stream::sendv(std::span<const iovec> iov) { return sendv_impl(iov, layer() != nullptr); }
 
 Stream::SendAwaiter Stream::sendv_impl(std::span<const iovec> iov, bool layered) {
   SendAwaiter a;
@@ -332,10 +333,12 @@ Stream::SendAwaiter Stream::raw_send_and_close(std::span<const iovec> iov) {
 
 Result<void> Stream::set_layer(StreamLayer* layer) {
   if (!core_) return fail(EBADF);
-  if (layer_) return fail(EBUSY);
-  layer_ = layer;
+  if (core_->layer) return fail(EBUSY);
+  core_->layer = layer;
   return {};
 }
+
+StreamLayer* Stream::layer() const { return core_ ? core_->layer : nullptr; }
 
 std::span<const std::byte> Stream::peek_received() const {
   if (!core_ || !core_->tail) return {};
@@ -354,7 +357,7 @@ size_t Stream::discard_received() {
 Stream::SendAwaiter Stream::send_fixed(const FixedBuf& buf, size_t offset, size_t len) {
   SendAwaiter a;
   a.core = core_;
-  a.layered = layer_ ? this : nullptr;  // the layer copies out of the fixed buffer
+  a.layered = layered();  // the layer copies out of the fixed buffer
   auto bytes = buf.bytes();
   if (offset > bytes.size() || len > bytes.size() - offset) a.error = EINVAL;
   a.iov[0] = {bytes.data() + offset, len};
@@ -452,7 +455,7 @@ Result<size_t> Stream::SendAwaiter::await_resume() {
 
 Result<void> Stream::shutdown_write() {
   if (!core_) return fail(EBADF);
-  if (layer_) layer_->close_notify(core_->fd);  // before the FIN
+  if (core_->layer) core_->layer->close_notify(core_->fd);  // before the FIN
   if (::shutdown(core_->fd, SHUT_WR) < 0) return fail(errno);
   return {};
 }
@@ -468,8 +471,8 @@ Result<SocketAddr> Stream::peer_addr() const {
 void Stream::close() { close_impl(true); }
 
 void Stream::close_impl(bool cancel_sends) {
-  StreamLayer* layer = std::exchange(layer_, nullptr);
   StreamCore* c = std::exchange(core_, nullptr);
+  StreamLayer* layer = c ? std::exchange(c->layer, nullptr) : nullptr;
   if (layer) layer->on_close(c ? c->fd : -1);  // before the descriptor goes
   if (!c) return;
   // io_uring: a CLOSE in this turn's submit instead of a syscall of its own. The descriptor

@@ -38,6 +38,13 @@ struct IdleGuard {
   IdleGuard(const IdleGuard&) = delete;
   IdleGuard& operator=(const IdleGuard&) = delete;
   void touch() { last_active_ms = shard->now_ms(); }  ///< marks activity now (a store, no timer operation)
+  /// A new timeout from now (a connection's own, once it has said what it is).
+  void set_timeout(int64_t t) {
+    timeout_ms = t;
+    touch();
+    shard->timers().remove(timer);
+    shard->timers().add(timer, last_active_ms + timeout_ms);
+  }
 };
 
 }  // namespace zp

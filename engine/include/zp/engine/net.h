@@ -156,12 +156,11 @@ class Stream {
  public:
   Stream() = default;
   explicit Stream(StreamCore* core) : core_(core) {}  ///< wraps a core made by the engine
-  Stream(Stream&& o) noexcept : core_(std::exchange(o.core_, nullptr)), layer_(std::exchange(o.layer_, nullptr)) {}  ///< takes o's socket; o is left closed
+  Stream(Stream&& o) noexcept : core_(std::exchange(o.core_, nullptr)) {}  ///< takes o's socket (and layer); o is left closed
   Stream& operator=(Stream&& o) noexcept {  ///< closes ours, takes o's
     if (this != &o) {
       close();
       core_ = std::exchange(o.core_, nullptr);
-      layer_ = std::exchange(o.layer_, nullptr);
     }
     return *this;
   }
@@ -197,7 +196,7 @@ class Stream {
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) {
       if (is_layered) {
-        Task<Result<RecvBuf>> t = layered->layer_->recv(*layered, idle);
+        Task<Result<RecvBuf>> t = layered->layer()->recv(*layered, idle);
         auto th = t.release();
         inner = th.address();
         started = true;
@@ -212,10 +211,10 @@ class Stream {
   };
   /// The next received bytes (size 0 at EOF); ECONNRESET etc.; ECANCELED if cancelled.
   /// The waiting task counts as idle (it is cancelled at graceful stop).
-  RecvAwaiter recv() { return RecvAwaiter(core_, true, layer_ ? this : nullptr); }
+  RecvAwaiter recv() { return RecvAwaiter(core_, true, layered()); }
   /// The same, in the middle of a message (a body, the rest of a header): a graceful stop
   /// lets it finish within the drain time instead of ending it.
-  RecvAwaiter recv_more() { return RecvAwaiter(core_, false, layer_ ? this : nullptr); }
+  RecvAwaiter recv_more() { return RecvAwaiter(core_, false, layered()); }
 
   static constexpr size_t kMaxIov = 4;  ///< small: the awaiter lives in the caller's frame
   /// The awaitable of the send calls: co_await it for a Result<size_t> (bytes sent).
@@ -242,7 +241,7 @@ class Stream {
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> hh) {
       ctx = hh.promise().ctx;
       if (layered) {
-        inner = layered->layer_->send(*layered, std::span<const iovec>(iov, iov_count), closing != nullptr);
+        inner = layered->layer()->send(*layered, std::span<const iovec>(iov, iov_count), closing != nullptr);
         return typename Task<Result<size_t>>::Awaiter{inner.handle()}.await_suspend(hh);
       }
       if (suspend(hh)) return std::noop_coroutine();
@@ -274,7 +273,7 @@ class Stream {
   /// owns it (see StreamLayer). EBUSY if one is attached already, EBADF on a closed stream.
   /// The raw_* calls reach the socket under the layer.
   Result<void> set_layer(StreamLayer* layer);
-  StreamLayer* layer() const { return layer_; }  ///< the attached layer, or null
+  StreamLayer* layer() const;  ///< the attached layer, or null
   RecvAwaiter raw_recv(bool idle) { return RecvAwaiter(core_, idle); }  ///< receive from the socket under the layer
   SendAwaiter raw_sendv(std::span<const iovec> iov) { return sendv_impl(iov, false); }  ///< send to the socket under the layer
   SendAwaiter raw_send_and_close(std::span<const iovec> iov);  ///< send to the socket under the layer, then close
@@ -293,8 +292,9 @@ class Stream {
   /// close(); cancel_sends false leaves the sends in flight to finish (send_and_close).
   void close_impl(bool cancel_sends);
   SendAwaiter sendv_impl(std::span<const iovec> iov, bool layered);
+  Stream* layered() { return layer() ? this : nullptr; }
+  // One pointer: the layer lives in the core, so a connection's frame holds 8 bytes here.
   StreamCore* core_ = nullptr;
-  StreamLayer* layer_ = nullptr;
 };
 
 /// Options of a listening socket.
