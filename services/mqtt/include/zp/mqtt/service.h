@@ -1,0 +1,42 @@
+/// \file
+/// The MQTT broker as `zproto serve` runs it: the "mqtt" config section and `zproto serve mqtt`.
+/// \code
+///   "mqtt": { "listen": ["127.0.0.1:1883"], "admin_listen": "127.0.0.1:9102",
+///             "max_connections": 100000, "max_packet_size": 1048576, "max_inflight": 32,
+///             "max_queued_messages": 1000, "connect_timeout_ms": 10000, "max_keepalive": 0,
+///             "max_subscriptions": 1000, "retained_max_messages": 100000 }
+/// \endcode
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "zp/mqtt/broker.h"
+#include "zp/service/service.h"
+
+namespace zp::mqtt {
+
+/// The broker as `zproto serve mqtt` runs it.
+class MqttService final : public service::Service {
+ public:
+  std::vector<std::string> listen;  ///< at least one
+  std::string admin;                ///< GET /metrics listener, "" none
+  BrokerOptions options;            ///< its limits
+
+  std::string load(const service::Environment& env) override;
+  std::string summary() const override;
+  Result<void> start(Shard& shard) override { return broker_->start(shard, listen); }
+  std::string admin_listen() const override { return admin; }
+  std::function<std::string()> metrics() const override;
+  /// The running broker (after load()).
+  const std::shared_ptr<Broker>& broker() const { return broker_; }
+
+ private:
+  std::shared_ptr<Broker> broker_;
+};
+
+/// The MQTT service's registry entry.
+const service::Definition& service_definition();
+
+}  // namespace zp::mqtt

@@ -1,0 +1,405 @@
+// The broker's shard part: routing, sessions, the home-shard registry and the ordered
+// cross-shard outboxes. The connection loop is in connection.cpp.
+#include <algorithm>
+#include <functional>
+
+#include "shard_broker.h"
+#include "zp/engine/log.h"
+
+namespace zp::mqtt {
+
+namespace detail {
+
+ShardBroker::ShardBroker(Broker& group, unsigned id, unsigned count)
+    : opts(group.options()), group_(group), id_(id), retained_(group.options().retained),
+      outbox_(count), backlog_bytes_(count, 0),
+      parse_subscriptions_(group.options().limits.max_subscriptions),
+      parse_filters_(group.options().limits.max_subscriptions) {
+  retry_timer_.arg = this;
+  retry_timer_.fire = [](Timer* t) {
+    auto* self = static_cast<ShardBroker*>(t->arg);
+    self->retry_armed_ = false;
+    self->flush_all();
+  };
+}
+
+ShardBroker::~ShardBroker() = default;
+
+// ---- cross-shard outboxes ----
+
+void ShardBroker::flush_all() {
+  for (unsigned t = 0; t < outbox_.size(); ++t) flush(t);
+}
+
+void ShardBroker::flush(unsigned target) {
+  auto& box = outbox_[target];
+  if (box.items.empty() || !shard_) return;
+  // Shared: when the inbox refuses the message, our reference keeps the items.
+  auto batch = std::make_shared<std::vector<std::unique_ptr<Work>>>(std::move(box.items));
+  box.items.clear();
+  ShardBroker* to = &group_.part(target);
+  auto r = shard_->submit_to(target, [to, b = batch] {
+    for (auto& w : *b) w->run(*to);
+    to->flush_all();  // replies and acknowledgements go out at once
+  });
+  if (r) {
+    add(counters.cross_shard_batches);
+    backlog_bytes_[target] = 0;
+    return;
+  }
+  // The target's inbox from us is full: keep the items, in order, ahead of newer ones.
+  box.items.insert(box.items.begin(), std::make_move_iterator(batch->begin()), std::make_move_iterator(batch->end()));
+  arm_retry();
+}
+
+void ShardBroker::arm_retry() {
+  if (retry_armed_ || stopping_ || !shard_) return;
+  retry_armed_ = true;
+  shard_->timers().add(retry_timer_, shard_->now_ms() + 1);
+}
+
+// ---- the home-shard registry ----
+
+ShardBroker::Claim ShardBroker::claim(const std::string& client_id, unsigned shard) {
+  Claim c;
+  c.gen = ++next_gen_;
+  auto [it, inserted] = registry_.try_emplace(client_id, Owner{shard, c.gen});
+  if (!inserted) {
+    c.previous = it->second;
+    it->second = Owner{shard, c.gen};
+  }
+  return c;
+}
+
+void ShardBroker::release(const std::string& client_id, unsigned shard, std::uint64_t gen) {
+  auto it = registry_.find(client_id);
+  if (it != registry_.end() && it->second.shard == shard && it->second.gen == gen) registry_.erase(it);
+}
+
+std::unique_ptr<SessionState> ShardBroker::detach(const std::string& client_id, std::uint64_t gen, bool keep) {
+  auto it = by_id_.find(client_id);
+  if (it == by_id_.end() || it->second->gen > gen) {
+    // Its CONNECT has not attached yet (or a newer one holds the id): it must not attach.
+    auto& t = tombstones_[client_id];
+    t = std::max(t, gen);
+    return nullptr;
+  }
+  Session& s = *it->second;
+  if (Conn* c = s.conn) {
+    add(counters.takeovers);
+    c->taken_over = true;
+    if (c->version == cm::Version::v5) c->write(cm::Disconnect{.reason = cm::reason::session_taken_over});
+    c->session = nullptr;
+    s.conn = nullptr;
+    c->end();
+  }
+  std::unique_ptr<SessionState> st;
+  if (keep && s.persistent) {
+    st = std::make_unique<SessionState>();
+    for (auto& [filter, sub] : s.subscriptions) st->subscriptions.emplace_back(filter, sub);
+    st->inflight = std::move(s.inflight);
+    st->queue = std::move(s.queue);
+    st->incoming_qos2 = std::move(s.incoming_qos2);
+    st->last_packet_id = s.last_packet_id;
+  }
+  free_session(s);
+  return st;
+}
+
+// ---- sessions ----
+
+Session* ShardBroker::new_session(const std::string& client_id, std::uint64_t gen) {
+  if (by_id_.size() >= opts.max_sessions) return nullptr;
+  std::uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = std::uint32_t(slots_.size());
+    slots_.emplace_back();
+  }
+  slots_[slot] = std::make_unique<Session>();
+  Session* s = slots_[slot].get();
+  s->client_id = client_id;
+  s->slot = slot;
+  s->gen = gen;
+  by_id_[client_id] = s;
+  add(counters.sessions);
+  return s;
+}
+
+void ShardBroker::free_session(Session& s) {
+  for (auto& [filter, sub] : s.subscriptions) {
+    (void)sub;
+    auto r = subs_.unsubscribe(filter, s.slot);
+    if (r.removed) subtract(counters.subscriptions);
+    if (r.filter_empty) {
+      for (unsigned t = 0; t < outbox_.size(); ++t) {
+        if (t == id_) continue;
+        send(t, [f = filter, me = id_](ShardBroker& tb) { tb.interest_.unsubscribe(f, me); });
+      }
+    }
+  }
+  auto it = by_id_.find(s.client_id);
+  if (it != by_id_.end() && it->second == &s) by_id_.erase(it);
+  const std::uint32_t slot = s.slot;
+  slots_[slot].reset();
+  free_slots_.push_back(slot);
+  subtract(counters.sessions);
+}
+
+void ShardBroker::end_session(Session& s) {
+  // A connection's end: a persistent session stays (offline); another ends here.
+  s.conn = nullptr;
+  if (s.persistent && !stopping_) return;
+  const unsigned home = home_of(s.client_id);
+  if (home == id_) {
+    release(s.client_id, id_, s.gen);
+  } else {
+    send(home, [id = s.client_id, me = id_, gen = s.gen](ShardBroker& h) { h.release(id, me, gen); });
+  }
+  free_session(s);
+}
+
+unsigned ShardBroker::home_of(std::string_view client_id) const {
+  return unsigned(std::hash<std::string_view>{}(client_id) % outbox_.size());
+}
+
+Task<bool> ShardBroker::subscribe(Session& s, std::string filter, Subscriber sub) {
+  const bool existed = s.subscriptions.contains(filter);
+  if (!existed && s.subscriptions.size() >= opts.max_subscriptions) co_return false;
+  sub.session = s.slot;
+  s.subscriptions[filter] = sub;
+  const bool first = subs_.subscribe(filter, sub);
+  if (!existed) add(counters.subscriptions);
+  if (!first || outbox_.size() == 1) co_return true;
+  // The other shards must know before SUBACK: a PUBLISH that a client sends on another
+  // shard after our SUBACK then reaches this subscriber.
+  Acks acks;
+  acks.pending = unsigned(outbox_.size()) - 1;
+  for (unsigned t = 0; t < outbox_.size(); ++t) {
+    if (t == id_) continue;
+    send(t, [f = filter, me = id_, a = &acks](ShardBroker& tb) {
+      tb.interest_.subscribe(f, Subscriber{.session = me});
+      tb.send(me, [a](ShardBroker&) { a->done_one(); });
+    });
+    flush(t);
+  }
+  co_await AcksAwaiter{&acks};
+  co_return true;
+}
+
+void ShardBroker::unsubscribe(Session& s, const std::string& filter) {
+  auto it = s.subscriptions.find(filter);
+  if (it == s.subscriptions.end()) return;
+  s.subscriptions.erase(it);
+  auto r = subs_.unsubscribe(filter, s.slot);
+  if (r.removed) subtract(counters.subscriptions);
+  if (!r.filter_empty) return;
+  for (unsigned t = 0; t < outbox_.size(); ++t) {
+    if (t == id_) continue;
+    send(t, [f = filter, me = id_](ShardBroker& tb) { tb.interest_.unsubscribe(f, me); });
+  }
+}
+
+// ---- routing ----
+
+void ShardBroker::publish(const MessagePtr& m) {
+  if (m->retain) set_retained(*m);
+  deliver_local(m);
+  const unsigned n = unsigned(outbox_.size());
+  if (n == 1) return;
+  std::uint64_t mask = 0;
+  interest_.match(m->topic, [&](const Subscriber& s) { mask |= std::uint64_t{1} << (s.session & 63); });
+  for (unsigned t = 0; t < n; ++t) {
+    if (t == id_) continue;
+    const bool interested = (mask >> (t & 63)) & 1u;
+    if (!interested && !m->retain) continue;
+    if (m->qos == 0 && !m->retain && backlog_bytes_[t] + m->payload.size() > opts.max_cross_shard_bytes &&
+        !outbox_[t].items.empty()) {
+      add(counters.dropped);
+      continue;
+    }
+    backlog_bytes_[t] += m->payload.size();
+    send(t, [m, interested](ShardBroker& tb) {
+      if (m->retain) tb.set_retained(*m);
+      if (interested) tb.deliver_local(m);
+    });
+  }
+}
+
+void ShardBroker::set_retained(const Message& m) {
+  retained_.set(m.topic, m.qos, m.payload);
+  counters.retained.store(retained_.size(), std::memory_order_relaxed);
+}
+
+void ShardBroker::deliver_local(const MessagePtr& m) {
+  matched_.clear();
+  subs_.match(m->topic, [&](const Subscriber& s) { matched_.push_back(s); });
+  if (matched_.empty()) return;
+  // A session matched through overlapping filters gets the message once, at the highest QoS.
+  std::sort(matched_.begin(), matched_.end(), [](const Subscriber& a, const Subscriber& b) {
+    return a.session != b.session ? a.session < b.session : a.qos > b.qos;
+  });
+  std::uint32_t last = UINT32_MAX;
+  for (const Subscriber& s : matched_) {
+    if (s.session == last) continue;
+    last = s.session;
+    Session* ss = s.session < slots_.size() ? slots_[s.session].get() : nullptr;
+    if (!ss) continue;
+    constexpr std::uint8_t kNoLocal = 1, kRetainAsPublished = 2;
+    if ((s.options & kNoLocal) && m->origin_shard == id_ && m->origin_session == ss->slot) continue;
+    const bool retain = (s.options & kRetainAsPublished) ? m->retain : false;
+    deliver(*ss, m, std::min(s.qos, m->qos), retain, s.subscription_id);
+  }
+}
+
+std::uint16_t ShardBroker::next_packet_id(Session& s) {
+  for (;;) {
+    s.last_packet_id = std::uint16_t(s.last_packet_id + 1);
+    if (s.last_packet_id == 0) continue;
+    const auto id = s.last_packet_id;
+    const bool used = std::any_of(s.inflight.begin(), s.inflight.end(), [id](const Inflight& f) { return f.packet_id == id; });
+    if (!used) return id;
+  }
+}
+
+void ShardBroker::send_publish(Conn& c, const Message& m, std::uint8_t qos, bool retain, bool dup, std::uint16_t id,
+                               std::uint32_t subscription_id) {
+  cm::Publish p{.dup = dup, .qos = qos, .retain = retain, .topic = m.topic, .packet_id = id, .payload = m.payload};
+  if (c.version == cm::Version::v5) {
+    p.properties.raw = m.properties;
+    if (subscription_id != 0) p.properties.subscription_identifiers = std::span(&subscription_id, 1);
+  }
+  if (c.client_max_packet != 0 && cm::packet_size(p, c.version) > c.client_max_packet) {
+    add(counters.dropped);  // MQTT-3.1.2-25: a packet over the client's limit is not sent
+    return;
+  }
+  add(counters.publish_out);
+  c.write(p);
+}
+
+void ShardBroker::deliver(Session& s, const MessagePtr& m, std::uint8_t qos, bool retain, std::uint32_t subscription_id) {
+  Conn* c = s.conn;
+  if (qos == 0) {
+    if (!c || c->out.size() > opts.max_out_bytes) {
+      add(counters.dropped);
+      return;
+    }
+    send_publish(*c, *m, 0, retain, false, 0, subscription_id);
+    return;
+  }
+  if (c && s.queue.empty() && s.inflight.size() < c->send_window) {
+    const auto id = next_packet_id(s);
+    s.inflight.push_back(Inflight{.packet_id = id, .qos = qos, .retain = retain, .msg = m, .subscription_id = subscription_id});
+    send_publish(*c, *m, qos, retain, false, id, subscription_id);
+    return;
+  }
+  if (s.queue.size() >= opts.max_queued_messages) {
+    add(counters.dropped);
+    return;
+  }
+  s.queue.push_back(Queued{.msg = m, .qos = qos, .retain = retain, .subscription_id = subscription_id});
+}
+
+void ShardBroker::pump(Session& s) {
+  Conn* c = s.conn;
+  if (!c) return;
+  while (!s.queue.empty() && s.inflight.size() < c->send_window) {
+    Queued q = std::move(s.queue.front());
+    s.queue.pop_front();
+    const auto id = next_packet_id(s);
+    s.inflight.push_back(Inflight{.packet_id = id, .qos = q.qos, .retain = q.retain, .msg = q.msg, .subscription_id = q.subscription_id});
+    send_publish(*c, *q.msg, q.qos, q.retain, false, id, q.subscription_id);
+  }
+}
+
+void ShardBroker::resend_inflight(Session& s) {
+  // A resumed session (MQTT-4.4.0-1): unacknowledged PUBLISH again with DUP, PUBREL again.
+  Conn* c = s.conn;
+  if (!c) return;
+  for (const Inflight& f : s.inflight) {
+    if (f.released) c->ack(cm::PacketType::pubrel, f.packet_id);
+    else send_publish(*c, *f.msg, f.qos, f.retain, true, f.packet_id, f.subscription_id);
+  }
+  pump(s);
+}
+
+}  // namespace detail
+
+// ---- Broker ----
+
+Broker::Broker(unsigned shard_count, BrokerOptions opts) : opts_(std::move(opts)) {
+  if (shard_count == 0) shard_count = 1;
+  parts_.reserve(shard_count);
+  for (unsigned i = 0; i < shard_count; ++i) parts_.push_back(std::make_unique<detail::ShardBroker>(*this, i, shard_count));
+}
+
+Broker::~Broker() = default;
+
+Result<void> Broker::start(Shard& shard, const std::vector<std::string>& listen_addrs) {
+  if (shard.id() >= parts_.size()) return std::make_error_code(std::errc::invalid_argument);
+  return parts_[shard.id()]->start(shard, listen_addrs);
+}
+
+const BrokerCounters& Broker::counters(unsigned shard) const { return parts_[shard]->counters; }
+
+BrokerTotals Broker::totals() const {
+  BrokerTotals t;
+  for (const auto& p : parts_) {
+    const auto& c = p->counters;
+    auto v = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+    t.connections += v(c.connections);
+    t.connects += v(c.connects);
+    t.connect_refused += v(c.connect_refused);
+    t.protocol_errors += v(c.protocol_errors);
+    t.takeovers += v(c.takeovers);
+    t.keepalive_timeouts += v(c.keepalive_timeouts);
+    t.publish_in += v(c.publish_in);
+    t.publish_out += v(c.publish_out);
+    t.dropped += v(c.dropped);
+    t.wills += v(c.wills);
+    t.sessions += v(c.sessions);
+    t.subscriptions += v(c.subscriptions);
+    t.cross_shard_batches += v(c.cross_shard_batches);
+  }
+  if (!parts_.empty()) t.retained = parts_[0]->counters.retained.load(std::memory_order_relaxed);
+  return t;
+}
+
+std::string Broker::metrics() const {
+  const BrokerTotals t = totals();
+  std::string out;
+  auto row = [&](const char* name, const char* type, const char* help, std::uint64_t v) {
+    out += "# HELP zproto_mqtt_";
+    out += name;
+    out += ' ';
+    out += help;
+    out += "\n# TYPE zproto_mqtt_";
+    out += name;
+    out += ' ';
+    out += type;
+    out += "\nzproto_mqtt_";
+    out += name;
+    out += ' ';
+    out += std::to_string(v);
+    out += '\n';
+  };
+  row("connections", "gauge", "Open MQTT network connections.", t.connections);
+  row("connects_total", "counter", "CONNECT accepted (CONNACK 0).", t.connects);
+  row("connect_refused_total", "counter", "CONNECT refused with a CONNACK error.", t.connect_refused);
+  row("protocol_errors_total", "counter", "Connections closed for a malformed packet or protocol violation.", t.protocol_errors);
+  row("takeovers_total", "counter", "Sessions taken over by a CONNECT with the same client id.", t.takeovers);
+  row("keepalive_timeouts_total", "counter", "Connections closed after 1.5 x keepalive of silence.", t.keepalive_timeouts);
+  row("publish_received_total", "counter", "PUBLISH packets received.", t.publish_in);
+  row("publish_sent_total", "counter", "PUBLISH packets sent.", t.publish_out);
+  row("dropped_total", "counter", "Messages dropped (full output, queue or cross-shard backlog).", t.dropped);
+  row("wills_total", "counter", "Will messages published.", t.wills);
+  row("sessions", "gauge", "Sessions, online and offline.", t.sessions);
+  row("subscriptions", "gauge", "Subscriptions (filter, session).", t.subscriptions);
+  row("retained", "gauge", "Retained messages.", t.retained);
+  row("cross_shard_batches_total", "counter", "Batches of work sent to other shards.", t.cross_shard_batches);
+  return out;
+}
+
+}  // namespace zp::mqtt

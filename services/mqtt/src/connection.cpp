@@ -1,0 +1,502 @@
+// One MQTT connection on its shard: read and parse packets, run each through the broker,
+// write the answers through a short-lived writer task (an idle connection has none).
+#include <algorithm>
+
+#include "shard_broker.h"
+#include "zp/engine/idle_guard.h"
+#include "zp/engine/log.h"
+
+namespace zp::mqtt::detail {
+
+namespace {
+
+constexpr std::int64_t kNoKeepaliveMs = 7LL * 24 * 3600 * 1000;  // keepalive 0: no timeout
+constexpr std::int64_t kFinalFlushMs = 1000;  // a closing connection's last bytes get this long
+
+Task<void> write_loop(Conn* c) {
+  for (;;) {
+    if (c->out.empty() || c->write_failed) break;
+    c->sending.swap(c->out);
+    auto r = co_await c->stream.send(c->sending);
+    c->sending.clear();
+    if (!r) {
+      c->write_failed = true;
+      c->end();
+      break;
+    }
+  }
+  c->writer_running = false;
+}
+
+// What a packet asks of the loop.
+enum class Next : std::uint8_t { go_on, close, connect, subscribe };
+
+}  // namespace
+
+void Conn::kick() {
+  if (writer_running || write_failed || out.empty()) return;
+  writer_running = true;
+  auto h = Shard::current()->spawn(write_loop(this));
+  if (!h) {
+    writer_running = false;
+    write_failed = true;
+    end();
+    return;
+  }
+  writer.emplace(std::move(*h));
+}
+
+void Conn::write_ping_response() {
+  const cm::Ping p{.type = cm::PacketType::pingresp};
+  const std::size_t at = out.size();
+  out.resize(at + cm::packet_size(p));
+  (void)cm::serialize(p, std::span(out).subspan(at));
+  kick();
+}
+
+// The packet handlers of one connection; lives in the connection task's frame.
+class ConnLoop {
+ public:
+  ConnLoop(ShardBroker& b, Conn& c) : b_(b), c_(c), opts_(b.opts) {}
+
+  Task<void> run();
+
+ private:
+  Next handle(const cm::Packet& pkt);
+  Next on_publish(const cm::Publish& p);
+  Next on_ack(const cm::Ack& a);
+  Next on_unsubscribe(const cm::Unsubscribe& u);
+  Next on_disconnect(const cm::Disconnect& d);
+  Task<bool> on_connect(const cm::Connect& cn, IdleGuard& idle);
+  Task<bool> on_subscribe(const cm::Subscribe& sub);
+  Next protocol_error(std::uint8_t reason);
+  void refuse_connect(std::uint8_t v311_code, std::uint8_t v5_reason);
+  Task<void> finish();
+
+  ShardBroker& b_;
+  Conn& c_;
+  const BrokerOptions& opts_;
+  bool connected_ = false;
+};
+
+Next ConnLoop::protocol_error(std::uint8_t reason) {
+  add(b_.counters.protocol_errors);
+  if (c_.version == cm::Version::v5 && connected_) c_.write(cm::Disconnect{.reason = reason});
+  return Next::close;
+}
+
+void ConnLoop::refuse_connect(std::uint8_t v311_code, std::uint8_t v5_reason) {
+  add(b_.counters.connect_refused);
+  c_.write(cm::Connack{.reason = c_.version == cm::Version::v5 ? v5_reason : v311_code});
+}
+
+Next ConnLoop::handle(const cm::Packet& pkt) {
+  const cm::PacketType type = pkt.header.type;
+  if (!connected_) {
+    if (type != cm::PacketType::connect) return protocol_error(cm::reason::protocol_error);  // MQTT-3.1.0-1
+    return Next::connect;
+  }
+  switch (type) {
+    case cm::PacketType::connect:
+      return protocol_error(cm::reason::protocol_error);  // MQTT-3.1.0-2
+    case cm::PacketType::publish:
+      return on_publish(std::get<cm::Publish>(pkt.body));
+    case cm::PacketType::puback:
+    case cm::PacketType::pubrec:
+    case cm::PacketType::pubrel:
+    case cm::PacketType::pubcomp:
+      return on_ack(std::get<cm::Ack>(pkt.body));
+    case cm::PacketType::subscribe:
+      return Next::subscribe;
+    case cm::PacketType::unsubscribe:
+      return on_unsubscribe(std::get<cm::Unsubscribe>(pkt.body));
+    case cm::PacketType::pingreq:
+      c_.write_ping_response();
+      return Next::go_on;
+    case cm::PacketType::disconnect:
+      return on_disconnect(std::get<cm::Disconnect>(pkt.body));
+    default:  // CONNACK, SUBACK, UNSUBACK, PINGRESP, AUTH: not from a client (we offer no enhanced auth)
+      return protocol_error(cm::reason::protocol_error);
+  }
+}
+
+Next ConnLoop::on_publish(const cm::Publish& p) {
+  Session* s = c_.session;
+  if (!s) return Next::close;
+  if (c_.version == cm::Version::v5) {
+    // We announce no Topic Alias Maximum (0): an alias is a protocol error (MQTT-3.3.2-8).
+    if (p.properties.has(cm::PropertyId::topic_alias) || p.topic.empty()) return protocol_error(cm::reason::topic_alias_invalid);
+    if (p.properties.subscription_identifier_count > 0) return protocol_error(cm::reason::protocol_error);  // MQTT-3.3.4-6
+  }
+  if (p.qos == 2) {
+    const bool seen = std::find(s->incoming_qos2.begin(), s->incoming_qos2.end(), p.packet_id) != s->incoming_qos2.end();
+    if (seen) {  // a redelivery before our PUBREC arrived: deliver once (MQTT-4.3.3-2)
+      c_.ack(cm::PacketType::pubrec, p.packet_id);
+      return Next::go_on;
+    }
+    if (s->incoming_qos2.size() >= opts_.max_inflight * 8u + 64u) return protocol_error(cm::reason::receive_maximum_exceeded);
+  }
+  auto m = std::make_shared<Message>();
+  m->topic.assign(p.topic);
+  m->payload.assign(p.payload.begin(), p.payload.end());
+  if (c_.version == cm::Version::v5) m->properties.assign(p.properties.raw.begin(), p.properties.raw.end());
+  m->qos = p.qos;
+  m->retain = p.retain;
+  m->origin_shard = b_.id_;
+  m->origin_session = s->slot;
+  add(b_.counters.publish_in);
+  b_.publish(m);
+  if (p.qos == 1) {
+    c_.ack(cm::PacketType::puback, p.packet_id);
+  } else if (p.qos == 2) {
+    s->incoming_qos2.push_back(p.packet_id);
+    c_.ack(cm::PacketType::pubrec, p.packet_id);
+  }
+  return Next::go_on;
+}
+
+Next ConnLoop::on_ack(const cm::Ack& a) {
+  Session* s = c_.session;
+  if (!s) return Next::close;
+  auto& fl = s->inflight;
+  auto it = std::find_if(fl.begin(), fl.end(), [&](const Inflight& f) { return f.packet_id == a.packet_id; });
+  switch (a.type) {
+    case cm::PacketType::puback:
+      if (it != fl.end() && it->qos == 1) {
+        fl.erase(it);
+        b_.pump(*s);
+      }
+      break;
+    case cm::PacketType::pubrec:
+      if (it != fl.end() && it->qos == 2 && !it->released) {
+        if (a.reason >= 0x80) {  // 5.0: the receiver refused it; the flow ends here
+          fl.erase(it);
+          b_.pump(*s);
+          break;
+        }
+        it->released = true;
+      }
+      c_.ack(cm::PacketType::pubrel, a.packet_id, it == fl.end() ? cm::reason::packet_identifier_not_found : 0);
+      break;
+    case cm::PacketType::pubcomp:
+      if (it != fl.end() && it->released) {
+        fl.erase(it);
+        b_.pump(*s);
+      }
+      break;
+    case cm::PacketType::pubrel: {
+      auto& in = s->incoming_qos2;
+      auto at = std::find(in.begin(), in.end(), a.packet_id);
+      const bool known = at != in.end();
+      if (known) in.erase(at);
+      c_.ack(cm::PacketType::pubcomp, a.packet_id, known ? 0 : cm::reason::packet_identifier_not_found);
+      break;
+    }
+    default:
+      break;
+  }
+  return Next::go_on;
+}
+
+Next ConnLoop::on_unsubscribe(const cm::Unsubscribe& u) {
+  Session* s = c_.session;
+  if (!s) return Next::close;
+  std::byte reasons[256];
+  const std::size_t n = std::min<std::size_t>(u.filters.size(), sizeof reasons);
+  for (std::size_t i = 0; i < u.filters.size(); ++i) {
+    const std::string filter(u.filters[i]);
+    const bool had = s->subscriptions.contains(filter);
+    b_.unsubscribe(*s, filter);
+    if (i < n) reasons[i] = std::byte(had ? cm::reason::success : cm::reason::no_subscription_existed);
+  }
+  cm::SubAck ack{.type = cm::PacketType::unsuback, .packet_id = u.packet_id};
+  if (c_.version == cm::Version::v5) ack.reasons = std::span<const std::byte>(reasons, n);
+  c_.write(ack);
+  return Next::go_on;
+}
+
+Next ConnLoop::on_disconnect(const cm::Disconnect& d) {
+  c_.clean_disconnect = d.reason != cm::reason::disconnect_with_will;
+  if (!c_.clean_disconnect) return Next::close;
+  c_.will.reset();  // MQTT-3.14.4-3: a normal DISCONNECT discards the will
+  if (Session* s = c_.session; s && c_.version == cm::Version::v5 && d.properties.has(cm::PropertyId::session_expiry_interval)) {
+    s->persistent = d.properties.session_expiry_interval > 0;
+  }
+  return Next::close;
+}
+
+Task<bool> ConnLoop::on_connect(const cm::Connect& cn, IdleGuard& idle) {
+  c_.version = cn.version;
+  const bool v5 = cn.version == cm::Version::v5;
+  std::string client_id(cn.client_id);
+  bool assigned = false;
+  if (client_id.empty()) {  // MQTT-3.1.3-6 (3.1.1 clean session 1; 5.0 any): we assign one
+    client_id = "zp-" + std::to_string(b_.id_) + "-" + std::to_string(++b_.next_client_);
+    assigned = true;
+  }
+  std::uint16_t keepalive = cn.keepalive;
+  const bool lowered = opts_.max_keepalive_s != 0 && (keepalive == 0 || keepalive > opts_.max_keepalive_s);
+  if (lowered) keepalive = opts_.max_keepalive_s;
+  if (cn.has_will) {
+    auto w = std::make_shared<Message>();
+    w->topic.assign(cn.will_topic);
+    w->payload.assign(cn.will_payload.begin(), cn.will_payload.end());
+    // The will's properties go out with it, except Will Delay (not a PUBLISH property).
+    if (v5 && !cn.will_properties.has(cm::PropertyId::will_delay_interval)) {
+      w->properties.assign(cn.will_properties.raw.begin(), cn.will_properties.raw.end());
+    }
+    w->qos = cn.will_qos;
+    w->retain = cn.will_retain;
+    w->origin_shard = b_.id_;
+    c_.will = std::move(w);
+  }
+  const bool persistent = v5 ? cn.properties.session_expiry_interval > 0 : !cn.clean_start;
+  const bool clean_start = cn.clean_start;
+  c_.send_window = opts_.max_inflight == 0 ? 1 : opts_.max_inflight;
+  if (v5 && cn.properties.has(cm::PropertyId::receive_maximum))
+    c_.send_window = std::min<std::uint16_t>(c_.send_window, cn.properties.receive_maximum);
+  if (v5 && cn.properties.has(cm::PropertyId::maximum_packet_size)) c_.client_max_packet = cn.properties.maximum_packet_size;
+
+  // The client id's home shard knows where its session is; claim it there, then end the
+  // session where it was (its connection, or the offline session) and take its state.
+  const unsigned me = b_.id_;
+  const unsigned home = b_.home_of(client_id);
+  auto claim_fn = [client_id, me](ShardBroker& h) { return h.claim(client_id, me); };
+  const ShardBroker::Claim claim = co_await b_.call<ShardBroker::Claim>(home, std::move(claim_fn));
+  std::unique_ptr<SessionState> previous;
+  if (claim.previous) {
+    auto detach_fn = [client_id, gen = claim.previous->gen, keep = !clean_start](ShardBroker& p) {
+      return p.detach(client_id, gen, keep);
+    };
+    previous = co_await b_.call<std::unique_ptr<SessionState>>(claim.previous->shard, std::move(detach_fn));
+  }
+  if (auto t = b_.tombstones_.find(client_id); t != b_.tombstones_.end()) {
+    const bool superseded = t->second >= claim.gen;
+    b_.tombstones_.erase(t);
+    if (superseded) {  // a newer CONNECT with this id won while we waited
+      add(b_.counters.takeovers);
+      co_return false;
+    }
+  }
+  if (c_.ctx->cancelled) co_return false;
+  Session* s = b_.new_session(client_id, claim.gen);
+  if (!s) {
+    auto release_fn = [client_id, me, gen = claim.gen](ShardBroker& h) {
+      h.release(client_id, me, gen);
+      return true;
+    };
+    (void)co_await b_.call<bool>(home, std::move(release_fn));
+    refuse_connect(cm::connack311::server_unavailable, cm::reason::server_unavailable);
+    co_return false;
+  }
+  s->version = c_.version;
+  s->persistent = persistent;
+  const bool session_present = previous != nullptr;
+  if (previous) {
+    // Subscriptions first (the other shards learn of them), while no connection takes
+    // deliveries: they queue until CONNACK is out.
+    for (auto& [filter, sub] : previous->subscriptions) (void)co_await b_.subscribe(*s, filter, sub);
+    s->inflight = std::move(previous->inflight);
+    for (auto& q : previous->queue) {
+      if (s->queue.size() < opts_.max_queued_messages) s->queue.push_back(std::move(q));
+      else add(b_.counters.dropped);
+    }
+    s->incoming_qos2 = std::move(previous->incoming_qos2);
+    s->last_packet_id = previous->last_packet_id;
+  }
+  if (c_.ctx->cancelled) {  // taken over meanwhile: the session was handed on already
+    co_return false;
+  }
+  cm::Connack ack{.session_present = session_present, .reason = 0};
+  if (v5) {
+    auto& pr = ack.properties;
+    if (assigned) {
+      pr.assigned_client_identifier = s->client_id;
+      pr.set(cm::PropertyId::assigned_client_identifier);
+    }
+    if (lowered) {
+      pr.server_keep_alive = keepalive;
+      pr.set(cm::PropertyId::server_keep_alive);
+    }
+    pr.maximum_packet_size = opts_.limits.max_packet_size;
+    pr.set(cm::PropertyId::maximum_packet_size);
+    pr.shared_subscription_available = 0;
+    pr.set(cm::PropertyId::shared_subscription_available);
+  }
+  c_.write(ack);
+  connected_ = true;
+  add(b_.counters.connects);
+  c_.session = s;
+  s->conn = &c_;
+  b_.resend_inflight(*s);
+  idle.set_timeout(keepalive == 0 ? kNoKeepaliveMs : std::int64_t(keepalive) * 1500);  // MQTT-3.1.2-24
+  co_return true;
+}
+
+Task<bool> ConnLoop::on_subscribe(const cm::Subscribe& sub) {
+  // Copied before the first wait: the packet's views and the shard's parse scratch are
+  // only valid until then.
+  struct Want {
+    std::string filter;
+    cm::Subscription opts;
+    bool existed = false;
+    std::uint8_t reason = 0;
+  };
+  std::vector<Want> wants;
+  wants.reserve(sub.subscriptions.size());
+  for (const auto& s : sub.subscriptions) wants.push_back(Want{std::string(s.filter), s, false, 0});
+  const std::uint16_t packet_id = sub.packet_id;
+  const std::uint32_t subscription_id = sub.properties.subscription_identifier;  // 0: none
+  const bool v5 = c_.version == cm::Version::v5;
+  for (auto& w : wants) {
+    Session* s = c_.session;
+    if (!s) co_return false;
+    if (v5 && w.filter.starts_with("$share/")) {
+      w.reason = 0x9E;  // shared subscriptions not supported (announced in CONNACK)
+      continue;
+    }
+    w.existed = s->subscriptions.contains(w.filter);
+    const std::uint8_t options = std::uint8_t((w.opts.no_local ? 1 : 0) | (w.opts.retain_as_published ? 2 : 0));
+    Subscriber entry{.session = s->slot, .qos = w.opts.qos, .options = options, .subscription_id = subscription_id};
+    const bool ok = co_await b_.subscribe(*s, w.filter, entry);
+    w.reason = ok ? w.opts.qos : (v5 ? 0x97 : cm::reason::unspecified_error);
+  }
+  Session* s = c_.session;
+  if (!s) co_return false;
+  std::vector<std::byte> reasons;
+  for (const auto& w : wants) reasons.push_back(std::byte(w.reason));
+  c_.write(cm::SubAck{.type = cm::PacketType::suback, .packet_id = packet_id, .reasons = reasons});
+  // Retained messages for the new subscriptions (MQTT-3.3.1-6), after the SUBACK.
+  for (const auto& w : wants) {
+    if (w.reason >= 0x80) continue;
+    if (w.opts.retain_handling == 2 || (w.opts.retain_handling == 1 && w.existed)) continue;
+    b_.retained_.for_each_match(w.filter, [&](const RetainedMessage& rm) {
+      auto m = std::make_shared<Message>();
+      m->topic = rm.topic;
+      m->payload = rm.payload;
+      m->qos = rm.qos;
+      m->retain = true;
+      b_.deliver(*s, m, std::min(rm.qos, w.opts.qos), true, subscription_id);
+    });
+  }
+  co_return true;
+}
+
+Task<void> ConnLoop::run() {
+  IdleGuard idle(b_.shard_, c_.ctx, opts_.connect_timeout_ms);
+  cm::Packet& pkt = b_.packet_;
+  const cm::Scratch scratch{b_.parse_subscriptions_, b_.parse_filters_};
+  for (;;) {
+    auto got = co_await c_.stream.recv();
+    if (!got) {
+      if (got.error() == std::errc::operation_canceled && !c_.taken_over && !b_.stopping_ && !c_.write_failed) {
+        add(b_.counters.keepalive_timeouts);
+      }
+      break;
+    }
+    if (got->eof()) break;
+    idle.touch();
+    const bool buffered = !c_.in.empty();
+    if (buffered) c_.in.insert(c_.in.end(), got->bytes().begin(), got->bytes().end());
+    const std::span<const std::byte> data = buffered ? std::span<const std::byte>(c_.in) : got->bytes();
+    std::size_t pos = 0;
+    bool open = true;
+    for (;;) {
+      const auto r = cm::parse_packet(data.subspan(pos), c_.version, opts_.limits, pkt, scratch);
+      if (r.need_more()) break;
+      if (r.error != cm::Errc::ok) {
+        if (const auto* cn = std::get_if<cm::Connect>(&pkt.body); !connected_ && cn && pkt.header.type == cm::PacketType::connect) {
+          c_.version = cn->version;
+          if (r.error == cm::Errc::bad_protocol_version) {
+            refuse_connect(cm::connack311::unacceptable_protocol_version, cm::reason::unsupported_protocol_version);
+          } else if (r.error == cm::Errc::bad_client_id) {
+            refuse_connect(cm::connack311::identifier_rejected, cm::reason::client_identifier_not_valid);
+          } else if (cn->version == cm::Version::v5) {
+            refuse_connect(0, cm::reason_for(r.error));
+          }
+        }
+        protocol_error(cm::reason_for(r.error));
+        open = false;
+        break;
+      }
+      pos += r.consumed;
+      Next next = handle(pkt);
+      if (next == Next::connect) {
+        const bool ok = co_await on_connect(std::get<cm::Connect>(pkt.body), idle);
+        next = ok ? Next::go_on : Next::close;
+      } else if (next == Next::subscribe) {
+        const bool ok = co_await on_subscribe(std::get<cm::Subscribe>(pkt.body));
+        next = ok ? Next::go_on : Next::close;
+      }
+      if (next == Next::close) {
+        open = false;
+        break;
+      }
+    }
+    b_.flush_all();
+    if (!open) break;
+    if (buffered) c_.in.erase(c_.in.begin(), c_.in.begin() + std::ptrdiff_t(pos));
+    else c_.in.assign(data.begin() + std::ptrdiff_t(pos), data.end());
+  }
+  co_await finish();
+}
+
+Task<void> ConnLoop::finish() {
+  // The will goes out unless the client said DISCONNECT (5.0: without "with will").
+  if (c_.will && !c_.clean_disconnect && !b_.stopping_) {
+    add(b_.counters.wills);
+    b_.publish(c_.will);
+  }
+  c_.will.reset();
+  if (Session* s = c_.session) {
+    c_.session = nullptr;
+    b_.end_session(*s);
+  }
+  b_.flush_all();
+  // Let the last bytes (CONNACK refusal, DISCONNECT) out, for a bounded time.
+  c_.kick();
+  if (c_.writer && !c_.writer->done()) {
+    Timer t;
+    t.arg = &*c_.writer;
+    t.fire = [](Timer* tm) { static_cast<TaskHandle*>(tm->arg)->cancel(); };
+    b_.shard_->timers().add(t, b_.shard_->now_ms() + kFinalFlushMs);
+    co_await c_.writer->join();
+    b_.shard_->timers().remove(t);
+  }
+}
+
+Task<void> serve_connection(ShardBroker* b, Stream s, TaskCtx* ctx) {
+  auto c = std::make_unique<Conn>();
+  c->broker = b;
+  c->stream = std::move(s);
+  c->ctx = ctx;
+  add(b->counters.connections);
+  {
+    ConnLoop loop(*b, *c);
+    co_await loop.run();
+  }
+  subtract(b->counters.connections);
+}
+
+Result<void> ShardBroker::start(Shard& shard, const std::vector<std::string>& listen) {
+  shard_ = &shard;
+  auto bound = bind_listeners(shard, "mqtt", listen);
+  if (!bound) return bound.error();
+  // Held by the accept loops: closed on this shard when the last loop ends.
+  auto held = std::make_shared<std::vector<Listener>>(std::move(*bound));
+  for (auto& l : *held) {
+    AcceptHandler h{.admit = [this] { return counters.connections.load(std::memory_order_relaxed) < opts.max_connections; },
+                    .serve = [this, held](Stream s, TaskCtx* ctx) { return serve_connection(this, std::move(s), ctx); }};
+    if (auto r = start_accepting(shard, "mqtt", l, std::move(h)); !r) return r;
+  }
+  shard.on_stop([this] {
+    stopping_ = true;
+    if (retry_armed_) {
+      shard_->timers().remove(retry_timer_);
+      retry_armed_ = false;
+    }
+  });
+  return {};
+}
+
+}  // namespace zp::mqtt::detail

@@ -1,0 +1,99 @@
+#include "zp/mqtt/service.h"
+
+#include <CLI/CLI.hpp>
+
+namespace zp::mqtt {
+
+namespace {
+
+constexpr std::string_view kKeys[] = {"listen", "admin_listen", "max_connections", "max_packet_size",
+                                      "max_inflight", "max_queued_messages", "connect_timeout_ms",
+                                      "max_keepalive", "max_subscriptions", "retained_max_messages",
+                                      "retained_max_bytes"};
+
+std::unique_ptr<service::Service> parse(service::ConfigReader& r, const service::Node& section) {
+  auto svc = std::make_unique<MqttService>();
+  auto& o = svc->options;
+  const bool ok = r.object(section, [&](const service::Node& f, std::string_view key) {
+    if (key == "listen") return r.host_ports(f, svc->listen);
+    if (key == "admin_listen") return r.host_port(f, svc->admin);
+    if (key == "max_connections") return r.count_at_least(f, o.max_connections, 1, 10000000);
+    if (key == "max_packet_size") return r.count_at_least(f, o.limits.max_packet_size, 64, 268435460);
+    if (key == "max_inflight") return r.count_at_least(f, o.max_inflight, 1, 65535);
+    if (key == "max_queued_messages") return r.count(f, o.max_queued_messages, 10000000);
+    if (key == "connect_timeout_ms") return r.count_at_least(f, o.connect_timeout_ms, 1, 3600000);
+    if (key == "max_keepalive") return r.count(f, o.max_keepalive_s, 65535);
+    if (key == "max_subscriptions") return r.count_at_least(f, o.max_subscriptions, 1, 10000000);
+    if (key == "retained_max_messages") return r.count(f, o.retained.max_messages, 100000000);
+    if (key == "retained_max_bytes") return r.count(f, o.retained.max_bytes, uint64_t{1} << 40);
+    return r.unknown_key(f, section.path,
+                         {kKeys[0], kKeys[1], kKeys[2], kKeys[3], kKeys[4], kKeys[5], kKeys[6], kKeys[7],
+                          kKeys[8], kKeys[9], kKeys[10]});
+  });
+  if (!ok) return nullptr;
+  if (svc->listen.empty()) {
+    r.invalid(section, "\"listen\" must name at least one address");
+    return nullptr;
+  }
+  return svc;
+}
+
+class MqttFlags final : public service::Flags {
+ public:
+  explicit MqttFlags(CLI::App& cmd) {
+    cmd.add_option("--listen", listen_, "HOST:PORT to listen on (repeatable; default 127.0.0.1:1883)");
+    cmd.add_option("-p,--port", port_, "Shorthand for --listen 0.0.0.0:PORT")->check(CLI::Range(1, 65535));
+    cmd.add_option("--admin", admin_, "HOST:PORT of the admin listener (GET /metrics)");
+    cmd.add_option("--max-connections", max_connections_, "Connections per shard")->check(CLI::Range(1, 10000000));
+  }
+  std::string apply(std::unique_ptr<service::Service>& svc) override {
+    if (!svc) {
+      auto m = std::make_unique<MqttService>();
+      m->listen = {"127.0.0.1:1883"};
+      svc = std::move(m);
+    }
+    auto& m = static_cast<MqttService&>(*svc);
+    if (std::string err = service::check_socket_addrs("--listen", listen_); !err.empty()) return err;
+    if (!admin_.empty()) {
+      if (std::string err = service::check_socket_addrs("--admin", {admin_}); !err.empty()) return err;
+      m.admin = admin_;
+    }
+    if (!listen_.empty()) m.listen = listen_;
+    if (port_ > 0) m.listen = {"0.0.0.0:" + std::to_string(port_)};
+    if (max_connections_ > 0) m.options.max_connections = max_connections_;
+    return {};
+  }
+
+ private:
+  std::vector<std::string> listen_;
+  std::string admin_;
+  int port_ = 0;
+  size_t max_connections_ = 0;
+};
+
+}  // namespace
+
+std::string MqttService::load(const service::Environment& env) {
+  broker_ = std::make_shared<Broker>(env.shards, options);
+  return {};
+}
+
+std::string MqttService::summary() const { return "mqtt on " + service::join_addresses(listen); }
+
+std::function<std::string()> MqttService::metrics() const {
+  if (!broker_) return {};
+  return [b = broker_] { return b->metrics(); };
+}
+
+const service::Definition& service_definition() {
+  static const service::Definition def{
+      .name = "mqtt",
+      .help = "MQTT 3.1.1 and 5.0 broker, sharded across cores",
+      .default_config = R"({ "listen": ["127.0.0.1:1883"] })",
+      .parse = parse,
+      .add_flags = service::make_flags<MqttFlags>,
+  };
+  return def;
+}
+
+}  // namespace zp::mqtt

@@ -1,0 +1,279 @@
+// The broker's part on one shard: its sessions, subscription trie, the other shards'
+// interest, the retained replica and the ordered cross-shard outboxes. Private to
+// services/mqtt; everything here runs on the shard's own thread.
+#pragma once
+
+#include <coroutine>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "zp/codec/mqtt/packet.h"
+#include "zp/engine/listen.h"
+#include "zp/engine/net.h"
+#include "zp/engine/shard.h"
+#include "zp/engine/task.h"
+#include "zp/engine/timer_wheel.h"
+#include "zp/mqtt/broker.h"
+#include "zp/mqtt/retained.h"
+#include "zp/mqtt/topic_tree.h"
+
+namespace zp::mqtt::detail {
+
+namespace cm = zp::codec::mqtt;
+
+// A message as the broker keeps it: immutable once made, shared by every session (on any
+// shard) it goes to.
+struct Message {
+  std::string topic;
+  std::vector<std::byte> payload;
+  std::vector<std::byte> properties;  // 5.0 PUBLISH properties as received (forwarded as is)
+  std::uint8_t qos = 0;
+  bool retain = false;
+  std::uint32_t origin_shard = 0;     // for 5.0 no-local
+  std::uint32_t origin_session = UINT32_MAX;
+};
+using MessagePtr = std::shared_ptr<const Message>;
+
+// Counters have one writer (their shard): a load and a store, no read-modify-write.
+inline void add(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) {
+  c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+inline void subtract(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) {
+  c.store(c.load(std::memory_order_relaxed) - n, std::memory_order_relaxed);
+}
+
+class ShardBroker;
+struct Conn;
+
+// A QoS 1/2 message sent and not yet acknowledged.
+struct Inflight {
+  std::uint16_t packet_id = 0;
+  std::uint8_t qos = 1;
+  bool retain = false;
+  bool released = false;  // QoS 2: PUBREC received, PUBREL sent
+  MessagePtr msg;
+  std::uint32_t subscription_id = 0;
+};
+// A QoS 1/2 message waiting for room in the inflight window (or for the client to return).
+struct Queued {
+  MessagePtr msg;
+  std::uint8_t qos = 1;
+  bool retain = false;
+  std::uint32_t subscription_id = 0;
+};
+
+// What a session carries to another shard when its client reconnects there.
+struct SessionState {
+  std::vector<std::pair<std::string, Subscriber>> subscriptions;
+  std::deque<Inflight> inflight;
+  std::deque<Queued> queue;
+  std::vector<std::uint16_t> incoming_qos2;
+  std::uint16_t last_packet_id = 0;
+};
+
+// A client's session on this shard, connected (conn set) or kept for a persistent client.
+struct Session {
+  std::string client_id;
+  std::uint32_t slot = 0;
+  std::uint64_t gen = 0;  // its claim at the home shard
+  cm::Version version = cm::Version::v311;
+  bool persistent = false;  // survives the connection
+  std::unordered_map<std::string, Subscriber> subscriptions;
+  std::deque<Inflight> inflight;
+  std::deque<Queued> queue;
+  std::vector<std::uint16_t> incoming_qos2;  // QoS 2 ids received, PUBREL not yet
+  std::uint16_t last_packet_id = 0;
+  Conn* conn = nullptr;
+};
+
+// One network connection; owned by its reader task.
+struct Conn {
+  ShardBroker* broker = nullptr;
+  Stream stream;
+  TaskCtx* ctx = nullptr;  // the reader's: cancelled to end the connection
+  Session* session = nullptr;
+  cm::Version version = cm::Version::v311;
+  std::uint16_t send_window = 0;       // min(our inflight bound, client's Receive Maximum)
+  std::uint32_t client_max_packet = 0; // 0: no limit (5.0 Maximum Packet Size)
+  std::vector<std::byte> in;           // a partial packet carried to the next receive
+  std::vector<std::byte> out;          // bytes waiting for the writer
+  std::vector<std::byte> sending;      // bytes the writer is sending
+  bool writer_running = false;
+  bool write_failed = false;
+  bool taken_over = false;
+  bool clean_disconnect = false;  // DISCONNECT received (no will, unless 5.0 reason 0x04)
+  MessagePtr will;
+  std::optional<TaskHandle> writer;
+
+  // Appends one packet to `out` and starts the writer.
+  template <class P>
+  void write(const P& p) {
+    const std::size_t n = packet_size(p, version);
+    if (n == 0) return;
+    const std::size_t at = out.size();
+    out.resize(at + n);
+    (void)cm::serialize(p, version, std::span(out).subspan(at));
+    kick();
+  }
+  // PUBACK, PUBREC, PUBREL, PUBCOMP; the reason code goes out under 5.0 only.
+  void ack(cm::PacketType type, std::uint16_t packet_id, std::uint8_t reason = 0) {
+    write(cm::Ack{.type = type, .packet_id = packet_id, .reason = version == cm::Version::v5 ? reason : std::uint8_t(0)});
+  }
+  void write_ping_response();
+  void kick();
+  void end() {
+    if (ctx) ctx->cancel();
+  }
+};
+
+// An item of cross-shard work, run on the target shard in the order it was sent.
+struct Work {
+  virtual ~Work() = default;
+  virtual void run(ShardBroker& target) = 0;
+};
+template <class F>
+struct WorkFn final : Work {
+  F fn;
+  explicit WorkFn(F f) : fn(std::move(f)) {}
+  void run(ShardBroker& target) override { fn(target); }
+};
+
+class ShardBroker {
+ public:
+  ShardBroker(Broker& group, unsigned id, unsigned count);
+  ~ShardBroker();
+
+  Result<void> start(Shard& shard, const std::vector<std::string>& listen);
+
+  // Cross-shard: queue fn(ShardBroker& target) for shard `target` (in order per target) and
+  // send what is queued at the next flush.
+  template <class F>
+  void send(unsigned target, F fn) {
+    outbox_[target].items.push_back(std::make_unique<WorkFn<F>>(std::move(fn)));
+  }
+  void flush_all();
+
+  // Runs fn(ShardBroker&) on shard `target` and resumes with its result.
+  template <class R, class F>
+  Task<R> call(unsigned target, F fn);
+
+  // Routing.
+  void publish(const MessagePtr& m);
+  void deliver_local(const MessagePtr& m);
+  void set_retained(const Message& m);
+
+  // Sessions.
+  unsigned home_of(std::string_view client_id) const;
+  // Adds the subscription; false when the session has max_subscriptions filters. A filter
+  // new on this shard is announced to the other shards, and awaited, before it returns.
+  Task<bool> subscribe(Session& s, std::string filter, Subscriber sub);
+  void unsubscribe(Session& s, const std::string& filter);
+  void deliver(Session& s, const MessagePtr& m, std::uint8_t qos, bool retain, std::uint32_t subscription_id);
+  void pump(Session& s);
+  void resend_inflight(Session& s);
+  void end_session(Session& s);
+
+  BrokerCounters counters;
+  const BrokerOptions& opts;
+
+ private:
+  friend class ConnLoop;
+  struct Outbox {
+    std::vector<std::unique_ptr<Work>> items;
+  };
+  struct Owner {
+    unsigned shard = 0;
+    std::uint64_t gen = 0;
+  };
+  struct Claim {
+    std::uint64_t gen = 0;
+    std::optional<Owner> previous;
+  };
+
+  Claim claim(const std::string& client_id, unsigned shard);
+  void release(const std::string& client_id, unsigned shard, std::uint64_t gen);
+  std::unique_ptr<SessionState> detach(const std::string& client_id, std::uint64_t gen, bool keep);
+  Session* new_session(const std::string& client_id, std::uint64_t gen);
+  void free_session(Session& s);
+  void flush(unsigned target);
+  void arm_retry();
+  std::uint16_t next_packet_id(Session& s);
+  void send_publish(Conn& c, const Message& m, std::uint8_t qos, bool retain, bool dup, std::uint16_t id,
+                    std::uint32_t subscription_id);
+
+  Broker& group_;
+  unsigned id_;
+  Shard* shard_ = nullptr;
+  TopicTree subs_;      // Subscriber::session = session slot
+  TopicTree interest_;  // Subscriber::session = the shard holding the filter
+  RetainedStore retained_;
+  std::vector<std::unique_ptr<Session>> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::unordered_map<std::string, Session*> by_id_;
+  std::unordered_map<std::string, std::uint64_t> tombstones_;  // claims ended before they attached
+  std::unordered_map<std::string, Owner> registry_;  // client ids homed here -> where the session lives
+  std::uint64_t next_gen_ = 0;
+  std::uint64_t next_client_ = 0;
+  std::vector<Outbox> outbox_;
+  std::vector<std::size_t> backlog_bytes_;  // per target: payload bytes waiting (refused by a full inbox)
+  Timer retry_timer_;
+  bool retry_armed_ = false;
+  bool stopping_ = false;
+  // Scratch of one shard: a match, and the parse of one packet (a handler copies what it
+  // keeps before its first wait, so connections share these).
+  std::vector<Subscriber> matched_;
+  cm::Packet packet_;
+  std::vector<cm::Subscription> parse_subscriptions_;
+  std::vector<std::string_view> parse_filters_;
+};
+
+// Waits for the other shards to acknowledge an announcement (subscribe()).
+struct Acks {
+  unsigned pending = 0;
+  std::coroutine_handle<> waiter;
+  void done_one() {
+    if (--pending == 0 && waiter) waiter.resume();
+  }
+};
+struct AcksAwaiter {
+  Acks* acks;
+  bool await_ready() const noexcept { return acks->pending == 0; }
+  void await_suspend(std::coroutine_handle<> h) noexcept { acks->waiter = h; }
+  void await_resume() const noexcept {}
+};
+
+// call(): the awaited state lives in the caller's frame; the reply resumes it.
+template <class R>
+struct CallState {
+  std::optional<R> result;
+  std::coroutine_handle<> waiter;
+};
+template <class R>
+struct CallAwaiter {
+  CallState<R>* st;
+  bool await_ready() const noexcept { return st->result.has_value(); }
+  void await_suspend(std::coroutine_handle<> h) noexcept { st->waiter = h; }
+  R await_resume() { return std::move(*st->result); }
+};
+
+template <class R, class F>
+Task<R> ShardBroker::call(unsigned target, F fn) {
+  if (target == id_) co_return fn(*this);
+  CallState<R> st;
+  const unsigned origin = id_;
+  send(target, [stp = &st, origin, fn = std::move(fn)](ShardBroker& t) mutable {
+    t.send(origin, [stp, r = fn(t)](ShardBroker&) mutable {
+      stp->result.emplace(std::move(r));
+      if (stp->waiter) stp->waiter.resume();
+    });
+  });
+  flush(target);
+  co_return co_await CallAwaiter<R>{&st};
+}
+
+}  // namespace zp::mqtt::detail
