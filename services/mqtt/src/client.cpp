@@ -124,10 +124,10 @@ void ClientImpl::wake_window() {
 
 void ClientImpl::end(Error e) {
   if (error) return;
-  error = e;
+  error = disconnecting ? make_error_code(ClientErrc::not_connected) : e;
   shard->timers().remove(ka_timer);
   for (auto& [id, op] : ops) {
-    if (!op->error) op->error = e;
+    if (!op->error) op->error = error;
     wake(op->w);
   }
   ops.clear();
@@ -587,6 +587,7 @@ Task<Result<void>> Client::disconnect() {
   std::shared_ptr<ClientImpl> self = impl_;
   if (!self || self->error) co_return make_error_code(ClientErrc::not_connected);
   ClientImpl& c = *self;
+  c.disconnecting = true;
   (void)c.write(cm::Disconnect{});
   auto r = co_await with_timeout(std::chrono::milliseconds(detail::kFlushTimeoutMs), flush(self));
   c.end(make_error_code(ClientErrc::not_connected));

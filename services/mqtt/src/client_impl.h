@@ -75,6 +75,7 @@ struct ClientImpl : std::enable_shared_from_this<ClientImpl> {
   std::uint16_t send_window = 1;   // min(max_inflight, the broker's 5.0 Receive Maximum)
   std::uint32_t server_max_packet = 0;  // 5.0 Maximum Packet Size (0: none)
   Error error{};  // set: the connection has ended
+  bool disconnecting = false;  // disconnect() called: the broker's close is expected
   ClientStats stats{};
 
   // Output: packets queue in `out`; a short-lived writer task sends them.

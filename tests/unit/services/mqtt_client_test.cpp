@@ -1,0 +1,385 @@
+// The MQTT client against our broker on every backend: both versions, QoS 0/1/2 round
+// trips, ordered delivery, keepalive pings and a dead link, CONNACK refusals, the broker
+// going away; and the blocking calls. The client runs on the test thread's own shard, the
+// broker in a runtime on another thread.
+#include "zp/mqtt/client.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <future>
+#include <string>
+#include <thread>
+
+#include "../../common/test_net.h"
+#include "engine_test_util.h"
+#include "zp/engine/runtime.h"
+#include "zp/mqtt/broker.h"
+
+namespace zp {
+namespace {
+
+using namespace std::chrono_literals;
+namespace cm = zp::codec::mqtt;
+using cm::Version;
+using mqtt::Client;
+using mqtt::ClientErrc;
+using mqtt::ClientOptions;
+
+// ASSERT for coroutines (gtest's ASSERT_* returns, which a coroutine cannot).
+#define CO_ASSERT(cond)                                 \
+  do {                                                  \
+    if (!(cond)) {                                      \
+      ADD_FAILURE() << "assertion failed: " #cond;      \
+      co_return;                                        \
+    }                                                   \
+  } while (0)
+// The same for an awaited Result (the co_await stays out of the condition).
+#define CO_ASSERT_OK(awaited)                                                  \
+  do {                                                                         \
+    auto co_assert_r = awaited;                                                \
+    if (!co_assert_r) {                                                        \
+      ADD_FAILURE() << #awaited ": " << co_assert_r.error().message();         \
+      co_return;                                                               \
+    }                                                                          \
+  } while (0)
+
+class ClientTest : public ::testing::TestWithParam<test::BackendParam> {
+ protected:
+  void SetUp() override {
+    broker_ = std::make_unique<mqtt::Broker>(1, mqtt::BrokerOptions{});
+    port_ = test::free_port();
+    RuntimeOptions o;
+    o.shards = 1;
+    o.backend = BackendKind::epoll;  // the broker's backend is not under test here
+    o.handle_signals = false;
+    o.drain_timeout = 1000ms;
+    std::promise<void> ready;
+    auto started = ready.get_future();
+    o.after_setup = [&ready]() -> Result<void> {
+      ready.set_value();
+      return {};
+    };
+    rt_ = std::make_unique<Runtime>(o);
+    thread_ = std::thread([this] {
+      result_ = rt_->run([this](Shard& s) { return broker_->start(s, {"127.0.0.1:" + std::to_string(port_)}); });
+    });
+    ASSERT_EQ(started.wait_for(10s), std::future_status::ready);
+    shard_ = test::make_shard(GetParam());
+    ASSERT_TRUE(shard_);
+  }
+  void TearDown() override {
+    if (shard_) {
+      shard_->request_stop(0);
+      shard_->run();
+      shard_.reset();
+    }
+    stop_broker();
+    EXPECT_TRUE(result_) << result_.error().message();
+  }
+
+ public:
+  void stop_broker() {
+    if (!thread_.joinable()) return;
+    rt_->stop();
+    thread_.join();
+  }
+ protected:
+  std::string addr() const { return "127.0.0.1:" + std::to_string(port_); }
+  void run(Task<void> t) { shard_->block_on(std::move(t)); }
+
+  std::unique_ptr<mqtt::Broker> broker_;
+  std::unique_ptr<Runtime> rt_;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+  Result<void> result_;
+  std::unique_ptr<Shard> shard_;
+};
+
+ClientOptions opts(std::string id, Version v = Version::v311) {
+  ClientOptions o;
+  o.client_id = std::move(id);
+  o.version = v;
+  return o;
+}
+
+// One subscriber, one publisher: a message at each QoS arrives once, with its QoS.
+Task<void> round_trip(std::string addr, Version v) {
+  auto sub = co_await Client::connect(addr, opts("sub", v));
+  CO_ASSERT(sub);
+  EXPECT_FALSE(sub->session_present());
+  auto pub = co_await Client::connect(addr, opts("pub", v));
+  CO_ASSERT(pub);
+  for (std::uint8_t q = 0; q <= 2; ++q) {
+    auto g = co_await sub->subscribe("rt/" + std::to_string(q), q);
+    CO_ASSERT(g);
+    EXPECT_EQ(*g, q);
+  }
+  for (std::uint8_t q = 0; q <= 2; ++q) {
+    auto r = co_await pub->publish("rt/" + std::to_string(q), "payload " + std::to_string(q), q);
+    CO_ASSERT(r);
+  }
+  for (std::uint8_t q = 0; q <= 2; ++q) {
+    auto m = co_await with_timeout(5000ms, sub->next_message());
+    CO_ASSERT(m);
+    EXPECT_EQ(m->topic, "rt/" + std::to_string(q));
+    EXPECT_EQ(m->payload, "payload " + std::to_string(q));
+    EXPECT_EQ(m->qos, q);
+    EXPECT_FALSE(m->retain);
+  }
+  EXPECT_EQ(pub->stats().published, 3u);
+  EXPECT_EQ(sub->stats().received, 3u);
+  CO_ASSERT_OK(co_await sub->unsubscribe("rt/1"));
+  CO_ASSERT_OK(co_await pub->publish("rt/1", "after unsubscribe", 1));
+  CO_ASSERT_OK(co_await pub->publish("rt/2", "still subscribed", 2));
+  auto m = co_await with_timeout(5000ms, sub->next_message());
+  CO_ASSERT(m);
+  EXPECT_EQ(m->payload, "still subscribed");
+  CO_ASSERT_OK(co_await pub->disconnect());
+  EXPECT_FALSE(pub->connected());
+  CO_ASSERT_OK(co_await sub->disconnect());
+  auto after = co_await pub->publish("rt/0", "x", 0);
+  EXPECT_EQ(after.error(), ClientErrc::not_connected);
+}
+
+TEST_P(ClientTest, RoundTripQos012Version311) { run(round_trip(addr(), Version::v311)); }
+TEST_P(ClientTest, RoundTripQos012Version5) { run(round_trip(addr(), Version::v5)); }
+
+Task<void> retained(std::string addr) {
+  auto pub = co_await Client::connect(addr, opts("rpub"));
+  CO_ASSERT(pub);
+  CO_ASSERT_OK(co_await pub->publish("ret/a", "kept", 1, true));
+  auto sub = co_await Client::connect(addr, opts("rsub", Version::v5));
+  CO_ASSERT(sub);
+  CO_ASSERT_OK(co_await sub->subscribe("ret/#", 1));
+  auto m = co_await with_timeout(5000ms, sub->next_message());
+  CO_ASSERT(m);
+  EXPECT_EQ(m->topic, "ret/a");
+  EXPECT_EQ(m->payload, "kept");
+  EXPECT_TRUE(m->retain);
+  CO_ASSERT_OK(co_await pub->publish("ret/a", "", 1, true));  // deletes it
+}
+
+TEST_P(ClientTest, RetainedMessageOnSubscribe) { run(retained(addr())); }
+
+// 200 QoS 1 messages published concurrently (a window of 8) arrive in order.
+Task<void> publish_n(Client* c, int from, int to, std::atomic<int>* failures) {
+  for (int i = from; i < to; ++i) {
+    auto r = co_await c->publish("ord", std::to_string(i), 1);
+    if (!r) ++*failures;
+  }
+}
+
+Task<void> ordered(std::string addr) {
+  auto sub = co_await Client::connect(addr, opts("osub"));
+  CO_ASSERT(sub);
+  CO_ASSERT_OK(co_await sub->subscribe("ord", 1));
+  ClientOptions po = opts("opub");
+  po.max_inflight = 8;
+  auto pub = co_await Client::connect(addr, po);
+  CO_ASSERT(pub);
+  // One task publishes in order; each publish waits for its PUBACK. A second client's
+  // burst checks the window: many calls overlap, at most 8 unacknowledged.
+  std::atomic<int> failures{0};
+  auto h = Shard::current()->spawn(publish_n(&*pub, 0, 200, &failures));
+  CO_ASSERT(h);
+  for (int i = 0; i < 200; ++i) {
+    auto m = co_await with_timeout(5000ms, sub->next_message());
+    CO_ASSERT(m);
+    EXPECT_EQ(m->payload, std::to_string(i));
+    EXPECT_EQ(m->qos, 1);
+  }
+  co_await h->join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(pub->stats().published, 200u);
+}
+
+TEST_P(ClientTest, OrderedDelivery200Qos1) { run(ordered(addr())); }
+
+// Many publishes in flight at once: the window bounds them, every one completes.
+Task<void> window(std::string addr) {
+  ClientOptions po = opts("wpub");
+  po.max_inflight = 4;
+  auto pub = co_await Client::connect(addr, po);
+  CO_ASSERT(pub);
+  std::atomic<int> failures{0};
+  std::vector<TaskHandle> hs;
+  for (int k = 0; k < 10; ++k) {
+    auto h = Shard::current()->spawn(publish_n(&*pub, k * 30, k * 30 + 30, &failures));
+    CO_ASSERT(h);
+    hs.push_back(std::move(*h));
+  }
+  for (auto& h : hs) co_await h.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(pub->stats().published, 300u);
+}
+
+TEST_P(ClientTest, InflightWindowBoundsConcurrentPublishes) { run(window(addr())); }
+
+Task<void> keepalive(std::string addr) {
+  ClientOptions o = opts("pinger");
+  o.keepalive_s = 1;
+  auto c = co_await Client::connect(addr, o);
+  CO_ASSERT(c);
+  EXPECT_EQ(c->keepalive_s(), 1);
+  CO_ASSERT_OK(co_await sleep(2500ms));
+  EXPECT_TRUE(c->connected());
+  EXPECT_GE(c->stats().pings_sent, 1u);
+  EXPECT_GE(c->stats().pongs_received, 1u);
+  CO_ASSERT_OK(co_await c->publish("ka", "alive", 1));
+}
+
+TEST_P(ClientTest, KeepalivePingsWhenIdle) { run(keepalive(addr())); }
+
+Task<void> refusal(std::string addr) {
+  ClientOptions o = opts("");
+  o.clean_start = false;  // 3.1.1: an empty id needs a clean session (MQTT-3.1.3-8)
+  auto c = co_await Client::connect(addr, o);
+  CO_ASSERT(!c);
+  EXPECT_EQ(c.error(), mqtt::connack_error(cm::connack311::identifier_rejected));
+  EXPECT_NE(c.error().message().find("identifier rejected"), std::string::npos) << c.error().message();
+  EXPECT_NE(c.error().message().find("CONNACK 2"), std::string::npos) << c.error().message();
+  // 5.0 with an empty id: the broker assigns one.
+  auto v5 = co_await Client::connect(addr, opts("", Version::v5));
+  CO_ASSERT(v5);
+  EXPECT_FALSE(v5->client_id().empty());
+  // Bad input never reaches the wire.
+  auto e1 = co_await v5->publish("a/+", "x");
+  EXPECT_EQ(e1.error(), ClientErrc::bad_topic);
+  auto e2 = co_await v5->publish("a", "x", 3);
+  EXPECT_EQ(e2.error(), ClientErrc::bad_qos);
+  auto e3 = co_await v5->subscribe("a/#/b", 0);
+  EXPECT_EQ(e3.error(), ClientErrc::bad_filter);
+  EXPECT_TRUE(v5->connected());
+  auto bad = co_await Client::connect("nowhere:1883", opts("x"));
+  EXPECT_EQ(bad.error(), ClientErrc::bad_address);
+}
+
+TEST_P(ClientTest, ConnackRefusalAndBadInput) { run(refusal(addr())); }
+
+Task<void> persistent_session(std::string addr) {
+  ClientOptions o = opts("keeper");
+  o.clean_start = false;
+  {
+    auto c = co_await Client::connect(addr, o);
+    CO_ASSERT(c);
+    CO_ASSERT_OK(co_await c->subscribe("ps/t", 1));
+    CO_ASSERT_OK(co_await c->disconnect());
+  }
+  auto pub = co_await Client::connect(addr, opts("pspub"));
+  CO_ASSERT(pub);
+  CO_ASSERT_OK(co_await pub->publish("ps/t", "while away", 1));
+  auto c = co_await Client::connect(addr, o);
+  CO_ASSERT(c);
+  EXPECT_TRUE(c->session_present());
+  auto m = co_await with_timeout(5000ms, c->next_message());
+  CO_ASSERT(m);
+  EXPECT_EQ(m->payload, "while away");
+}
+
+TEST_P(ClientTest, PersistentSessionQueuesWhileAway) { run(persistent_session(addr())); }
+
+Task<void> broker_gone(ClientTest* t, std::string addr) {
+  auto c = co_await Client::connect(addr, opts("orphan"));
+  CO_ASSERT(c);
+  CO_ASSERT_OK(co_await c->subscribe("x", 0));
+  std::thread stopper([t] { t->stop_broker(); });
+  auto m = co_await with_timeout(10000ms, c->next_message());
+  stopper.join();
+  CO_ASSERT(!m);
+  EXPECT_EQ(m.error(), ClientErrc::connection_closed) << m.error().message();
+  EXPECT_FALSE(c->connected());
+  auto late = co_await c->publish("x", "y", 1);
+  EXPECT_EQ(late.error(), ClientErrc::connection_closed);
+}
+
+TEST_P(ClientTest, BrokerClosingEndsNextMessage) { run(broker_gone(this, addr())); }
+
+// A "broker" that answers CONNECT and then never again: the client's PINGREQ goes
+// unanswered and the connection ends with ETIMEDOUT within about twice the keepalive.
+Task<void> dead_link(std::uint16_t port) {
+  ClientOptions o = opts("lonely");
+  o.keepalive_s = 1;
+  auto c = co_await Client::connect("127.0.0.1:" + std::to_string(port), o);
+  CO_ASSERT(c);
+  auto m = co_await with_timeout(5000ms, c->next_message());
+  CO_ASSERT(!m);
+  EXPECT_EQ(m.error(), std::errc::timed_out) << m.error().message();
+  EXPECT_EQ(c->stats().pings_sent, 1u);
+  EXPECT_EQ(c->stats().pongs_received, 0u);
+  CO_ASSERT_OK(co_await sleep(100ms));  // the reader closes the socket on its way out
+}
+
+TEST_P(ClientTest, MissingPingrespEndsWithTimeout) {
+  int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(lfd, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&a), len), 0);
+  ASSERT_EQ(::listen(lfd, 1), 0);
+  ASSERT_EQ(getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  std::atomic<bool> saw_eof{false};
+  std::thread silent([lfd, &saw_eof] {
+    int fd = ::accept(lfd, nullptr, nullptr);
+    if (fd < 0) return;
+    timeval tv{8, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[512];
+    (void)::recv(fd, buf, sizeof buf, 0);  // CONNECT
+    const unsigned char connack[] = {0x20, 0x02, 0x00, 0x00};
+    (void)::send(fd, connack, sizeof connack, MSG_NOSIGNAL);
+    ssize_t n = 0;
+    for (;;) {  // PINGREQ, unanswered, until the client closes
+      n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+    }
+    saw_eof = n == 0;
+    ::close(fd);
+  });
+  run(dead_link(ntohs(a.sin_port)));
+  silent.join();
+  ::close(lfd);
+  EXPECT_TRUE(saw_eof.load()) << "the client did not close the dead connection";
+}
+
+TEST_P(ClientTest, BlockingPublishOnceAndSubscribe) {
+  std::promise<void> subscribed;
+  auto ready = subscribed.get_future();
+  std::vector<std::string> got;
+  std::thread sub([&] {
+    auto n = mqtt::subscribe_blocking(
+        addr(), {{"blk/#", 2}},
+        [&](const mqtt::Message& m) {
+          got.push_back(m.topic + "=" + m.payload);
+          return got.size() < 2;
+        },
+        opts("bsub"), 10000, [&] { subscribed.set_value(); });
+    EXPECT_TRUE(n) << n.error().message();
+    if (n) {
+      EXPECT_EQ(*n, 2u);
+    }
+  });
+  ASSERT_EQ(ready.wait_for(10s), std::future_status::ready);
+  auto r1 = mqtt::publish_once(addr(), "blk/1", "one", 1, false, opts("bpub"));
+  EXPECT_TRUE(r1) << r1.error().message();
+  auto r2 = mqtt::publish_once(addr(), "blk/2", "two", 2, false, opts("bpub", Version::v5));
+  EXPECT_TRUE(r2) << r2.error().message();
+  sub.join();
+  EXPECT_EQ(got, (std::vector<std::string>{"blk/1=one", "blk/2=two"}));
+  // Nothing arrives: the time limit ends it with ETIMEDOUT.
+  auto none = mqtt::subscribe_blocking(addr(), {{"empty", 0}}, [](const mqtt::Message&) { return true; },
+                                       opts("bnone"), 300);
+  EXPECT_EQ(none.error(), std::errc::timed_out);
+  auto refused = mqtt::publish_once("127.0.0.1:" + std::to_string(test::free_port()), "t", "x");
+  EXPECT_EQ(refused.error(), std::errc::connection_refused);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ClientTest, ::testing::ValuesIn(test::all_backends()), test::param_name);
+
+}  // namespace
+}  // namespace zp
