@@ -93,6 +93,7 @@ Task<Result<std::size_t>> sub_task(std::string addr, ClientOptions o, std::vecto
       std::fwrite(m->topic.data(), 1, m->topic.size(), stdout);
       std::fputc(' ', stdout);
     }
+    if (verbose && m->payload.empty()) std::fputs("(null)", stdout);  // as mosquitto_sub -v
     std::fwrite(m->payload.data(), 1, m->payload.size(), stdout);
     std::fputc('\n', stdout);
     std::fflush(stdout);
