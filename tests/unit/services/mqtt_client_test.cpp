@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <functional>
+#include <optional>
 #include <future>
 #include <string>
 #include <thread>
@@ -377,6 +379,216 @@ TEST_P(ClientTest, BlockingPublishOnceAndSubscribe) {
   EXPECT_EQ(none.error(), std::errc::timed_out);
   auto refused = mqtt::publish_once("127.0.0.1:" + std::to_string(test::free_port()), "t", "x");
   EXPECT_EQ(refused.error(), std::errc::connection_refused);
+}
+
+
+// A scripted "broker" on a blocking socket in a thread: accepts one connection, answers its
+// CONNECT with CONNACK 0, then runs the script (packets built and parsed with the codec).
+class FakeBroker {
+ public:
+  struct Got {
+    cm::PacketType type{};
+    std::uint16_t packet_id = 0;
+    std::uint8_t qos = 0;
+    bool dup = false;
+    std::string topic;
+    std::string payload;
+  };
+  explicit FakeBroker(std::function<void(FakeBroker&)> script, Version v = Version::v311) : v_(v) {
+    lfd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (::bind(lfd_, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(lfd_, 1) != 0) ADD_FAILURE() << "fake bind";
+    getsockname(lfd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this, script = std::move(script)] {
+      fd_ = ::accept(lfd_, nullptr, nullptr);
+      if (fd_ < 0) return;
+      timeval tv{5, 0};
+      setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      auto c = recv();
+      EXPECT_TRUE(c && c->type == cm::PacketType::connect);
+      send(cm::Connack{});
+      script(*this);
+      ::close(fd_);
+    });
+  }
+  ~FakeBroker() {
+    if (thread_.joinable()) thread_.join();
+    ::close(lfd_);
+  }
+  std::string addr() const { return "127.0.0.1:" + std::to_string(port_); }
+
+  template <class P>
+  void send(const P& p) {
+    cm::Packet pkt;
+    pkt.body = p;
+    std::vector<std::byte> out(1u << 16);
+    auto n = cm::serialize(pkt, v_, out);
+    ASSERT_TRUE(n);
+    send_raw(std::span<const std::byte>(out).first(*n));
+  }
+  void send_raw(std::span<const std::byte> b) {
+    std::size_t off = 0;
+    while (off < b.size()) {
+      const ssize_t n = ::send(fd_, b.data() + off, b.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) return;
+      off += std::size_t(n);
+    }
+  }
+  void publish(std::string_view topic, std::string_view payload, std::uint8_t qos, std::uint16_t id, bool dup = false) {
+    cm::Publish p;
+    p.qos = qos;
+    p.dup = dup;
+    p.topic = topic;
+    p.packet_id = id;
+    p.payload = std::as_bytes(std::span(payload.data(), payload.size()));
+    send(p);
+  }
+  void ack(cm::PacketType type, std::uint16_t id) {
+    cm::Ack a;
+    a.type = type;
+    a.packet_id = id;
+    send(a);
+  }
+  // The client's next packet; nullopt at EOF, on the 5 s timeout or a parse error.
+  std::optional<Got> recv() {
+    for (;;) {
+      cm::Packet pkt;
+      cm::Subscription subs[8];
+      std::string_view filters[8];
+      const cm::Scratch scratch{subs, filters};
+      const auto r = cm::parse_packet(buf_, v_, cm::Limits{}, pkt, scratch);
+      if (r.error != cm::Errc::ok) return std::nullopt;
+      if (!r.need_more()) {
+        Got g;
+        g.type = pkt.header.type;
+        if (auto* p = std::get_if<cm::Publish>(&pkt.body)) {
+          g.packet_id = p->packet_id;
+          g.qos = p->qos;
+          g.dup = p->dup;
+          g.topic.assign(p->topic);
+          g.payload.assign(reinterpret_cast<const char*>(p->payload.data()), p->payload.size());
+        } else if (auto* a = std::get_if<cm::Ack>(&pkt.body)) {
+          g.packet_id = a->packet_id;
+        }
+        buf_.erase(buf_.begin(), buf_.begin() + std::ptrdiff_t(r.consumed));
+        return g;
+      }
+      std::byte tmp[65536];
+      const ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
+      if (n <= 0) return std::nullopt;
+      buf_.insert(buf_.end(), tmp, tmp + n);
+    }
+  }
+
+ private:
+  Version v_;
+  int lfd_ = -1;
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::vector<std::byte> buf_;
+  std::thread thread_;
+};
+
+// Incoming QoS 2: a redelivery before PUBREL is acknowledged again but delivered once; after
+// PUBREL the id is free for a new message.
+Task<void> qos2_exactly_once(std::string addr) {
+  auto c = co_await Client::connect(addr, opts("q2"));
+  CO_ASSERT(c);
+  auto m1 = co_await with_timeout(5000ms, c->next_message());
+  CO_ASSERT(m1);
+  EXPECT_EQ(m1->payload, "x");
+  EXPECT_EQ(m1->qos, 2);
+  auto m2 = co_await with_timeout(5000ms, c->next_message());
+  CO_ASSERT(m2);
+  EXPECT_EQ(m2->payload, "y");
+  EXPECT_EQ(c->stats().received, 2u);
+  EXPECT_EQ(c->stats().qos2_duplicates, 1u);
+  CO_ASSERT_OK(co_await sleep(100ms));  // the last PUBREL/PUBCOMP exchange
+  CO_ASSERT_OK(co_await c->disconnect());
+}
+
+TEST_P(ClientTest, IncomingQos2DeliveredExactlyOnce) {
+  FakeBroker fb([](FakeBroker& b) {
+    b.publish("q", "x", 2, 7);
+    auto r1 = b.recv();
+    ASSERT_TRUE(r1 && r1->type == cm::PacketType::pubrec && r1->packet_id == 7);
+    b.publish("q", "x", 2, 7, true);  // our PUBREC "was lost": the same message again
+    auto r2 = b.recv();
+    ASSERT_TRUE(r2 && r2->type == cm::PacketType::pubrec && r2->packet_id == 7);
+    b.ack(cm::PacketType::pubrel, 7);
+    auto comp = b.recv();
+    ASSERT_TRUE(comp && comp->type == cm::PacketType::pubcomp && comp->packet_id == 7);
+    b.publish("q", "y", 2, 7);  // released: id 7 is a new message now
+    auto r3 = b.recv();
+    ASSERT_TRUE(r3 && r3->type == cm::PacketType::pubrec);
+    b.ack(cm::PacketType::pubrel, 7);
+    auto comp2 = b.recv();
+    ASSERT_TRUE(comp2 && comp2->type == cm::PacketType::pubcomp);
+    auto bye = b.recv();
+    EXPECT_TRUE(bye && bye->type == cm::PacketType::disconnect);
+  });
+  run(qos2_exactly_once(fb.addr()));
+}
+
+// Packet ids run 1..65535 and wrap to 1, skipping an id still in flight.
+Task<void> hold_one(Client* c, bool* done) {
+  auto r = co_await c->publish("w", "hold", 1);
+  EXPECT_TRUE(r) << r.error().message();
+  *done = true;
+}
+
+Task<void> id_wrap(std::string addr) {
+  ClientOptions o = opts("wrap");
+  o.max_inflight = 2;
+  auto c = co_await Client::connect(addr, o);
+  CO_ASSERT(c);
+  bool held_done = false;
+  auto h = Shard::current()->spawn(hold_one(&*c, &held_done));  // takes id 1, answered last
+  CO_ASSERT(h);
+  for (int i = 0; i < 65536; ++i) {
+    auto r = co_await c->publish("w", "n", 1);
+    CO_ASSERT(r);
+  }
+  CO_ASSERT_OK(co_await c->publish("w", "last", 1));  // the broker answers "hold" after this one
+  co_await h->join();
+  EXPECT_TRUE(held_done);
+  CO_ASSERT_OK(co_await c->disconnect());
+}
+
+TEST_P(ClientTest, PacketIdsWrapAndSkipInFlight) {
+  std::vector<std::uint16_t> ids;
+  {
+    FakeBroker fb([&ids](FakeBroker& b) {
+      std::uint16_t held = 0;
+      for (;;) {
+        auto p = b.recv();
+        if (!p || p->type != cm::PacketType::publish) break;  // DISCONNECT ends it
+        ids.push_back(p->packet_id);
+        if (p->payload == "hold") {
+          held = p->packet_id;
+          continue;
+        }
+        b.ack(cm::PacketType::puback, p->packet_id);
+        if (p->payload == "last") b.ack(cm::PacketType::puback, held);
+      }
+    });
+    run(id_wrap(fb.addr()));
+  }
+  ASSERT_EQ(ids.size(), 65538u);
+  EXPECT_EQ(ids[0], 1);  // held until the end
+  EXPECT_EQ(ids[1], 2);
+  EXPECT_EQ(ids[65534], 65535);
+  EXPECT_EQ(ids[65535], 2);  // wrapped past 0 and past 1, still in flight
+  for (std::size_t i = 1; i < ids.size(); ++i) {
+    if (ids[i] == 0 || ids[i] == 1) {
+      ADD_FAILURE() << "id " << ids[i] << " at " << i;
+      break;
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ClientTest, ::testing::ValuesIn(test::all_backends()), test::param_name);
