@@ -591,6 +591,71 @@ TEST_P(ClientTest, PacketIdsWrapAndSkipInFlight) {
   }
 }
 
+// The queue of unread messages is bounded: reading pauses while it is full and resumes as
+// next_message() takes them; nothing is lost or reordered.
+Task<void> slow_reader(std::string addr) {
+  ClientOptions o = opts("slow");
+  o.max_queued_messages = 4;
+  auto c = co_await Client::connect(addr, o);
+  CO_ASSERT(c);
+  CO_ASSERT_OK(co_await sleep(300ms));
+  for (int i = 1; i <= 20; ++i) {
+    auto m = co_await with_timeout(5000ms, c->next_message());
+    CO_ASSERT(m);
+    EXPECT_EQ(m->payload, std::to_string(i));
+  }
+  CO_ASSERT_OK(co_await c->disconnect());
+}
+
+TEST_P(ClientTest, BoundedQueuePausesReading) {
+  int acks = 0;
+  {
+    FakeBroker fb([&acks](FakeBroker& b) {
+      for (int i = 1; i <= 20; ++i) b.publish("s", std::to_string(i), 1, std::uint16_t(i));
+      for (;;) {
+        auto p = b.recv();
+        if (!p || p->type != cm::PacketType::puback) break;
+        EXPECT_EQ(p->packet_id, acks + 1);
+        ++acks;
+      }
+    });
+    run(slow_reader(fb.addr()));
+  }
+  EXPECT_EQ(acks, 20);
+}
+
+Task<void> expect_error(std::string addr, ClientOptions o, std::string text) {
+  auto c = co_await Client::connect(addr, o);
+  CO_ASSERT(c);
+  auto m = co_await with_timeout(5000ms, c->next_message());
+  CO_ASSERT(!m);
+  EXPECT_NE(m.error().message().find(text), std::string::npos) << m.error().message();
+  EXPECT_FALSE(c->connected());
+  CO_ASSERT_OK(co_await sleep(100ms));  // the reader closes the socket: the fake sees EOF
+}
+
+TEST_P(ClientTest, OversizedIncomingPacketEndsTheConnection) {
+  FakeBroker fb([](FakeBroker& b) {
+    b.publish("big", std::string(200, 'x'), 0, 0);
+    (void)b.recv();  // EOF
+  });
+  ClientOptions o = opts("small");
+  o.max_packet_size = 64;
+  run(expect_error(fb.addr(), o, "too large"));
+}
+
+TEST_P(ClientTest, BrokerDisconnectReasonInTheError) {
+  FakeBroker fb(
+      [](FakeBroker& b) {
+        cm::Disconnect d;
+        d.reason = cm::reason::session_taken_over;
+        b.send(d);
+        (void)b.recv();
+      },
+      Version::v5);
+  run(expect_error(fb.addr(), opts("taken", Version::v5), "session taken over (DISCONNECT 0x8e)"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ClientTest, ::testing::ValuesIn(test::all_backends()), test::param_name);
 
 }  // namespace
