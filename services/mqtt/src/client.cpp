@@ -21,6 +21,7 @@ std::string text_of(std::span<const std::byte> b) { return std::string(reinterpr
 
 Task<void> write_loop(std::shared_ptr<ClientImpl> self) {
   ClientImpl& c = *self;
+  const std::uint32_t my_gen = c.gen;
   for (;;) {
     if (c.out.empty() || c.write_failed) break;
     c.sending.swap(c.out);
@@ -28,7 +29,7 @@ Task<void> write_loop(std::shared_ptr<ClientImpl> self) {
     c.sending.clear();
     if (!r) {
       c.write_failed = true;
-      c.end(r.error() == std::errc::operation_canceled ? make_error_code(ClientErrc::not_connected) : r.error());
+      c.lost(r.error(), my_gen);
       break;
     }
   }
@@ -47,6 +48,7 @@ Task<void> read_loop(std::shared_ptr<ClientImpl> self) {
   cm::Scratch scratch;
   scratch.subscriptions = std::span<cm::Subscription>(subs);
   scratch.filters = std::span<std::string_view>(filters);
+  const std::uint32_t my_gen = c.gen;
   bool open = !c.error;
   while (open) {
     // Every complete packet we hold, pausing while the message queue is full.
@@ -59,6 +61,7 @@ Task<void> read_loop(std::shared_ptr<ClientImpl> self) {
         co_await a;
         c.room_wait = nullptr;
         if (a.cancelled || c.error) {
+          if (a.cancelled && my_gen == c.gen) c.end(make_error_code(ClientErrc::not_connected));
           open = false;
           break;
         }
@@ -68,8 +71,9 @@ Task<void> read_loop(std::shared_ptr<ClientImpl> self) {
       if (r.need_more()) break;
       if (r.error != cm::Errc::ok) {
         if (c.version == cm::Version::v5) (void)c.write(cm::Disconnect{.reason = cm::reason_for(r.error)});
-        c.end(r.error == cm::Errc::packet_too_large ? make_error_code(ClientErrc::too_large)
-                                                     : make_error_code(ClientErrc::protocol_error));
+        c.lost(r.error == cm::Errc::packet_too_large ? make_error_code(ClientErrc::too_large)
+                                                      : make_error_code(ClientErrc::protocol_error),
+               my_gen);
         open = false;
         break;
       }
@@ -83,23 +87,159 @@ Task<void> read_loop(std::shared_ptr<ClientImpl> self) {
     c.in.erase(c.in.begin(), c.in.begin() + std::ptrdiff_t(pos));
     auto got = co_await c.stream.recv();
     if (!got) {
-      c.end(got.error() == std::errc::operation_canceled ? make_error_code(ClientErrc::not_connected) : got.error());
+      // Cancelled: the client ended (or the shard stops); otherwise the connection failed.
+      if (got.error() == std::errc::operation_canceled) {
+        if (my_gen == c.gen) c.end(make_error_code(ClientErrc::not_connected));
+      } else {
+        c.lost(got.error(), my_gen);
+      }
       break;
     }
     if (got->eof()) {
-      c.end(make_error_code(ClientErrc::connection_closed));
+      c.lost(make_error_code(ClientErrc::connection_closed), my_gen);
       break;
     }
     append(c, got->bytes());
   }
-  // Let a last DISCONNECT out (bounded: the writer was cancelled if the connection failed).
+  // A reconnect owns the stream now; else let a last DISCONNECT out (bounded: the writer
+  // was cancelled) and close.
+  if (my_gen != c.gen || c.reconnecting) co_return;
   if (c.writer && !c.writer->done()) co_await c.writer->join();
   c.stream.close();
+}
+
+// CONNECT on c.stream and its CONNACK; applies what the broker says (5.0 properties).
+Task<Result<void>> handshake(std::shared_ptr<ClientImpl> self) {
+  ClientImpl& c = *self;
+  const ClientOptions& o = c.opts;
+  const bool v5 = o.version == cm::Version::v5;
+  c.send_window = o.max_inflight == 0 ? 1 : o.max_inflight;
+  c.server_max_packet = 0;
+  c.keepalive_s = o.keepalive_s;
+  cm::Connect cn;
+  cn.version = o.version;
+  cn.clean_start = o.clean_start;
+  cn.keepalive = o.keepalive_s;
+  cn.client_id = c.client_id;  // after a 5.0 assignment, the assigned one
+  if (o.will) {
+    cn.has_will = true;
+    cn.will_topic = o.will->topic;
+    cn.will_payload = bytes_of(o.will->payload);
+    cn.will_qos = o.will->qos;
+    cn.will_retain = o.will->retain;
+  }
+  if (o.username) {
+    cn.has_username = true;
+    cn.username = *o.username;
+  }
+  if (o.password) {
+    cn.has_password = true;
+    cn.password = bytes_of(*o.password);
+  }
+  if (v5) {
+    auto& pr = cn.properties;
+    if (o.session_expiry_s > 0) {
+      pr.session_expiry_interval = o.session_expiry_s;
+      pr.set(cm::PropertyId::session_expiry_interval);
+    }
+    pr.maximum_packet_size = o.max_packet_size;
+    pr.set(cm::PropertyId::maximum_packet_size);
+    if (o.max_queued_messages < 65535) {  // the broker's QoS 1/2 window towards us
+      pr.receive_maximum = std::uint16_t(std::max<std::size_t>(o.max_queued_messages, 1));
+      pr.set(cm::PropertyId::receive_maximum);
+    }
+  }
+  if (!c.write(cn)) co_return make_error_code(ClientErrc::too_large);
+
+  cm::Packet pkt;
+  const cm::Scratch scratch;
+  for (;;) {
+    const auto r = cm::parse_packet(c.in, c.version, c.limits, pkt, scratch);
+    if (r.error != cm::Errc::ok) co_return make_error_code(ClientErrc::protocol_error);
+    if (!r.need_more()) {
+      if (pkt.header.type != cm::PacketType::connack) co_return make_error_code(ClientErrc::protocol_error);
+      const auto& ack = std::get<cm::Connack>(pkt.body);
+      if (ack.reason != 0) co_return connack_error(ack.reason);
+      c.session_present = ack.session_present;
+      if (v5) {
+        const auto& pr = ack.properties;
+        if (pr.has(cm::PropertyId::assigned_client_identifier)) c.client_id.assign(pr.assigned_client_identifier);
+        if (pr.has(cm::PropertyId::server_keep_alive)) c.keepalive_s = pr.server_keep_alive;
+        if (pr.has(cm::PropertyId::receive_maximum)) c.send_window = std::min<std::uint16_t>(c.send_window, pr.receive_maximum);
+        if (pr.has(cm::PropertyId::maximum_packet_size)) c.server_max_packet = pr.maximum_packet_size;
+      }
+      c.in.erase(c.in.begin(), c.in.begin() + std::ptrdiff_t(r.consumed));
+      co_return Result<void>();
+    }
+    auto got = co_await c.stream.recv_more();
+    if (!got) co_return got.error();
+    if (got->eof()) co_return make_error_code(ClientErrc::connection_closed);
+    append(c, got->bytes());
+  }
+}
+
+Task<Result<void>> attempt(std::shared_ptr<ClientImpl> self) {
+  auto s = co_await Stream::connect(self->addr);
+  if (!s) co_return s.error();
+  self->stream = std::move(*s);
+  co_return co_await handshake(self);
+}
+
+bool is_refusal(const Error& e) {
+  return &e.category() == &client_category() && e.value() >= int(ClientErrc::connack_refused) &&
+         e.value() < int(ClientErrc::disconnected);
+}
+
+// The reconnect: the old connection's tasks end first, then attempts with backoff.
+Task<void> reconnect_loop(std::shared_ptr<ClientImpl> self) {
+  ClientImpl& c = *self;
+  if (c.reader && !c.reader->done()) co_await c.reader->join();
+  if (c.writer && !c.writer->done()) co_await c.writer->join();
+  const ReconnectOptions& ro = c.opts.reconnect;
+  std::int64_t backoff = std::max<std::int64_t>(ro.initial_backoff_ms, 2);
+  const std::int64_t ceiling = std::max(backoff, ro.max_backoff_ms);
+  const std::int64_t timeout_ms = c.opts.connect_timeout_ms > 0 ? c.opts.connect_timeout_ms : 10000;
+  for (unsigned attempt_no = 1;; ++attempt_no) {
+    if (c.error) co_return;
+    c.stream.close();
+    c.in.clear();
+    c.out.clear();
+    c.write_failed = false;
+    auto r = co_await with_timeout(std::chrono::milliseconds(timeout_ms), attempt(self));
+    if (c.error) co_return;
+    if (r) {
+      c.reconnecting = false;
+      ++c.stats.reconnects;
+      c.resend();
+      c.start_session();
+      for (Waiter* w : c.online_waiters) c.wake(*w);
+      c.online_waiters.clear();
+      co_return;
+    }
+    const Error e = r.error();
+    if (is_refusal(e) || (ro.max_attempts != 0 && attempt_no >= ro.max_attempts)) {
+      c.end(e);
+      co_return;
+    }
+    if (c.writer && !c.writer->done()) {
+      c.writer->cancel();
+      co_await c.writer->join();
+    }
+    // Full jitter over the upper half: [backoff/2, backoff].
+    const std::int64_t delay = backoff / 2 + std::int64_t(c.rng() % std::uint64_t(backoff / 2 + 1));
+    auto slept = co_await sleep(std::chrono::milliseconds(delay));
+    if (!slept) {  // cancelled: the client ended, or the shard stops
+      c.end(make_error_code(ClientErrc::not_connected));
+      co_return;
+    }
+    backoff = std::min(backoff * 2, ceiling);
+  }
 }
 
 }  // namespace
 
 ClientImpl::ClientImpl(Shard* s, ClientOptions o) : shard(s), opts(std::move(o)), version(opts.version) {
+  rng.seed(std::uint32_t(reinterpret_cast<std::uintptr_t>(this) ^ std::uintptr_t(s->now_ms())));
   limits.max_packet_size = opts.max_packet_size;
   client_id = opts.client_id;
   keepalive_s = opts.keepalive_s;
@@ -122,9 +262,92 @@ void ClientImpl::wake_window() {
   wake(*w);
 }
 
+void ClientImpl::lost(Error e, std::uint32_t from) {
+  if (error || from != gen || reconnecting) return;
+  if (!opts.reconnect.enabled || disconnecting) {
+    end(e);
+    return;
+  }
+  begin_reconnect(e);
+}
+
+void ClientImpl::begin_reconnect(Error e) {
+  reconnecting = true;
+  ++gen;
+  ping_sent_ms = -1;
+  shard->timers().remove(ka_timer);
+  if (writer) writer->cancel();
+  if (reader) reader->cancel();
+  auto h = shard->spawn(reconnect_loop(shared_from_this()));
+  if (!h) {
+    end(e);
+    return;
+  }
+  reconnector.emplace(std::move(*h));
+}
+
+void ClientImpl::start_session() {
+  auto h = shard->spawn(read_loop(shared_from_this()));
+  if (!h) {
+    end(h.error());
+    return;
+  }
+  reader.emplace(std::move(*h));
+  last_send_ms = shard->now_ms();
+  arm_keepalive();
+}
+
+void ClientImpl::resend() {
+  // Our own SUBSCRIBEs of an earlier reconnect are forgotten (made again below if needed).
+  for (auto& r : resubscribes) {
+    for (auto it = ops.begin(); it != ops.end(); ++it) {
+      if (it->second == &r.op) {
+        ops.erase(it);
+        break;
+      }
+    }
+  }
+  resubscribes.clear();
+  std::vector<std::pair<std::uint16_t, Op*>> pending(ops.begin(), ops.end());
+  std::sort(pending.begin(), pending.end(), [](const auto& a, const auto& b) { return a.second->seq < b.second->seq; });
+  for (auto& [id, op] : pending) {
+    bool sent = false;
+    if (op->publish && op->released) {
+      sent = write(cm::Ack{.type = cm::PacketType::pubrel, .packet_id = id});
+    } else if (op->publish) {
+      cm::Publish p = *op->publish;
+      p.dup = true;  // MQTT-3.3.1-1
+      sent = write(p);
+    } else if (op->subscribe) {
+      sent = write(*op->subscribe);
+    } else if (op->unsubscribe) {
+      sent = write(*op->unsubscribe);
+    }
+    if (sent) ++stats.resent;
+  }
+  if (session_present) return;
+  // A new session: the broker forgot our subscriptions and its QoS 2 ids.
+  incoming_qos2.clear();
+  for (const auto& [filter, qos] : subscriptions) {
+    auto& r = resubscribes.emplace_back();
+    r.filter = filter;
+    r.sub.filter = r.filter;
+    r.sub.qos = qos;
+    r.packet.subscriptions = std::span<cm::Subscription>(&r.sub, 1);
+    r.op.kind = Op::Kind::subscribe;
+    r.packet.packet_id = alloc_id();
+    ops[r.packet.packet_id] = &r.op;
+    if (write(r.packet)) ++stats.resent;
+  }
+}
+
 void ClientImpl::end(Error e) {
   if (error) return;
   error = disconnecting ? make_error_code(ClientErrc::not_connected) : e;
+  reconnecting = false;
+  if (reconnector) reconnector->cancel();
+  for (Waiter* w : online_waiters) wake(*w);
+  online_waiters.clear();
   shard->timers().remove(ka_timer);
   for (auto& [id, op] : ops) {
     if (!op->error) op->error = error;
@@ -175,7 +398,7 @@ void ClientImpl::on_keepalive(Timer* t) {
   const std::int64_t ka = std::int64_t(c->keepalive_s) * 1000;
   if (c->ping_sent_ms >= 0) {
     if (now - c->ping_sent_ms >= ka) {  // no PINGRESP within keepalive: the link is dead
-      c->end(errno_error(ETIMEDOUT));
+      c->lost(errno_error(ETIMEDOUT));
       return;
     }
   } else if (now - c->last_send_ms >= ka) {
@@ -200,7 +423,7 @@ void ClientImpl::complete(std::uint16_t id, Op& op) {
 
 bool ClientImpl::on_publish(const cm::Publish& p) {
   if (p.topic.empty()) {  // a 5.0 topic alias: we announced Topic Alias Maximum 0
-    end(make_error_code(ClientErrc::protocol_error));
+    lost(make_error_code(ClientErrc::protocol_error));
     return false;
   }
   if (p.qos == 2) {
@@ -210,7 +433,7 @@ bool ClientImpl::on_publish(const cm::Publish& p) {
       return true;
     }
     if (incoming_qos2.size() >= opts.max_queued_messages + 64u) {  // the broker ignores our Receive Maximum
-      end(make_error_code(ClientErrc::protocol_error));
+      lost(make_error_code(ClientErrc::protocol_error));
       return false;
     }
   }
@@ -276,7 +499,7 @@ bool ClientImpl::on_suback(const cm::SubAck& s) {
   if (!op) return true;  // an answer to a call that gave up (cancelled)
   if (sub) {
     if (s.reasons.empty()) {
-      end(make_error_code(ClientErrc::protocol_error));
+      lost(make_error_code(ClientErrc::protocol_error));
       return false;
     }
     op->granted = std::uint8_t(s.reasons[0]);
@@ -303,10 +526,10 @@ bool ClientImpl::on_packet(const cm::Packet& pkt) {
       ++stats.pongs_received;
       return true;
     case cm::PacketType::disconnect:  // 5.0: the broker says why it closes
-      end(disconnect_error(std::get<cm::Disconnect>(pkt.body).reason));
+      lost(disconnect_error(std::get<cm::Disconnect>(pkt.body).reason));
       return false;
     default:  // CONNECT, CONNACK again, SUBSCRIBE, PINGREQ, AUTH: not from a broker
-      end(make_error_code(ClientErrc::protocol_error));
+      lost(make_error_code(ClientErrc::protocol_error));
       return false;
   }
 }
@@ -352,7 +575,7 @@ Client::~Client() {
   if (impl_) impl_->end(make_error_code(ClientErrc::not_connected));
 }
 
-bool Client::connected() const { return impl_ && !impl_->error; }
+bool Client::connected() const { return impl_ && !impl_->error && !impl_->reconnecting; }
 bool Client::session_present() const { return impl_ && impl_->session_present; }
 const std::string& Client::client_id() const { return impl_->client_id; }
 std::uint16_t Client::keepalive_s() const { return impl_ ? impl_->keepalive_s : 0; }
@@ -377,77 +600,31 @@ Task<Result<Client>> Client::connect_impl(SocketAddr addr, ClientOptions options
   auto s = co_await Stream::connect(addr);
   if (!s) co_return s.error();
   auto impl = std::make_shared<ClientImpl>(Shard::current(), std::move(options));
+  impl->addr = addr;
   impl->stream = std::move(*s);
-  const ClientOptions& o = impl->opts;
-  const bool v5 = o.version == cm::Version::v5;
-
-  cm::Connect cn;
-  cn.version = o.version;
-  cn.clean_start = o.clean_start;
-  cn.keepalive = o.keepalive_s;
-  cn.client_id = o.client_id;
-  if (o.will) {
-    cn.has_will = true;
-    cn.will_topic = o.will->topic;
-    cn.will_payload = detail::bytes_of(o.will->payload);
-    cn.will_qos = o.will->qos;
-    cn.will_retain = o.will->retain;
-  }
-  if (o.username) {
-    cn.has_username = true;
-    cn.username = *o.username;
-  }
-  if (o.password) {
-    cn.has_password = true;
-    cn.password = detail::bytes_of(*o.password);
-  }
-  if (v5) {
-    auto& pr = cn.properties;
-    if (o.session_expiry_s > 0) {
-      pr.session_expiry_interval = o.session_expiry_s;
-      pr.set(cm::PropertyId::session_expiry_interval);
-    }
-    pr.maximum_packet_size = o.max_packet_size;
-    pr.set(cm::PropertyId::maximum_packet_size);
-    if (o.max_queued_messages < 65535) {  // the broker's QoS 1/2 window towards us
-      pr.receive_maximum = std::uint16_t(std::max<std::size_t>(o.max_queued_messages, 1));
-      pr.set(cm::PropertyId::receive_maximum);
-    }
-  }
-  if (!impl->write(cn)) co_return make_error_code(ClientErrc::too_large);
-
-  cm::Packet pkt;
-  const cm::Scratch scratch;
-  for (;;) {
-    const auto r = cm::parse_packet(impl->in, impl->version, impl->limits, pkt, scratch);
-    if (r.error != cm::Errc::ok) co_return make_error_code(ClientErrc::protocol_error);
-    if (!r.need_more()) {
-      if (pkt.header.type != cm::PacketType::connack) co_return make_error_code(ClientErrc::protocol_error);
-      const auto& ack = std::get<cm::Connack>(pkt.body);
-      if (ack.reason != 0) co_return connack_error(ack.reason);
-      impl->session_present = ack.session_present;
-      if (v5) {
-        const auto& pr = ack.properties;
-        if (pr.has(cm::PropertyId::assigned_client_identifier)) impl->client_id.assign(pr.assigned_client_identifier);
-        if (pr.has(cm::PropertyId::server_keep_alive)) impl->keepalive_s = pr.server_keep_alive;
-        if (pr.has(cm::PropertyId::receive_maximum))
-          impl->send_window = std::min<std::uint16_t>(impl->send_window, pr.receive_maximum);
-        if (pr.has(cm::PropertyId::maximum_packet_size)) impl->server_max_packet = pr.maximum_packet_size;
-      }
-      impl->in.erase(impl->in.begin(), impl->in.begin() + std::ptrdiff_t(r.consumed));
-      break;
-    }
-    auto got = co_await impl->stream.recv_more();
-    if (!got) co_return got.error();
-    if (got->eof()) co_return make_error_code(ClientErrc::connection_closed);
-    detail::append(*impl, got->bytes());
-  }
-  auto h = impl->shard->spawn(detail::read_loop(impl));
-  if (!h) co_return h.error();
-  impl->reader.emplace(std::move(*h));
-  impl->arm_keepalive();
+  auto r = co_await detail::handshake(impl);
+  if (!r) co_return r.error();
+  impl->start_session();  // a failure shows as the client's error on its first use
   co_return Client(std::move(impl));
 }
+
+namespace {
+// Resumes at once when connected, after the reconnect otherwise; the client's error when it
+// ended, ECANCELED when the caller was cancelled.
+Task<Result<void>> wait_online(ClientImpl* c) {
+  for (;;) {
+    if (c->error) co_return c->error;
+    if (!c->reconnecting) co_return Result<void>();
+    Waiter w;
+    c->online_waiters.push_back(&w);
+    Wait a(c, &w);
+    co_await a;
+    if (auto it = std::find(c->online_waiters.begin(), c->online_waiters.end(), &w); it != c->online_waiters.end())
+      c->online_waiters.erase(it);
+    if (a.cancelled) co_return errno_error(ECANCELED);
+  }
+}
+}  // namespace
 
 Task<Result<void>> Client::publish(std::string topic, std::string payload, std::uint8_t qos, bool retain) {
   std::shared_ptr<ClientImpl> self = impl_;
@@ -461,14 +638,10 @@ Task<Result<void>> Client::publish(std::string topic, std::string payload, std::
   p.retain = retain;
   p.topic = topic;
   p.payload = detail::bytes_of(payload);
-  if (qos == 0) {
-    if (!c.write(p)) co_return make_error_code(ClientErrc::too_large);
-    ++c.stats.published;
-    co_return Result<void>();
-  }
-  for (;;) {  // a slot in the inflight window
-    if (c.error) co_return c.error;
-    if (c.inflight < c.send_window) break;
+  for (;;) {  // connected, and a slot in the inflight window
+    auto on = co_await wait_online(&c);
+    if (!on) co_return on.error();
+    if (qos == 0 || c.inflight < c.send_window) break;
     Waiter w;
     c.window_waiters.push_back(&w);
     Wait a(&c, &w);
@@ -480,8 +653,15 @@ Task<Result<void>> Client::publish(std::string topic, std::string payload, std::
       co_return errno_error(ECANCELED);
     }
   }
+  if (qos == 0) {
+    if (!c.write(p)) co_return make_error_code(ClientErrc::too_large);
+    ++c.stats.published;
+    co_return Result<void>();
+  }
   Op op;
   op.kind = qos == 1 ? Op::Kind::publish1 : Op::Kind::publish2;
+  op.seq = c.next_seq++;
+  op.publish = &p;
   const std::uint16_t id = c.alloc_id();
   p.packet_id = id;
   if (!c.write(p)) co_return make_error_code(ClientErrc::too_large);
@@ -509,8 +689,12 @@ Task<Result<std::uint8_t>> Client::subscribe(std::string filter, std::uint8_t qo
   sub.qos = qos;
   cm::Subscribe p;
   p.subscriptions = std::span<cm::Subscription>(&sub, 1);
+  auto on = co_await wait_online(&c);
+  if (!on) co_return on.error();
   Op op;
   op.kind = Op::Kind::subscribe;
+  op.seq = c.next_seq++;
+  op.subscribe = &p;
   const std::uint16_t id = c.alloc_id();
   p.packet_id = id;
   if (!c.write(p)) co_return make_error_code(ClientErrc::too_large);
@@ -519,6 +703,7 @@ Task<Result<std::uint8_t>> Client::subscribe(std::string filter, std::uint8_t qo
   co_await a;
   if (auto it = c.ops.find(id); it != c.ops.end() && it->second == &op) c.ops.erase(it);
   if (Error e = await_result(op, a)) co_return e;
+  c.subscriptions[filter] = qos;  // made again after a reconnect without a session
   co_return op.granted;
 }
 
@@ -531,8 +716,12 @@ Task<Result<void>> Client::unsubscribe(std::string filter) {
   std::string_view f = filter;
   cm::Unsubscribe p;
   p.filters = std::span<std::string_view>(&f, 1);
+  auto on = co_await wait_online(&c);
+  if (!on) co_return on.error();
   Op op;
   op.kind = Op::Kind::unsubscribe;
+  op.seq = c.next_seq++;
+  op.unsubscribe = &p;
   const std::uint16_t id = c.alloc_id();
   p.packet_id = id;
   if (!c.write(p)) co_return make_error_code(ClientErrc::too_large);
@@ -541,6 +730,7 @@ Task<Result<void>> Client::unsubscribe(std::string filter) {
   co_await a;
   if (auto it = c.ops.find(id); it != c.ops.end() && it->second == &op) c.ops.erase(it);
   if (Error e = await_result(op, a)) co_return e;
+  c.subscriptions.erase(filter);
   co_return Result<void>();
 }
 
@@ -588,6 +778,10 @@ Task<Result<void>> Client::disconnect() {
   if (!self || self->error) co_return make_error_code(ClientErrc::not_connected);
   ClientImpl& c = *self;
   c.disconnecting = true;
+  if (c.reconnecting) {  // nothing to say goodbye on
+    c.end(make_error_code(ClientErrc::not_connected));
+    co_return Result<void>();
+  }
   (void)c.write(cm::Disconnect{});
   auto r = co_await with_timeout(std::chrono::milliseconds(detail::kFlushTimeoutMs), flush(self));
   c.end(make_error_code(ClientErrc::not_connected));

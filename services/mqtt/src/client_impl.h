@@ -5,6 +5,8 @@
 #include <coroutine>
 #include <cstdint>
 #include <deque>
+#include <map>
+#include <random>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +33,11 @@ struct Waiter {
 struct Op {
   enum class Kind : std::uint8_t { publish1, publish2, subscribe, unsubscribe };
   Kind kind = Kind::publish1;
+  std::uint64_t seq = 0;  // send order, for resending after a reconnect
+  // The packet, in the waiting caller's frame, for resending after a reconnect.
+  const cm::Publish* publish = nullptr;
+  const cm::Subscribe* subscribe = nullptr;
+  const cm::Unsubscribe* unsubscribe = nullptr;
   bool released = false;  // QoS 2: PUBREC seen, PUBREL sent
   std::uint8_t granted = 0;  // SUBACK's code
   Error error{};
@@ -43,9 +50,16 @@ struct ClientImpl : std::enable_shared_from_this<ClientImpl> {
   ClientImpl(const ClientImpl&) = delete;
   ClientImpl& operator=(const ClientImpl&) = delete;
 
-  // Ends the connection with e (the first error wins): every waiter wakes, the tasks are
+  // Ends the client with e (the first error wins): every waiter wakes, the tasks are
   // cancelled; the reader closes the stream on its way out.
   void end(Error e);
+  // The connection of generation `from` failed: reconnect when enabled, else end(e). Calls
+  // from an older connection's tasks are ignored.
+  void lost(Error e, std::uint32_t from);
+  void lost(Error e) { lost(e, gen); }
+  void begin_reconnect(Error e);
+  void start_session();  // a reader for the current stream, keepalive armed
+  void resend();         // after a reconnect: what was in flight, the lost subscriptions
   void wake(Waiter& w);
   void wake_window();  // the first publish waiting for a free slot
   // Appends one packet to the output and starts the writer; false if it cannot be
@@ -66,6 +80,22 @@ struct ClientImpl : std::enable_shared_from_this<ClientImpl> {
 
   Shard* shard;
   ClientOptions opts;
+  SocketAddr addr{};
+  std::uint32_t gen = 0;  // connection generation: bumped by each reconnect
+  bool reconnecting = false;
+  std::optional<TaskHandle> reconnector{};
+  std::vector<Waiter*> online_waiters{};  // calls waiting for the reconnect
+  std::map<std::string, std::uint8_t> subscriptions{};  // acknowledged filters, made again without a session
+  // SUBSCRIBEs the client sends by itself after a reconnect (stable addresses).
+  struct Resubscribe {
+    std::string filter;
+    cm::Subscription sub;
+    cm::Subscribe packet;
+    Op op;
+  };
+  std::deque<Resubscribe> resubscribes{};
+  std::uint64_t next_seq = 0;
+  std::minstd_rand rng{};
   cm::Version version;
   cm::Limits limits{};
   Stream stream{};

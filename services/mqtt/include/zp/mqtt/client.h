@@ -69,6 +69,19 @@ struct Will {
   bool retain = false;    ///< published retained
 };
 
+/// Automatic reconnection (off by default). A lost connection (not disconnect()) is made
+/// again with exponential backoff and jitter; publishes, subscribes and unsubscribes in
+/// flight are sent again (PUBLISH with DUP, PUBREL for a QoS 2 already released); when the
+/// broker has no session for us (session present 0) the subscriptions are made again. Calls
+/// made meanwhile wait; next_message() keeps waiting. A CONNACK refusal, or max_attempts
+/// failed attempts in a row, end the client with that error.
+struct ReconnectOptions {
+  bool enabled = false;                ///< reconnect at all
+  std::int64_t initial_backoff_ms = 100;  ///< wait before the second attempt (the first is at once)
+  std::int64_t max_backoff_ms = 10000;    ///< the doubling stops here
+  unsigned max_attempts = 0;           ///< failed attempts in a row before giving up (0: never)
+};
+
 /// How a Client connects and what it bounds.
 struct ClientOptions {
   std::string client_id{};  ///< may be empty (3.1.1 then requires clean_start; 5.0 gets one assigned)
@@ -82,7 +95,8 @@ struct ClientOptions {
   std::uint32_t max_packet_size = 1u << 20;  ///< largest packet accepted from the broker (5.0 tells it)
   std::uint16_t max_inflight = 32;  ///< our QoS 1/2 publishes awaiting acknowledgement; more wait (5.0: also the broker's Receive Maximum)
   std::size_t max_queued_messages = 1000;  ///< received, not yet taken by next_message(); beyond, reading pauses
-  std::int64_t connect_timeout_ms = 10000;  ///< TCP connect + CONNECT/CONNACK
+  std::int64_t connect_timeout_ms = 10000;  ///< TCP connect + CONNECT/CONNACK (each attempt)
+  ReconnectOptions reconnect{};   ///< automatic reconnection (off by default)
 };
 
 /// A received message (owned copies).
@@ -101,6 +115,8 @@ struct ClientStats {
   std::uint64_t published = 0;       ///< PUBLISH sent (acknowledged for QoS 1/2)
   std::uint64_t received = 0;        ///< PUBLISH delivered to the queue (QoS 2 duplicates not counted)
   std::uint64_t qos2_duplicates = 0; ///< QoS 2 redeliveries recognised and not delivered again
+  std::uint64_t reconnects = 0;      ///< connections made again after a loss
+  std::uint64_t resent = 0;          ///< packets sent again after a reconnect (PUBLISH with DUP, PUBREL, SUBSCRIBE...)
 };
 
 namespace detail {
@@ -141,7 +157,7 @@ class Client {
   /// Sends DISCONNECT (the will is discarded), flushes and closes; not_connected if closed.
   Task<Result<void>> disconnect();
 
-  bool connected() const;        ///< true until the connection ended or disconnect()
+  bool connected() const;        ///< true while connected (false while reconnecting, after an error or disconnect())
   bool session_present() const;  ///< CONNACK's session-present flag
   const std::string& client_id() const;  ///< ours, or the one the 5.0 broker assigned
   std::uint16_t keepalive_s() const;  ///< in effect (the broker's 5.0 Server Keep Alive wins)
