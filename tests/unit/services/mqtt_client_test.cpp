@@ -52,8 +52,25 @@ using mqtt::ClientOptions;
 class ClientTest : public ::testing::TestWithParam<test::BackendParam> {
  protected:
   void SetUp() override {
-    broker_ = std::make_unique<mqtt::Broker>(1, mqtt::BrokerOptions{});
     port_ = test::free_port();
+    start_broker();
+    shard_ = test::make_shard(GetParam());
+    ASSERT_TRUE(shard_);
+  }
+  void TearDown() override {
+    if (shard_) {
+      shard_->request_stop(0);
+      shard_->run();
+      shard_.reset();
+    }
+    stop_broker();
+    EXPECT_TRUE(result_) << result_.error().message();
+  }
+
+ public:
+  // A broker (again) on port_.
+  void start_broker() {
+    broker_ = std::make_unique<mqtt::Broker>(1, mqtt::BrokerOptions{});
     RuntimeOptions o;
     o.shards = 1;
     o.backend = BackendKind::epoll;  // the broker's backend is not under test here
@@ -70,20 +87,7 @@ class ClientTest : public ::testing::TestWithParam<test::BackendParam> {
       result_ = rt_->run([this](Shard& s) { return broker_->start(s, {"127.0.0.1:" + std::to_string(port_)}); });
     });
     ASSERT_EQ(started.wait_for(10s), std::future_status::ready);
-    shard_ = test::make_shard(GetParam());
-    ASSERT_TRUE(shard_);
   }
-  void TearDown() override {
-    if (shard_) {
-      shard_->request_stop(0);
-      shard_->run();
-      shard_.reset();
-    }
-    stop_broker();
-    EXPECT_TRUE(result_) << result_.error().message();
-  }
-
- public:
   void stop_broker() {
     if (!thread_.joinable()) return;
     rt_->stop();
@@ -396,6 +400,8 @@ class FakeBroker {
   };
   explicit FakeBroker(std::function<void(FakeBroker&)> script, Version v = Version::v311) : v_(v) {
     lfd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval atv{5, 0};
+    setsockopt(lfd_, SOL_SOCKET, SO_RCVTIMEO, &atv, sizeof atv);  // accept() waits 5 s at most
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -417,9 +423,29 @@ class FakeBroker {
   }
   ~FakeBroker() {
     if (thread_.joinable()) thread_.join();
-    ::close(lfd_);
+    if (lfd_ >= 0) ::close(lfd_);
   }
   std::string addr() const { return "127.0.0.1:" + std::to_string(port_); }
+  // Drops the connection, takes the client's next one and answers its CONNECT.
+  bool next_connection(bool session_present) {
+    ::close(fd_);
+    buf_.clear();
+    fd_ = ::accept(lfd_, nullptr, nullptr);
+    if (fd_ < 0) return false;
+    timeval tv{5, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    auto c = recv();
+    if (!c || c->type != cm::PacketType::connect) return false;
+    cm::Connack ack;
+    ack.session_present = session_present;
+    send(ack);
+    return true;
+  }
+  // Stops listening: later connection attempts are refused.
+  void stop_listening() {
+    ::close(lfd_);
+    lfd_ = -1;
+  }
 
   template <class P>
   void send(const P& p) {
@@ -654,6 +680,111 @@ TEST_P(ClientTest, BrokerDisconnectReasonInTheError) {
       },
       Version::v5);
   run(expect_error(fb.addr(), opts("taken", Version::v5), "session taken over (DISCONNECT 0x8e)"));
+}
+
+// Reconnect: what was in flight goes again on the new connection (PUBLISH with DUP, PUBREL
+// for the QoS 2 already released), in the order first sent, and the calls complete.
+Task<void> publish_one(Client* c, std::string payload, std::uint8_t qos, int* ok) {
+  auto r = co_await c->publish("rc", std::move(payload), qos);
+  EXPECT_TRUE(r) << r.error().message();
+  if (r) ++*ok;
+}
+
+Task<void> reconnect_resend(std::string addr) {
+  ClientOptions o = opts("again");
+  o.clean_start = false;
+  o.reconnect.enabled = true;
+  o.reconnect.initial_backoff_ms = 20;
+  auto c = co_await Client::connect(addr, o);
+  CO_ASSERT(c);
+  int ok = 0;
+  auto h1 = Shard::current()->spawn(publish_one(&*c, "one", 1, &ok));
+  auto h2 = Shard::current()->spawn(publish_one(&*c, "two", 2, &ok));
+  CO_ASSERT(h1 && h2);
+  co_await h1->join();
+  co_await h2->join();
+  EXPECT_EQ(ok, 2);
+  EXPECT_EQ(c->stats().reconnects, 1u);
+  EXPECT_EQ(c->stats().resent, 2u);
+  EXPECT_TRUE(c->connected());
+  EXPECT_TRUE(c->session_present());
+  CO_ASSERT_OK(co_await c->disconnect());
+}
+
+TEST_P(ClientTest, ReconnectResendsWhatWasInFlight) {
+  FakeBroker fb([](FakeBroker& b) {
+    auto p1 = b.recv();
+    ASSERT_TRUE(p1 && p1->type == cm::PacketType::publish && p1->qos == 1 && !p1->dup);
+    auto p2 = b.recv();
+    ASSERT_TRUE(p2 && p2->type == cm::PacketType::publish && p2->qos == 2);
+    b.ack(cm::PacketType::pubrec, p2->packet_id);
+    auto rel = b.recv();
+    ASSERT_TRUE(rel && rel->type == cm::PacketType::pubrel && rel->packet_id == p2->packet_id);
+    ASSERT_TRUE(b.next_connection(true));  // the link drops before PUBACK and PUBCOMP
+    auto again = b.recv();
+    ASSERT_TRUE(again && again->type == cm::PacketType::publish);
+    EXPECT_TRUE(again->dup);
+    EXPECT_EQ(again->packet_id, p1->packet_id);
+    EXPECT_EQ(again->payload, "one");
+    auto rel2 = b.recv();
+    ASSERT_TRUE(rel2 && rel2->type == cm::PacketType::pubrel && rel2->packet_id == p2->packet_id);
+    b.ack(cm::PacketType::puback, p1->packet_id);
+    b.ack(cm::PacketType::pubcomp, p2->packet_id);
+    auto bye = b.recv();
+    EXPECT_TRUE(bye && bye->type == cm::PacketType::disconnect);
+  });
+  run(reconnect_resend(fb.addr()));
+}
+
+// The broker restarts (no session kept): the client reconnects and subscribes again.
+Task<void> reconnect_resubscribe(ClientTest* t, std::string addr) {
+  ClientOptions o = opts("resub");
+  o.reconnect.enabled = true;
+  o.reconnect.initial_backoff_ms = 20;
+  o.reconnect.max_backoff_ms = 200;
+  auto c = co_await Client::connect(addr, o);
+  CO_ASSERT(c);
+  auto g = co_await c->subscribe("rs/t", 1);
+  CO_ASSERT(g);
+  t->stop_broker();
+  t->start_broker();
+  auto pub = co_await Client::connect(addr, opts("rspub"));
+  CO_ASSERT(pub);
+  bool got = false;
+  for (int i = 0; i < 50 && !got; ++i) {  // until the subscription is back
+    auto r = co_await pub->publish("rs/t", "back", 1);
+    CO_ASSERT(r);
+    auto m = co_await with_timeout(200ms, c->next_message());
+    got = m && m->payload == "back";
+  }
+  EXPECT_TRUE(got);
+  EXPECT_GE(c->stats().reconnects, 1u);
+  EXPECT_FALSE(c->session_present());
+  EXPECT_TRUE(c->connected());
+}
+
+TEST_P(ClientTest, ReconnectSubscribesAgainWithoutSession) { run(reconnect_resubscribe(this, addr())); }
+
+// Nobody answers any more: after max_attempts the client ends, and waiting calls get the error.
+Task<void> reconnect_gives_up(std::string addr) {
+  ClientOptions o = opts("giveup");
+  o.reconnect.enabled = true;
+  o.reconnect.initial_backoff_ms = 10;
+  o.reconnect.max_attempts = 3;
+  auto c = co_await Client::connect(addr, o);
+  CO_ASSERT(c);
+  auto m = co_await with_timeout(5000ms, c->next_message());
+  CO_ASSERT(!m);
+  EXPECT_EQ(m.error(), std::errc::connection_refused) << m.error().message();
+  EXPECT_FALSE(c->connected());
+  auto r = co_await c->publish("x", "y", 1);
+  EXPECT_EQ(r.error(), std::errc::connection_refused);
+  EXPECT_EQ(c->stats().reconnects, 0u);
+}
+
+TEST_P(ClientTest, ReconnectGivesUpAfterMaxAttempts) {
+  FakeBroker fb([](FakeBroker& b) { b.stop_listening(); });
+  run(reconnect_gives_up(fb.addr()));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ClientTest, ::testing::ValuesIn(test::all_backends()), test::param_name);
