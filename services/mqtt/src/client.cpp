@@ -1,6 +1,8 @@
 // The MQTT client: CONNECT/CONNACK in the caller's task, then a reader task that parses the
 // broker's packets (acks wake the operations waiting under their packet id, PUBLISHes go to
 // the queue next_message() takes from) and a short-lived writer task per burst of output.
+// With reconnect on, a lost connection hands over to a reconnect task (a new generation:
+// the old tasks' last words are ignored) that resends what was in flight.
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -54,7 +56,7 @@ Task<void> read_loop(std::shared_ptr<ClientImpl> self) {
     // Every complete packet we hold, pausing while the message queue is full.
     std::size_t pos = 0;
     for (;;) {
-      if (c.queue.size() >= c.opts.max_queued_messages) {
+      if (c.queue.size() >= std::max<std::size_t>(c.opts.max_queued_messages, 1)) {
         Waiter w;
         c.room_wait = &w;
         Wait a(&c, &w);

@@ -3,7 +3,8 @@
 /// broker's acknowledgement), subscribe and unsubscribe, and an ordered stream of incoming
 /// messages (QoS 1 acknowledged, QoS 2 delivered exactly once). Keepalive pings run by
 /// themselves; a broker that stops answering ends the connection with ETIMEDOUT. Every input
-/// is bounded: incoming packet size, queued incoming messages, publishes in flight.
+/// is bounded: incoming packet size, queued incoming messages, publishes in flight. Optional
+/// automatic reconnection resends what was in flight (ReconnectOptions).
 /// \code
 ///   auto c = co_await zp::mqtt::Client::connect("127.0.0.1:1883", {.client_id = "me"});
 ///   if (!c) co_return;                                       // c.error().message() says why
@@ -94,7 +95,7 @@ struct ClientOptions {
   std::optional<Will> will{};     ///< the will, sent when set
   std::uint32_t max_packet_size = 1u << 20;  ///< largest packet accepted from the broker (5.0 tells it)
   std::uint16_t max_inflight = 32;  ///< our QoS 1/2 publishes awaiting acknowledgement; more wait (5.0: also the broker's Receive Maximum)
-  std::size_t max_queued_messages = 1000;  ///< received, not yet taken by next_message(); beyond, reading pauses
+  std::size_t max_queued_messages = 1000;  ///< received, not yet taken by next_message() (at least 1); beyond, reading pauses
   std::int64_t connect_timeout_ms = 10000;  ///< TCP connect + CONNECT/CONNACK (each attempt)
   ReconnectOptions reconnect{};   ///< automatic reconnection (off by default)
 };
