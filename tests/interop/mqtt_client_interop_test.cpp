@@ -327,4 +327,27 @@ TEST_F(MqttClientInterop, ReconnectAfterBrokerRestart) {
   shard.run();
 }
 
+// `zproto mqtt sub --will-*` killed with SIGKILL: mosquitto publishes its will to mosquitto_sub.
+TEST_F(MqttClientInterop, CliWillAfterKill) {
+  for (const std::string v : kVersions) {
+    const std::string topic = "will/" + v;
+    ASSERT_EQ(run(with(mosq("mosquitto_pub", v), {"-t", topic, "-m", "marker", "-r"}), "wm" + v), 0);
+    const std::string watcher = "ww" + v;
+    pid_t watch = spawn(with(mosq("mosquitto_sub", v), {"-t", topic, "-C", "2", "-v", "-W", "15"}),
+                        (dir_ / (watcher + ".out")).string());
+    ASSERT_TRUE(wait_lines(watcher, 1)) << out(watcher);
+    // The dying client prints the retained marker once it is connected and subscribed.
+    const std::string dying = "wd" + v;
+    pid_t victim = spawn(with(zcli("sub", v), {"-t", topic, "-i", "doomed-" + v, "--will-topic", topic,
+                                                "--will-payload", "gone", "--will-qos", "1"}),
+                         (dir_ / (dying + ".out")).string());
+    ASSERT_TRUE(wait_lines(dying, 1)) << out(dying);
+    kill(victim, SIGKILL);
+    (void)wait_exit(victim, 5s);
+    ASSERT_EQ(wait_exit(watch, 15s), 0) << out(watcher);
+    EXPECT_EQ(out(watcher), topic + " marker\n" + topic + " gone\n");
+    ASSERT_EQ(run(with(mosq("mosquitto_pub", v), {"-t", topic, "-n", "-r"}), "wc" + v), 0);
+  }
+}
+
 }  // namespace

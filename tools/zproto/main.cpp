@@ -301,6 +301,10 @@ int run_main(int argc, char** argv) {
     c->add_option("-k,--keepalive", f.keepalive, "Keepalive in seconds (default 60)")->check(CLI::Range(0, 65535));
     c->add_option("-V,--protocol-version", f.version, "311, 5, mqttv311 or mqttv5 (default 311)")
         ->check(CLI::IsMember({"311", "5", "mqttv311", "mqttv5"}));
+    c->add_option("--will-topic", f.will_topic, "Will: published by the broker if we vanish without DISCONNECT");
+    c->add_option("--will-payload", f.will_payload, "Will message");
+    c->add_option("--will-qos", f.will_qos, "Will QoS 0, 1 or 2")->check(CLI::Range(0, 2));
+    c->add_flag("--will-retain", f.will_retain, "Will is retained");
   };
   zp::mqtt::cli::PubFlags pub_flags;
   CLI::App* pub = mqtt_cmd->add_subcommand("pub", "Publish: -t TOPIC (-m MSG | -n | -l | -s) [-q QOS] [-r]");

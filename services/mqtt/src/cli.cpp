@@ -48,6 +48,16 @@ bool client_options(const CommonFlags& f, const char* verb, ClientOptions& o) {
   o.keepalive_s = std::uint16_t(f.keepalive);
   if (!f.username.empty()) o.username = f.username;
   if (!f.password.empty()) o.password = f.password;
+  if (!f.will_topic.empty()) {
+    if (f.will_qos < 0 || f.will_qos > 2) {
+      std::fprintf(stderr, "zproto mqtt %s: --will-qos must be 0..2\n", verb);
+      return false;
+    }
+    o.will = Will{f.will_topic, f.will_payload, std::uint8_t(f.will_qos), f.will_retain};
+  } else if (!f.will_payload.empty() || f.will_retain) {
+    std::fprintf(stderr, "zproto mqtt %s: --will-payload and --will-retain need --will-topic\n", verb);
+    return false;
+  }
   return true;
 }
 

@@ -26,6 +26,10 @@ struct CommonFlags {
   std::string password{};           ///< -P
   int keepalive = 60;               ///< -k: seconds
   std::string version = "311";      ///< -V: 311, 5, mqttv311, mqttv5
+  std::string will_topic{};         ///< --will-topic: a will is sent when set
+  std::string will_payload{};       ///< --will-payload
+  int will_qos = 0;                 ///< --will-qos: 0..2
+  bool will_retain = false;         ///< --will-retain
 };
 
 /// `zproto mqtt pub`.
