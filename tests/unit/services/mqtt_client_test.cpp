@@ -114,10 +114,12 @@ ClientOptions opts(std::string id, Version v = Version::v311) {
 
 // One subscriber, one publisher: a message at each QoS arrives once, with its QoS.
 Task<void> round_trip(std::string addr, Version v) {
-  auto sub = co_await Client::connect(addr, opts("sub", v));
+  const ClientOptions sub_opts = opts("sub", v);
+  auto sub = co_await Client::connect(addr, sub_opts);
   CO_ASSERT(sub);
   EXPECT_FALSE(sub->session_present());
-  auto pub = co_await Client::connect(addr, opts("pub", v));
+  const ClientOptions pub_opts = opts("pub", v);
+  auto pub = co_await Client::connect(addr, pub_opts);
   CO_ASSERT(pub);
   for (std::uint8_t q = 0; q <= 2; ++q) {
     auto g = co_await sub->subscribe("rt/" + std::to_string(q), q);
@@ -155,10 +157,12 @@ TEST_P(ClientTest, RoundTripQos012Version311) { run(round_trip(addr(), Version::
 TEST_P(ClientTest, RoundTripQos012Version5) { run(round_trip(addr(), Version::v5)); }
 
 Task<void> retained(std::string addr) {
-  auto pub = co_await Client::connect(addr, opts("rpub"));
+  const ClientOptions pub_opts = opts("rpub");
+  auto pub = co_await Client::connect(addr, pub_opts);
   CO_ASSERT(pub);
   CO_ASSERT_OK(co_await pub->publish("ret/a", "kept", 1, true));
-  auto sub = co_await Client::connect(addr, opts("rsub", Version::v5));
+  const ClientOptions sub_opts = opts("rsub", Version::v5);
+  auto sub = co_await Client::connect(addr, sub_opts);
   CO_ASSERT(sub);
   CO_ASSERT_OK(co_await sub->subscribe("ret/#", 1));
   auto m = co_await with_timeout(5000ms, sub->next_message());
@@ -180,7 +184,8 @@ Task<void> publish_n(Client* c, int from, int to, std::atomic<int>* failures) {
 }
 
 Task<void> ordered(std::string addr) {
-  auto sub = co_await Client::connect(addr, opts("osub"));
+  const ClientOptions sub_opts = opts("osub");
+  auto sub = co_await Client::connect(addr, sub_opts);
   CO_ASSERT(sub);
   CO_ASSERT_OK(co_await sub->subscribe("ord", 1));
   ClientOptions po = opts("opub");
@@ -249,7 +254,8 @@ Task<void> refusal(std::string addr) {
   EXPECT_NE(c.error().message().find("identifier rejected"), std::string::npos) << c.error().message();
   EXPECT_NE(c.error().message().find("CONNACK 2"), std::string::npos) << c.error().message();
   // 5.0 with an empty id: the broker assigns one.
-  auto v5 = co_await Client::connect(addr, opts("", Version::v5));
+  const ClientOptions v5_opts = opts("", Version::v5);
+  auto v5 = co_await Client::connect(addr, v5_opts);
   CO_ASSERT(v5);
   EXPECT_FALSE(v5->client_id().empty());
   // Bad input never reaches the wire.
@@ -260,7 +266,9 @@ Task<void> refusal(std::string addr) {
   auto e3 = co_await v5->subscribe("a/#/b", 0);
   EXPECT_EQ(e3.error(), ClientErrc::bad_filter);
   EXPECT_TRUE(v5->connected());
-  auto bad = co_await Client::connect("nowhere:1883", opts("x"));
+  const ClientOptions bad_opts = opts("x");
+  const std::string nowhere = "nowhere:1883";
+  auto bad = co_await Client::connect(nowhere, bad_opts);
   EXPECT_EQ(bad.error(), ClientErrc::bad_address);
 }
 
@@ -275,7 +283,8 @@ Task<void> persistent_session(std::string addr) {
     CO_ASSERT_OK(co_await c->subscribe("ps/t", 1));
     CO_ASSERT_OK(co_await c->disconnect());
   }
-  auto pub = co_await Client::connect(addr, opts("pspub"));
+  const ClientOptions pub_opts = opts("pspub");
+  auto pub = co_await Client::connect(addr, pub_opts);
   CO_ASSERT(pub);
   CO_ASSERT_OK(co_await pub->publish("ps/t", "while away", 1));
   auto c = co_await Client::connect(addr, o);
@@ -289,7 +298,8 @@ Task<void> persistent_session(std::string addr) {
 TEST_P(ClientTest, PersistentSessionQueuesWhileAway) { run(persistent_session(addr())); }
 
 Task<void> broker_gone(ClientTest* t, std::string addr) {
-  auto c = co_await Client::connect(addr, opts("orphan"));
+  const ClientOptions c_opts = opts("orphan");
+  auto c = co_await Client::connect(addr, c_opts);
   CO_ASSERT(c);
   CO_ASSERT_OK(co_await c->subscribe("x", 0));
   std::thread stopper([t] { t->stop_broker(); });
@@ -522,7 +532,8 @@ class FakeBroker {
 // Incoming QoS 2: a redelivery before PUBREL is acknowledged again but delivered once; after
 // PUBREL the id is free for a new message.
 Task<void> qos2_exactly_once(std::string addr) {
-  auto c = co_await Client::connect(addr, opts("q2"));
+  const ClientOptions c_opts = opts("q2");
+  auto c = co_await Client::connect(addr, c_opts);
   CO_ASSERT(c);
   auto m1 = co_await with_timeout(5000ms, c->next_message());
   CO_ASSERT(m1);
@@ -748,7 +759,8 @@ Task<void> reconnect_resubscribe(ClientTest* t, std::string addr) {
   CO_ASSERT(g);
   t->stop_broker();
   t->start_broker();
-  auto pub = co_await Client::connect(addr, opts("rspub"));
+  const ClientOptions pub_opts = opts("rspub");
+  auto pub = co_await Client::connect(addr, pub_opts);
   CO_ASSERT(pub);
   bool got = false;
   for (int i = 0; i < 50 && !got; ++i) {  // until the subscription is back
