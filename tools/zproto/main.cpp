@@ -4,6 +4,8 @@
 //   zproto serve --config /etc/zproto/zproto.json --shards 4 --log-level debug
 //   zproto get -L -o page.html http://127.0.0.1:8080/
 //   zproto dig www.example.test AAAA @127.0.0.1:5353 +short
+//   zproto mqtt pub -h 127.0.0.1 -t sensors/t -m 21.5 -q 1
+//   zproto mqtt sub -h 127.0.0.1 -t 'sensors/#' -v -C 1
 //
 // Exit codes: 0 success, 1 runtime failure (bind error, log file, privilege drop),
 // 2 usage or configuration error.
@@ -25,6 +27,7 @@
 #include "privilege.h"
 #include "registry.h"
 #include "zp/http/admin.h"
+#include "zp/mqtt/cli.h"
 #include "zp/engine/log.h"
 #include "zp/engine/probe.h"
 #include "zp/engine/runtime.h"
@@ -284,6 +287,43 @@ int run_main(int argc, char** argv) {
       ->required();
   dig->add_option("--resolv-conf", dig_flags.resolv_conf, "Servers from this file when no @SERVER is given");
 
+  // mosquitto_pub/mosquitto_sub's flags: -h is the host there, so help is --help only.
+  CLI::App* mqtt_cmd = app.add_subcommand("mqtt", "MQTT client verbs: pub and sub, mosquitto_pub/sub-style");
+  mqtt_cmd->require_subcommand(1);
+  auto add_common = [](CLI::App* c, zp::mqtt::cli::CommonFlags& f) {
+    c->set_help_flag("--help", "Print this help message and exit");
+    c->add_option("-h,--host", f.host, "Broker host: a numeric address or localhost (default localhost)");
+    c->add_option("-p,--port", f.port, "Broker port (default 1883)")->check(CLI::Range(1, 65535));
+    c->add_option("-q,--qos", f.qos, "QoS 0, 1 or 2")->check(CLI::Range(0, 2));
+    c->add_option("-i,--id", f.id, "Client id (default zproto-pub|sub-PID)");
+    c->add_option("-u,--username", f.username, "User name");
+    c->add_option("-P,--pw", f.password, "Password");
+    c->add_option("-k,--keepalive", f.keepalive, "Keepalive in seconds (default 60)")->check(CLI::Range(0, 65535));
+    c->add_option("-V,--protocol-version", f.version, "311, 5, mqttv311 or mqttv5 (default 311)")
+        ->check(CLI::IsMember({"311", "5", "mqttv311", "mqttv5"}));
+    c->add_option("--will-topic", f.will_topic, "Will: published by the broker if we vanish without DISCONNECT");
+    c->add_option("--will-payload", f.will_payload, "Will message");
+    c->add_option("--will-qos", f.will_qos, "Will QoS 0, 1 or 2")->check(CLI::Range(0, 2));
+    c->add_flag("--will-retain", f.will_retain, "Will is retained");
+  };
+  zp::mqtt::cli::PubFlags pub_flags;
+  CLI::App* pub = mqtt_cmd->add_subcommand("pub", "Publish: -t TOPIC (-m MSG | -n | -l | -s) [-q QOS] [-r]");
+  add_common(pub, pub_flags);
+  pub->add_option("-t,--topic", pub_flags.topic, "Topic to publish to")->required();
+  pub->add_option("-m,--message", pub_flags.message, "The message")->allow_extra_args(false);
+  pub->add_flag("-n,--null-message", pub_flags.null_message, "An empty (zero-length) message");
+  pub->add_flag("-l,--stdin-line", pub_flags.stdin_line, "Each line of stdin is a message");
+  pub->add_flag("-s,--stdin-file", pub_flags.stdin_file, "The whole of stdin is one message");
+  pub->add_flag("-r,--retain", pub_flags.retain, "Retained message");
+  zp::mqtt::cli::SubFlags sub_flags;
+  CLI::App* sub = mqtt_cmd->add_subcommand("sub", "Subscribe and print messages: -t FILTER... [-C COUNT] [-v] [-W SECONDS]");
+  add_common(sub, sub_flags);
+  sub->add_option("-t,--topic", sub_flags.topics, "Topic filter (repeatable)")->required()->allow_extra_args(false);
+  sub->add_option("-C,--count", sub_flags.count, "Exit after COUNT messages")->check(CLI::NonNegativeNumber);
+  sub->add_flag("-v,--verbose", sub_flags.verbose, "Print \"topic payload\"");
+  sub->add_option("-W,--timeout", sub_flags.timeout_s, "Exit with code 27 after SECONDS")->check(CLI::NonNegativeNumber);
+  sub->add_flag("-c,--disable-clean-session", sub_flags.persistent, "Persistent session (needs -i)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -293,6 +333,8 @@ int run_main(int argc, char** argv) {
   if (app.got_subcommand("version")) return run_version();
   if (app.got_subcommand(get)) return run_get(get_flags);
   if (app.got_subcommand(dig)) return run_dig(dig_flags);
+  if (mqtt_cmd->got_subcommand(pub)) return zp::mqtt::cli::run_pub(pub_flags);
+  if (mqtt_cmd->got_subcommand(sub)) return zp::mqtt::cli::run_sub(sub_flags);
   if (app.got_subcommand(serve)) {
     for (size_t i = 0; i < serve_commands.size(); ++i) {
       if (serve->got_subcommand(serve_commands[i].first)) {
