@@ -679,6 +679,29 @@ Task<Result<void>> Client::publish(std::string topic, std::string payload, std::
   co_return Result<void>();
 }
 
+namespace {
+// SUBSCRIBE / UNSUBSCRIBE: once online, sends `p` under a fresh packet id and waits for its
+// acknowledgement (op records what came back).
+template <class P>
+Task<Error> request(ClientImpl* cp, Op* opp, P* pp) {
+  ClientImpl& c = *cp;
+  Op& op = *opp;
+  P& p = *pp;
+  auto on = co_await wait_online(&c);
+  if (!on) co_return on.error();
+  op.seq = c.next_seq++;
+  const std::uint16_t id = c.alloc_id();
+  p.packet_id = id;
+  if (!c.write(p)) co_return make_error_code(ClientErrc::too_large);
+  c.ops[id] = &op;
+  Wait a(&c, &op.w);
+  co_await a;
+  if (auto it = c.ops.find(id); it != c.ops.end() && it->second == &op) c.ops.erase(it);
+  co_return await_result(op, a);
+}
+
+}  // namespace
+
 Task<Result<std::uint8_t>> Client::subscribe(std::string filter, std::uint8_t qos) {
   std::shared_ptr<ClientImpl> self = impl_;
   if (!self) co_return make_error_code(ClientErrc::not_connected);
@@ -691,20 +714,10 @@ Task<Result<std::uint8_t>> Client::subscribe(std::string filter, std::uint8_t qo
   sub.qos = qos;
   cm::Subscribe p;
   p.subscriptions = std::span<cm::Subscription>(&sub, 1);
-  auto on = co_await wait_online(&c);
-  if (!on) co_return on.error();
   Op op;
   op.kind = Op::Kind::subscribe;
-  op.seq = c.next_seq++;
   op.subscribe = &p;
-  const std::uint16_t id = c.alloc_id();
-  p.packet_id = id;
-  if (!c.write(p)) co_return make_error_code(ClientErrc::too_large);
-  c.ops[id] = &op;
-  Wait a(&c, &op.w);
-  co_await a;
-  if (auto it = c.ops.find(id); it != c.ops.end() && it->second == &op) c.ops.erase(it);
-  if (Error e = await_result(op, a)) co_return e;
+  if (Error e = co_await request(&c, &op, &p)) co_return e;
   c.subscriptions[filter] = qos;  // made again after a reconnect without a session
   co_return op.granted;
 }
@@ -718,20 +731,10 @@ Task<Result<void>> Client::unsubscribe(std::string filter) {
   std::string_view f = filter;
   cm::Unsubscribe p;
   p.filters = std::span<std::string_view>(&f, 1);
-  auto on = co_await wait_online(&c);
-  if (!on) co_return on.error();
   Op op;
   op.kind = Op::Kind::unsubscribe;
-  op.seq = c.next_seq++;
   op.unsubscribe = &p;
-  const std::uint16_t id = c.alloc_id();
-  p.packet_id = id;
-  if (!c.write(p)) co_return make_error_code(ClientErrc::too_large);
-  c.ops[id] = &op;
-  Wait a(&c, &op.w);
-  co_await a;
-  if (auto it = c.ops.find(id); it != c.ops.end() && it->second == &op) c.ops.erase(it);
-  if (Error e = await_result(op, a)) co_return e;
+  if (Error e = co_await request(&c, &op, &p)) co_return e;
   c.subscriptions.erase(filter);
   co_return Result<void>();
 }
