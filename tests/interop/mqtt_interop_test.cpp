@@ -124,16 +124,19 @@ TEST_F(MqttInterop, WillPublishedAfterKillMinusNine) {
     auto dying_args = common("mosquitto_sub", v);
     dying_args.insert(dying_args.end(), {"-t", "ready/" + v, "-i", "dying-" + v, "--will-topic", "wills/" + v,
                                          "--will-payload", "bye", "-k", "60"});
-    pid_t dying = spawn(dying_args, (dir_ / "dying.out").string());
-    ASSERT_TRUE(wait_lines("dying", 1)) << out("dying");
+    // Names per version: spawn truncates its output file in the child, after fork, so a
+    // reused name could still show the previous round's line to wait_lines.
+    const std::string dying_name = "dying_" + v, watch_name = "watch_" + v;
+    pid_t dying = spawn(dying_args, (dir_ / (dying_name + ".out")).string());
+    ASSERT_TRUE(wait_lines(dying_name, 1)) << out(dying_name);
     auto watch_args = common("mosquitto_sub", v);
     watch_args.insert(watch_args.end(), {"-t", "wills/#", "-C", "2", "-v", "-W", "15"});
-    pid_t watch = spawn(watch_args, (dir_ / "watch.out").string());
-    ASSERT_TRUE(wait_lines("watch", 1)) << out("watch");
+    pid_t watch = spawn(watch_args, (dir_ / (watch_name + ".out")).string());
+    ASSERT_TRUE(wait_lines(watch_name, 1)) << out(watch_name);
     kill(dying, SIGKILL);
     (void)wait_exit(dying, 5s);
-    ASSERT_EQ(wait_exit(watch, 15s), 0) << out("watch");
-    EXPECT_EQ(out("watch"), "wills/marker m\nwills/" + v + " bye\n") << v;
+    ASSERT_EQ(wait_exit(watch, 15s), 0) << v << ": " << out(watch_name);
+    EXPECT_EQ(out(watch_name), "wills/marker m\nwills/" + v + " bye\n") << v;
     ASSERT_EQ(pub({"-t", "wills/marker", "-n", "-r"}, "clear"), 0);
   }
 }
