@@ -48,10 +48,10 @@ zp::Task<void> app(zp::Runtime& rt, std::string addr) {
   if (late && co_await late->subscribe("plant/oven/temp", 0)) {
     auto m = co_await late->next_message();
     if (m) std::printf("late subscriber: %s (retained %d)\n", m->payload.c_str(), m->retain);
-    co_await late->disconnect();
+    (void)co_await late->disconnect();
   }
-  co_await sensor->disconnect();
-  co_await dash->disconnect();
+  (void)co_await sensor->disconnect();
+  (void)co_await dash->disconnect();
   rt.stop();
 }
 
