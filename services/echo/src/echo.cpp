@@ -1,11 +1,11 @@
 #include "zp/echo/echo.h"
 
 #include <chrono>
-#include <memory>
 #include <optional>
 
 #include "zp/engine/deadline_list.h"
 #include "zp/engine/listen.h"
+#include "zp/engine/local_rc.h"
 #include "zp/engine/log.h"
 #include "zp/engine/net.h"
 
@@ -24,11 +24,11 @@ struct ShardState {
 // pending receive and little else (GCC gives every local its own slot): the shard state,
 // the stream and its place in the shard's idle list.
 struct Conn {
-  std::shared_ptr<ShardState> st;
+  LocalRc<ShardState> st;
   Stream s;
   DeadlineLink idle;
   // `ctx`: the connection task's (Shard::spawn_with_ctx), cancelled when idle too long.
-  Conn(std::shared_ptr<ShardState> state, Stream stream, TaskCtx* ctx) : st(std::move(state)), s(std::move(stream)) {
+  Conn(LocalRc<ShardState> state, Stream stream, TaskCtx* ctx) : st(std::move(state)), s(std::move(stream)) {
     idle.ctx = ctx;
   }
   // Before its link is set only.
@@ -60,7 +60,7 @@ Task<void> serve_connection(Conn c) {
 
 Result<void> start(Shard& shard, const std::vector<std::string>& listen_addrs, Options opts) {
   // Shared by the accept loops and connections: freed by whichever task ends last.
-  auto st = std::make_shared<ShardState>();
+  auto st = LocalRc<ShardState>::make();
   st->opts = opts;
   st->idle.emplace(shard, std::initializer_list<int64_t>{opts.idle_timeout_ms});
   auto listeners = bind_listeners(shard, "echo", listen_addrs);

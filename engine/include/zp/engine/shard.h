@@ -78,11 +78,11 @@ struct ShardOptions {
 };
 
 namespace detail {
-// 72 B per spawned task: the task's TaskCtx is its base, so `refs` takes the TaskCtx's
-// tail padding; `task` is null once the task has finished (no separate done flag).
+// 64 B per spawned task: the task's TaskCtx is its base, so `refs` takes the TaskCtx's
+// tail padding; `task` is null once the task has finished (no separate done flag). The
+// shard is not kept here: the root frame's promise and each TaskHandle carry it.
 struct SpawnState : TaskCtx {
   uint32_t refs = 0;
-  Shard* shard = nullptr;
   std::coroutine_handle<> task;  // null: finished
   std::coroutine_handle<> joiner;
   SpawnState* prev = nullptr;
@@ -97,10 +97,12 @@ struct SpawnState : TaskCtx {
 class TaskHandle {
  public:
   TaskHandle() = default;
-  explicit TaskHandle(detail::SpawnState* s);  ///< a handle on spawn state s (the shard makes these)
+  TaskHandle(Shard* shard, detail::SpawnState* s);  ///< a handle on spawn state s of shard (the shard makes these)
   TaskHandle(const TaskHandle& o);  ///< one more reference to the same task
-  TaskHandle(TaskHandle&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}  ///< takes o's reference; o is left empty
+  TaskHandle(TaskHandle&& o) noexcept
+      : shard_(o.shard_), s_(std::exchange(o.s_, nullptr)) {}  ///< takes o's reference; o is left empty
   TaskHandle& operator=(TaskHandle o) noexcept {  ///< drops ours, takes o's
+    std::swap(shard_, o.shard_);
     std::swap(s_, o.s_);
     return *this;
   }
@@ -121,6 +123,7 @@ class TaskHandle {
   JoinAwaiter join() const { return JoinAwaiter{s_}; }  ///< the awaitable that waits for the task
 
  private:
+  Shard* shard_ = nullptr;
   detail::SpawnState* s_ = nullptr;
 };
 

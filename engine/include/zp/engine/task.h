@@ -37,14 +37,19 @@ struct TaskCtx {
 
 namespace detail {
 
-struct SpawnState;
-/// Defined by the shard: a spawned task finished; returns the coroutine to resume next.
-std::coroutine_handle<> on_spawned_task_done(SpawnState* s);
+/// Defined by the shard: the root task of a spawn finished (its ctx is the spawn's
+/// bookkeeping); returns the coroutine to resume next.
+std::coroutine_handle<> on_spawned_task_done(Shard* shard, TaskCtx* ctx);
 
 struct PromiseBase {
-  std::coroutine_handle<> continuation = std::noop_coroutine();
+  // Where final_suspend goes: the awaiting coroutine's address, or, for the root of a
+  // spawn (which nobody awaits), its Shard with the low bit set. One word instead of two
+  // in every frame.
+  uintptr_t then = uintptr_t(std::noop_coroutine().address());
   TaskCtx* ctx = nullptr;
-  SpawnState* spawn = nullptr;  ///< set when this task is the root of a spawn
+
+  void set_continuation(std::coroutine_handle<> h) { then = uintptr_t(h.address()); }
+  void set_spawn_root(Shard* shard) { then = uintptr_t(shard) | 1; }
 
   static void* operator new(size_t size) { return frame_alloc(size); }
   static void operator delete(void* p, size_t size) { frame_free(p, size); }
@@ -55,12 +60,13 @@ struct PromiseBase {
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
       auto& p = h.promise();
-      if (p.spawn) {
-        SpawnState* s = p.spawn;
+      uintptr_t then = p.then;
+      if (then & 1) {
+        TaskCtx* ctx = p.ctx;
         h.destroy();
-        return on_spawned_task_done(s);
+        return on_spawned_task_done(reinterpret_cast<Shard*>(then & ~uintptr_t(1)), ctx);
       }
-      return p.continuation;
+      return std::coroutine_handle<>::from_address(reinterpret_cast<void*>(then));
     }
     void await_resume() noexcept {}
   };
@@ -125,7 +131,7 @@ class [[nodiscard]] Task {
     bool await_ready() noexcept { return false; }
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> awaiting) noexcept {
-      h.promise().continuation = awaiting;
+      h.promise().set_continuation(awaiting);
       if (!h.promise().ctx) h.promise().ctx = awaiting.promise().ctx;
       return h;
     }
