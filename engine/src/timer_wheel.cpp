@@ -79,15 +79,18 @@ void TimerWheel::advance(int64_t now_ms) {
 
 int TimerWheel::next_timeout_ms(int64_t now_ms) const {
   if (count_ == 0) return -1;
-  size_t start = slot_of(now_ms);
+  // From the wheel's own position, not from now: when the clock moved on since the last
+  // advance() (a shard's set-up, before its loop runs), the slots between are due, and a
+  // scan from now would see them a whole turn away.
+  size_t start = slot_of(current_ms_);
   for (size_t n = 0; n <= kSlots / 64; ++n) {
     size_t word = ((start / 64) + n) % (kSlots / 64);
     uint64_t bits = nonempty_[word];
     if (n == 0) bits &= ~uint64_t(0) << (start % 64);
     if (bits) {
       size_t s = word * 64 + size_t(std::countr_zero(bits));
-      size_t dist = (s + kSlots - start) % kSlots;
-      return int(dist);
+      int64_t due = current_ms_ + int64_t((s + kSlots - start) % kSlots);
+      return due <= now_ms ? 0 : int(due - now_ms);
     }
   }
   return 0;

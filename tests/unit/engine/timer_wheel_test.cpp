@@ -55,4 +55,21 @@ TEST(TimerWheel, RemoveAndPastDeadlines) {
   EXPECT_EQ(count, 2);
 }
 
+// The clock moved on since the last advance() (a shard's set-up adds timers before its loop
+// runs): a timer in the slots between is due now, not a turn of the wheel later.
+TEST(TimerWheel, TimerBehindAStaleWheelIsDueAtOnce) {
+  TimerWheel w(100);
+  Timer t;
+  t.fire = [](Timer*) {};
+  w.add(t, 100);
+  EXPECT_EQ(w.next_timeout_ms(100), 0);
+  EXPECT_EQ(w.next_timeout_ms(3000), 0);
+  Timer later;
+  later.fire = [](Timer*) {};
+  w.remove(t);
+  w.add(later, 3500);
+  EXPECT_EQ(w.next_timeout_ms(3000), 500);
+  EXPECT_EQ(w.next_timeout_ms(3600), 0);
+}
+
 }  // namespace zp
