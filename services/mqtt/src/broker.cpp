@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <functional>
 
+#include <fmt/format.h>
+
 #include "shard_broker.h"
 #include "zp/engine/log.h"
 
@@ -215,12 +217,14 @@ void ShardBroker::publish(const MessagePtr& m) {
     if (t == id_) continue;
     const bool interested = (mask >> (t & 63)) & 1u;
     if (!interested && !m->retain) continue;
-    if (m->qos == 0 && !m->retain && backlog_bytes_[t] + m->payload.size() > opts.max_cross_shard_bytes &&
+    // What an item holds, roughly: empty payloads count too, so the bound holds for them.
+    const std::size_t cost = m->payload.size() + m->topic.size() + 64;
+    if (m->qos == 0 && !m->retain && backlog_bytes_[t] + cost > opts.max_cross_shard_bytes &&
         !outbox_[t].items.empty()) {
       add(counters.dropped);
       continue;
     }
-    backlog_bytes_[t] += m->payload.size();
+    backlog_bytes_[t] += cost;
     send(t, [m, interested](ShardBroker& tb) {
       if (m->retain) tb.set_retained(*m);
       if (interested) tb.deliver_local(m);
@@ -346,59 +350,26 @@ const BrokerCounters& Broker::counters(unsigned shard) const { return parts_[sha
 
 BrokerTotals Broker::totals() const {
   BrokerTotals t;
-  for (const auto& p : parts_) {
-    const auto& c = p->counters;
-    auto v = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
-    t.connections += v(c.connections);
-    t.connects += v(c.connects);
-    t.connect_refused += v(c.connect_refused);
-    t.protocol_errors += v(c.protocol_errors);
-    t.takeovers += v(c.takeovers);
-    t.keepalive_timeouts += v(c.keepalive_timeouts);
-    t.publish_in += v(c.publish_in);
-    t.publish_out += v(c.publish_out);
-    t.dropped += v(c.dropped);
-    t.wills += v(c.wills);
-    t.sessions += v(c.sessions);
-    t.subscriptions += v(c.subscriptions);
-    t.cross_shard_batches += v(c.cross_shard_batches);
+  for (std::size_t i = 0; i < parts_.size(); ++i) {
+    BrokerTotals::each(
+        [&](const CounterInfo& info, std::uint64_t& total, const std::atomic<std::uint64_t>& c) {
+          if (!info.replicated || i == 0) total += c.load(std::memory_order_relaxed);
+        },
+        t, parts_[i]->counters);
   }
-  if (!parts_.empty()) t.retained = parts_[0]->counters.retained.load(std::memory_order_relaxed);
   return t;
 }
 
 std::string Broker::metrics() const {
-  const BrokerTotals t = totals();
+  BrokerTotals t = totals();
   std::string out;
-  auto row = [&](const char* name, const char* type, const char* help, std::uint64_t v) {
-    out += "# HELP zproto_mqtt_";
-    out += name;
-    out += ' ';
-    out += help;
-    out += "\n# TYPE zproto_mqtt_";
-    out += name;
-    out += ' ';
-    out += type;
-    out += "\nzproto_mqtt_";
-    out += name;
-    out += ' ';
-    out += std::to_string(v);
-    out += '\n';
-  };
-  row("connections", "gauge", "Open MQTT network connections.", t.connections);
-  row("connects_total", "counter", "CONNECT accepted (CONNACK 0).", t.connects);
-  row("connect_refused_total", "counter", "CONNECT refused with a CONNACK error.", t.connect_refused);
-  row("protocol_errors_total", "counter", "Connections closed for a malformed packet or protocol violation.", t.protocol_errors);
-  row("takeovers_total", "counter", "Sessions taken over by a CONNECT with the same client id.", t.takeovers);
-  row("keepalive_timeouts_total", "counter", "Connections closed after 1.5 x keepalive of silence.", t.keepalive_timeouts);
-  row("publish_received_total", "counter", "PUBLISH packets received.", t.publish_in);
-  row("publish_sent_total", "counter", "PUBLISH packets sent.", t.publish_out);
-  row("dropped_total", "counter", "Messages dropped (full output, queue or cross-shard backlog).", t.dropped);
-  row("wills_total", "counter", "Will messages published.", t.wills);
-  row("sessions", "gauge", "Sessions, online and offline.", t.sessions);
-  row("subscriptions", "gauge", "Subscriptions (filter, session).", t.subscriptions);
-  row("retained", "gauge", "Retained messages.", t.retained);
-  row("cross_shard_batches_total", "counter", "Batches of work sent to other shards.", t.cross_shard_batches);
+  BrokerTotals::each(
+      [&](const CounterInfo& info, std::uint64_t v) {
+        const char* type = info.gauge ? "gauge" : "counter";
+        out += fmt::format("# HELP zproto_mqtt_{0} {1}\n# TYPE zproto_mqtt_{0} {2}\nzproto_mqtt_{0} {3}\n", info.metric,
+                           info.help, type, v);
+      },
+      t);
   return out;
 }
 

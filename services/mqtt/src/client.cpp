@@ -111,6 +111,12 @@ Task<void> read_loop(std::shared_ptr<ClientImpl> self) {
 }
 
 // CONNECT on c.stream and its CONNACK; applies what the broker says (5.0 properties).
+// A 3.1.1 CONNACK refusing the connection: 0x20, length 2, flags 0, a non-zero return code.
+bool old_broker_refusal(const std::vector<std::byte>& in) {
+  return in.size() >= 4 && in[0] == std::byte{0x20} && in[1] == std::byte{0x02} && in[2] == std::byte{0} &&
+         in[3] != std::byte{0} && std::uint8_t(in[3]) <= 5;
+}
+
 Task<Result<void>> handshake(std::shared_ptr<ClientImpl> self) {
   ClientImpl& c = *self;
   const ClientOptions& o = c.opts;
@@ -157,7 +163,12 @@ Task<Result<void>> handshake(std::shared_ptr<ClientImpl> self) {
   const cm::Scratch scratch;
   for (;;) {
     const auto r = cm::parse_packet(c.in, c.version, c.limits, pkt, scratch);
-    if (r.error != cm::Errc::ok) co_return make_error_code(ClientErrc::protocol_error);
+    if (r.error != cm::Errc::ok) {
+      // A 3.1.1-only broker answers a 5.0 CONNECT with its own CONNACK, "unacceptable
+      // protocol version" (MQTT-3.1.2-2), which is short as a 5.0 one: say that, not "malformed".
+      if (v5 && old_broker_refusal(c.in)) co_return connack_error(std::uint8_t(c.in[3]));
+      co_return make_error_code(ClientErrc::protocol_error);
+    }
     if (!r.need_more()) {
       if (pkt.header.type != cm::PacketType::connack) co_return make_error_code(ClientErrc::protocol_error);
       const auto& ack = std::get<cm::Connack>(pkt.body);

@@ -432,6 +432,17 @@ Task<bool> ConnLoop::on_bytes(const RecvBuf& got, IdleGuard& idle) {
   }
   b_.flush_all();
   if (!open) co_return false;
+  if (b_.congested()) {
+    // Another shard's inbox from us is full and our backlog for it is over its bound: stop
+    // reading this publisher (TCP pushes back on it) instead of queueing without bound.
+    add(b_.counters.publisher_pauses);
+    for (;;) {
+      idle.touch();  // the client is not silent: we are not reading
+      auto slept = co_await sleep(std::chrono::milliseconds(1));
+      if (!slept) co_return false;
+      if (!b_.congested()) break;
+    }
+  }
   if (buffered) c_.in.erase(c_.in.begin(), c_.in.begin() + std::ptrdiff_t(pos));
   else c_.in.assign(data.begin() + std::ptrdiff_t(pos), data.end());
   co_return true;
@@ -504,12 +515,14 @@ Result<void> ShardBroker::start(Shard& shard, const std::vector<std::string>& li
                     .serve = [this, held](Stream s, TaskCtx* ctx) { return serve_connection(this, std::move(s), ctx); }};
     if (auto r = start_accepting(shard, "mqtt", l, std::move(h)); !r) return r;
   }
+  start_sys_topics();
   shard.on_stop([this] {
     stopping_ = true;
     if (retry_armed_) {
       shard_->timers().remove(retry_timer_);
       retry_armed_ = false;
     }
+    if (sys_timer_.armed) shard_->timers().remove(sys_timer_);
   });
   return {};
 }

@@ -9,7 +9,7 @@ namespace {
 constexpr std::string_view kKeys[] = {"listen", "admin_listen", "max_connections", "max_packet_size",
                                       "max_inflight", "max_queued_messages", "connect_timeout_ms",
                                       "max_keepalive", "max_subscriptions", "retained_max_messages",
-                                      "retained_max_bytes"};
+                                      "retained_max_bytes", "sys_interval"};
 
 std::unique_ptr<service::Service> parse(service::ConfigReader& r, const service::Node& section) {
   auto svc = std::make_unique<MqttService>();
@@ -26,9 +26,10 @@ std::unique_ptr<service::Service> parse(service::ConfigReader& r, const service:
     if (key == "max_subscriptions") return r.count_at_least(f, o.max_subscriptions, 1, 10000000);
     if (key == "retained_max_messages") return r.count(f, o.retained.max_messages, 100000000);
     if (key == "retained_max_bytes") return r.count(f, o.retained.max_bytes, uint64_t{1} << 40);
+    if (key == "sys_interval") return r.count(f, o.sys_interval_s, 86400);
     return r.unknown_key(f, section.path,
                          {kKeys[0], kKeys[1], kKeys[2], kKeys[3], kKeys[4], kKeys[5], kKeys[6], kKeys[7],
-                          kKeys[8], kKeys[9], kKeys[10]});
+                          kKeys[8], kKeys[9], kKeys[10], kKeys[11]});
   });
   if (!ok) return nullptr;
   if (svc->listen.empty()) {

@@ -3,6 +3,7 @@
 // services/mqtt; everything here runs on the shard's own thread.
 #pragma once
 
+#include <chrono>
 #include <coroutine>
 #include <cstdint>
 #include <memory>
@@ -192,6 +193,12 @@ class ShardBroker {
     outbox_[target].items.push_back(std::make_unique<WorkFn<F>>(std::move(fn)));
   }
   void flush_all();
+  // True while a backlog for some shard is over max_cross_shard_bytes: publishers here wait.
+  bool congested() const {
+    for (std::size_t b : backlog_bytes_)
+      if (b > opts.max_cross_shard_bytes) return true;
+    return false;
+  }
 
   // Runs fn(ShardBroker&) on shard `target` and resumes with its result.
   template <class R, class F>
@@ -237,6 +244,8 @@ class ShardBroker {
   void free_session(Session& s);
   void flush(unsigned target);
   void arm_retry();
+  void start_sys_topics();
+  void publish_sys_topics();
   std::uint16_t next_packet_id(Session& s);
   void send_publish(Conn& c, const Message& m, std::uint8_t qos, bool retain, bool dup, std::uint16_t id,
                     std::uint32_t subscription_id);
@@ -255,9 +264,12 @@ class ShardBroker {
   std::uint64_t next_gen_ = 0;
   std::uint64_t next_client_ = 0;
   std::vector<Outbox> outbox_;
-  std::vector<std::size_t> backlog_bytes_;  // per target: payload bytes waiting (refused by a full inbox)
+  std::vector<std::size_t> backlog_bytes_;  // per target: bytes of messages waiting (refused by a full inbox)
   Timer retry_timer_;
   bool retry_armed_ = false;
+  Timer sys_timer_;  // shard 0 only: the next $SYS publish
+  std::chrono::steady_clock::time_point started_{};
+  std::vector<std::uint64_t> sys_last_;  // the values last published under $SYS
   bool stopping_ = false;
   // Scratch of one shard: a match, and the parse of one packet (a handler copies what it
   // keeps before its first wait, so connections share these).

@@ -408,7 +408,9 @@ class FakeBroker {
     std::string topic;
     std::string payload;
   };
-  explicit FakeBroker(std::function<void(FakeBroker&)> script, Version v = Version::v311) : v_(v) {
+  // answer_connect false: the script answers the CONNECT itself.
+  explicit FakeBroker(std::function<void(FakeBroker&)> script, Version v = Version::v311, bool answer_connect = true)
+      : v_(v) {
     lfd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     timeval atv{5, 0};
     setsockopt(lfd_, SOL_SOCKET, SO_RCVTIMEO, &atv, sizeof atv);  // accept() waits 5 s at most
@@ -419,14 +421,14 @@ class FakeBroker {
     if (::bind(lfd_, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(lfd_, 1) != 0) ADD_FAILURE() << "fake bind";
     getsockname(lfd_, reinterpret_cast<sockaddr*>(&a), &len);
     port_ = ntohs(a.sin_port);
-    thread_ = std::thread([this, script = std::move(script)] {
+    thread_ = std::thread([this, script = std::move(script), answer_connect] {
       fd_ = ::accept(lfd_, nullptr, nullptr);
       if (fd_ < 0) return;
       timeval tv{5, 0};
       setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
       auto c = recv();
       EXPECT_TRUE(c && c->type == cm::PacketType::connect);
-      send(cm::Connack{});
+      if (answer_connect) send(cm::Connack{});
       script(*this);
       ::close(fd_);
     });
@@ -691,6 +693,24 @@ TEST_P(ClientTest, BrokerDisconnectReasonInTheError) {
       },
       Version::v5);
   run(expect_error(fb.addr(), opts("taken", Version::v5), "session taken over (DISCONNECT 0x8e)"));
+}
+
+// A 3.1.1-only broker (mosquitto with protocol 3.1.1, aedes) answers a 5.0 CONNECT with a
+// 3.1.1 CONNACK 1: the error names the protocol version, not a malformed packet.
+Task<void> connect_refused_with(std::string addr, ClientOptions o, std::string text) {
+  auto c = co_await Client::connect(addr, o);
+  CO_ASSERT(!c);
+  EXPECT_NE(c.error().message().find(text), std::string::npos) << c.error().message();
+}
+
+TEST_P(ClientTest, Version5ToAVersion311BrokerSaysWhy) {
+  FakeBroker fb(
+      [](FakeBroker& b) {
+        const std::byte connack311[] = {std::byte{0x20}, std::byte{0x02}, std::byte{0x00}, std::byte{0x01}};
+        b.send_raw(connack311);
+      },
+      Version::v311, false);
+  run(connect_refused_with(fb.addr(), opts("new", Version::v5), "unacceptable protocol version (CONNACK 1)"));
 }
 
 // Reconnect: what was in flight goes again on the new connection (PUBLISH with DUP, PUBREL

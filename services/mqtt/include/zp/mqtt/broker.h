@@ -36,45 +36,83 @@ struct BrokerOptions {
   std::size_t max_out_bytes = 1u << 20;    ///< unsent bytes per connection: a QoS 0 message beyond is dropped and counted
   std::size_t max_sessions = 100000;       ///< sessions per shard, online and offline; beyond, CONNACK "server unavailable"
   std::size_t max_subscriptions = 1000;    ///< filters per session; beyond, SUBACK 0x80 (5.0: 0x97 quota exceeded)
-  std::size_t max_cross_shard_bytes = 8u << 20;  ///< payload bytes waiting for one busy shard: QoS 0 beyond is dropped
+  std::size_t max_cross_shard_bytes = 8u << 20;  ///< payload bytes waiting for one busy shard: beyond, QoS 0 is dropped and publishers on this shard are paused
   RetainedLimits retained{};               ///< per shard (every shard holds every retained message)
+  /// Seconds between publishes of the counters as retained `$SYS/broker/...` messages
+  /// (mosquitto's sys_interval; the service's default is 10); 0: none.
+  std::uint32_t sys_interval_s = 0;
+};
+
+/// What one broker counter is: its names in the metrics and under `$SYS/broker/`, and how it
+/// adds up over shards.
+struct CounterInfo {
+  const char* metric;  ///< after `zproto_mqtt_` (counters end in `_total`)
+  const char* sys;     ///< the topic after `$SYS/broker/` (mosquitto's names where it has one)
+  const char* help;    ///< one line for the metrics' HELP
+  bool gauge;          ///< a level now (else a count since start)
+  bool replicated;     ///< every shard holds the same value: the total is shard 0's
+};
+
+/// The broker's counters, as atomics (BrokerCounters, one per shard: written by that shard,
+/// read from any thread) or as plain sums (BrokerTotals). Each field is listed once more,
+/// with its CounterInfo, in each(): totals, metrics and `$SYS` all go through it.
+template <class V>
+struct BrokerCountersOf {
+  V connections{};         ///< open network connections now
+  V connects{};            ///< CONNACK 0 sent
+  V connect_refused{};     ///< CONNACK with an error code
+  V protocol_errors{};     ///< connections closed for a malformed packet or a protocol violation
+  V takeovers{};           ///< sessions ended by a CONNECT with the same client id
+  V keepalive_timeouts{};  ///< connections closed for silence past 1.5 x keepalive
+  V publish_in{};          ///< PUBLISH packets received (duplicates of QoS 2 not counted)
+  V publish_out{};         ///< PUBLISH packets sent
+  V dropped{};             ///< messages not delivered: a full output, queue or cross-shard backlog
+  V wills{};               ///< will messages published
+  V sessions{};            ///< sessions on this shard now, online and offline
+  V subscriptions{};       ///< (filter, session) pairs on this shard now
+  V retained{};            ///< retained messages (every shard holds all)
+  V cross_shard_batches{}; ///< batches sent to other shards
+  V publisher_pauses{};    ///< reads from a publisher paused: a backlog for another shard was over its bound
+
+  /// Calls f(info, field of each of objs...) for every counter, in a fixed order.
+  template <class F, class... S>
+  static void each(F&& f, S&... objs) {
+    f(CounterInfo{"connections", "clients/connected", "Open MQTT network connections.", true, false}, objs.connections...);
+    f(CounterInfo{"connects_total", "connects", "CONNECT accepted (CONNACK 0).", false, false}, objs.connects...);
+    f(CounterInfo{"connect_refused_total", "connects/refused", "CONNECT refused with a CONNACK error.", false, false},
+      objs.connect_refused...);
+    f(CounterInfo{"protocol_errors_total", "clients/protocol_errors",
+                  "Connections closed for a malformed packet or protocol violation.", false, false},
+      objs.protocol_errors...);
+    f(CounterInfo{"takeovers_total", "clients/taken_over", "Sessions taken over by a CONNECT with the same client id.",
+                  false, false},
+      objs.takeovers...);
+    f(CounterInfo{"keepalive_timeouts_total", "clients/expired", "Connections closed after 1.5 x keepalive of silence.",
+                  false, false},
+      objs.keepalive_timeouts...);
+    f(CounterInfo{"publish_received_total", "publish/messages/received", "PUBLISH packets received.", false, false},
+      objs.publish_in...);
+    f(CounterInfo{"publish_sent_total", "publish/messages/sent", "PUBLISH packets sent.", false, false}, objs.publish_out...);
+    f(CounterInfo{"dropped_total", "publish/messages/dropped", "Messages dropped (full output, queue or cross-shard backlog).",
+                  false, false},
+      objs.dropped...);
+    f(CounterInfo{"wills_total", "publish/wills", "Will messages published.", false, false}, objs.wills...);
+    f(CounterInfo{"sessions", "clients/total", "Sessions, online and offline.", true, false}, objs.sessions...);
+    f(CounterInfo{"subscriptions", "subscriptions/count", "Subscriptions (filter, session).", true, false},
+      objs.subscriptions...);
+    f(CounterInfo{"retained", "retained messages/count", "Retained messages.", true, true}, objs.retained...);
+    f(CounterInfo{"cross_shard_batches_total", "cross_shard/batches", "Batches of work sent to other shards.", false, false},
+      objs.cross_shard_batches...);
+    f(CounterInfo{"publisher_pauses_total", "publish/pauses",
+                  "Reads from a publisher paused while another shard's backlog was over its bound.", false, false},
+      objs.publisher_pauses...);
+  }
 };
 
 /// One shard's counters; written by that shard, read from any thread (metrics).
-struct BrokerCounters {
-  std::atomic<std::uint64_t> connections{0};        ///< open network connections now
-  std::atomic<std::uint64_t> connects{0};           ///< CONNACK 0 sent
-  std::atomic<std::uint64_t> connect_refused{0};    ///< CONNACK with an error code
-  std::atomic<std::uint64_t> protocol_errors{0};    ///< connections closed for a malformed packet or a protocol violation
-  std::atomic<std::uint64_t> takeovers{0};          ///< sessions ended by a CONNECT with the same client id
-  std::atomic<std::uint64_t> keepalive_timeouts{0}; ///< connections closed for silence past 1.5 x keepalive
-  std::atomic<std::uint64_t> publish_in{0};         ///< PUBLISH packets received (duplicates of QoS 2 not counted)
-  std::atomic<std::uint64_t> publish_out{0};        ///< PUBLISH packets sent
-  std::atomic<std::uint64_t> dropped{0};            ///< messages not delivered: a full output, queue or cross-shard backlog
-  std::atomic<std::uint64_t> wills{0};              ///< will messages published
-  std::atomic<std::uint64_t> sessions{0};           ///< sessions on this shard now
-  std::atomic<std::uint64_t> subscriptions{0};      ///< (filter, session) pairs on this shard now
-  std::atomic<std::uint64_t> retained{0};           ///< retained messages on this shard now
-  std::atomic<std::uint64_t> cross_shard_batches{0};  ///< batches sent to other shards
-};
-
+using BrokerCounters = BrokerCountersOf<std::atomic<std::uint64_t>>;
 /// Sums of every shard's counters (plain numbers).
-struct BrokerTotals {
-  std::uint64_t connections = 0;        ///< open network connections now
-  std::uint64_t connects = 0;           ///< CONNACK 0 sent
-  std::uint64_t connect_refused = 0;    ///< CONNACK with an error code
-  std::uint64_t protocol_errors = 0;    ///< closed for a malformed packet or protocol violation
-  std::uint64_t takeovers = 0;          ///< sessions taken over
-  std::uint64_t keepalive_timeouts = 0; ///< closed for keepalive
-  std::uint64_t publish_in = 0;         ///< PUBLISH received
-  std::uint64_t publish_out = 0;        ///< PUBLISH sent
-  std::uint64_t dropped = 0;            ///< messages dropped
-  std::uint64_t wills = 0;              ///< wills published
-  std::uint64_t sessions = 0;           ///< sessions now
-  std::uint64_t subscriptions = 0;      ///< subscriptions now
-  std::uint64_t retained = 0;           ///< retained messages (of shard 0: every shard holds all)
-  std::uint64_t cross_shard_batches = 0;  ///< cross-shard batches sent
-};
+using BrokerTotals = BrokerCountersOf<std::uint64_t>;
 
 namespace detail {
 class ShardBroker;

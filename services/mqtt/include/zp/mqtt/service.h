@@ -4,7 +4,7 @@
 ///   "mqtt": { "listen": ["127.0.0.1:1883"], "admin_listen": "127.0.0.1:9102",
 ///             "max_connections": 100000, "max_packet_size": 1048576, "max_inflight": 32,
 ///             "max_queued_messages": 1000, "connect_timeout_ms": 10000, "max_keepalive": 0,
-///             "max_subscriptions": 1000, "retained_max_messages": 100000 }
+///             "max_subscriptions": 1000, "retained_max_messages": 100000, "sys_interval": 10 }
 /// \endcode
 #pragma once
 
@@ -22,7 +22,13 @@ class MqttService final : public service::Service {
  public:
   std::vector<std::string> listen;  ///< at least one
   std::string admin;                ///< GET /metrics listener, "" none
-  BrokerOptions options;            ///< its limits
+  BrokerOptions options = defaults();  ///< its limits
+  /// The broker's options as the service starts them: as BrokerOptions, plus `$SYS` every 10 s.
+  static BrokerOptions defaults() {
+    BrokerOptions o;
+    o.sys_interval_s = 10;
+    return o;
+  }
 
   std::string load(const service::Environment& env) override;
   std::string summary() const override;
