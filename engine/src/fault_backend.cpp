@@ -214,7 +214,10 @@ void FaultBackend::close_fd(int fd) {
     }
     ++it;
   }
-  Backend::close_fd(fd);
+  // The inner backend closes: io_uring queues a CLOSE behind this turn's SQEs. A close(2)
+  // here, before a queued receive on fd was submitted, let that receive pick up whatever
+  // reused the number (an accepted socket) and steal its data.
+  inner_->close_fd(fd);
 }
 
 void FaultBackend::recv_multishot(Op& op, int fd) {
