@@ -247,6 +247,7 @@ void ShardBroker::deliver_local(const MessagePtr& m) {
     last = s.session;
     Session* ss = s.session < slots_.size() ? slots_[s.session].get() : nullptr;
     if (!ss) continue;
+    if (!may_read(*ss, m->topic)) continue;
     constexpr std::uint8_t kNoLocal = 1, kRetainAsPublished = 2;
     if ((s.options & kNoLocal) && m->origin_shard == id_ && m->origin_session == ss->slot) continue;
     const bool retain = (s.options & kRetainAsPublished) ? m->retain : false;
@@ -342,6 +343,11 @@ Result<void> Broker::start(Shard& shard, const std::vector<std::string>& listen_
   return parts_[shard.id()]->start(shard, listen_addrs);
 }
 
+Result<void> Broker::start_tls(Shard& shard, const std::vector<std::string>& tls_addrs, const tls::ServerConfig& tls) {
+  if (shard.id() >= parts_.size()) return std::make_error_code(std::errc::invalid_argument);
+  return parts_[shard.id()]->start_tls(shard, tls_addrs, tls);
+}
+
 const BrokerCounters& Broker::counters(unsigned shard) const { return parts_[shard]->counters; }
 
 BrokerTotals Broker::totals() const {
@@ -362,6 +368,8 @@ BrokerTotals Broker::totals() const {
     t.sessions += v(c.sessions);
     t.subscriptions += v(c.subscriptions);
     t.cross_shard_batches += v(c.cross_shard_batches);
+    t.acl_denied += v(c.acl_denied);
+    t.tls_handshake_failures += v(c.tls_handshake_failures);
   }
   if (!parts_.empty()) t.retained = parts_[0]->counters.retained.load(std::memory_order_relaxed);
   return t;
@@ -399,6 +407,8 @@ std::string Broker::metrics() const {
   row("subscriptions", "gauge", "Subscriptions (filter, session).", t.subscriptions);
   row("retained", "gauge", "Retained messages.", t.retained);
   row("cross_shard_batches_total", "counter", "Batches of work sent to other shards.", t.cross_shard_batches);
+  row("acl_denied_total", "counter", "PUBLISH, SUBSCRIBE filters and deliveries refused by the ACL.", t.acl_denied);
+  row("tls_handshake_failures_total", "counter", "TLS handshakes that failed.", t.tls_handshake_failures);
   return out;
 }
 

@@ -20,6 +20,8 @@
 
 #include "zp/codec/mqtt/packet.h"
 #include "zp/engine/shard.h"
+#include "zp/engine/tls.h"
+#include "zp/mqtt/access.h"
 #include "zp/mqtt/retained.h"
 #include "zp/result.h"
 
@@ -38,6 +40,7 @@ struct BrokerOptions {
   std::size_t max_subscriptions = 1000;    ///< filters per session; beyond, SUBACK 0x80 (5.0: 0x97 quota exceeded)
   std::size_t max_cross_shard_bytes = 8u << 20;  ///< payload bytes waiting for one busy shard: QoS 0 beyond is dropped
   RetainedLimits retained{};               ///< per shard (every shard holds every retained message)
+  std::shared_ptr<const Access> access{};  ///< passwords and ACL (Access::load); null: anyone, every topic but $SYS
 };
 
 /// One shard's counters; written by that shard, read from any thread (metrics).
@@ -56,6 +59,8 @@ struct BrokerCounters {
   std::atomic<std::uint64_t> subscriptions{0};      ///< (filter, session) pairs on this shard now
   std::atomic<std::uint64_t> retained{0};           ///< retained messages on this shard now
   std::atomic<std::uint64_t> cross_shard_batches{0};  ///< batches sent to other shards
+  std::atomic<std::uint64_t> acl_denied{0};         ///< PUBLISH, SUBSCRIBE filters and deliveries refused by the ACL
+  std::atomic<std::uint64_t> tls_handshake_failures{0};  ///< TLS listener: handshakes that failed
 };
 
 /// Sums of every shard's counters (plain numbers).
@@ -74,6 +79,8 @@ struct BrokerTotals {
   std::uint64_t subscriptions = 0;      ///< subscriptions now
   std::uint64_t retained = 0;           ///< retained messages (of shard 0: every shard holds all)
   std::uint64_t cross_shard_batches = 0;  ///< cross-shard batches sent
+  std::uint64_t acl_denied = 0;           ///< refused by the ACL
+  std::uint64_t tls_handshake_failures = 0;  ///< failed TLS handshakes
 };
 
 namespace detail {
@@ -94,6 +101,9 @@ class Broker {
   /// per "HOST:PORT" / "[V6]:PORT" and serves MQTT on it. EADDRINUSE, EINVAL (a shard id
   /// beyond shard_count)...
   Result<void> start(Shard& shard, const std::vector<std::string>& listen_addrs);
+  /// After start() on the same shard: MQTT over TLS on each "HOST:PORT" of `tls_addrs`
+  /// (a per-shard context made from `tls`; bad_cert_file, bad_key_file... EADDRINUSE).
+  Result<void> start_tls(Shard& shard, const std::vector<std::string>& tls_addrs, const tls::ServerConfig& tls);
 
   const BrokerOptions& options() const { return opts_; }  ///< its limits
   unsigned shard_count() const { return unsigned(parts_.size()); }  ///< shards it was made for
