@@ -293,7 +293,7 @@ int run_main(int argc, char** argv) {
   auto add_common = [](CLI::App* c, zp::mqtt::cli::CommonFlags& f) {
     c->set_help_flag("--help", "Print this help message and exit");
     c->add_option("-h,--host", f.host, "Broker host: a numeric address or localhost (default localhost)");
-    c->add_option("-p,--port", f.port, "Broker port (default 1883)")->check(CLI::Range(1, 65535));
+    c->add_option("-p,--port", f.port, "Broker port (default 1883; 8883 with TLS)")->check(CLI::Range(1, 65535));
     c->add_option("-q,--qos", f.qos, "QoS 0, 1 or 2")->check(CLI::Range(0, 2));
     c->add_option("-i,--id", f.id, "Client id (default zproto-pub|sub-PID)");
     c->add_option("-u,--username", f.username, "User name");
@@ -305,11 +305,15 @@ int run_main(int argc, char** argv) {
     c->add_option("--will-payload", f.will_payload, "Will message");
     c->add_option("--will-qos", f.will_qos, "Will QoS 0, 1 or 2")->check(CLI::Range(0, 2));
     c->add_flag("--will-retain", f.will_retain, "Will is retained");
+    c->add_flag("--tls", f.tls, "TLS, verified against the system's CAs");
+    c->add_option("--cafile", f.cafile, "TLS, verified against the CAs in this PEM file");
+    c->add_flag("--insecure", f.insecure, "TLS without checking the certificate or its name");
+    c->add_option("-L,--url", f.url, "mqtt(s)://[USER[:PASS]@]HOST[:PORT]/TOPIC instead of -h -p -u -P -t");
   };
   zp::mqtt::cli::PubFlags pub_flags;
   CLI::App* pub = mqtt_cmd->add_subcommand("pub", "Publish: -t TOPIC (-m MSG | -n | -l | -s) [-q QOS] [-r]");
   add_common(pub, pub_flags);
-  pub->add_option("-t,--topic", pub_flags.topic, "Topic to publish to")->required();
+  pub->add_option("-t,--topic", pub_flags.topic, "Topic to publish to (or -L)");
   pub->add_option("-m,--message", pub_flags.message, "The message")->allow_extra_args(false);
   pub->add_flag("-n,--null-message", pub_flags.null_message, "An empty (zero-length) message");
   pub->add_flag("-l,--stdin-line", pub_flags.stdin_line, "Each line of stdin is a message");
@@ -318,7 +322,7 @@ int run_main(int argc, char** argv) {
   zp::mqtt::cli::SubFlags sub_flags;
   CLI::App* sub = mqtt_cmd->add_subcommand("sub", "Subscribe and print messages: -t FILTER... [-C COUNT] [-v] [-W SECONDS]");
   add_common(sub, sub_flags);
-  sub->add_option("-t,--topic", sub_flags.topics, "Topic filter (repeatable)")->required()->allow_extra_args(false);
+  sub->add_option("-t,--topic", sub_flags.topics, "Topic filter (repeatable; or -L)")->allow_extra_args(false);
   sub->add_option("-C,--count", sub_flags.count, "Exit after COUNT messages")->check(CLI::NonNegativeNumber);
   sub->add_flag("-v,--verbose", sub_flags.verbose, "Print \"topic payload\"");
   sub->add_option("-W,--timeout", sub_flags.timeout_s, "Exit with code 27 after SECONDS")->check(CLI::NonNegativeNumber);

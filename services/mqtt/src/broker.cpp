@@ -251,6 +251,7 @@ void ShardBroker::deliver_local(const MessagePtr& m) {
     last = s.session;
     Session* ss = s.session < slots_.size() ? slots_[s.session].get() : nullptr;
     if (!ss) continue;
+    if (!may_read(*ss, m->topic)) continue;
     constexpr std::uint8_t kNoLocal = 1, kRetainAsPublished = 2;
     if ((s.options & kNoLocal) && m->origin_shard == id_ && m->origin_session == ss->slot) continue;
     const bool retain = (s.options & kRetainAsPublished) ? m->retain : false;
@@ -344,6 +345,11 @@ Broker::~Broker() = default;
 Result<void> Broker::start(Shard& shard, const std::vector<std::string>& listen_addrs) {
   if (shard.id() >= parts_.size()) return std::make_error_code(std::errc::invalid_argument);
   return parts_[shard.id()]->start(shard, listen_addrs);
+}
+
+Result<void> Broker::start_tls(Shard& shard, const std::vector<std::string>& tls_addrs, const tls::ServerConfig& tls) {
+  if (shard.id() >= parts_.size()) return std::make_error_code(std::errc::invalid_argument);
+  return parts_[shard.id()]->start_tls(shard, tls_addrs, tls);
 }
 
 const BrokerCounters& Broker::counters(unsigned shard) const { return parts_[shard]->counters; }

@@ -26,9 +26,68 @@ std::optional<codec::mqtt::Version> parse_version(const std::string& v) {
   return std::nullopt;
 }
 
+bool uses_tls(const CommonFlags& f) { return f.tls || f.insecure || !f.cafile.empty(); }
+
 std::string host_port(const CommonFlags& f) {
   const bool v6 = f.host.find(':') != std::string::npos;
-  return (v6 ? "[" + f.host + "]" : f.host) + ":" + std::to_string(f.port);
+  const int port = f.port != 0 ? f.port : uses_tls(f) ? 8883 : 1883;
+  return (v6 ? "[" + f.host + "]" : f.host) + ":" + std::to_string(port);
+}
+
+// -L mqtt(s)://[USER[:PASS]@]HOST[:PORT]/TOPIC into the flags (as mosquitto_pub/sub -L);
+// false (after a message) when it is not one.
+bool apply_url(CommonFlags& f, const char* verb, std::string& topic) {
+  if (f.url.empty()) return true;
+  auto bad = [&](const char* why) {
+    std::fprintf(stderr, "zproto mqtt %s: -L %s: %s (mqtt(s)://[USER[:PASS]@]HOST[:PORT]/TOPIC)\n", verb,
+                 f.url.c_str(), why);
+    return false;
+  };
+  std::string_view u = f.url;
+  if (u.starts_with("mqtts://")) {
+    f.tls = true;
+    u.remove_prefix(8);
+  } else if (u.starts_with("mqtt://")) {
+    u.remove_prefix(7);
+  } else {
+    return bad("not an mqtt:// or mqtts:// URL");
+  }
+  const std::size_t slash = u.find('/');
+  if (slash == std::string_view::npos || slash + 1 >= u.size()) return bad("no topic");
+  topic.assign(u.substr(slash + 1));
+  std::string_view auth_host = u.substr(0, slash);
+  if (const std::size_t at = auth_host.rfind('@'); at != std::string_view::npos) {
+    const std::string_view cred = auth_host.substr(0, at);
+    const std::size_t colon = cred.find(':');
+    f.username.assign(cred.substr(0, colon));
+    if (colon != std::string_view::npos) f.password.assign(cred.substr(colon + 1));
+    auth_host.remove_prefix(at + 1);
+  }
+  std::string_view host = auth_host;
+  std::string_view port;
+  if (host.starts_with('[')) {
+    const std::size_t close = host.find(']');
+    if (close == std::string_view::npos) return bad("unterminated [");
+    port = host.substr(close + 1);
+    host = host.substr(1, close - 1);
+    if (!port.empty() && !port.starts_with(':')) return bad("junk after ]");
+    if (!port.empty()) port.remove_prefix(1);
+  } else if (const std::size_t colon = host.rfind(':'); colon != std::string_view::npos) {
+    port = host.substr(colon + 1);
+    host = host.substr(0, colon);
+  }
+  if (host.empty()) return bad("no host");
+  f.host.assign(host);
+  if (!port.empty()) {
+    int p = 0;
+    for (char ch : port) {
+      if (ch < '0' || ch > '9' || p > 65535) return bad("bad port");
+      p = p * 10 + (ch - '0');
+    }
+    if (p < 1 || p > 65535) return bad("bad port");
+    f.port = p;
+  }
+  return true;
 }
 
 // The options both verbs build from their flags; false (after a message) on a usage error.
@@ -39,7 +98,7 @@ bool client_options(const CommonFlags& f, const char* verb, ClientOptions& o) {
                  f.version.c_str());
     return false;
   }
-  if (f.qos < 0 || f.qos > 2 || f.port <= 0 || f.port > 65535 || f.keepalive < 0 || f.keepalive > 65535) {
+  if (f.qos < 0 || f.qos > 2 || f.port < 0 || f.port > 65535 || f.keepalive < 0 || f.keepalive > 65535) {
     std::fprintf(stderr, "zproto mqtt %s: -q must be 0..2, -p 1..65535, -k 0..65535\n", verb);
     return false;
   }
@@ -48,6 +107,12 @@ bool client_options(const CommonFlags& f, const char* verb, ClientOptions& o) {
   o.keepalive_s = std::uint16_t(f.keepalive);
   if (!f.username.empty()) o.username = f.username;
   if (!f.password.empty()) o.password = f.password;
+  if (uses_tls(f)) {
+    tls::ClientConfig t;
+    t.ca_file = f.cafile;
+    t.verify = !f.insecure;
+    o.tls = std::move(t);
+  }
   if (!f.will_topic.empty()) {
     if (f.will_qos < 0 || f.will_qos > 2) {
       std::fprintf(stderr, "zproto mqtt %s: --will-qos must be 0..2\n", verb);
@@ -114,7 +179,9 @@ Task<Result<std::size_t>> sub_task(std::string addr, ClientOptions o, std::vecto
 
 }  // namespace
 
-int run_pub(const PubFlags& f) {
+int run_pub(const PubFlags& flags) {
+  PubFlags f = flags;
+  if (!apply_url(f, "pub", f.topic)) return kExitUsage;
   ClientOptions o;
   if (!client_options(f, "pub", o)) return kExitUsage;
   const int sources = int(!f.message.empty()) + int(f.null_message) + int(f.stdin_line) + int(f.stdin_file);
@@ -132,7 +199,11 @@ int run_pub(const PubFlags& f) {
   return 0;
 }
 
-int run_sub(const SubFlags& f) {
+int run_sub(const SubFlags& flags) {
+  SubFlags f = flags;
+  std::string url_topic;
+  if (!apply_url(f, "sub", url_topic)) return kExitUsage;
+  if (!url_topic.empty()) f.topics.push_back(url_topic);
   ClientOptions o;
   if (!client_options(f, "sub", o)) return kExitUsage;
   if (f.topics.empty() || f.count < 0 || f.timeout_s < 0) {

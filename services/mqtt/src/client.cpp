@@ -191,10 +191,21 @@ Task<Result<void>> handshake(std::shared_ptr<ClientImpl> self) {
   }
 }
 
-Task<Result<void>> attempt(std::shared_ptr<ClientImpl> self) {
+// TCP, then TLS when configured: the stream the MQTT handshake runs on.
+Task<Result<void>> open_stream(std::shared_ptr<ClientImpl> self) {
   auto s = co_await Stream::connect(self->addr);
   if (!s) co_return s.error();
   self->stream = std::move(*s);
+  if (self->tls_ctx) {
+    auto t = co_await tls::connect(self->stream, self->tls_ctx, self->server_name);
+    if (!t) co_return t.error();
+  }
+  co_return Result<void>();
+}
+
+Task<Result<void>> attempt(std::shared_ptr<ClientImpl> self) {
+  auto s = co_await open_stream(self);
+  if (!s) co_return s.error();
   co_return co_await handshake(self);
 }
 
@@ -566,6 +577,12 @@ Result<SocketAddr> parse_host_port(std::string_view s) {
   return make_error_code(ClientErrc::bad_address);
 }
 
+// "HOST:PORT" / "[V6]:PORT" -> HOST / V6.
+std::string host_of(std::string_view hp) {
+  if (hp.starts_with('[')) return std::string(hp.substr(1, hp.find(']') - 1));
+  return std::string(hp.substr(0, hp.rfind(':')));
+}
+
 // The operation's answer arrived, the connection ended, or the caller was cancelled.
 Error await_result(const Op& op, const Wait& a) {
   if (op.error) return op.error;
@@ -598,6 +615,7 @@ Error Client::error() const { return impl_ ? impl_->error : make_error_code(Clie
 Task<Result<Client>> Client::connect(std::string host_port, ClientOptions options) {
   auto addr = parse_host_port(host_port);
   if (!addr) co_return addr.error();
+  if (options.tls && options.tls_server_name.empty()) options.tls_server_name = host_of(host_port);
   co_return co_await connect(*addr, std::move(options));
 }
 
@@ -610,11 +628,20 @@ Task<Result<Client>> Client::connect_impl(SocketAddr addr, ClientOptions options
   if (options.will && options.will->qos > 2) co_return make_error_code(ClientErrc::bad_qos);
   if (options.will && cm::check_topic_name(options.will->topic, cm::TopicLimits{}) != cm::Errc::ok)
     co_return make_error_code(ClientErrc::bad_topic);
-  auto s = co_await Stream::connect(addr);
-  if (!s) co_return s.error();
+  std::shared_ptr<tls::ClientContext> tls_ctx;
+  std::string server_name;
+  if (options.tls) {
+    auto ctx = tls::ClientContext::create(*options.tls);
+    if (!ctx) co_return ctx.error();
+    tls_ctx = std::move(*ctx);
+    server_name = options.tls_server_name.empty() ? host_of(addr.to_string()) : options.tls_server_name;
+  }
   auto impl = std::make_shared<ClientImpl>(Shard::current(), std::move(options));
   impl->addr = addr;
-  impl->stream = std::move(*s);
+  impl->tls_ctx = std::move(tls_ctx);
+  impl->server_name = std::move(server_name);
+  auto s = co_await detail::open_stream(impl);
+  if (!s) co_return s.error();
   auto r = co_await detail::handshake(impl);
   if (!r) co_return r.error();
   impl->start_session();  // a failure shows as the client's error on its first use

@@ -81,6 +81,8 @@ struct ClientImpl : std::enable_shared_from_this<ClientImpl> {
   Shard* shard;
   ClientOptions opts;
   SocketAddr addr{};
+  std::shared_ptr<tls::ClientContext> tls_ctx{};  // set: every connection speaks TLS
+  std::string server_name{};                     // for TLS: SNI and the certificate's name
   std::uint32_t gen = 0;  // connection generation: bumped by each reconnect
   bool reconnecting = false;
   std::optional<TaskHandle> reconnector{};

@@ -5,6 +5,7 @@
 #include "shard_broker.h"
 #include "zp/engine/idle_guard.h"
 #include "zp/engine/log.h"
+#include "zp/engine/tls.h"
 
 namespace zp::mqtt::detail {
 
@@ -77,6 +78,11 @@ class ConnLoop {
   Task<bool> on_subscribe(const cm::Subscribe& sub);
   Next protocol_error(std::uint8_t reason);
   void refuse_connect(std::uint8_t v311_code, std::uint8_t v5_reason);
+  // Access (access.h): credentials and the will at CONNECT; topics of PUBLISH and SUBSCRIBE.
+  bool admit(const cm::Connect& cn, std::string_view client_id);
+  bool may_publish(std::string_view client_id, std::string_view topic);
+  bool may_subscribe(std::string_view filter);
+  Next publish_denied(const cm::Publish& p);
   Task<void> finish();
 
   ShardBroker& b_;
@@ -94,6 +100,67 @@ Next ConnLoop::protocol_error(std::uint8_t reason) {
 void ConnLoop::refuse_connect(std::uint8_t v311_code, std::uint8_t v5_reason) {
   add(b_.counters.connect_refused);
   c_.write(cm::Connack{.reason = c_.version == cm::Version::v5 ? v5_reason : v311_code});
+}
+
+// The user name and password against the password file, and the will's topic against the
+// ACL; a refusal's CONNACK is written here.
+bool ConnLoop::admit(const cm::Connect& cn, std::string_view client_id) {
+  if (const Access* a = opts_.access.get()) {
+    const std::string_view user = cn.username;
+    const std::span<const std::byte> password = cn.password;
+    const Login l = a->login(cn.has_username ? &user : nullptr, cn.has_password ? &password : nullptr);
+    if (l == Login::bad_credentials) {
+      refuse_connect(cm::connack311::bad_user_name_or_password, cm::reason::bad_user_name_or_password);
+      return false;
+    }
+    if (l == Login::not_authorized) {
+      refuse_connect(cm::connack311::not_authorized, cm::reason::not_authorized);
+      return false;
+    }
+  }
+  if (cn.has_will) {
+    const std::string user(cn.username);
+    const Identity who{client_id, cn.has_username ? &user : nullptr};
+    const bool ok = !Access::is_sys_topic(cn.will_topic) &&
+                    (!opts_.access || opts_.access->may_publish(who, cn.will_topic));
+    if (!ok) {
+      add(b_.counters.acl_denied);
+      refuse_connect(cm::connack311::not_authorized, cm::reason::not_authorized);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ConnLoop::may_publish(std::string_view client_id, std::string_view topic) {
+  const Access* a = opts_.access.get();
+  const bool ok = a ? a->may_publish(Identity{client_id, c_.session->username.get()}, topic) : !Access::is_sys_topic(topic);
+  if (!ok) add(b_.counters.acl_denied);
+  return ok;
+}
+
+bool ConnLoop::may_subscribe(std::string_view filter) {
+  const Access* a = opts_.access.get();
+  if (!a || a->may_subscribe(Identity{c_.session->client_id, c_.session->username.get()}, filter)) return true;
+  add(b_.counters.acl_denied);
+  return false;
+}
+
+// A PUBLISH the ACL refuses: 3.1.1 acknowledges and drops it (as mosquitto does); 5.0
+// answers 0x87 Not authorized (QoS 1 and 2; QoS 0 is dropped).
+Next ConnLoop::publish_denied(const cm::Publish& p) {
+  if (p.qos == 1) {
+    c_.ack(cm::PacketType::puback, p.packet_id, cm::reason::not_authorized);
+  } else if (p.qos == 2) {
+    Session* s = c_.session;
+    if (c_.version != cm::Version::v5) {  // the flow goes on to PUBREL/PUBCOMP
+      if (s->incoming_qos2.size() >= opts_.max_inflight * 8u + 64u) return protocol_error(cm::reason::receive_maximum_exceeded);
+      if (std::find(s->incoming_qos2.begin(), s->incoming_qos2.end(), p.packet_id) == s->incoming_qos2.end())
+        s->incoming_qos2.push_back(p.packet_id);
+    }
+    c_.ack(cm::PacketType::pubrec, p.packet_id, cm::reason::not_authorized);
+  }
+  return Next::go_on;
 }
 
 Next ConnLoop::handle(const cm::Packet& pkt) {
@@ -134,6 +201,7 @@ Next ConnLoop::on_publish(const cm::Publish& p) {
     if (p.properties.has(cm::PropertyId::topic_alias) || p.topic.empty()) return protocol_error(cm::reason::topic_alias_invalid);
     if (p.properties.subscription_identifier_count > 0) return protocol_error(cm::reason::protocol_error);  // MQTT-3.3.4-6
   }
+  if (!may_publish(s->client_id, p.topic)) return publish_denied(p);
   if (p.qos == 2) {
     const bool seen = std::find(s->incoming_qos2.begin(), s->incoming_qos2.end(), p.packet_id) != s->incoming_qos2.end();
     if (seen) {  // a redelivery before our PUBREC arrived: deliver once (MQTT-4.3.3-2)
@@ -240,6 +308,9 @@ Task<bool> ConnLoop::on_connect(const cm::Connect& cn, IdleGuard& idle) {
     client_id = "zp-" + std::to_string(b_.id_) + "-" + std::to_string(++b_.next_client_);
     assigned = true;
   }
+  if (!admit(cn, client_id)) co_return false;
+  std::unique_ptr<const std::string> acl_user;  // copied now: the packet's views end at the first wait
+  if (cn.has_username && opts_.access && opts_.access->has_acl()) acl_user = std::make_unique<const std::string>(cn.username);
   std::uint16_t keepalive = cn.keepalive;
   const bool lowered = opts_.max_keepalive_s != 0 && (keepalive == 0 || keepalive > opts_.max_keepalive_s);
   if (lowered) keepalive = opts_.max_keepalive_s;
@@ -297,6 +368,7 @@ Task<bool> ConnLoop::on_connect(const cm::Connect& cn, IdleGuard& idle) {
   }
   s->version = c_.version;
   s->persistent = persistent;
+  s->username = std::move(acl_user);
   const bool session_present = previous != nullptr;
   if (previous) {
     // Subscriptions first (the other shards learn of them), while no connection takes
@@ -361,6 +433,10 @@ Task<bool> ConnLoop::on_subscribe(const cm::Subscribe& sub) {
       w.reason = 0x9E;  // shared subscriptions not supported (announced in CONNACK)
       continue;
     }
+    if (!may_subscribe(w.filter)) {
+      w.reason = v5 ? cm::reason::not_authorized : cm::reason::unspecified_error;  // 0x87 / 0x80
+      continue;
+    }
     w.existed = s->subscriptions.contains(w.filter);
     const std::uint8_t options = std::uint8_t((w.opts.no_local ? 1 : 0) | (w.opts.retain_as_published ? 2 : 0));
     Subscriber entry{.session = s->slot, .qos = w.opts.qos, .options = options, .subscription_id = subscription_id};
@@ -377,6 +453,7 @@ Task<bool> ConnLoop::on_subscribe(const cm::Subscribe& sub) {
     if (w.reason >= 0x80) continue;
     if (w.opts.retain_handling == 2 || (w.opts.retain_handling == 1 && w.existed)) continue;
     b_.retained_.for_each_match(w.filter, [&](const RetainedMessage& rm) {
+      if (!b_.may_read(*s, rm.topic)) return;
       auto m = std::make_shared<Message>();
       m->topic = rm.topic;
       m->payload = rm.payload;
@@ -502,6 +579,37 @@ Task<void> serve_connection(ShardBroker* b, Stream s, TaskCtx* ctx) {
   ConnLoop loop(*b, c);
   co_await loop.run();
   subtract(b->counters.connections);
+}
+
+// MQTT over TLS: the handshake (bounded by the TLS config's timeout), then the same
+// connection over the encrypted stream.
+Task<void> serve_tls_connection(ShardBroker* b, std::shared_ptr<tls::ServerContext> tls_ctx, Stream s, TaskCtx* ctx) {
+  auto r = co_await tls::accept(s, std::move(tls_ctx));
+  if (!r) {
+    add(b->counters.tls_handshake_failures);
+    ZP_LOG_DEBUG("mqtt: TLS handshake failed: {}", r.error().message());
+    co_return;
+  }
+  co_await serve_connection(b, std::move(s), ctx);
+}
+
+Result<void> ShardBroker::start_tls(Shard& shard, const std::vector<std::string>& listen, const tls::ServerConfig& cfg) {
+  if (listen.empty()) return {};
+  auto tls_ctx = tls::ServerContext::create(cfg);
+  if (!tls_ctx) {
+    ZP_LOG_ERROR("mqtt: TLS: {}", tls_ctx.error().message());
+    return tls_ctx.error();
+  }
+  auto bound = bind_listeners(shard, "mqtts", listen);
+  if (!bound) return bound.error();
+  auto held = std::make_shared<std::vector<Listener>>(std::move(*bound));
+  std::shared_ptr<tls::ServerContext> ctx = std::move(*tls_ctx);
+  for (auto& l : *held) {
+    AcceptHandler h{.admit = [this] { return counters.connections.load(std::memory_order_relaxed) < opts.max_connections; },
+                    .serve = [this, held, ctx](Stream s, TaskCtx* tctx) { return serve_tls_connection(this, ctx, std::move(s), tctx); }};
+    if (auto r = start_accepting(shard, "mqtts", l, std::move(h)); !r) return r;
+  }
+  return {};
 }
 
 Result<void> ShardBroker::start(Shard& shard, const std::vector<std::string>& listen) {

@@ -116,6 +116,7 @@ struct Session {
   std::vector<std::uint16_t> incoming_qos2;  // QoS 2 ids received, PUBREL not yet
   std::uint16_t last_packet_id = 0;
   Conn* conn = nullptr;
+  std::unique_ptr<const std::string> username;  // with an ACL only: the CONNECT's (null: none)
 };
 
 // One network connection; owned by its reader task.
@@ -185,6 +186,7 @@ class ShardBroker {
   ~ShardBroker();
 
   Result<void> start(Shard& shard, const std::vector<std::string>& listen);
+  Result<void> start_tls(Shard& shard, const std::vector<std::string>& listen, const tls::ServerConfig& cfg);
 
   // Cross-shard: queue fn(ShardBroker& target) for shard `target` (in order per target) and
   // send what is queued at the next flush.
@@ -219,6 +221,13 @@ class ShardBroker {
   void pump(Session& s);
   void resend_inflight(Session& s);
   void end_session(Session& s);
+  // The ACL's word on delivering a message on `topic` to s (a refusal is counted).
+  bool may_read(const Session& s, std::string_view topic) {
+    const Access* a = opts.access.get();
+    if (!a || !a->has_acl() || a->may_read(Identity{s.client_id, s.username.get()}, topic)) return true;
+    add(counters.acl_denied);
+    return false;
+  }
 
   BrokerCounters counters;
   const BrokerOptions& opts;

@@ -20,6 +20,8 @@
 
 #include "zp/codec/mqtt/packet.h"
 #include "zp/engine/shard.h"
+#include "zp/engine/tls.h"
+#include "zp/mqtt/access.h"
 #include "zp/mqtt/retained.h"
 #include "zp/result.h"
 
@@ -41,6 +43,7 @@ struct BrokerOptions {
   /// Seconds between publishes of the counters as retained `$SYS/broker/...` messages
   /// (mosquitto's sys_interval; the service's default is 10); 0: none.
   std::uint32_t sys_interval_s = 0;
+  std::shared_ptr<const Access> access{};  ///< passwords and ACL (Access::load); null: anyone, every topic but $SYS
 };
 
 /// What one broker counter is: its names in the metrics and under `$SYS/broker/`, and how it
@@ -73,6 +76,8 @@ struct BrokerCountersOf {
   V retained{};            ///< retained messages (every shard holds all)
   V cross_shard_batches{}; ///< batches sent to other shards
   V publisher_pauses{};    ///< reads from a publisher paused: a backlog for another shard was over its bound
+  V acl_denied{};          ///< PUBLISH, SUBSCRIBE filters and deliveries refused by the ACL
+  V tls_handshake_failures{};  ///< TLS listener: handshakes that failed
 
   /// Calls f(info, field of each of objs...) for every counter, in a fixed order.
   template <class F, class... S>
@@ -106,6 +111,11 @@ struct BrokerCountersOf {
     f(CounterInfo{"publisher_pauses_total", "publish/pauses",
                   "Reads from a publisher paused while another shard's backlog was over its bound.", false, false},
       objs.publisher_pauses...);
+    f(CounterInfo{"acl_denied_total", "acl/denied", "PUBLISH, SUBSCRIBE filters and deliveries refused by the ACL.", false,
+                  false},
+      objs.acl_denied...);
+    f(CounterInfo{"tls_handshake_failures_total", "tls/handshake_failures", "TLS handshakes that failed.", false, false},
+      objs.tls_handshake_failures...);
   }
 };
 
@@ -132,6 +142,9 @@ class Broker {
   /// per "HOST:PORT" / "[V6]:PORT" and serves MQTT on it. EADDRINUSE, EINVAL (a shard id
   /// beyond shard_count)...
   Result<void> start(Shard& shard, const std::vector<std::string>& listen_addrs);
+  /// After start() on the same shard: MQTT over TLS on each "HOST:PORT" of `tls_addrs`
+  /// (a per-shard context made from `tls`; bad_cert_file, bad_key_file... EADDRINUSE).
+  Result<void> start_tls(Shard& shard, const std::vector<std::string>& tls_addrs, const tls::ServerConfig& tls);
 
   const BrokerOptions& options() const { return opts_; }  ///< its limits
   unsigned shard_count() const { return unsigned(parts_.size()); }  ///< shards it was made for

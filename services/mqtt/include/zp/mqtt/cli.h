@@ -4,6 +4,7 @@
 /// \code
 ///   zproto mqtt pub -h 127.0.0.1 -p 1883 -t sensors/t -m 21.5 -q 1 -r
 ///   zproto mqtt sub -t 'sensors/#' -t alerts -v -C 10 -W 30 -V 5
+///   zproto mqtt sub -L mqtts://user:pw@localhost/sensors/t --cafile ca.pem -C 1
 /// \endcode
 #pragma once
 
@@ -19,7 +20,7 @@ inline constexpr int kExitTimeout = 27;
 /// Flags both verbs share.
 struct CommonFlags {
   std::string host = "localhost";   ///< -h: a numeric address or localhost
-  int port = 1883;                  ///< -p
+  int port = 0;                     ///< -p (0: 1883, with TLS 8883)
   int qos = 0;                      ///< -q: 0..2
   std::string id{};                 ///< -i: the client id (default: zproto-pub|sub-PID)
   std::string username{};           ///< -u
@@ -30,6 +31,10 @@ struct CommonFlags {
   std::string will_payload{};       ///< --will-payload
   int will_qos = 0;                 ///< --will-qos: 0..2
   bool will_retain = false;         ///< --will-retain
+  bool tls = false;                 ///< --tls: TLS with the system's CAs (implied by --cafile, --insecure, mqtts://)
+  std::string cafile{};             ///< --cafile: trust these CAs (PEM)
+  bool insecure = false;            ///< --insecure: no certificate or name check
+  std::string url{};                ///< -L: mqtt(s)://[USER[:PASS]@]HOST[:PORT]/TOPIC
 };
 
 /// `zproto mqtt pub`.

@@ -29,6 +29,7 @@
 #include "zp/codec/mqtt/properties.h"
 #include "zp/engine/net.h"
 #include "zp/engine/task.h"
+#include "zp/engine/tls.h"
 #include "zp/result.h"
 
 namespace zp::mqtt {
@@ -98,6 +99,10 @@ struct ClientOptions {
   std::size_t max_queued_messages = 1000;  ///< received, not yet taken by next_message() (at least 1); beyond, reading pauses
   std::int64_t connect_timeout_ms = 10000;  ///< TCP connect + CONNECT/CONNACK (each attempt)
   ReconnectOptions reconnect{};   ///< automatic reconnection (off by default)
+  /// Set: TLS on the connection (the certificate chain and name are checked unless
+  /// tls->verify is false; tls->ca_file empty: the system's CAs). Never falls back to plain.
+  std::optional<tls::ClientConfig> tls{};
+  std::string tls_server_name{};  ///< SNI and the name the certificate must carry; "": the host given to connect()
 };
 
 /// A received message (owned copies).

@@ -4,7 +4,10 @@
 ///   "mqtt": { "listen": ["127.0.0.1:1883"], "admin_listen": "127.0.0.1:9102",
 ///             "max_connections": 100000, "max_packet_size": 1048576, "max_inflight": 32,
 ///             "max_queued_messages": 1000, "connect_timeout_ms": 10000, "max_keepalive": 0,
-///             "max_subscriptions": 1000, "retained_max_messages": 100000, "sys_interval": 10 }
+///             "max_subscriptions": 1000, "retained_max_messages": 100000, "sys_interval": 10,
+///             "password_file": "/etc/zproto/mqtt.passwd", "acl_file": "/etc/zproto/mqtt.acl",
+///             "allow_anonymous": false, "tls_listen": ["127.0.0.1:8883"],
+///             "tls": { "cert": "cert.pem", "key": "key.pem" } }
 /// \endcode
 #pragma once
 
@@ -12,17 +15,29 @@
 #include <string>
 #include <vector>
 
+#include "zp/engine/tls.h"
+#include "zp/mqtt/access.h"
 #include "zp/mqtt/broker.h"
 #include "zp/service/service.h"
 
 namespace zp::mqtt {
 
+/// A TLS server config without ALPN (MQTT clients rarely send it; "mqtt" may be set in "alpn").
+inline tls::ServerConfig no_alpn() {
+  tls::ServerConfig c;
+  c.alpn.clear();
+  return c;
+}
+
 /// The broker as `zproto serve mqtt` runs it.
 class MqttService final : public service::Service {
  public:
-  std::vector<std::string> listen;  ///< at least one
+  std::vector<std::string> listen;  ///< plain MQTT (this or tls_listen non-empty)
+  std::vector<std::string> tls_listen;  ///< MQTT over TLS
+  tls::ServerConfig tls = no_alpn();    ///< the TLS listeners' certificate and settings
   std::string admin;                ///< GET /metrics listener, "" none
   BrokerOptions options = defaults();  ///< its limits
+  AccessConfig access;              ///< password file, ACL file, anonymous policy (read at load())
   /// The broker's options as the service starts them: as BrokerOptions, plus `$SYS` every 10 s.
   static BrokerOptions defaults() {
     BrokerOptions o;
@@ -32,7 +47,7 @@ class MqttService final : public service::Service {
 
   std::string load(const service::Environment& env) override;
   std::string summary() const override;
-  Result<void> start(Shard& shard) override { return broker_->start(shard, listen); }
+  Result<void> start(Shard& shard) override;
   std::string admin_listen() const override { return admin; }
   std::function<std::string()> metrics() const override;
   /// The running broker (after load()).
