@@ -10,6 +10,7 @@
 
 #include "engine_test_util.h"
 #include "mqtt_test_client.h"
+#include "runtime_thread.h"
 #include "zp/engine/runtime.h"
 #include "zp/engine/tls.h"
 #include "zp/mqtt/broker.h"
@@ -75,30 +76,15 @@ class BrokerAuthTest : public ::testing::TestWithParam<test::BackendParam> {
     o.shards = 1;
     o.backend = GetParam().kind;
     if (GetParam().faults) o.faults = FaultOptions::from_env();
-    o.handle_signals = false;
     o.drain_timeout = 1000ms;
-    std::promise<void> ready;
-    auto started = ready.get_future();
-    o.after_setup = [&ready]() -> Result<void> {
-      ready.set_value();
+    ASSERT_TRUE(rt_.start(o, [this, with_tls](Shard& s) -> Result<void> {
+      if (auto r = broker_->start(s, {"127.0.0.1:" + std::to_string(port_)}); !r) return r;
+      if (with_tls) return broker_->start_tls(s, {"127.0.0.1:" + std::to_string(tls_port_)}, tls_cfg_);
       return {};
-    };
-    rt_ = std::make_unique<Runtime>(o);
-    thread_ = std::thread([this, with_tls] {
-      result_ = rt_->run([this, with_tls](Shard& s) -> Result<void> {
-        if (auto r = broker_->start(s, {"127.0.0.1:" + std::to_string(port_)}); !r) return r;
-        if (with_tls) return broker_->start_tls(s, {"127.0.0.1:" + std::to_string(tls_port_)}, tls_cfg_);
-        return {};
-      });
-    });
-    ASSERT_EQ(started.wait_for(10s), std::future_status::ready);
+    }));
   }
   void TearDown() override {
-    if (thread_.joinable()) {
-      rt_->stop();
-      thread_.join();
-      EXPECT_TRUE(result_) << result_.error().message();
-    }
+    rt_.stop();
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
   // CONNACK's code for a CONNECT with `extra`.
@@ -119,13 +105,11 @@ class BrokerAuthTest : public ::testing::TestWithParam<test::BackendParam> {
   }
 
   std::unique_ptr<mqtt::Broker> broker_;
-  std::unique_ptr<Runtime> rt_;
   std::uint16_t port_ = 0, tls_port_ = 0;
   std::filesystem::path dir_;
   std::string cert_;
   tls::ServerConfig tls_cfg_;
-  std::thread thread_;
-  Result<void> result_;
+  test::RuntimeThread rt_;  // last: stopped before the broker goes
 };
 
 TEST_P(BrokerAuthTest, ConnectOutcomesBothVersions) {

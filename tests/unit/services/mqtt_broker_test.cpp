@@ -11,6 +11,7 @@
 
 #include "engine_test_util.h"
 #include "mqtt_test_client.h"
+#include "runtime_thread.h"
 #include "zp/engine/runtime.h"
 
 namespace zp {
@@ -33,27 +34,11 @@ class BrokerTest : public ::testing::TestWithParam<test::BackendParam> {
     o.shards = shards;
     o.backend = GetParam().kind;
     if (GetParam().faults) o.faults = FaultOptions::from_env();
-    o.handle_signals = false;
     o.drain_timeout = 1000ms;
     if (inbox_capacity) o.shard_options.inbox_capacity = inbox_capacity;
-    std::promise<void> ready;
-    auto started = ready.get_future();
-    o.after_setup = [&ready]() -> Result<void> {
-      ready.set_value();
-      return {};
-    };
-    rt_ = std::make_unique<Runtime>(o);
-    thread_ = std::thread([this] {
-      result_ = rt_->run([this](Shard& s) { return broker_->start(s, {"127.0.0.1:" + std::to_string(ports_[s.id()])}); });
-    });
-    ASSERT_EQ(started.wait_for(10s), std::future_status::ready);
+    ASSERT_TRUE(rt_.start(o, [this](Shard& s) { return broker_->start(s, {"127.0.0.1:" + std::to_string(ports_[s.id()])}); }));
   }
-  void TearDown() override {
-    if (!thread_.joinable()) return;
-    rt_->stop();
-    thread_.join();
-    EXPECT_TRUE(result_) << result_.error().message();
-  }
+  void TearDown() override { rt_.stop(); }
   std::uint16_t port(unsigned shard = 0) const { return ports_[shard]; }
   mqtt::BrokerTotals totals() const { return broker_->totals(); }
 
@@ -68,10 +53,8 @@ class BrokerTest : public ::testing::TestWithParam<test::BackendParam> {
   }
 
   std::unique_ptr<mqtt::Broker> broker_;
-  std::unique_ptr<Runtime> rt_;
   std::vector<std::uint16_t> ports_;
-  std::thread thread_;
-  Result<void> result_;
+  test::RuntimeThread rt_;  // last: stopped before the broker goes
 };
 
 TEST_P(BrokerTest, ConnectPingAndDisconnectBothVersions) {

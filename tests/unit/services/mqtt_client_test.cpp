@@ -18,6 +18,7 @@
 
 #include "../../common/test_net.h"
 #include "engine_test_util.h"
+#include "runtime_thread.h"
 #include "zp/engine/runtime.h"
 #include "zp/mqtt/broker.h"
 
@@ -64,7 +65,6 @@ class ClientTest : public ::testing::TestWithParam<test::BackendParam> {
       shard_.reset();
     }
     stop_broker();
-    EXPECT_TRUE(result_) << result_.error().message();
   }
 
  public:
@@ -74,34 +74,17 @@ class ClientTest : public ::testing::TestWithParam<test::BackendParam> {
     RuntimeOptions o;
     o.shards = 1;
     o.backend = BackendKind::epoll;  // the broker's backend is not under test here
-    o.handle_signals = false;
     o.drain_timeout = 1000ms;
-    std::promise<void> ready;
-    auto started = ready.get_future();
-    o.after_setup = [&ready]() -> Result<void> {
-      ready.set_value();
-      return {};
-    };
-    rt_ = std::make_unique<Runtime>(o);
-    thread_ = std::thread([this] {
-      result_ = rt_->run([this](Shard& s) { return broker_->start(s, {"127.0.0.1:" + std::to_string(port_)}); });
-    });
-    ASSERT_EQ(started.wait_for(10s), std::future_status::ready);
+    ASSERT_TRUE(rt_.start(o, [this](Shard& s) { return broker_->start(s, {"127.0.0.1:" + std::to_string(port_)}); }));
   }
-  void stop_broker() {
-    if (!thread_.joinable()) return;
-    rt_->stop();
-    thread_.join();
-  }
+  void stop_broker() { rt_.stop(); }
  protected:
   std::string addr() const { return "127.0.0.1:" + std::to_string(port_); }
   void run(Task<void> t) { shard_->block_on(std::move(t)); }
 
   std::unique_ptr<mqtt::Broker> broker_;
-  std::unique_ptr<Runtime> rt_;
   std::uint16_t port_ = 0;
-  std::thread thread_;
-  Result<void> result_;
+  test::RuntimeThread rt_;
   std::unique_ptr<Shard> shard_;
 };
 
