@@ -254,6 +254,16 @@ class EpollBackend final : public Backend {
     defer(op, n < 0 ? -errno : int32_t(n));
   }
 
+  // Synchronous, like read and write here: epoll cannot wait for a file, and a thread pool
+  // would add a thread and a cross-thread wake-up per sync to a fallback backend. The shard
+  // stalls for one device flush; its callers batch (the MQTT store syncs once per loop turn).
+  void sync(Op& op, int fd) override {
+    int rc;
+    do rc = ::fdatasync(fd);
+    while (rc < 0 && errno == EINTR);
+    defer(op, rc < 0 ? -errno : 0);
+  }
+
   void cancel(Op& op) override {
     if (op.backend_flags != kPending) return;  // idle, or its final result is queued
     Node* n = static_cast<Node*>(op.backend_data);

@@ -10,6 +10,8 @@
 //   delay       a completion is held back 1..3 run_once() turns; later completions of
 //               the same op queue behind it, so only different ops get reordered
 //   reset       a recv data completion becomes a final -ECONNRESET
+//   sync_eio    a sync() (fdatasync) that succeeded completes with -EIO instead (off unless
+//               a test wants it: durable-write paths must handle a lost write)
 //   failed_wake a wake_peer() takes the inner backend's failing path (io_uring: a MSG_RING
 //               that the kernel refuses), which must still wake the peer
 //
@@ -89,6 +91,10 @@ class FaultBackend final : public Backend {
     begin(op, Kind::other, fd);
     inner_->write(op, fd, buf, len, offset);
   }
+  void sync(Op& op, int fd) override {
+    begin(op, Kind::sync, fd);
+    inner_->sync(op, fd);
+  }
   void cancel(Op& op) override;
   void close_fd(int fd) override;
   void send(Op& op, int fd, const msghdr* msg, int flags, const uint32_t* fixed_idx);
@@ -116,7 +122,7 @@ class FaultBackend final : public Backend {
   }
 
  private:
-  enum class Kind : uint8_t { other, recv, send };
+  enum class Kind : uint8_t { other, recv, send, sync };
   enum class Mode : uint8_t {
     normal,
     enobufs_ending,  // injected ENOBUFS: inner op cancelled, stashing until its final
@@ -315,6 +321,10 @@ void FaultBackend::on_inner(Op* op, int32_t res, uint32_t flags) {
     return;
   }
 
+  if (st.kind == Kind::sync && res == 0 && chance(opts_.sync_eio)) {
+    ++stats_.sync_errors;
+    res = -EIO;
+  }
   if (st.kind == Kind::recv && res > 0 && (flags & kBuffer)) {
     if (chance(opts_.reset)) {
       ++stats_.resets;

@@ -47,6 +47,7 @@ struct FileOpAwaiter {
   int fd = -1;
   std::byte* read_buf = nullptr;        // set for a read
   const std::byte* write_buf = nullptr;  // set for a write
+  bool sync = false;                     // an fdatasync (neither buffer set)
   uint32_t len = 0;
   uint64_t offset = 0;                   // UINT64_MAX: append (writes)
   Op op{};
@@ -61,7 +62,8 @@ struct FileOpAwaiter {
       self->res = r;
       self->h.resume();
     };
-    if (read_buf) backend->read(op, fd, read_buf, len, offset);
+    if (sync) backend->sync(op, fd);
+    else if (read_buf) backend->read(op, fd, read_buf, len, offset);
     else backend->write(op, fd, write_buf, len, offset);
   }
   int32_t await_resume() noexcept { return res; }
@@ -104,6 +106,16 @@ Task<Result<size_t>> File::append(std::span<const std::byte> data) {
     done += size_t(r);
   }
   co_return done;
+}
+
+Task<Result<void>> File::sync() {
+  FileOpAwaiter a;
+  a.backend = &Shard::current()->backend();
+  a.fd = fd_;
+  a.sync = true;
+  int32_t r = co_await a;
+  if (r < 0) co_return fail(-r);
+  co_return Result<void>{};
 }
 
 // A layered (TLS) stream cannot take sendfile: the bytes must pass through the layer, so

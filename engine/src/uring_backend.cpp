@@ -62,6 +62,11 @@ class UringBackend final : public Backend {
     io_uring_prep_write(sqe, fd, buf, len, offset == UINT64_MAX ? uint64_t(-1) : offset);
     io_uring_sqe_set_data(sqe, &op);
   }
+  void sync(Op& op, int fd) override {
+    io_uring_sqe* sqe = get_sqe();
+    io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
+    io_uring_sqe_set_data(sqe, &op);
+  }
   void send_fixed(Op& op, int fd, const msghdr* msg, uint32_t idx) override {
     if (!fixed_registered_ || msg->msg_iovlen != 1) {
       sendmsg(op, fd, msg, 0);

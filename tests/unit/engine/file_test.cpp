@@ -1,15 +1,18 @@
-// Files for static serving: statx, reads through the backend (READ_FIXED into a
-// registered buffer on io_uring), zero-copy fixed-buffer sends and sendfile.
+// Files for static serving and logs: statx, reads through the backend (READ_FIXED into a
+// registered buffer on io_uring), zero-copy fixed-buffer sends, sendfile, append + sync
+// (fdatasync) and the fault layer's EIO on sync.
 #include "zp/engine/file.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include "engine_test_util.h"
+#include "zp/engine/fault.h"
 #include "zp/engine/net.h"
 
 namespace zp {
@@ -152,6 +155,63 @@ TEST_P(FileTest, FixedBuffersAreBounded) {
   EXPECT_EQ(c.error(), std::errc::no_buffer_space);
   a->reset();
   EXPECT_TRUE(FixedBuf::acquire(shard->backend()));
+}
+
+// append + sync through the backend: the bytes are in the file after the sync, in order;
+// a sync of a closed descriptor is an error value.
+TEST_P(FileTest, AppendThenSync) {
+  auto shard = test::make_shard(GetParam());
+  ASSERT_TRUE(shard);
+  const std::string log = path_ + ".log";
+  ::unlink(log.c_str());
+  auto f = File::open_append(log);
+  ASSERT_TRUE(f);
+  auto body = [&]() -> Task<Result<void>> {
+    for (int i = 0; i < 20; ++i) {
+      const std::string rec = "record " + std::to_string(i) + "\n";
+      auto w = co_await f->append(std::as_bytes(std::span(rec.data(), rec.size())));
+      if (!w) co_return w.error();
+      if (*w != rec.size()) co_return fail(EIO);
+      auto s = co_await f->sync();
+      if (!s) co_return s.error();
+    }
+    co_return Result<void>{};
+  };
+  auto r = shard->block_on(body());
+  ASSERT_TRUE(r) << r.error().message();
+  std::string want;
+  for (int i = 0; i < 20; ++i) want += "record " + std::to_string(i) + "\n";
+  std::ifstream in(log, std::ios::binary);
+  std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(got, want);
+  File closed = File::adopt(-1);
+  auto bad = shard->block_on(closed.sync());
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error(), std::errc::bad_file_descriptor);
+  ::unlink(log.c_str());
+}
+
+// The fault layer passes a sync through, and turns it into EIO when asked to (every time
+// here): the caller sees the error value.
+TEST_P(FileTest, FaultLayerInjectsSyncEio) {
+  auto inner = GetParam().kind == BackendKind::epoll ? make_epoll_backend({}) : make_uring_backend({});
+  ASSERT_TRUE(inner);
+  FaultOptions fo = FaultOptions::from_env();
+  fo.sync_eio = 1.0;
+  auto backend = make_fault_backend(std::move(*inner), fo);
+  Shard shard(0, 1, std::move(backend));
+  const std::string log = path_ + ".eio";
+  auto f = File::open_append(log);
+  ASSERT_TRUE(f);
+  const std::string rec = "x";
+  auto w = shard.block_on(f->append(std::as_bytes(std::span(rec.data(), rec.size()))));
+  ASSERT_TRUE(w);
+  auto s = shard.block_on(f->sync());
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error(), std::errc::io_error);
+  ASSERT_NE(fault_stats(shard.backend()), nullptr);
+  EXPECT_EQ(fault_stats(shard.backend())->sync_errors, 1u);
+  ::unlink(log.c_str());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, FileTest, ::testing::ValuesIn(test::all_backends()), test::param_name);

@@ -102,6 +102,10 @@ class Backend : public BufferOwner {
   /// File write at offset; offset UINT64_MAX appends at the current position (O_APPEND
   /// files: the end). res = bytes written (may be short). The epoll backend writes synchronously.
   virtual void write(Op& op, int fd, const void* buf, uint32_t len, uint64_t offset) = 0;
+  /// fdatasync(2) of fd: its data, and the metadata needed to read it back (the size), on
+  /// stable storage. res = 0 or -errno (EIO: the data may be lost). io_uring: IORING_OP_FSYNC
+  /// with IORING_FSYNC_DATASYNC; the epoll backend runs it synchronously (see there).
+  virtual void sync(Op& op, int fd) = 0;
   virtual void cancel(Op& op) = 0;  ///< asks for op's final completion soon (see the file comment)
   /// Closes fd, which no operation of ours may use afterwards. io_uring queues a CLOSE with
   /// this turn's submit (no completion is reported); elsewhere it is close(2) at once.

@@ -1,7 +1,7 @@
 /// \file
 /// Fault injection: a Backend that wraps another and, driven by a seeded PRNG, makes
 /// sends short, splits receives, ends multishot receives with ENOBUFS, resets
-/// connections, makes cross-shard wake-ups take their fallback path, and delays/reorders
+/// connections, fails fdatasync with EIO (when asked), makes cross-shard wake-ups take their fallback path, and delays/reorders
 /// completions across operations (each operation's own
 /// completions stay in order). Every service's tests run on it; a failing run replays
 /// from its seed:  ZP_FAULT_SEED=1234 ctest -R ...
@@ -26,6 +26,7 @@ struct FaultOptions {
   double delay = 0.25;           ///< a completion is held back 1..3 loop turns
   double reset = 0.0;            ///< a recv completes with ECONNRESET (off unless a test wants it)
   double failed_wake = 0.05;     ///< a cross-shard wake's fast path (MSG_RING) fails
+  double sync_eio = 0.0;         ///< a successful sync() (fdatasync) reports EIO (off unless a test wants it)
   /// Reads ZP_FAULT_SEED (decimal); without it (or if it does not parse) picks a random
   /// seed. Other fields keep their defaults.
   static FaultOptions from_env();
@@ -43,6 +44,7 @@ struct FaultStats {
   uint64_t delayed = 0;  ///< completions held back
   uint64_t resets = 0;  ///< receives failed with ECONNRESET
   uint64_t failed_wakes = 0;  ///< cross-shard wakes whose fast path failed
+  uint64_t sync_errors = 0;  ///< syncs turned into EIO
 };
 /// nullptr when b is not a fault backend.
 const FaultStats* fault_stats(const Backend& b);

@@ -1,6 +1,7 @@
 /// \file
-/// Files for static serving: open, stat, read at an offset through the backend (io_uring
-/// READ, or READ_FIXED into a registered buffer), and sendfile to a stream.
+/// Files for static serving and logs: open, stat, read at an offset through the backend
+/// (io_uring READ, or READ_FIXED into a registered buffer), append, sync (fdatasync) for
+/// durable writes, and sendfile to a stream.
 /// \code
 ///   auto f = zp::File::open("/srv/index.html");
 ///   auto st = f->stat();                          // size, mtime
@@ -62,6 +63,10 @@ class File {
   static Result<File> open_append(const std::string& path);
   /// Writes all of data at the end of an append-mode file through the shard's backend.
   Task<Result<size_t>> append(std::span<const std::byte> data);
+  /// fdatasync through the shard's backend: once it returns success, what was written before
+  /// it is on stable storage. EIO when the device lost it (do not retry and trust the file:
+  /// the kernel may have dropped the dirty pages), EBADF...
+  Task<Result<void>> sync();
   /// Sends `head` (e.g. a response head; may be empty), then [offset, offset+len) of the
   /// file to the stream's socket with sendfile, waiting while the socket is full. The head
   /// goes out with MSG_MORE, so it shares the first segment with the file's bytes. Returns
