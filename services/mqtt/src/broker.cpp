@@ -103,6 +103,7 @@ std::unique_ptr<SessionState> ShardBroker::detach(const std::string& client_id, 
     st->queue = std::move(s.queue);
     st->incoming_qos2 = std::move(s.incoming_qos2);
     st->last_packet_id = s.last_packet_id;
+    st->next_seq = s.next_seq;
   }
   free_session(s);
   return st;
@@ -155,10 +156,15 @@ void ShardBroker::end_session(Session& s) {
   s.conn = nullptr;
   if (s.persistent && !stopping_) return;
   const unsigned home = home_of(s.client_id);
+  const bool ended = !s.persistent;  // not at a stop: the stored session stays
   if (home == id_) {
     release(s.client_id, id_, s.gen);
+    if (ended) persist_end(s.client_id, s.gen);
   } else {
-    send(home, [id = s.client_id, me = id_, gen = s.gen](ShardBroker& h) { h.release(id, me, gen); });
+    send(home, [id = s.client_id, me = id_, gen = s.gen, ended](ShardBroker& h) {
+      h.release(id, me, gen);
+      if (ended) h.persist_end(id, gen);
+    });
   }
   free_session(s);
 }
@@ -172,6 +178,7 @@ Task<bool> ShardBroker::subscribe(Session& s, std::string filter, Subscriber sub
   if (!existed && s.subscriptions.size() >= opts.max_subscriptions) co_return false;
   sub.session = s.slot;
   s.subscriptions[filter] = sub;
+  log_subscription(s, filter, &sub);
   const bool first = subs_.subscribe(filter, sub);
   if (!existed) add(counters.subscriptions);
   if (!first || outbox_.size() == 1) co_return true;
@@ -195,6 +202,7 @@ void ShardBroker::unsubscribe(Session& s, const std::string& filter) {
   auto it = s.subscriptions.find(filter);
   if (it == s.subscriptions.end()) return;
   s.subscriptions.erase(it);
+  log_subscription(s, filter, nullptr);
   auto r = subs_.unsubscribe(filter, s.slot);
   if (r.removed) subtract(counters.subscriptions);
   if (!r.filter_empty) return;
@@ -225,15 +233,15 @@ void ShardBroker::publish(const MessagePtr& m) {
       continue;
     }
     backlog_bytes_[t] += cost;
-    send(t, [m, interested](ShardBroker& tb) {
-      if (m->retain) tb.set_retained(*m);
-      if (interested) tb.deliver_local(m);
-    });
+    // With persistence, the target holds our PUBLISH's wait until its records are durable.
+    const std::uint64_t w = cur_wait_;
+    if (w) hold(w);
+    send(t, [m, interested, me = id_, w](ShardBroker& tb) { tb.run_forwarded(m, interested, me, w); });
   }
 }
 
 void ShardBroker::set_retained(const Message& m) {
-  retained_.set(m.topic, m.qos, m.payload);
+  log_retained(m, retained_.set(m.topic, m.qos, m.payload));
   counters.retained.store(retained_.size(), std::memory_order_relaxed);
 }
 
@@ -294,17 +302,23 @@ void ShardBroker::deliver(Session& s, const MessagePtr& m, std::uint8_t qos, boo
     send_publish(*c, *m, 0, retain, false, 0, subscription_id);
     return;
   }
-  if (c && s.queue.empty() && s.inflight.size() < c->send_window) {
-    const auto id = next_packet_id(s);
-    s.inflight.push_back(Inflight{.packet_id = id, .qos = qos, .retain = retain, .msg = m, .subscription_id = subscription_id});
-    send_publish(*c, *m, qos, retain, false, id, subscription_id);
-    return;
-  }
-  if (s.queue.size() >= opts.max_queued_messages) {
+  const bool direct = c && s.queue.empty() && s.inflight.size() < c->send_window;
+  if (!direct && s.queue.size() >= opts.max_queued_messages) {
     add(counters.dropped);
     return;
   }
-  s.queue.push_back(Queued{.msg = m, .qos = qos, .retain = retain, .subscription_id = subscription_id});
+  std::uint64_t seq = 0;
+  if (store_ && s.persistent && !stopping_) {
+    seq = s.next_seq++;
+    log_queued(s, seq, m, qos, retain, subscription_id);
+  }
+  if (direct) {
+    const auto id = next_packet_id(s);
+    s.inflight.push_back(Inflight{.packet_id = id, .qos = qos, .retain = retain, .msg = m, .subscription_id = subscription_id, .seq = seq});
+    send_publish(*c, *m, qos, retain, false, id, subscription_id);
+    return;
+  }
+  s.queue.push_back(Queued{.msg = m, .qos = qos, .retain = retain, .subscription_id = subscription_id, .seq = seq});
 }
 
 void ShardBroker::pump(Session& s) {
@@ -314,7 +328,7 @@ void ShardBroker::pump(Session& s) {
     Queued q = std::move(s.queue.front());
     s.queue.pop_front();
     const auto id = next_packet_id(s);
-    s.inflight.push_back(Inflight{.packet_id = id, .qos = q.qos, .retain = q.retain, .msg = q.msg, .subscription_id = q.subscription_id});
+    s.inflight.push_back(Inflight{.packet_id = id, .qos = q.qos, .retain = q.retain, .msg = q.msg, .subscription_id = q.subscription_id, .seq = q.seq});
     send_publish(*c, *q.msg, q.qos, q.retain, false, id, q.subscription_id);
   }
 }
@@ -344,6 +358,7 @@ Broker::~Broker() = default;
 
 Result<void> Broker::start(Shard& shard, const std::vector<std::string>& listen_addrs) {
   if (shard.id() >= parts_.size()) return std::make_error_code(std::errc::invalid_argument);
+  if (!opts_.persistence.dir.empty() && !restored_) return std::make_error_code(std::errc::invalid_argument);
   return parts_[shard.id()]->start(shard, listen_addrs);
 }
 

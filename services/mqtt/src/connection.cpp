@@ -205,7 +205,7 @@ Next ConnLoop::on_publish(const cm::Publish& p) {
   if (p.qos == 2) {
     const bool seen = std::find(s->incoming_qos2.begin(), s->incoming_qos2.end(), p.packet_id) != s->incoming_qos2.end();
     if (seen) {  // a redelivery before our PUBREC arrived: deliver once (MQTT-4.3.3-2)
-      c_.ack(cm::PacketType::pubrec, p.packet_id);
+      b_.ack_ordered(c_, cm::PacketType::pubrec, p.packet_id);
       return Next::go_on;
     }
     if (s->incoming_qos2.size() >= opts_.max_inflight * 8u + 64u) return protocol_error(cm::reason::receive_maximum_exceeded);
@@ -219,13 +219,8 @@ Next ConnLoop::on_publish(const cm::Publish& p) {
   m->origin_shard = b_.id_;
   m->origin_session = s->slot;
   add(b_.counters.publish_in);
-  b_.publish(m);
-  if (p.qos == 1) {
-    c_.ack(cm::PacketType::puback, p.packet_id);
-  } else if (p.qos == 2) {
-    s->incoming_qos2.push_back(p.packet_id);
-    c_.ack(cm::PacketType::pubrec, p.packet_id);
-  }
+  if (p.qos == 2) s->incoming_qos2.push_back(p.packet_id);
+  b_.publish_acked(c_, m, p.qos, p.packet_id);  // PUBACK / PUBREC now, or once its records are durable
   return Next::go_on;
 }
 
@@ -237,6 +232,7 @@ Next ConnLoop::on_ack(const cm::Ack& a) {
   switch (a.type) {
     case cm::PacketType::puback:
       if (it != fl.end() && it->qos == 1) {
+        b_.log_acked(*s, it->seq);
         fl.erase(it);
         b_.pump(*s);
       }
@@ -244,16 +240,19 @@ Next ConnLoop::on_ack(const cm::Ack& a) {
     case cm::PacketType::pubrec:
       if (it != fl.end() && it->qos == 2 && !it->released) {
         if (a.reason >= 0x80) {  // 5.0: the receiver refused it; the flow ends here
+          b_.log_acked(*s, it->seq);
           fl.erase(it);
           b_.pump(*s);
           break;
         }
         it->released = true;
+        b_.log_released(*s, it->seq);
       }
       c_.ack(cm::PacketType::pubrel, a.packet_id, it == fl.end() ? cm::reason::packet_identifier_not_found : 0);
       break;
     case cm::PacketType::pubcomp:
       if (it != fl.end() && it->released) {
+        b_.log_acked(*s, it->seq);
         fl.erase(it);
         b_.pump(*s);
       }
@@ -338,7 +337,11 @@ Task<bool> ConnLoop::on_connect(const cm::Connect& cn, IdleGuard& idle) {
   // session where it was (its connection, or the offline session) and take its state.
   const unsigned me = b_.id_;
   const unsigned home = b_.home_of(client_id);
-  auto claim_fn = [client_id, me](ShardBroker& h) { return h.claim(client_id, me); };
+  auto claim_fn = [client_id, me, persistent, clean_start, v = cn.version](ShardBroker& h) {
+    ShardBroker::Claim c = h.claim(client_id, me);
+    h.persist_connect(client_id, c.gen, persistent, clean_start, v);
+    return c;
+  };
   const ShardBroker::Claim claim = co_await b_.call<ShardBroker::Claim>(home, std::move(claim_fn));
   std::unique_ptr<SessionState> previous;
   if (claim.previous) {
@@ -381,6 +384,7 @@ Task<bool> ConnLoop::on_connect(const cm::Connect& cn, IdleGuard& idle) {
     }
     s->incoming_qos2 = std::move(previous->incoming_qos2);
     s->last_packet_id = previous->last_packet_id;
+    s->next_seq = previous->next_seq;
   }
   if (c_.ctx->cancelled) {  // taken over meanwhile: the session was handed on already
     co_return false;
@@ -549,6 +553,7 @@ Task<void> ConnLoop::finish() {
     b_.publish(c_.will);
   }
   c_.will.reset();
+  b_.conn_closed(c_);
   if (Session* s = c_.session) {
     c_.session = nullptr;
     b_.end_session(*s);

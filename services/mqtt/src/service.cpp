@@ -12,7 +12,26 @@ constexpr std::string_view kKeys[] = {"listen", "admin_listen", "max_connections
                                       "max_inflight", "max_queued_messages", "connect_timeout_ms",
                                       "max_keepalive", "max_subscriptions", "retained_max_messages",
                                       "retained_max_bytes", "sys_interval", "password_file", "acl_file",
-                                      "allow_anonymous", "tls_listen", "tls"};
+                                      "allow_anonymous", "tls_listen", "tls", "persistence"};
+
+// "persistence": {"dir": "...", "fsync": true, "max_log_bytes": N}; "dir" is required.
+bool parse_persistence(service::ConfigReader& r, const service::Node& n, PersistenceOptions& p) {
+  bool have_dir = false;
+  const bool ok = r.object(n, [&](const service::Node& f, std::string_view key) {
+    if (key == "dir") {
+      if (!r.string(f, p.dir)) return false;
+      if (p.dir.empty()) return r.invalid(f, "must name a directory");
+      have_dir = true;
+      return true;
+    }
+    if (key == "fsync") return r.boolean(f, p.fsync);
+    if (key == "max_log_bytes") return r.count_at_least(f, p.max_log_bytes, 4096, uint64_t{1} << 40);
+    return r.unknown_key(f, n.path, {"dir", "fsync", "max_log_bytes"});
+  });
+  if (!ok) return false;
+  if (!have_dir) return r.invalid(n, "\"dir\" is required");
+  return true;
+}
 
 std::unique_ptr<service::Service> parse(service::ConfigReader& r, const service::Node& section) {
   auto svc = std::make_unique<MqttService>();
@@ -43,10 +62,12 @@ std::unique_ptr<service::Service> parse(service::ConfigReader& r, const service:
       tls_node = f.at;
       return service::parse_tls_server(r, f, svc->tls, nullptr);
     }
+    if (key == "persistence") return parse_persistence(r, f, o.persistence);
     if (key == "sys_interval") return r.count(f, o.sys_interval_s, 86400);
     return r.unknown_key(f, section.path,
                          {kKeys[0], kKeys[1], kKeys[2], kKeys[3], kKeys[4], kKeys[5], kKeys[6], kKeys[7],
-                          kKeys[8], kKeys[9], kKeys[10], kKeys[11], kKeys[12], kKeys[13], kKeys[14], kKeys[15], kKeys[16]});
+                          kKeys[8], kKeys[9], kKeys[10], kKeys[11], kKeys[12], kKeys[13], kKeys[14], kKeys[15], kKeys[16],
+                          kKeys[17]});
   });
   if (!ok) return nullptr;
   if (svc->listen.empty() && svc->tls_listen.empty()) {
@@ -76,6 +97,7 @@ class MqttFlags final : public service::Flags {
     cmd.add_option("--tls-listen", tls_listen_, "HOST:PORT for MQTT over TLS (repeatable; needs --tls-cert/--tls-key)");
     cmd.add_option("--tls-cert", tls_cert_, "Certificate chain (PEM) of the TLS listener");
     cmd.add_option("--tls-key", tls_key_, "Private key (PEM) of --tls-cert");
+    cmd.add_option("--persistence", persistence_dir_, "Directory for retained messages and persistent sessions (fsync on)");
   }
   std::string apply(std::unique_ptr<service::Service>& svc) override {
     if (!svc) {
@@ -99,6 +121,7 @@ class MqttFlags final : public service::Flags {
     if (std::string err = service::check_socket_addrs("--tls-listen", tls_listen_); !err.empty()) return err;
     if (!tls_listen_.empty()) m.tls_listen = tls_listen_;
     if (!m.tls_listen.empty() && m.tls.certs.empty()) return "--tls-listen needs --tls-cert and --tls-key";
+    if (!persistence_dir_.empty()) m.options.persistence.dir = persistence_dir_;
     return {};
   }
 
@@ -107,7 +130,7 @@ class MqttFlags final : public service::Flags {
   std::string admin_;
   int port_ = 0;
   size_t max_connections_ = 0;
-  std::string password_file_, acl_file_, tls_cert_, tls_key_;
+  std::string password_file_, acl_file_, tls_cert_, tls_key_, persistence_dir_;
   std::vector<std::string> tls_listen_;
 };
 
@@ -120,6 +143,11 @@ std::string MqttService::load(const service::Environment& env) {
     if (!options.access) return err;
   }
   broker_ = std::make_shared<Broker>(env.shards, options);
+  return {};
+}
+
+std::string MqttService::prepare(const service::Environment&) {
+  if (std::string err = broker_->restore(); !err.empty()) return "mqtt persistence: " + err;
   return {};
 }
 

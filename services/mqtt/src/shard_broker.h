@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "message.h"
+#include "store.h"
 #include "zp/codec/mqtt/packet.h"
 #include "zp/engine/listen.h"
 #include "zp/engine/net.h"
@@ -25,19 +27,6 @@
 namespace zp::mqtt::detail {
 
 namespace cm = zp::codec::mqtt;
-
-// A message as the broker keeps it: immutable once made, shared by every session (on any
-// shard) it goes to.
-struct Message {
-  std::string topic;
-  std::vector<std::byte> payload;
-  std::vector<std::byte> properties;  // 5.0 PUBLISH properties as received (forwarded as is)
-  std::uint8_t qos = 0;
-  bool retain = false;
-  std::uint32_t origin_shard = 0;     // for 5.0 no-local
-  std::uint32_t origin_session = UINT32_MAX;
-};
-using MessagePtr = std::shared_ptr<const Message>;
 
 // Counters have one writer (their shard): a load and a store, no read-modify-write.
 inline void add(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) {
@@ -58,6 +47,7 @@ struct Inflight {
   bool released = false;  // QoS 2: PUBREC received, PUBREL sent
   MessagePtr msg;
   std::uint32_t subscription_id = 0;
+  std::uint64_t seq = 0;  // its record in the session's store (0: not persisted)
 };
 // A QoS 1/2 message waiting for room in the inflight window (or for the client to return).
 struct Queued {
@@ -65,6 +55,7 @@ struct Queued {
   std::uint8_t qos = 1;
   bool retain = false;
   std::uint32_t subscription_id = 0;
+  std::uint64_t seq = 0;  // its record in the session's store (0: not persisted)
 };
 
 // A FIFO on a vector: empty costs nothing (a std::deque allocates ~600 B up front, per
@@ -101,6 +92,7 @@ struct SessionState {
   Fifo<Queued> queue;
   std::vector<std::uint16_t> incoming_qos2;
   std::uint16_t last_packet_id = 0;
+  std::uint64_t next_seq = 1;  // persistence: the next message record's number
 };
 
 // A client's session on this shard, connected (conn set) or kept for a persistent client.
@@ -115,6 +107,7 @@ struct Session {
   Fifo<Queued> queue;
   std::vector<std::uint16_t> incoming_qos2;  // QoS 2 ids received, PUBREL not yet
   std::uint16_t last_packet_id = 0;
+  std::uint64_t next_seq = 1;  // persistence: the next message record's number
   Conn* conn = nullptr;
   std::unique_ptr<const std::string> username;  // with an ACL only: the CONNECT's (null: none)
 };
@@ -232,6 +225,27 @@ class ShardBroker {
   BrokerCounters counters;
   const BrokerOptions& opts;
 
+  // ---- persistence (persist.cpp); all no-ops without a store ----
+  // Takes this shard's store (Broker::restore) and, once every part has one, its sessions.
+  void adopt_store(std::unique_ptr<Store> st);
+  void restore_sessions();
+  void restore_retained(const StoreModel& m);
+  const StoreModel& store_model() const { return store_->model(); }
+  // On the home shard, when a CONNECT claims the id: a clean start or a non-persistent
+  // session ends the stored one; a new persistent session is created there.
+  void persist_connect(const std::string& client_id, std::uint64_t gen, bool persistent, bool clean_start,
+                       cm::Version v);
+  // On the home shard: a session that is not kept has ended.
+  void persist_end(const std::string& client_id, std::uint64_t gen);
+  // Publishes m and sends its PUBACK (qos 1) / PUBREC (qos 2) once every record it caused,
+  // on any shard, is durable, in the order the PUBLISH packets came.
+  void publish_acked(Conn& c, const MessagePtr& m, std::uint8_t qos, std::uint16_t packet_id);
+  // An acknowledgement that needs no record, behind the ones still waiting on c.
+  void ack_ordered(Conn& c, cm::PacketType type, std::uint16_t packet_id);
+  void conn_closed(Conn& c);  // its waiting acknowledgements are dropped
+  void log_acked(Session& s, std::uint64_t seq);
+  void log_released(Session& s, std::uint64_t seq);
+
  private:
   friend class ConnLoop;
   struct Outbox {
@@ -258,6 +272,36 @@ class ShardBroker {
   std::uint16_t next_packet_id(Session& s);
   void send_publish(Conn& c, const Message& m, std::uint8_t qos, bool retain, bool dup, std::uint16_t id,
                     std::uint32_t subscription_id);
+
+  // A PUBLISH's wait for its records: a root (a connection's acknowledgement) or a part of
+  // a parent's on another shard (a forwarded PUBLISH), done when `pending` reaches 0.
+  struct DurableWait {
+    unsigned pending = 1;
+    bool ok = true;
+    bool done = false;  // root: durable; its ack goes once the ones before it went
+    unsigned parent_shard = 0;
+    std::uint64_t parent = 0;  // 0: a root
+    Conn* conn = nullptr;      // root: null once the connection closed
+    cm::PacketType ack = cm::PacketType::puback;
+    std::uint16_t packet_id = 0;
+  };
+  template <class F>
+  void to_home(const Session& s, F fn);
+  void hold(std::uint64_t wait);
+  void release_wait(std::uint64_t wait, bool ok);
+  void drain_acks(Conn& c);
+  void on_durable(std::span<const DurableWaiter> ws, bool ok);
+  void run_forwarded(const MessagePtr& m, bool interested, unsigned origin, std::uint64_t parent);
+  void log_queued(Session& s, std::uint64_t seq, const MessagePtr& m, std::uint8_t qos, bool retain,
+                  std::uint32_t subscription_id);
+  void log_subscription(Session& s, const std::string& filter, const Subscriber* sub);
+  void log_retained(const Message& m, RetainedStore::SetResult r);
+
+  std::unique_ptr<Store> store_;
+  std::uint64_t cur_wait_ = 0;  // the PUBLISH being routed here: records it causes hold it
+  std::uint64_t next_wait_ = 0;
+  std::unordered_map<std::uint64_t, DurableWait> waits_;
+  std::unordered_map<const Conn*, Fifo<std::uint64_t>> ack_queues_;  // per connection, in PUBLISH order
 
   Broker& group_;
   unsigned id_;

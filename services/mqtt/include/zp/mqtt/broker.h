@@ -27,6 +27,16 @@
 
 namespace zp::mqtt {
 
+/// Persistence of retained messages and persistent sessions (off while `dir` is empty).
+/// Each shard keeps an append-only log `<dir>/shard-N.log` and a snapshot `shard-N.snap`;
+/// a QoS 1/2 PUBLISH whose message was logged is acknowledged (PUBACK / PUBREC) only once
+/// the log was written (and, with `fsync`, fdatasync'ed).
+struct PersistenceOptions {
+  std::string dir;                         ///< the directory (created if missing); "" = no persistence
+  bool fsync = true;                       ///< fdatasync each batch before acknowledging; false: written, not synced
+  std::uint64_t max_log_bytes = 64u << 20; ///< a log beyond this is compacted into a new snapshot
+};
+
 /// Limits and timeouts of the broker (service parameters).
 struct BrokerOptions {
   codec::mqtt::Limits limits{};            ///< packets: size, topics, filters per SUBSCRIBE, properties
@@ -44,6 +54,7 @@ struct BrokerOptions {
   /// (mosquitto's sys_interval; the service's default is 10); 0: none.
   std::uint32_t sys_interval_s = 0;
   std::shared_ptr<const Access> access{};  ///< passwords and ACL (Access::load); null: anyone, every topic but $SYS
+  PersistenceOptions persistence{};        ///< off by default
 };
 
 /// What one broker counter is: its names in the metrics and under `$SYS/broker/`, and how it
@@ -138,9 +149,15 @@ class Broker {
   Broker(const Broker&) = delete;
   Broker& operator=(const Broker&) = delete;
 
+  /// With persistence on: opens `<dir>` (creating it), loads every shard's snapshot and log
+  /// (a torn tail is cut off, with a warning in the log) and restores the retained messages
+  /// and persistent sessions (offline, at their home shard). Call once, before the shards
+  /// run. Returns "" or what went wrong (a directory written by another shard count, a
+  /// damaged snapshot, an I/O error). Without persistence: "" at once.
+  std::string restore();
   /// On shard `shard`'s own thread (Runtime::run's setup): binds one SO_REUSEPORT listener
   /// per "HOST:PORT" / "[V6]:PORT" and serves MQTT on it. EADDRINUSE, EINVAL (a shard id
-  /// beyond shard_count)...
+  /// beyond shard_count, or persistence on and restore() not called)...
   Result<void> start(Shard& shard, const std::vector<std::string>& listen_addrs);
   /// After start() on the same shard: MQTT over TLS on each "HOST:PORT" of `tls_addrs`
   /// (a per-shard context made from `tls`; bad_cert_file, bad_key_file... EADDRINUSE).
@@ -160,6 +177,7 @@ class Broker {
  private:
   BrokerOptions opts_;
   std::vector<std::unique_ptr<detail::ShardBroker>> parts_;
+  bool restored_ = false;
 };
 
 }  // namespace zp::mqtt

@@ -46,6 +46,9 @@ class MqttService final : public service::Service {
   }
 
   std::string load(const service::Environment& env) override;
+  /// With persistence on: loads the directory (Broker::restore), after logging starts so
+  /// that a cut-off torn record is logged.
+  std::string prepare(const service::Environment& env) override;
   std::string summary() const override;
   Result<void> start(Shard& shard) override;
   std::string admin_listen() const override { return admin; }
