@@ -65,7 +65,12 @@ class PersistTest : public ::testing::TestWithParam<Param> {
     RuntimeOptions o;
     o.shards = GetParam().shards;
     o.backend = GetParam().backend.kind;
-    if (GetParam().backend.faults) o.faults = FaultOptions::from_env();
+    if (GetParam().backend.faults || sync_eio_ > 0) {
+      FaultOptions f = FaultOptions::from_env();
+      if (!GetParam().backend.faults) f = FaultOptions{.seed = f.seed, .short_send = 0, .split_recv = 0, .enobufs = 0, .delay = 0, .failed_wake = 0};
+      f.sync_eio = sync_eio_;
+      o.faults = f;
+    }
     o.handle_signals = false;
     o.drain_timeout = 2000ms;
     std::promise<void> ready;
@@ -107,6 +112,7 @@ class PersistTest : public ::testing::TestWithParam<Param> {
     EXPECT_TRUE(s->closed_by_server());
   }
 
+  double sync_eio_ = 0;  // > 0: the fault layer fails fdatasync this often
   fs::path dir_;
   std::vector<std::uint16_t> ports_;
   std::unique_ptr<mqtt::Broker> broker_;
@@ -222,6 +228,24 @@ TEST_P(PersistTest, CleanStartAndRetainedDeleteAreStoredToo) {
   auto pong = r->recv();
   ASSERT_TRUE(pong);
   EXPECT_EQ(pong->type, PacketType::pingresp) << "the deleted retained message came back";
+}
+
+// fdatasync fails (EIO from the fault layer): the PUBLISH is not acknowledged; its
+// connection is closed instead, so the client sends it again on its next connection.
+TEST_P(PersistTest, NoPubackWhenTheSyncFails) {
+  sync_eio_ = 1.0;
+  start();
+  park(0, "keeper", "e/#");
+  auto pub = client(1, "pub");
+  ASSERT_TRUE(pub->publish("e/x", "lost", 1, 7));
+  auto got = pub->recv();
+  EXPECT_FALSE(got) << "acknowledged although the sync failed: packet type " << int(got->type);
+  // A PUBLISH that no persistent session takes needs no record: acknowledged as before.
+  auto other = client(0, "other");
+  ASSERT_TRUE(other->publish("nobody/x", "fine", 1, 8));
+  auto ack = other->recv();
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->type, PacketType::puback);
 }
 
 TEST_P(PersistTest, ADirectoryFromAnotherShardCountIsRefused) {
