@@ -103,7 +103,7 @@ std::unique_ptr<SessionState> ShardBroker::detach(const std::string& client_id, 
     st->queue = std::move(s.queue);
     st->incoming_qos2 = std::move(s.incoming_qos2);
     st->last_packet_id = s.last_packet_id;
-    st->next_seq = s.next_seq;
+    st->next_seq = next_seq_;
   }
   free_session(s);
   return st;
@@ -309,7 +309,7 @@ void ShardBroker::deliver(Session& s, const MessagePtr& m, std::uint8_t qos, boo
   }
   std::uint64_t seq = 0;
   if (store_ && s.persistent && !stopping_) {
-    seq = s.next_seq++;
+    seq = next_seq_++;
     log_queued(s, seq, m, qos, retain, subscription_id);
   }
   if (direct) {

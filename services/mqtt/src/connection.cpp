@@ -384,7 +384,7 @@ Task<bool> ConnLoop::on_connect(const cm::Connect& cn, IdleGuard& idle) {
     }
     s->incoming_qos2 = std::move(previous->incoming_qos2);
     s->last_packet_id = previous->last_packet_id;
-    s->next_seq = previous->next_seq;
+    b_.next_seq_ = std::max(b_.next_seq_, previous->next_seq);
   }
   if (c_.ctx->cancelled) {  // taken over meanwhile: the session was handed on already
     co_return false;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -65,7 +66,7 @@ void ShardBroker::restore_sessions() {
       } else {
         s->queue.push_back(Queued{.msg = m.msg, .qos = m.qos, .retain = m.retain, .subscription_id = m.subscription_id, .seq = seq});
       }
-      s->next_seq = seq + 1;
+      next_seq_ = std::max(next_seq_, seq + 1);
     }
     registry_[id] = Owner{id_, gen};
   }
