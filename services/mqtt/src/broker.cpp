@@ -95,6 +95,9 @@ std::unique_ptr<SessionState> ShardBroker::detach(const std::string& client_id, 
     s.conn = nullptr;
     c->end();
   }
+  // A delayed will: a resumed session cancels it (MQTT-3.1.3-9); a clean start ends the
+  // session, and with it the delay.
+  if (s.offline && s.offline->will && !(keep && s.persistent)) publish_will(s.offline->will);
   std::unique_ptr<SessionState> st;
   if (keep && s.persistent) {
     st = std::make_unique<SessionState>();
@@ -151,10 +154,13 @@ void ShardBroker::free_session(Session& s) {
   subtract(counters.sessions);
 }
 
-void ShardBroker::end_session(Session& s) {
-  // A connection's end: a persistent session stays (offline); another ends here.
+void ShardBroker::end_session(Session& s, MessagePtr delayed_will, std::uint32_t will_delay_s) {
   s.conn = nullptr;
-  if (s.persistent && !stopping_) return;
+  if (s.persistent && !stopping_) {
+    keep_offline(s, std::move(delayed_will), will_delay_s);
+    return;
+  }
+  if (delayed_will && !stopping_) publish_will(delayed_will);  // the session ends: so does the delay
   const unsigned home = home_of(s.client_id);
   const bool ended = !s.persistent;  // not at a stop: the stored session stays
   if (home == id_) {
@@ -241,7 +247,7 @@ void ShardBroker::publish(const MessagePtr& m) {
 }
 
 void ShardBroker::set_retained(const Message& m) {
-  log_retained(m, retained_.set(m.topic, m.qos, m.payload));
+  log_retained(m, retained_.set(m.topic, m.qos, m.payload, m.properties, m.expires_ms));
   counters.retained.store(retained_.size(), std::memory_order_relaxed);
 }
 
@@ -281,7 +287,7 @@ void ShardBroker::send_publish(Conn& c, const Message& m, std::uint8_t qos, bool
                                std::uint32_t subscription_id) {
   cm::Publish p{.dup = dup, .qos = qos, .retain = retain, .topic = m.topic, .packet_id = id, .payload = m.payload};
   if (c.version == cm::Version::v5) {
-    p.properties.raw = m.properties;
+    p.properties.raw = properties_to_send(m, seconds_left(m, steady_now_ms()), props_scratch_);
     if (subscription_id != 0) p.properties.subscription_identifiers = std::span(&subscription_id, 1);
   }
   if (c.client_max_packet != 0 && cm::packet_size(p, c.version) > c.client_max_packet) {
@@ -293,6 +299,7 @@ void ShardBroker::send_publish(Conn& c, const Message& m, std::uint8_t qos, bool
 }
 
 void ShardBroker::deliver(Session& s, const MessagePtr& m, std::uint8_t qos, bool retain, std::uint32_t subscription_id) {
+  if (lapsed(*m)) return;
   Conn* c = s.conn;
   if (qos == 0) {
     if (!c || c->out.size() > opts.max_out_bytes) {
@@ -327,6 +334,10 @@ void ShardBroker::pump(Session& s) {
   while (!s.queue.empty() && s.inflight.size() < c->send_window) {
     Queued q = std::move(s.queue.front());
     s.queue.pop_front();
+    if (lapsed(*q.msg)) {  // MQTT-3.3.2-5: not started on its way, so it goes
+      log_acked(s, q.seq);
+      continue;
+    }
     const auto id = next_packet_id(s);
     s.inflight.push_back(Inflight{.packet_id = id, .qos = q.qos, .retain = q.retain, .msg = q.msg, .subscription_id = q.subscription_id, .seq = q.seq});
     send_publish(*c, *q.msg, q.qos, q.retain, false, id, q.subscription_id);

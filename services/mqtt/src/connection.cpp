@@ -196,12 +196,25 @@ Next ConnLoop::handle(const cm::Packet& pkt) {
 Next ConnLoop::on_publish(const cm::Publish& p) {
   Session* s = c_.session;
   if (!s) return Next::close;
+  std::string_view topic = p.topic;
   if (c_.version == cm::Version::v5) {
-    // We announce no Topic Alias Maximum (0): an alias is a protocol error (MQTT-3.3.2-8).
-    if (p.properties.has(cm::PropertyId::topic_alias) || p.topic.empty()) return protocol_error(cm::reason::topic_alias_invalid);
+    if (p.properties.has(cm::PropertyId::topic_alias)) {
+      const std::uint16_t alias = p.properties.topic_alias;
+      if (alias == 0 || alias > c_.topic_aliases) return protocol_error(cm::reason::topic_alias_invalid);  // MQTT-3.3.2-9
+      if (!c_.aliases) c_.aliases = std::make_unique<std::string[]>(c_.topic_aliases);
+      std::string& named = c_.aliases[alias - 1];
+      if (topic.empty()) {
+        if (named.empty()) return protocol_error(cm::reason::protocol_error);  // an alias never set
+        topic = named;
+      } else {
+        named.assign(topic);  // MQTT-3.3.2-12: a name with an alias sets the mapping
+      }
+    } else if (topic.empty()) {
+      return protocol_error(cm::reason::protocol_error);  // MQTT-3.3.2-1
+    }
     if (p.properties.subscription_identifier_count > 0) return protocol_error(cm::reason::protocol_error);  // MQTT-3.3.4-6
   }
-  if (!may_publish(s->client_id, p.topic)) return publish_denied(p);
+  if (!may_publish(s->client_id, topic)) return publish_denied(p);
   if (p.qos == 2) {
     const bool seen = std::find(s->incoming_qos2.begin(), s->incoming_qos2.end(), p.packet_id) != s->incoming_qos2.end();
     if (seen) {  // a redelivery before our PUBREC arrived: deliver once (MQTT-4.3.3-2)
@@ -211,9 +224,9 @@ Next ConnLoop::on_publish(const cm::Publish& p) {
     if (s->incoming_qos2.size() >= opts_.max_inflight * 8u + 64u) return protocol_error(cm::reason::receive_maximum_exceeded);
   }
   auto m = std::make_shared<Message>();
-  m->topic.assign(p.topic);
+  m->topic.assign(topic);
   m->payload.assign(p.payload.begin(), p.payload.end());
-  if (c_.version == cm::Version::v5) m->properties.assign(p.properties.raw.begin(), p.properties.raw.end());
+  if (c_.version == cm::Version::v5) keep_properties(p.properties, b_.steady_now_ms(), *m);
   m->qos = p.qos;
   m->retain = p.retain;
   m->origin_shard = b_.id_;
@@ -293,7 +306,10 @@ Next ConnLoop::on_disconnect(const cm::Disconnect& d) {
   if (!c_.clean_disconnect) return Next::close;
   c_.will.reset();  // MQTT-3.14.4-3: a normal DISCONNECT discards the will
   if (Session* s = c_.session; s && c_.version == cm::Version::v5 && d.properties.has(cm::PropertyId::session_expiry_interval)) {
-    s->persistent = d.properties.session_expiry_interval > 0;
+    const std::uint32_t expiry = d.properties.session_expiry_interval;
+    if (!s->persistent && expiry > 0) return protocol_error(cm::reason::protocol_error);  // MQTT-3.14.2-2: 0 stays 0
+    s->persistent = expiry > 0;
+    s->expiry_s = expiry;
   }
   return Next::close;
 }
@@ -317,9 +333,11 @@ Task<bool> ConnLoop::on_connect(const cm::Connect& cn, IdleGuard& idle) {
     auto w = std::make_shared<Message>();
     w->topic.assign(cn.will_topic);
     w->payload.assign(cn.will_payload.begin(), cn.will_payload.end());
-    // The will's properties go out with it, except Will Delay (not a PUBLISH property).
-    if (v5 && !cn.will_properties.has(cm::PropertyId::will_delay_interval)) {
-      w->properties.assign(cn.will_properties.raw.begin(), cn.will_properties.raw.end());
+    // The will's properties go out with it, except Will Delay (not a PUBLISH property); its
+    // Message Expiry counts from when it is published (publish_will).
+    if (v5) {
+      keep_properties(cn.will_properties, 0, *w);
+      c_.will_delay_s = cn.will_properties.will_delay_interval;
     }
     w->qos = cn.will_qos;
     w->retain = cn.will_retain;
@@ -371,6 +389,7 @@ Task<bool> ConnLoop::on_connect(const cm::Connect& cn, IdleGuard& idle) {
   }
   s->version = c_.version;
   s->persistent = persistent;
+  if (v5 && persistent) s->expiry_s = cn.properties.session_expiry_interval;  // 0xFFFFFFFF: never
   s->username = std::move(acl_user);
   const bool session_present = previous != nullptr;
   if (previous) {
@@ -404,6 +423,11 @@ Task<bool> ConnLoop::on_connect(const cm::Connect& cn, IdleGuard& idle) {
     pr.set(cm::PropertyId::maximum_packet_size);
     pr.shared_subscription_available = 0;
     pr.set(cm::PropertyId::shared_subscription_available);
+    if (opts_.max_topic_alias > 0) {
+      c_.topic_aliases = opts_.max_topic_alias;
+      pr.topic_alias_maximum = opts_.max_topic_alias;
+      pr.set(cm::PropertyId::topic_alias_maximum);
+    }
   }
   c_.write(ack);
   connected_ = true;
@@ -456,15 +480,18 @@ Task<bool> ConnLoop::on_subscribe(const cm::Subscribe& sub) {
   for (const auto& w : wants) {
     if (w.reason >= 0x80) continue;
     if (w.opts.retain_handling == 2 || (w.opts.retain_handling == 1 && w.existed)) continue;
-    b_.retained_.for_each_match(w.filter, [&](const RetainedMessage& rm) {
+    const auto send_retained = [&](const RetainedMessage& rm) {
       if (!b_.may_read(*s, rm.topic)) return;
       auto m = std::make_shared<Message>();
       m->topic = rm.topic;
       m->payload = rm.payload;
+      m->properties = rm.properties;
+      m->expires_ms = rm.expires_ms;
       m->qos = rm.qos;
       m->retain = true;
       b_.deliver(*s, m, std::min(rm.qos, w.opts.qos), true, subscription_id);
-    });
+    };
+    b_.retained_.for_each_match(w.filter, send_retained, b_.steady_now_ms());
   }
   co_return true;
 }
@@ -547,16 +574,18 @@ Task<void> ConnLoop::run() {
 }
 
 Task<void> ConnLoop::finish() {
-  // The will goes out unless the client said DISCONNECT (5.0: without "with will").
-  if (c_.will && !c_.clean_disconnect && !b_.stopping_) {
-    add(b_.counters.wills);
-    b_.publish(c_.will);
-  }
-  c_.will.reset();
+  // The will goes out unless the client said DISCONNECT (5.0: without "with will"). A 5.0
+  // Will Delay holds it back while the session lives on: offline (end_session), or in the
+  // connection that took the session over (then it never goes).
+  Session* s = c_.session;
+  MessagePtr will = std::move(c_.will);
+  const bool will_due = will && !c_.clean_disconnect && !b_.stopping_;
+  const bool delayed = will_due && c_.will_delay_s > 0 && ((s && s->persistent) || c_.taken_over);
+  if (will_due && !delayed) b_.publish_will(will);
   b_.conn_closed(c_);
-  if (Session* s = c_.session) {
+  if (s) {
     c_.session = nullptr;
-    b_.end_session(*s);
+    b_.end_session(*s, delayed ? std::move(will) : MessagePtr{}, c_.will_delay_s);
   }
   b_.flush_all();
   // Let the last bytes (CONNACK refusal, DISCONNECT) out, for a bounded time.
@@ -636,6 +665,7 @@ Result<void> ShardBroker::start(Shard& shard, const std::vector<std::string>& li
       retry_armed_ = false;
     }
     if (sys_timer_.armed) shard_->timers().remove(sys_timer_);
+    if (deadline_timer_.armed) shard_->timers().remove(deadline_timer_);
   });
   return {};
 }

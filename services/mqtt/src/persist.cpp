@@ -33,12 +33,14 @@ void ShardBroker::adopt_store(std::unique_ptr<Store> st) {
 }
 
 void ShardBroker::restore_retained(const StoreModel& m) {
-  for (const auto& [topic, r] : m.retained) retained_.set(topic, r.qos, r.payload);
+  const std::int64_t now = steady_ms(std::chrono::steady_clock::now());
+  for (const auto& [topic, r] : m.retained) retained_.set(topic, r.qos, r.payload, r.properties, restarted_expiry(r.properties, now));
   counters.retained.store(retained_.size(), std::memory_order_relaxed);
 }
 
 void ShardBroker::restore_sessions() {
   // Before the shards run: the other parts' tries may be written from here.
+  const std::int64_t now = steady_ms(std::chrono::steady_clock::now());
   for (const auto& [id, ss] : store_->model().sessions) {
     const std::uint64_t gen = ++next_gen_;
     Session* s = new_session(id, gen);
@@ -62,9 +64,9 @@ void ShardBroker::restore_sessions() {
     for (const auto& [seq, m] : ss.messages) {
       if (m.released) {  // PUBREC came before the restart: PUBREL is due, under a new id
         s->inflight.push_back(Inflight{.packet_id = next_packet_id(*s), .qos = 2, .retain = m.retain, .released = true,
-                                       .msg = m.msg, .subscription_id = m.subscription_id, .seq = seq});
+                                       .msg = restart_expiry(m.msg, now), .subscription_id = m.subscription_id, .seq = seq});
       } else {
-        s->queue.push_back(Queued{.msg = m.msg, .qos = m.qos, .retain = m.retain, .subscription_id = m.subscription_id, .seq = seq});
+        s->queue.push_back(Queued{.msg = restart_expiry(m.msg, now), .qos = m.qos, .retain = m.retain, .subscription_id = m.subscription_id, .seq = seq});
       }
       next_seq_ = std::max(next_seq_, seq + 1);
     }
@@ -121,7 +123,7 @@ void ShardBroker::log_subscription(Session& s, const std::string& filter, const 
 void ShardBroker::log_retained(const Message& m, RetainedStore::SetResult r) {
   // Every shard holds the retained set; shard 0 writes it.
   if (!store_ || id_ != 0) return;
-  if (r == RetainedStore::SetResult::stored) store_->retained_set(m.topic, m.qos, m.payload);
+  if (r == RetainedStore::SetResult::stored) store_->retained_set(m.topic, m.qos, m.payload, m.properties);
   else if (r == RetainedStore::SetResult::deleted) store_->retained_clear(m.topic);
   else return;
   if (cur_wait_ && m.qos > 0) {

@@ -12,7 +12,7 @@ constexpr std::string_view kKeys[] = {"listen", "admin_listen", "max_connections
                                       "max_inflight", "max_queued_messages", "connect_timeout_ms",
                                       "max_keepalive", "max_subscriptions", "retained_max_messages",
                                       "retained_max_bytes", "sys_interval", "password_file", "acl_file",
-                                      "allow_anonymous", "tls_listen", "tls", "persistence"};
+                                      "allow_anonymous", "tls_listen", "tls", "persistence", "max_topic_alias"};
 
 // "persistence": {"dir": "...", "fsync": true, "max_log_bytes": N}; "dir" is required.
 bool parse_persistence(service::ConfigReader& r, const service::Node& n, PersistenceOptions& p) {
@@ -63,11 +63,12 @@ std::unique_ptr<service::Service> parse(service::ConfigReader& r, const service:
       return service::parse_tls_server(r, f, svc->tls, nullptr);
     }
     if (key == "persistence") return parse_persistence(r, f, o.persistence);
+    if (key == "max_topic_alias") return r.count(f, o.max_topic_alias, 65535);
     if (key == "sys_interval") return r.count(f, o.sys_interval_s, 86400);
     return r.unknown_key(f, section.path,
                          {kKeys[0], kKeys[1], kKeys[2], kKeys[3], kKeys[4], kKeys[5], kKeys[6], kKeys[7],
                           kKeys[8], kKeys[9], kKeys[10], kKeys[11], kKeys[12], kKeys[13], kKeys[14], kKeys[15], kKeys[16],
-                          kKeys[17]});
+                          kKeys[17], kKeys[18]});
   });
   if (!ok) return nullptr;
   if (svc->listen.empty() && svc->tls_listen.empty()) {

@@ -95,6 +95,14 @@ struct SessionState {
   std::uint64_t next_seq = 1;  // persistence: the old shard's next record number (see next_seq_)
 };
 
+// What an offline persistent session waits for (offline.cpp): its 5.0 Session Expiry and a
+// delayed will. Made only for a session that has such a deadline.
+struct Offline {
+  std::int64_t expires_ms = 0;  // Shard::now_ms() when the session ends; 0: never
+  std::int64_t will_at_ms = 0;  // when `will` goes out (0: no will waiting)
+  MessagePtr will;
+};
+
 // A client's session on this shard, connected (conn set) or kept for a persistent client.
 struct Session {
   std::string client_id;
@@ -109,6 +117,8 @@ struct Session {
   std::uint16_t last_packet_id = 0;
   Conn* conn = nullptr;
   std::unique_ptr<const std::string> username;  // with an ACL only: the CONNECT's (null: none)
+  std::uint32_t expiry_s = UINT32_MAX;  // persistent: 5.0 Session Expiry Interval (UINT32_MAX: never; 3.1.1)
+  std::unique_ptr<Offline> offline;     // offline with a deadline
 };
 
 // One network connection; owned by its reader task.
@@ -127,6 +137,9 @@ struct Conn {
   bool write_failed = false;
   bool taken_over = false;
   bool clean_disconnect = false;  // DISCONNECT received (no will, unless 5.0 reason 0x04)
+  std::uint16_t topic_aliases = 0;     // 5.0: the Topic Alias Maximum we announced
+  std::uint32_t will_delay_s = 0;      // 5.0 Will Delay Interval
+  std::unique_ptr<std::string[]> aliases;  // 5.0 topic aliases from the client, made at the first
   MessagePtr will;
   TaskCtx* writer_ctx = nullptr;         // the running writer's (cancelled when a close waits too long)
   std::coroutine_handle<> writer_done;   // resumed when the writer ends
@@ -212,13 +225,24 @@ class ShardBroker {
   void deliver(Session& s, const MessagePtr& m, std::uint8_t qos, bool retain, std::uint32_t subscription_id);
   void pump(Session& s);
   void resend_inflight(Session& s);
-  void end_session(Session& s);
+  // A connection's end: a persistent session stays offline (until its expiry, with its
+  // delayed will if given); another ends here.
+  void end_session(Session& s, MessagePtr delayed_will = {}, std::uint32_t will_delay_s = 0);
   // The ACL's word on delivering a message on `topic` to s (a refusal is counted).
   bool may_read(const Session& s, std::string_view topic) {
     const Access* a = opts.access.get();
     if (!a || !a->has_acl() || a->may_read(Identity{s.client_id, s.username.get()}, topic)) return true;
     add(counters.acl_denied);
     return false;
+  }
+
+  // The steady clock in ms at this loop turn (message expiry: one time base for all shards).
+  std::int64_t steady_now_ms() const { return steady_ms(shard_->now()); }
+  // True (and counted) when m's Message Expiry has passed.
+  bool lapsed(const Message& m) {
+    if (m.expires_ms == 0 || m.expires_ms > steady_now_ms()) return false;
+    add(counters.expired);
+    return true;
   }
 
   BrokerCounters counters;
@@ -266,6 +290,11 @@ class ShardBroker {
   void free_session(Session& s);
   void flush(unsigned target);
   void arm_retry();
+  // Offline sessions' deadlines (offline.cpp).
+  void keep_offline(Session& s, MessagePtr will, std::uint32_t will_delay_s);
+  void arm_deadlines();
+  void run_deadlines();
+  void publish_will(const MessagePtr& will);
   void start_sys_topics();
   void publish_sys_topics();
   std::uint16_t next_packet_id(Session& s);
@@ -323,6 +352,14 @@ class ShardBroker {
   std::vector<std::size_t> backlog_bytes_;  // per target: bytes of messages waiting (refused by a full inbox)
   Timer retry_timer_;
   bool retry_armed_ = false;
+  struct Deadline {
+    std::int64_t at_ms = 0;
+    std::uint32_t slot = 0;
+    std::uint64_t gen = 0;
+    bool operator>(const Deadline& o) const { return at_ms > o.at_ms; }
+  };
+  std::vector<Deadline> deadlines_;  // a min-heap; entries whose session moved on are skipped
+  Timer deadline_timer_;
   Timer sys_timer_;  // shard 0 only: the next $SYS publish
   std::chrono::steady_clock::time_point started_{};
   std::vector<std::uint64_t> sys_last_;  // the values last published under $SYS
@@ -330,6 +367,7 @@ class ShardBroker {
   // Scratch of one shard: a match, and the parse of one packet (a handler copies what it
   // keeps before its first wait, so connections share these).
   std::vector<Subscriber> matched_;
+  std::vector<std::byte> props_scratch_;  // a delivery's properties with its remaining expiry
   cm::Packet packet_;
   std::vector<cm::Subscription> parse_subscriptions_;
   std::vector<std::string_view> parse_filters_;

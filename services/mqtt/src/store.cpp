@@ -104,12 +104,16 @@ void put_id_seq(std::vector<std::byte>& out, Rec type, std::string_view id, std:
     w.put_u64be(seq);
   });
 }
+// Without properties the record older logs have; with them, retained_set_props.
 void put_retained_set(std::vector<std::byte>& out, std::string_view topic, std::uint8_t qos,
-                      std::span<const std::byte> payload) {
-  put_record(out, Rec::retained_set, str_size(topic.size()) + 1 + str_size(payload.size()), [&](codec::WireWriter& w) {
+                      std::span<const std::byte> payload, std::span<const std::byte> properties) {
+  const bool props = !properties.empty();
+  const std::size_t size = str_size(topic.size()) + 1 + str_size(payload.size()) + (props ? str_size(properties.size()) : 0);
+  put_record(out, props ? Rec::retained_set_props : Rec::retained_set, size, [&](codec::WireWriter& w) {
     put_str(w, topic);
     w.put_u8(qos);
     put_str(w, payload);
+    if (props) put_str(w, properties);
   });
 }
 void put_one_str(std::vector<std::byte>& out, Rec type, std::string_view s) {
@@ -130,14 +134,18 @@ bool apply(Rec type, codec::WireReader& r, StoreModel& m, std::uint64_t* epoch, 
       if (r.ok() && epoch) *epoch = e;
       break;
     }
-    case Rec::retained_set: {
+    case Rec::retained_set:
+    case Rec::retained_set_props: {
       std::string topic = get_str(r);
       const std::uint8_t qos = r.u8();
       auto payload = get_bytes(r);
+      std::span<const std::byte> props;
+      if (type == Rec::retained_set_props) props = get_bytes(r);
       if (!r.ok()) return false;
       auto& slot = m.retained[topic];
       slot.qos = qos;
       slot.payload.assign(payload.begin(), payload.end());
+      slot.properties.assign(props.begin(), props.end());
       break;
     }
     case Rec::retained_clear: {
@@ -295,7 +303,7 @@ std::vector<std::byte> encode_snapshot(const StoreModel& m, std::uint64_t epoch)
   encode_epoch(out, epoch);
   ++n;
   for (const auto& [topic, r] : m.retained) {
-    put_retained_set(out, topic, r.qos, r.payload);
+    put_retained_set(out, topic, r.qos, r.payload, r.properties);
     ++n;
   }
   for (const auto& [id, s] : m.sessions) {
@@ -408,12 +416,14 @@ StoredSession* Store::live(const std::string& client_id, std::uint64_t incarnati
   return &it->second;
 }
 
-void Store::retained_set(std::string_view topic, std::uint8_t qos, std::span<const std::byte> payload) {
+void Store::retained_set(std::string_view topic, std::uint8_t qos, std::span<const std::byte> payload,
+                         std::span<const std::byte> properties) {
   auto it = model_.retained.find(topic);
   if (it == model_.retained.end()) it = model_.retained.emplace(std::string(topic), StoredRetained{}).first;
   it->second.qos = qos;
   it->second.payload.assign(payload.begin(), payload.end());
-  put_retained_set(pending_, topic, qos, payload);
+  it->second.properties.assign(properties.begin(), properties.end());
+  put_retained_set(pending_, topic, qos, payload, properties);
   kick();
 }
 

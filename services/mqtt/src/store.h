@@ -47,6 +47,7 @@ enum class Rec : std::uint8_t {
   msg_acked,       // client id, u64 seq
   msg_released,    // client id, u64 seq (QoS 2: PUBREC received, PUBREL due)
   end,             // snapshot only: u64 records before it
+  retained_set_props,  // topic, u8 qos, payload, 5.0 properties (as kept: Message Expiry first)
 };
 
 // A QoS 1/2 message owed to a persistent session.
@@ -68,6 +69,7 @@ struct StoredSession {
 struct StoredRetained {
   std::uint8_t qos = 0;
   std::vector<std::byte> payload;
+  std::vector<std::byte> properties;
 };
 
 struct StoreModel {
@@ -114,7 +116,8 @@ class Store {
   void set_incarnation(const std::string& client_id, std::uint64_t incarnation);
 
   // Mutations: the model changes now, the record goes out with this turn's batch.
-  void retained_set(std::string_view topic, std::uint8_t qos, std::span<const std::byte> payload);
+  void retained_set(std::string_view topic, std::uint8_t qos, std::span<const std::byte> payload,
+                    std::span<const std::byte> properties = {});
   void retained_clear(std::string_view topic);
   void session_create(const std::string& client_id, std::uint8_t version, std::uint64_t incarnation);
   // Ends the session if it exists and is not newer than `incarnation`; false otherwise.

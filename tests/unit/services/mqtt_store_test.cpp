@@ -50,7 +50,9 @@ TEST(MqttStoreRecords, Crc32IsZlibs) {
 
 TEST(MqttStoreRecords, SnapshotImageRoundTrips) {
   StoreModel m;
-  m.retained["a/b"] = StoredRetained{1, {std::byte{'x'}}};
+  m.retained["a/b"] = StoredRetained{1, {std::byte{'x'}}, {}};
+  // A 5.0 retained message keeps its properties (Message Expiry 9 s here).
+  m.retained["a/5"] = StoredRetained{0, {std::byte{'y'}}, {std::byte{2}, std::byte{0}, std::byte{0}, std::byte{0}, std::byte{9}}};
   StoredSession s;
   s.version = 5;
   s.subscriptions["t/#"] = Subscriber{.qos = 2, .options = 3, .subscription_id = 7};
@@ -61,12 +63,15 @@ TEST(MqttStoreRecords, SnapshotImageRoundTrips) {
   std::size_t good = 0;
   std::uint64_t epoch = 0;
   bool end = false;
-  EXPECT_EQ(replay(image, back, &good, &epoch, &end), 6u);  // epoch, retained, session, sub, msg, end
+  EXPECT_EQ(replay(image, back, &good, &epoch, &end), 7u);  // epoch, 2 retained, session, sub, msg, end
   EXPECT_EQ(good, image.size());
   EXPECT_TRUE(end);
   EXPECT_EQ(epoch, 9u);
   ASSERT_EQ(back.retained.count("a/b"), 1u);
   EXPECT_EQ(back.retained["a/b"].qos, 1);
+  EXPECT_TRUE(back.retained["a/b"].properties.empty());
+  ASSERT_EQ(back.retained.count("a/5"), 1u);
+  EXPECT_EQ(back.retained["a/5"].properties, m.retained["a/5"].properties);
   ASSERT_EQ(back.sessions.count("c1"), 1u);
   const StoredSession& b = back.sessions["c1"];
   EXPECT_EQ(b.version, 5);

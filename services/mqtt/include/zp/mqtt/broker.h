@@ -47,6 +47,7 @@ struct BrokerOptions {
   std::size_t max_queued_messages = 1000;  ///< per session: QoS 1/2 messages behind the inflight window or offline; beyond, dropped and counted
   std::size_t max_out_bytes = 1u << 20;    ///< unsent bytes per connection: a QoS 0 message beyond is dropped and counted
   std::size_t max_sessions = 100000;       ///< sessions per shard, online and offline; beyond, CONNACK "server unavailable"
+  std::uint16_t max_topic_alias = 10;      ///< 5.0 Topic Alias Maximum announced to clients (mosquitto's default); 0: none
   std::size_t max_subscriptions = 1000;    ///< filters per session; beyond, SUBACK 0x80 (5.0: 0x97 quota exceeded)
   std::size_t max_cross_shard_bytes = 8u << 20;  ///< payload bytes waiting for one busy shard: beyond, QoS 0 is dropped and publishers on this shard are paused
   RetainedLimits retained{};               ///< per shard (every shard holds every retained message)
@@ -89,6 +90,8 @@ struct BrokerCountersOf {
   V publisher_pauses{};    ///< reads from a publisher paused: a backlog for another shard was over its bound
   V acl_denied{};          ///< PUBLISH, SUBSCRIBE filters and deliveries refused by the ACL
   V tls_handshake_failures{};  ///< TLS listener: handshakes that failed
+  V expired{};             ///< 5.0 messages dropped because their Message Expiry passed before delivery
+  V sessions_expired{};    ///< offline sessions ended by their 5.0 Session Expiry Interval
 
   /// Calls f(info, field of each of objs...) for every counter, in a fixed order.
   template <class F, class... S>
@@ -127,6 +130,12 @@ struct BrokerCountersOf {
       objs.acl_denied...);
     f(CounterInfo{"tls_handshake_failures_total", "tls/handshake_failures", "TLS handshakes that failed.", false, false},
       objs.tls_handshake_failures...);
+    f(CounterInfo{"expired_total", "publish/messages/expired", "Messages whose Message Expiry passed before delivery.",
+                  false, false},
+      objs.expired...);
+    f(CounterInfo{"sessions_expired_total", "clients/sessions_expired", "Offline sessions ended by their Session Expiry.",
+                  false, false},
+      objs.sessions_expired...);
   }
 };
 

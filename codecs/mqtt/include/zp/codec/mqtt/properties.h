@@ -113,6 +113,9 @@ class PropertyIterator {
   explicit PropertyIterator(std::span<const std::byte> raw) noexcept : raw_(raw) {}
   /// The next property into `out`; false at the end.
   bool next(PropertyView& out) noexcept;
+  /// Where the next property starts in `raw`: the bytes between two calls are one property,
+  /// so a caller can copy a block without some of them.
+  std::size_t offset() const noexcept { return pos_; }
 
  private:
   std::span<const std::byte> raw_;
