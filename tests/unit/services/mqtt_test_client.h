@@ -35,6 +35,12 @@ struct Got {
   std::uint16_t packet_id = 0;  // PUBLISH, acks, SUBACK
   std::vector<std::uint32_t> subscription_ids;
   std::vector<std::uint8_t> reasons;  // SUBACK, UNSUBACK
+  // 5.0 properties
+  std::uint16_t topic_alias_maximum = 0;      // CONNACK
+  std::optional<std::uint32_t> message_expiry;  // PUBLISH
+  bool has_topic_alias = false;               // PUBLISH
+  std::string content_type;                   // PUBLISH
+  std::vector<std::pair<std::string, std::string>> user_properties;  // PUBLISH
 };
 
 class Client {
@@ -146,6 +152,7 @@ class Client {
       g.session_present = c->session_present;
       g.reason = c->reason;
       g.assigned_client_id = std::string(c->properties.assigned_client_identifier);
+      g.topic_alias_maximum = c->properties.topic_alias_maximum;
     } else if (auto* p = std::get_if<cm::Publish>(&pkt.body)) {
       g.topic = std::string(p->topic);
       g.payload.assign(reinterpret_cast<const char*>(p->payload.data()), p->payload.size());
@@ -154,6 +161,12 @@ class Client {
       g.dup = p->dup;
       g.packet_id = p->packet_id;
       cm::for_each_subscription_identifier(p->properties, [&](std::uint32_t id) { g.subscription_ids.push_back(id); });
+      if (p->properties.has(cm::PropertyId::message_expiry_interval)) g.message_expiry = p->properties.message_expiry_interval;
+      g.has_topic_alias = p->properties.has(cm::PropertyId::topic_alias);
+      g.content_type = std::string(p->properties.content_type);
+      cm::for_each_user_property(p->properties, [&](std::string_view n, std::string_view v) {
+        g.user_properties.emplace_back(std::string(n), std::string(v));
+      });
     } else if (auto* a = std::get_if<cm::Ack>(&pkt.body)) {
       g.packet_id = a->packet_id;
       g.reason = a->reason;

@@ -225,6 +225,7 @@ TEST(MqttPublish, Version5TopicAliasAndProperties) {
   EXPECT_EQ(pub.properties.subscription_identifier, 1u);
   EXPECT_EQ(text(pub.payload), "x");
   EXPECT_EQ(error_of("30 04 00 00 00 'x'", Version::v5), Errc::bad_topic_name);  // no alias to stand in
+  EXPECT_EQ(error_of("30 07 00 00 03 23 00 00 'x'", Version::v5), Errc::bad_topic_alias);  // alias 0 (MQTT-3.3.2-8)
   EXPECT_EQ(error_of("30 05 00 01 't' 00 'x'"), Errc::ok);                       // 3.1.1: 00 is payload
   EXPECT_EQ(error_of("30 05 00 01 't' 05 'x'", Version::v5), Errc::truncated);   // property length past the end
 }

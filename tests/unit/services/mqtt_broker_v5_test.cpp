@@ -1,0 +1,254 @@
+// The broker's MQTT 5 features over real sockets on every backend: topic aliases from
+// clients, Message Expiry (dropped once lapsed, the remaining interval sent on), retained
+// messages with their properties, Session Expiry of offline sessions and Will Delay.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "engine_test_util.h"
+#include "mqtt_test_client.h"
+#include "runtime_thread.h"
+#include "zp/engine/runtime.h"
+#include "zp/mqtt/broker.h"
+
+namespace zp {
+namespace {
+
+using namespace std::chrono_literals;
+using test::mqtt::Client;
+using test::mqtt::Got;
+namespace cm = zp::codec::mqtt;
+using cm::PacketType;
+using cm::Version;
+
+std::span<const std::byte> bytes(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
+
+class BrokerV5Test : public ::testing::TestWithParam<test::BackendParam> {
+ protected:
+  void start(unsigned shards = 1, mqtt::BrokerOptions opts = {}) {
+    broker_ = std::make_unique<mqtt::Broker>(shards, opts);
+    for (unsigned i = 0; i < shards; ++i) ports_.push_back(test::free_port());
+    RuntimeOptions o;
+    o.shards = shards;
+    o.backend = GetParam().kind;
+    if (GetParam().faults) o.faults = FaultOptions::from_env();
+    o.drain_timeout = 1000ms;
+    ASSERT_TRUE(rt_.start(o, [this](Shard& s) { return broker_->start(s, {"127.0.0.1:" + std::to_string(ports_[s.id()])}); }));
+  }
+  void TearDown() override { rt_.stop(); }
+  mqtt::BrokerTotals totals() const { return broker_->totals(); }
+
+  // A connected 5.0 client; `ack` gets its CONNACK.
+  std::unique_ptr<Client> client(unsigned shard, std::string_view id, bool clean = true, cm::Connect extra = {},
+                                 Got* ack = nullptr) {
+    auto c = std::make_unique<Client>(ports_[shard], Version::v5);
+    EXPECT_TRUE(c->ok());
+    auto got = c->connect(id, clean, 60, extra);
+    EXPECT_TRUE(got && got->type == PacketType::connack && got->reason == 0) << id;
+    if (got && ack) *ack = *got;
+    return c;
+  }
+  // Connects with a Session Expiry Interval (seconds).
+  static cm::Connect expiring(std::uint32_t seconds) {
+    cm::Connect c;
+    c.properties.session_expiry_interval = seconds;
+    c.properties.set(cm::PropertyId::session_expiry_interval);
+    return c;
+  }
+  // True when the next packet is the answer to a PINGREQ: nothing else was waiting.
+  static bool nothing_waiting(Client& c) {
+    if (!c.send(cm::Ping{.type = PacketType::pingreq})) return false;
+    auto g = c.recv();
+    return g && g->type == PacketType::pingresp;
+  }
+  static bool publish(Client& c, std::string_view topic, std::string_view payload, cm::Properties props, std::uint8_t qos = 0,
+                      bool retain = false, std::uint16_t id = 0) {
+    cm::Publish p{.qos = qos, .retain = retain, .topic = topic, .packet_id = id, .payload = bytes(payload)};
+    p.properties = props;
+    return c.send(p);
+  }
+  static cm::Properties expiry(std::uint32_t seconds) {
+    cm::Properties p;
+    p.message_expiry_interval = seconds;
+    p.set(cm::PropertyId::message_expiry_interval);
+    return p;
+  }
+
+  std::unique_ptr<mqtt::Broker> broker_;
+  std::vector<std::uint16_t> ports_;
+  test::RuntimeThread rt_;
+};
+
+TEST_P(BrokerV5Test, TopicAliasesFromTheClientNameTopicsAndAreNotForwarded) {
+  start();
+  auto sub = client(0, "sub");
+  ASSERT_TRUE(sub->subscribe("alias/#", 0));
+  Got ack;
+  auto pub = client(0, "pub", true, {}, &ack);
+  EXPECT_EQ(ack.topic_alias_maximum, 10);
+  cm::Properties a3;
+  a3.topic_alias = 3;
+  a3.set(cm::PropertyId::topic_alias);
+  ASSERT_TRUE(publish(*pub, "alias/one", "first", a3));  // sets alias 3
+  ASSERT_TRUE(publish(*pub, "", "second", a3));           // uses it
+  ASSERT_TRUE(publish(*pub, "alias/two", "third", a3));   // moves it
+  ASSERT_TRUE(publish(*pub, "", "fourth", a3));
+  const char* want[][2] = {{"alias/one", "first"}, {"alias/one", "second"}, {"alias/two", "third"}, {"alias/two", "fourth"}};
+  for (auto& w : want) {
+    auto g = sub->recv();
+    ASSERT_TRUE(g);
+    EXPECT_EQ(g->topic, w[0]);
+    EXPECT_EQ(g->payload, w[1]);
+    EXPECT_FALSE(g->has_topic_alias);  // an alias belongs to one connection
+  }
+}
+
+TEST_P(BrokerV5Test, BadTopicAliasesCloseTheConnection) {
+  start();
+  auto sub = client(0, "sub");
+  ASSERT_TRUE(sub->subscribe("#", 0));
+  struct Case {
+    std::uint16_t alias;
+    std::string_view topic;
+    std::uint8_t reason;
+  } cases[] = {
+      {0, "t", cm::reason::topic_alias_invalid},   // alias 0 (MQTT-3.3.2-8)
+      {11, "t", cm::reason::topic_alias_invalid},  // over the maximum we announced
+      {4, "", cm::reason::protocol_error},         // an alias never set
+  };
+  for (const Case& k : cases) {
+    auto pub = client(0, "pub");
+    cm::Properties p;
+    p.topic_alias = k.alias;
+    p.set(cm::PropertyId::topic_alias);
+    ASSERT_TRUE(publish(*pub, k.topic, "x", p));
+    auto g = pub->recv();
+    ASSERT_TRUE(g) << k.alias;
+    EXPECT_EQ(g->type, PacketType::disconnect);
+    EXPECT_EQ(g->reason, k.reason);
+    EXPECT_TRUE(pub->closed_by_server());
+  }
+  {  // an empty topic without an alias: the codec's "invalid topic name"
+    auto pub = client(0, "pub");
+    ASSERT_TRUE(publish(*pub, "", "x", {}));
+    auto g = pub->recv();
+    ASSERT_TRUE(g);
+    EXPECT_EQ(g->type, PacketType::disconnect);
+    EXPECT_EQ(g->reason, cm::reason::topic_name_invalid);
+  }
+  EXPECT_TRUE(nothing_waiting(*sub));
+  EXPECT_EQ(totals().publish_in, 0u);
+}
+
+TEST_P(BrokerV5Test, MessageExpiryIsCountedDownAndALapsedMessageIsNotDelivered) {
+  start();
+  // An offline persistent session collects two QoS 1 messages: one lapses, one does not.
+  { auto s = client(0, "late", false, expiring(60)); ASSERT_TRUE(s->subscribe("exp/#", 1)); }
+  auto pub = client(0, "pub");
+  ASSERT_TRUE(publish(*pub, "exp/short", "gone", expiry(1), 1, false, 1));
+  ASSERT_TRUE(publish(*pub, "exp/long", "kept", expiry(30), 1, false, 2));
+  for (int i = 0; i < 2; ++i) {
+    auto a = pub->recv();
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->type, PacketType::puback);
+  }
+  std::this_thread::sleep_for(2100ms);
+  Got ack;
+  auto s = client(0, "late", false, expiring(60), &ack);
+  EXPECT_TRUE(ack.session_present);
+  auto g = s->recv();
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->topic, "exp/long");
+  ASSERT_TRUE(g->message_expiry);
+  EXPECT_GE(*g->message_expiry, 27u);  // what remains, not the 30 s it was published with
+  EXPECT_LE(*g->message_expiry, 28u);
+  ASSERT_TRUE(s->ack(PacketType::puback, g->packet_id));
+  EXPECT_TRUE(nothing_waiting(*s));
+  EXPECT_EQ(totals().expired, 1u);
+}
+
+TEST_P(BrokerV5Test, RetainedMessagesKeepTheirPropertiesAndLapse) {
+  start();
+  auto pub = client(0, "pub");
+  cm::Properties p = expiry(60);
+  p.content_type = "text/plain";
+  p.set(cm::PropertyId::content_type);
+  const cm::UserProperty up[] = {{"k", "v"}};
+  p.user = up;
+  ASSERT_TRUE(publish(*pub, "ret/kept", "hello", p, 0, true));
+  ASSERT_TRUE(publish(*pub, "ret/short", "brief", expiry(1), 0, true));
+  ASSERT_TRUE(nothing_waiting(*pub));  // both stored before we go on
+  std::this_thread::sleep_for(1200ms);
+  auto sub = client(0, "sub");
+  ASSERT_TRUE(sub->subscribe("ret/#", 0));
+  auto g = sub->recv();
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->topic, "ret/kept");
+  EXPECT_TRUE(g->retain);
+  EXPECT_EQ(g->content_type, "text/plain");
+  ASSERT_EQ(g->user_properties.size(), 1u);
+  EXPECT_EQ(g->user_properties[0], std::make_pair(std::string("k"), std::string("v")));
+  ASSERT_TRUE(g->message_expiry);
+  EXPECT_LE(*g->message_expiry, 59u);
+  EXPECT_TRUE(nothing_waiting(*sub));  // ret/short lapsed
+}
+
+TEST_P(BrokerV5Test, AnOfflineSessionEndsAtItsExpiry) {
+  start(2);
+  { auto s = client(1, "brief", false, expiring(1)); ASSERT_TRUE(s->subscribe("x", 1)); }
+  { auto s = client(1, "lasting", false, expiring(60)); ASSERT_TRUE(s->subscribe("x", 1)); }
+  std::this_thread::sleep_for(1800ms);
+  EXPECT_EQ(totals().sessions_expired, 1u);
+  Got ack;
+  auto gone = client(0, "brief", false, expiring(60), &ack);
+  EXPECT_FALSE(ack.session_present);
+  auto kept = client(0, "lasting", false, expiring(60), &ack);
+  EXPECT_TRUE(ack.session_present);
+}
+
+TEST_P(BrokerV5Test, DisconnectMayNotGiveASessionAnExpiryItWasOpenedWithout) {
+  start();
+  auto c = client(0, "c");
+  cm::Disconnect d;
+  d.properties.session_expiry_interval = 30;
+  d.properties.set(cm::PropertyId::session_expiry_interval);
+  ASSERT_TRUE(c->send(d));
+  auto g = c->recv();
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->type, PacketType::disconnect);
+  EXPECT_EQ(g->reason, cm::reason::protocol_error);  // MQTT-3.14.2-2
+  EXPECT_EQ(totals().protocol_errors, 1u);
+}
+
+// A will with a delay: sent after the delay, not at all when the client comes back first.
+TEST_P(BrokerV5Test, WillDelayHoldsTheWillBackUnlessTheClientReturns) {
+  start(2);
+  auto watcher = client(0, "watcher");
+  ASSERT_TRUE(watcher->subscribe("wills/#", 0));
+  auto with_will = [](std::string_view topic, std::uint32_t delay_s) {
+    cm::Connect c = expiring(60);
+    c.has_will = true;
+    c.will_topic = topic;
+    c.will_payload = bytes("gone");
+    c.will_properties.will_delay_interval = delay_s;
+    c.will_properties.set(cm::PropertyId::will_delay_interval);
+    return c;
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  client(1, "late", false, with_will("wills/late", 1))->close();  // no DISCONNECT
+  client(1, "back", false, with_will("wills/back", 1))->close();
+  auto back = client(0, "back", false, expiring(60));  // returns within the delay, on the other shard
+  EXPECT_TRUE(nothing_waiting(*watcher));
+  auto w = watcher->recv();
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->topic, "wills/late");
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 900ms);
+  std::this_thread::sleep_for(600ms);
+  EXPECT_TRUE(nothing_waiting(*watcher));  // no will for "back"
+  EXPECT_EQ(totals().wills, 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, BrokerV5Test, ::testing::ValuesIn(test::all_backends()), test::param_name);
+
+}  // namespace
+}  // namespace zp
