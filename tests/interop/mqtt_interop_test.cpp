@@ -141,6 +141,41 @@ TEST_F(MqttInterop, WillPublishedAfterKillMinusNine) {
   }
 }
 
+// MQTT 5 as mosquitto's clients use it: a retained message keeps its content type and user
+// property and its Message Expiry counts down; a will with a Will Delay waits for it.
+TEST_F(MqttInterop, MosquittoClientsVersion5PropertiesExpiryAndWillDelay) {
+  const std::string v = "mqttv5";
+  auto pub_args = common("mosquitto_pub", v);
+  pub_args.insert(pub_args.end(), {"-t", "it5/ret", "-m", "hello", "-r", "-D", "publish", "message-expiry-interval", "60",
+                                   "-D", "publish", "content-type", "text/plain", "-D", "publish", "user-property", "k", "v"});
+  ASSERT_EQ(run(pub_args, "pub5"), 0) << out("pub5");
+  std::this_thread::sleep_for(1100ms);
+  auto sub_args = common("mosquitto_sub", v);
+  sub_args.insert(sub_args.end(), {"-t", "it5/ret", "-C", "1", "-F", "%t %p %C %E %P", "-W", "10"});
+  ASSERT_EQ(run(sub_args, "sub5"), 0) << out("sub5");
+  const std::string got = out("sub5");
+  EXPECT_TRUE(got == "it5/ret hello text/plain 59 k:v\n" || got == "it5/ret hello text/plain 58 k:v\n") << got;
+
+  auto ready_args = common("mosquitto_pub", v);
+  ready_args.insert(ready_args.end(), {"-t", "ready5", "-m", "up", "-r"});
+  ASSERT_EQ(run(ready_args, "ready5"), 0);
+  auto dying_args = common("mosquitto_sub", v);
+  dying_args.insert(dying_args.end(), {"-t", "ready5", "-i", "dying5", "-c", "-x", "60", "--will-topic", "wills5/d",
+                                       "--will-payload", "bye", "-D", "will", "will-delay-interval", "2"});
+  pid_t dying = spawn(dying_args, (dir_ / "dying5.out").string());
+  ASSERT_TRUE(wait_lines("dying5", 1)) << out("dying5");
+  auto watch_args = common("mosquitto_sub", v);
+  watch_args.insert(watch_args.end(), {"-t", "wills5/#", "-C", "1", "-v", "-W", "15"});
+  pid_t watch = spawn(watch_args, (dir_ / "watch5.out").string());
+  std::this_thread::sleep_for(300ms);  // subscribed (no retained marker: a will must not come early)
+  const auto killed = std::chrono::steady_clock::now();
+  kill(dying, SIGKILL);
+  (void)wait_exit(dying, 5s);
+  ASSERT_EQ(wait_exit(watch, 15s), 0) << out("watch5");
+  EXPECT_GE(std::chrono::steady_clock::now() - killed, 1800ms);  // not before the delay
+  EXPECT_EQ(out("watch5"), "wills5/d bye\n");
+}
+
 TEST_F(MqttInterop, PahoBothVersionsQos2AndPersistentSession) {
   // Debian's python3, where python3-paho-mqtt lives (a pyenv shim on PATH lacks it).
   const std::string py = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : bin("python3");
