@@ -10,9 +10,8 @@
 #include <thread>
 
 #include "engine_test_util.h"
+#include "mqtt_broker_fixture.h"
 #include "mqtt_test_client.h"
-#include "runtime_thread.h"
-#include "zp/engine/runtime.h"
 
 namespace zp {
 namespace {
@@ -25,23 +24,8 @@ using cm::PacketType;
 using cm::Version;
 
 // A broker on `shards` shards in a thread; port(i) is shard i's listener.
-class BrokerTest : public ::testing::TestWithParam<test::BackendParam> {
+class BrokerTest : public test::mqtt::BrokerFixture {
  protected:
-  void start(unsigned shards, mqtt::BrokerOptions opts = {}, std::uint32_t inbox_capacity = 0) {
-    broker_ = std::make_unique<mqtt::Broker>(shards, opts);
-    for (unsigned i = 0; i < shards; ++i) ports_.push_back(test::free_port());
-    RuntimeOptions o;
-    o.shards = shards;
-    o.backend = GetParam().kind;
-    if (GetParam().faults) o.faults = FaultOptions::from_env();
-    o.drain_timeout = 1000ms;
-    if (inbox_capacity) o.shard_options.inbox_capacity = inbox_capacity;
-    ASSERT_TRUE(rt_.start(o, [this](Shard& s) { return broker_->start(s, {"127.0.0.1:" + std::to_string(ports_[s.id()])}); }));
-  }
-  void TearDown() override { rt_.stop(); }
-  std::uint16_t port(unsigned shard = 0) const { return ports_[shard]; }
-  mqtt::BrokerTotals totals() const { return broker_->totals(); }
-
   // A connected client (CONNACK 0 checked).
   std::unique_ptr<Client> client(unsigned shard, std::string_view id, Version v = Version::v311, bool clean = true,
                                  cm::Connect extra = {}) {
@@ -51,10 +35,6 @@ class BrokerTest : public ::testing::TestWithParam<test::BackendParam> {
     EXPECT_TRUE(ack && ack->type == PacketType::connack && ack->reason == 0) << id;
     return c;
   }
-
-  std::unique_ptr<mqtt::Broker> broker_;
-  std::vector<std::uint16_t> ports_;
-  test::RuntimeThread rt_;  // last: stopped before the broker goes
 };
 
 TEST_P(BrokerTest, ConnectPingAndDisconnectBothVersions) {

@@ -5,11 +5,8 @@
 
 #include <thread>
 
-#include "engine_test_util.h"
+#include "mqtt_broker_fixture.h"
 #include "mqtt_test_client.h"
-#include "runtime_thread.h"
-#include "zp/engine/runtime.h"
-#include "zp/mqtt/broker.h"
 
 namespace zp {
 namespace {
@@ -23,20 +20,9 @@ using cm::Version;
 
 std::span<const std::byte> bytes(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
 
-class BrokerV5Test : public ::testing::TestWithParam<test::BackendParam> {
+class BrokerV5Test : public test::mqtt::BrokerFixture {
  protected:
-  void start(unsigned shards = 1, mqtt::BrokerOptions opts = {}) {
-    broker_ = std::make_unique<mqtt::Broker>(shards, opts);
-    for (unsigned i = 0; i < shards; ++i) ports_.push_back(test::free_port());
-    RuntimeOptions o;
-    o.shards = shards;
-    o.backend = GetParam().kind;
-    if (GetParam().faults) o.faults = FaultOptions::from_env();
-    o.drain_timeout = 1000ms;
-    ASSERT_TRUE(rt_.start(o, [this](Shard& s) { return broker_->start(s, {"127.0.0.1:" + std::to_string(ports_[s.id()])}); }));
-  }
-  void TearDown() override { rt_.stop(); }
-  mqtt::BrokerTotals totals() const { return broker_->totals(); }
+  void start(unsigned shards = 1) { BrokerFixture::start(shards); }
 
   // A connected 5.0 client; `ack` gets its CONNACK.
   std::unique_ptr<Client> client(unsigned shard, std::string_view id, bool clean = true, cm::Connect extra = {},
@@ -73,10 +59,6 @@ class BrokerV5Test : public ::testing::TestWithParam<test::BackendParam> {
     p.set(cm::PropertyId::message_expiry_interval);
     return p;
   }
-
-  std::unique_ptr<mqtt::Broker> broker_;
-  std::vector<std::uint16_t> ports_;
-  test::RuntimeThread rt_;
 };
 
 TEST_P(BrokerV5Test, TopicAliasesFromTheClientNameTopicsAndAreNotForwarded) {
