@@ -91,7 +91,8 @@ class MqttAuthInterop : public ::testing::Test {
           (dir_ / "server.log").string(), port_);
     }
     ASSERT_GT(zp_pid_, 0) << slurp(dir_ / "server.log");
-    ASSERT_TRUE(zp::test::port_open(tls_port_)) << slurp(dir_ / "server.log");  // bound with the plain one
+    // The TLS listener is bound after the plain one (and by every shard): wait for it too.
+    ASSERT_TRUE(wait_port(tls_port_, 5s)) << slurp(dir_ / "server.log");
   }
   void start_mosquitto() {
     const std::string mosquitto = "/usr/sbin/mosquitto";
@@ -109,6 +110,14 @@ class MqttAuthInterop : public ::testing::Test {
     ASSERT_GT(mosq_pid_, 0) << slurp(dir_ / "mosquitto.log");
   }
 
+  static bool wait_port(uint16_t port, std::chrono::milliseconds limit) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+      if (zp::test::port_open(port)) return true;
+      if (std::chrono::steady_clock::now() >= end) return false;
+      std::this_thread::sleep_for(10ms);
+    }
+  }
   std::string bin(const std::string& prog) {
     std::string b = which(prog);
     if (b.empty()) ADD_FAILURE() << prog << " is not installed (tools/zp installs mosquitto and mosquitto-clients)";
