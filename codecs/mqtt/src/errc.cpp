@@ -15,7 +15,7 @@ struct Entry {
 };
 
 // Indexed by Errc; the static_assert below keeps it in step with the enum.
-constexpr std::array<Entry, 29> entries{{
+constexpr std::array<Entry, 30> entries{{
     {"ok", "ok", 0x00},
     {"bad_packet_type", "reserved or unknown packet type", 0x81},
     {"bad_fixed_header_flags", "fixed-header flags not allowed for the packet type", 0x81},
@@ -45,8 +45,9 @@ constexpr std::array<Entry, 29> entries{{
     {"too_many_properties", "too many properties", 0x97},
     {"buffer_too_small", "output buffer too small", 0x83},
     {"value_too_large", "value too large to encode", 0x83},
+    {"bad_topic_alias", "topic alias 0", 0x94},
 }};
-static_assert(entries.size() == static_cast<std::size_t>(Errc::value_too_large) + 1);
+static_assert(entries.size() == static_cast<std::size_t>(Errc::bad_topic_alias) + 1);
 
 const Entry* entry(Errc e) noexcept {
   const int v = static_cast<int>(e);

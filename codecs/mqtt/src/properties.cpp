@@ -97,9 +97,10 @@ Errc check_value(const PropertyView& v) noexcept {
     case P::subscription_identifier_available:
     case P::shared_subscription_available:
       return is_bool(v.number) ? Errc::ok : Errc::bad_property_value;
+    case P::topic_alias:  // its own reason code, 0x94 (3.3.2.3.4)
+      return v.number != 0 ? Errc::ok : Errc::bad_topic_alias;
     case P::receive_maximum:
     case P::maximum_packet_size:
-    case P::topic_alias:
     case P::subscription_identifier:
       return v.number != 0 ? Errc::ok : Errc::bad_property_value;
     case P::response_topic: {

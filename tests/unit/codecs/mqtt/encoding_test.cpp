@@ -204,8 +204,9 @@ TEST(MqttErrc, NamesMessagesAndReasonCodes) {
   EXPECT_EQ(reason_for(Errc::bad_protocol_version), 0x84);
   EXPECT_EQ(reason_for(Errc::bad_client_id), 0x85);
   EXPECT_EQ(reason_for(Errc::bad_topic_name), 0x90);
+  EXPECT_EQ(reason_for(Errc::bad_topic_alias), 0x94);
   EXPECT_EQ(reason_for(Errc::ok), 0x00);
-  for (int i = 0; i <= static_cast<int>(Errc::value_too_large); ++i) {
+  for (int i = 0; i <= static_cast<int>(Errc::bad_topic_alias); ++i) {
     EXPECT_FALSE(errc_name(static_cast<Errc>(i)).empty()) << i;
   }
 }

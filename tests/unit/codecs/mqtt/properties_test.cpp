@@ -121,7 +121,7 @@ TEST_F(MqttProperties, ValuesOutOfRangeRefused) {
   Properties p;
   EXPECT_EQ(parse("03 21 00 00", PropertyContext::connect, p), Errc::bad_property_value);
   EXPECT_EQ(parse("05 27 00 00 00 00", PropertyContext::connect, p), Errc::bad_property_value);
-  EXPECT_EQ(parse("03 23 00 00", PropertyContext::publish, p), Errc::bad_property_value);
+  EXPECT_EQ(parse("03 23 00 00", PropertyContext::publish, p), Errc::bad_topic_alias);  // 0x94, not 0x82
   EXPECT_EQ(parse("02 0b 00", PropertyContext::subscribe, p), Errc::bad_property_value);
   EXPECT_EQ(parse("02 01 02", PropertyContext::publish, p), Errc::bad_property_value);
   EXPECT_EQ(parse("02 17 02", PropertyContext::connect, p), Errc::bad_property_value);

@@ -52,6 +52,8 @@ enum class Errc : int {
   // serializer
   buffer_too_small = 27,      ///< the output buffer cannot hold the packet
   value_too_large = 28,       ///< a string over 65,535 bytes, a packet over 268,435,455
+  // parser (added after the serializer's: the numbers stay)
+  bad_topic_alias = 29,       ///< a Topic Alias of 0 (3.3.2.3.4: DISCONNECT 0x94, not 0x82)
 };
 const std::error_category& category() noexcept;  ///< the category of Errc ("zp.codec.mqtt")
 inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), category()}; }  ///< an error_code of `e`
@@ -62,7 +64,7 @@ std::string_view errc_name(Errc e) noexcept;
 /// The MQTT 5 reason code a server sends in DISCONNECT (or CONNACK while connecting) for a
 /// parse error: 0x81 malformed packet for framing/encoding errors, 0x82 protocol error for
 /// rule violations, 0x84 unsupported protocol version, 0x85 client identifier not valid,
-/// 0x95 packet too large, 0x90 topic name invalid.
+/// 0x95 packet too large, 0x90 topic name invalid, 0x94 topic alias invalid.
 std::uint8_t reason_for(Errc e) noexcept;
 
 }  // namespace zp::codec::mqtt
