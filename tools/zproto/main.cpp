@@ -292,7 +292,7 @@ int run_main(int argc, char** argv) {
   mqtt_cmd->require_subcommand(1);
   auto add_common = [](CLI::App* c, zp::mqtt::cli::CommonFlags& f) {
     c->set_help_flag("--help", "Print this help message and exit");
-    c->add_option("-h,--host", f.host, "Broker host: a numeric address or localhost (default localhost)");
+    c->add_option("-h,--host", f.host, "Broker host: an address or a name (hosts file, then DNS; default localhost)");
     c->add_option("-p,--port", f.port, "Broker port (default 1883; 8883 with TLS)")->check(CLI::Range(1, 65535));
     c->add_option("-q,--qos", f.qos, "QoS 0, 1 or 2")->check(CLI::Range(0, 2));
     c->add_option("-i,--id", f.id, "Client id (default zproto-pub|sub-PID)");

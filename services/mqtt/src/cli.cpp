@@ -11,14 +11,19 @@
 #include <string>
 
 #include "private_engine.h"
+#include "stdin_lines.h"
 #include "zp/mqtt/client.h"
 
 namespace zp::mqtt::cli {
 
 namespace {
 
+using detail::InputLine;
+using detail::LineReader;
+
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
+constexpr std::size_t kMaxLineBytes = 268435455;  // -l: MQTT's largest packet
 
 std::optional<codec::mqtt::Version> parse_version(const std::string& v) {
   if (v == "311" || v == "mqttv311") return codec::mqtt::Version::v311;
@@ -139,11 +144,17 @@ Task<Result<void>> pub_task(std::string addr, ClientOptions o, std::string topic
     auto r = co_await c->publish(topic, std::move(m), qos, retain);
     if (!r) co_return r;
   }
-  if (lines) {  // one message per line of stdin, as read
-    std::string line;
+  if (lines) {  // one message per line of stdin, as read; keepalive runs meanwhile
+    LineReader in(STDIN_FILENO, kMaxLineBytes);
     for (;;) {
-      if (!std::getline(std::cin, line)) break;
-      auto r = co_await c->publish(topic, line, qos, retain);
+      auto l = co_await in.next();
+      if (!l) co_return l.error();
+      if (l->kind == InputLine::Kind::end) break;
+      if (l->kind == InputLine::Kind::idle) {
+        if (!c->connected()) co_return c->error();  // the broker went away while stdin was quiet
+        continue;
+      }
+      auto r = co_await c->publish(topic, std::move(l->text), qos, retain);
       if (!r) co_return r;
     }
   }

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "client_impl.h"
+#include "client_resolve.h"
 #include "zp/codec/mqtt/encoding.h"
 
 namespace zp::mqtt {
@@ -568,15 +569,6 @@ namespace cm = codec::mqtt;
 
 namespace {
 
-Result<SocketAddr> parse_host_port(std::string_view s) {
-  if (auto a = SocketAddr::parse(s)) return a;
-  constexpr std::string_view localhost = "localhost:";
-  if (s.starts_with(localhost)) {
-    if (auto a = SocketAddr::parse("127.0.0.1:" + std::string(s.substr(localhost.size())))) return a;
-  }
-  return make_error_code(ClientErrc::bad_address);
-}
-
 // "HOST:PORT" / "[V6]:PORT" -> HOST / V6.
 std::string host_of(std::string_view hp) {
   if (hp.starts_with('[')) return std::string(hp.substr(1, hp.find(']') - 1));
@@ -613,10 +605,20 @@ ClientStats Client::stats() const { return impl_ ? impl_->stats : ClientStats{};
 Error Client::error() const { return impl_ ? impl_->error : make_error_code(ClientErrc::not_connected); }
 
 Task<Result<Client>> Client::connect(std::string host_port, ClientOptions options) {
-  auto addr = parse_host_port(host_port);
-  if (!addr) co_return addr.error();
-  if (options.tls && options.tls_server_name.empty()) options.tls_server_name = host_of(host_port);
-  co_return co_await connect(*addr, std::move(options));
+  auto hp = detail::split_host_port(host_port);
+  if (!hp) co_return hp.error();
+  if (options.tls && options.tls_server_name.empty()) options.tls_server_name = hp->host;
+  const std::int64_t ms = options.connect_timeout_ms > 0 ? options.connect_timeout_ms : 10000;
+  auto addrs = co_await with_timeout(std::chrono::milliseconds(ms), detail::resolve_broker(*hp, options.resolver));
+  if (!addrs) co_return addrs.error() == std::errc::timed_out ? make_error_code(ClientErrc::resolver_failed) : addrs.error();
+  Error last = make_error_code(ClientErrc::host_not_found);
+  for (const SocketAddr& a : *addrs) {
+    auto c = co_await connect(a, options);
+    if (c) co_return std::move(c);
+    last = c.error();
+    if (!detail::try_next_address(last)) break;
+  }
+  co_return last;
 }
 
 Task<Result<Client>> Client::connect(SocketAddr addr, ClientOptions options) {

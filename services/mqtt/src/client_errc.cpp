@@ -37,8 +37,10 @@ class ClientCategory final : public std::error_category {
       case ClientErrc::publish_refused: return "publish refused by the broker";
       case ClientErrc::not_connected: return "not connected";
       case ClientErrc::too_large: return "packet too large";
-      case ClientErrc::bad_address: return "bad broker address (want HOST:PORT with a numeric host or localhost)";
+      case ClientErrc::bad_address: return "bad broker address (want HOST:PORT or [V6]:PORT)";
       case ClientErrc::bad_qos: return "QoS must be 0, 1 or 2";
+      case ClientErrc::host_not_found: return "host name not found (no address for it)";
+      case ClientErrc::resolver_failed: return "DNS resolution failed (SERVFAIL, REFUSED, timeout or no server)";
       default: return "unknown MQTT client error " + std::to_string(v);
     }
   }

@@ -31,6 +31,12 @@ Task<void> write_loop(Conn* c) {
   if (auto w = std::exchange(c->writer_done, {})) w.resume();  // finish() waits for us
 }
 
+// QoS 2 PUBLISHes a client may leave unreleased (PUBREL not yet seen); one more is "receive
+// maximum exceeded" (0x93). 5.0 clients are told in CONNACK, so the bound is one they keep.
+std::size_t incoming_qos2_limit(const BrokerOptions& o) {
+  return std::min<std::size_t>(std::size_t(o.max_inflight) * 8 + 64, 65535);
+}
+
 // What a packet asks of the loop.
 enum class Next : std::uint8_t { go_on, close, connect, subscribe };
 
@@ -154,7 +160,7 @@ Next ConnLoop::publish_denied(const cm::Publish& p) {
   } else if (p.qos == 2) {
     Session* s = c_.session;
     if (c_.version != cm::Version::v5) {  // the flow goes on to PUBREL/PUBCOMP
-      if (s->incoming_qos2.size() >= opts_.max_inflight * 8u + 64u) return protocol_error(cm::reason::receive_maximum_exceeded);
+      if (s->incoming_qos2.size() >= incoming_qos2_limit(opts_)) return protocol_error(cm::reason::receive_maximum_exceeded);
       if (std::find(s->incoming_qos2.begin(), s->incoming_qos2.end(), p.packet_id) == s->incoming_qos2.end())
         s->incoming_qos2.push_back(p.packet_id);
     }
@@ -221,7 +227,7 @@ Next ConnLoop::on_publish(const cm::Publish& p) {
       b_.ack_ordered(c_, cm::PacketType::pubrec, p.packet_id);
       return Next::go_on;
     }
-    if (s->incoming_qos2.size() >= opts_.max_inflight * 8u + 64u) return protocol_error(cm::reason::receive_maximum_exceeded);
+    if (s->incoming_qos2.size() >= incoming_qos2_limit(opts_)) return protocol_error(cm::reason::receive_maximum_exceeded);
   }
   auto m = std::make_shared<Message>();
   m->topic.assign(topic);
@@ -421,6 +427,8 @@ Task<bool> ConnLoop::on_connect(const cm::Connect& cn, IdleGuard& idle) {
     }
     pr.maximum_packet_size = opts_.limits.max_packet_size;
     pr.set(cm::PropertyId::maximum_packet_size);
+    pr.receive_maximum = std::uint16_t(incoming_qos2_limit(opts_));
+    pr.set(cm::PropertyId::receive_maximum);
     pr.shared_subscription_available = 0;
     pr.set(cm::PropertyId::shared_subscription_available);
     if (opts_.max_topic_alias > 0) {

@@ -250,9 +250,13 @@ Task<void> refusal(std::string addr) {
   EXPECT_EQ(e3.error(), ClientErrc::bad_filter);
   EXPECT_TRUE(v5->connected());
   const ClientOptions bad_opts = opts("x");
-  const std::string nowhere = "nowhere:1883";
-  auto bad = co_await Client::connect(nowhere, bad_opts);
+  const std::string no_port = "nowhere";
+  auto bad = co_await Client::connect(no_port, bad_opts);
   EXPECT_EQ(bad.error(), ClientErrc::bad_address);
+  // A name now goes to the resolver: ".invalid" has no address (RFC 6761), no packet sent.
+  const std::string nowhere = "nowhere.invalid:1883";
+  auto unknown = co_await Client::connect(nowhere, bad_opts);
+  EXPECT_EQ(unknown.error(), ClientErrc::host_not_found);
 }
 
 TEST_P(ClientTest, ConnackRefusalAndBadInput) { run(refusal(addr())); }

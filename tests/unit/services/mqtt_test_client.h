@@ -26,6 +26,8 @@ struct Got {
   bool session_present = false;
   std::uint8_t reason = 0;  // CONNACK, acks, DISCONNECT
   std::string assigned_client_id;
+  std::uint16_t receive_maximum = 65535;  // 5.0: absent means 65535
+  std::uint32_t maximum_packet_size = 0;  // 5.0: 0 when absent
   // PUBLISH
   std::string topic;
   std::string payload;
@@ -153,6 +155,8 @@ class Client {
       g.reason = c->reason;
       g.assigned_client_id = std::string(c->properties.assigned_client_identifier);
       g.topic_alias_maximum = c->properties.topic_alias_maximum;
+      if (c->properties.has(cm::PropertyId::receive_maximum)) g.receive_maximum = c->properties.receive_maximum;
+      if (c->properties.has(cm::PropertyId::maximum_packet_size)) g.maximum_packet_size = c->properties.maximum_packet_size;
     } else if (auto* p = std::get_if<cm::Publish>(&pkt.body)) {
       g.topic = std::string(p->topic);
       g.payload.assign(reinterpret_cast<const char*>(p->payload.data()), p->payload.size());

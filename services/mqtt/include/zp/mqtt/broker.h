@@ -43,7 +43,7 @@ struct BrokerOptions {
   std::size_t max_connections = 100000;    ///< per shard; beyond, new connections are closed at once
   std::int64_t connect_timeout_ms = 10000; ///< from accept to a complete CONNECT
   std::uint16_t max_keepalive_s = 0;       ///< 0: the client's keepalive; else larger (or 0) ones are lowered to it (5.0 tells the client)
-  std::uint16_t max_inflight = 32;         ///< unacknowledged QoS 1/2 messages towards one client (also our 5.0 Receive Maximum)
+  std::uint16_t max_inflight = 32;         ///< unacknowledged QoS 1/2 messages towards one client; from one, 8x + 64 unreleased QoS 2 (our 5.0 Receive Maximum)
   std::size_t max_queued_messages = 1000;  ///< per session: QoS 1/2 messages behind the inflight window or offline; beyond, dropped and counted
   std::size_t max_out_bytes = 1u << 20;    ///< unsent bytes per connection: a QoS 0 message beyond is dropped and counted
   std::size_t max_sessions = 100000;       ///< sessions per shard, online and offline; beyond, CONNACK "server unavailable"

@@ -19,7 +19,7 @@ inline constexpr int kExitTimeout = 27;
 
 /// Flags both verbs share.
 struct CommonFlags {
-  std::string host = "localhost";   ///< -h: a numeric address or localhost
+  std::string host = "localhost";   ///< -h: an address or a host name (resolved: hosts file, then DNS)
   int port = 0;                     ///< -p (0: 1883, with TLS 8883)
   int qos = 0;                      ///< -q: 0..2
   std::string id{};                 ///< -i: the client id (default: zproto-pub|sub-PID)

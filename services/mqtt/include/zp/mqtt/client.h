@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "zp/codec/mqtt/properties.h"
+#include "zp/dns/resolver.h"
 #include "zp/engine/net.h"
 #include "zp/engine/task.h"
 #include "zp/engine/tls.h"
@@ -46,8 +47,10 @@ enum class ClientErrc : int {
   publish_refused = 6,     ///< 5.0: PUBACK/PUBREC with a failure reason
   not_connected = 8,       ///< the client was disconnected (by disconnect() or an earlier error)
   too_large = 9,           ///< a packet over the broker's (or our) maximum packet size
-  bad_address = 10,        ///< not "HOST:PORT" with a numeric host or localhost
+  bad_address = 10,        ///< not "HOST:PORT" or "[V6]:PORT" (no host, no port 1..65535)
   bad_qos = 11,            ///< QoS over 2
+  host_not_found = 12,     ///< the host name has no address (NXDOMAIN, NODATA, not a host name)
+  resolver_failed = 13,    ///< DNS failed otherwise: SERVFAIL, REFUSED, timeout, no server, bad resolv.conf
   /// CONNACK refusals: 256 + the return code (3.1.1: 1..5) or reason code (5.0: 0x80..).
   connack_refused = 256,
   /// 5.0: the broker sent DISCONNECT: 512 + its reason code.
@@ -97,12 +100,15 @@ struct ClientOptions {
   std::uint32_t max_packet_size = 1u << 20;  ///< largest packet accepted from the broker (5.0 tells it)
   std::uint16_t max_inflight = 32;  ///< our QoS 1/2 publishes awaiting acknowledgement; more wait (5.0: also the broker's Receive Maximum)
   std::size_t max_queued_messages = 1000;  ///< received, not yet taken by next_message() (at least 1); beyond, reading pauses
-  std::int64_t connect_timeout_ms = 10000;  ///< TCP connect + CONNECT/CONNACK (each attempt)
+  std::int64_t connect_timeout_ms = 10000;  ///< name resolution; TCP connect + CONNECT/CONNACK (each address, each attempt)
   ReconnectOptions reconnect{};   ///< automatic reconnection (off by default)
   /// Set: TLS on the connection (the certificate chain and name are checked unless
   /// tls->verify is false; tls->ca_file empty: the system's CAs). Never falls back to plain.
   std::optional<tls::ClientConfig> tls{};
   std::string tls_server_name{};  ///< SNI and the name the certificate must carry; "": the host given to connect()
+  /// How connect("HOST:PORT") resolves a host name: hosts file first (so localhost needs no
+  /// DNS server), then resolv.conf's servers (see docs/dns_resolver.md).
+  dns::ResolverOptions resolver{};
 };
 
 /// A received message (owned copies).
@@ -138,7 +144,11 @@ class Client {
   /// Errors: a refused CONNACK (connack_error(code): "identifier rejected (CONNACK 2)"),
   /// ETIMEDOUT, ECONNREFUSED, ClientErrc::protocol_error / connection_closed.
   static Task<Result<Client>> connect(SocketAddr addr, ClientOptions options = {});
-  /// The same for "HOST:PORT", "[V6]:PORT" or "localhost:PORT" (ClientErrc::bad_address otherwise).
+  /// The same for "HOST:PORT" or "[V6]:PORT", HOST a literal address or a name resolved
+  /// through options.resolver (hosts file, then DNS); each address is tried in turn, IPv6
+  /// and IPv4 interleaved, while the failure is a socket error (refused, unreachable, timed
+  /// out); the broker's refusal or a TLS failure ends it. The reconnects use the address that
+  /// answered. Errors: bad_address, host_not_found, resolver_failed, or the last attempt's.
   static Task<Result<Client>> connect(std::string host_port, ClientOptions options = {});
 
   Client(Client&& o) noexcept;  ///< takes o's connection; o is left empty
