@@ -87,7 +87,9 @@ void check_data(std::string_view in, std::size_t cut, bool normalise) {
   limits.max_line_bytes = 1 << 20;
   const Out whole = decode(in, in.size(), limits);
   const Out split = decode(in, cut, limits);
-  FUZZ_CHECK(whole.status == split.status && whole.error == split.error && whole.body == split.body);
+  FUZZ_CHECK(whole.status == split.status && whole.error == split.error);
+  // Octets passed on before an error depend on the split; the caller drops them.
+  if (whole.status != smtp::DataStatus::error) FUZZ_CHECK(whole.body == split.body);
   if (whole.status == smtp::DataStatus::done) {
     FUZZ_CHECK(split.consumed == whole.consumed);
     // Only <CRLF>.<CRLF> (or ".\r\n" at the very start) ends the data.

@@ -13,11 +13,11 @@ namespace {
 constexpr std::size_t max_field = 255;  // RFC 4616 2
 
 Result<std::string_view> decode(std::string_view b64, std::span<char> buf) noexcept {
-  if (is_cancel(b64)) return Errc::auth_cancelled;
+  if (is_cancel(b64)) return make_error_code(Errc::auth_cancelled);
   if (b64 == "=") return std::string_view{};
-  if (base64::decoded_size_max(b64.size()) > buf.size()) return Errc::buffer_too_small;
+  if (base64::decoded_size_max(b64.size()) > buf.size()) return make_error_code(Errc::buffer_too_small);
   auto n = base64::decode(b64, std::as_writable_bytes(buf));
-  if (!n) return Errc::bad_base64;
+  if (!n) return make_error_code(Errc::bad_base64);
   return std::string_view(buf.data(), *n);
 }
 
@@ -28,20 +28,20 @@ Result<PlainCredentials> decode_plain(std::string_view b64, std::span<char> buf)
   if (!d) return d.error();
   const std::string_view s = *d;
   const std::size_t a = s.find('\0');
-  if (a == std::string_view::npos) return Errc::bad_auth_payload;
+  if (a == std::string_view::npos) return make_error_code(Errc::bad_auth_payload);
   const std::size_t b = s.find('\0', a + 1);
-  if (b == std::string_view::npos || s.find('\0', b + 1) != std::string_view::npos) return Errc::bad_auth_payload;
+  if (b == std::string_view::npos || s.find('\0', b + 1) != std::string_view::npos) return make_error_code(Errc::bad_auth_payload);
   PlainCredentials c{s.substr(0, a), s.substr(a + 1, b - a - 1), s.substr(b + 1)};
-  if (c.authcid.empty() || c.password.empty()) return Errc::bad_auth_payload;
+  if (c.authcid.empty() || c.password.empty()) return make_error_code(Errc::bad_auth_payload);
   if (c.authzid.size() > max_field || c.authcid.size() > max_field || c.password.size() > max_field)
-    return Errc::bad_auth_payload;
+    return make_error_code(Errc::bad_auth_payload);
   return c;
 }
 
 Result<std::string_view> decode_login(std::string_view b64, std::span<char> buf) noexcept {
   auto d = decode(b64, buf);
   if (!d) return d.error();
-  if (d->empty() || d->find('\0') != std::string_view::npos) return Errc::bad_auth_payload;
+  if (d->empty() || d->find('\0') != std::string_view::npos) return make_error_code(Errc::bad_auth_payload);
   return *d;
 }
 
@@ -50,20 +50,20 @@ Result<CramMd5Response> decode_cram_md5(std::string_view b64, std::span<char> bu
   if (!d) return d.error();
   const std::string_view s = *d;
   const std::size_t sp = s.rfind(' ');
-  if (sp == std::string_view::npos || sp == 0 || s.size() - sp - 1 != 32) return Errc::bad_auth_payload;
+  if (sp == std::string_view::npos || sp == 0 || s.size() - sp - 1 != 32) return make_error_code(Errc::bad_auth_payload);
   CramMd5Response r{s.substr(0, sp), s.substr(sp + 1)};
   for (char c : r.digest)
-    if (!detail::is_digit(c) && !(c >= 'a' && c <= 'f')) return Errc::bad_auth_payload;
+    if (!detail::is_digit(c) && !(c >= 'a' && c <= 'f')) return make_error_code(Errc::bad_auth_payload);
   for (char c : r.user)
-    if (c == '\0') return Errc::bad_auth_payload;
+    if (c == '\0') return make_error_code(Errc::bad_auth_payload);
   return r;
 }
 
 Result<std::size_t> encode_plain(std::string_view authzid, std::string_view authcid, std::string_view password,
                                  std::span<char> out) noexcept {
-  if (authcid.empty() || password.empty()) return Errc::bad_auth_payload;
+  if (authcid.empty() || password.empty()) return make_error_code(Errc::bad_auth_payload);
   for (std::string_view f : {authzid, authcid, password}) {
-    if (f.find('\0') != std::string_view::npos || f.size() > max_field) return Errc::bad_auth_payload;
+    if (f.find('\0') != std::string_view::npos || f.size() > max_field) return make_error_code(Errc::bad_auth_payload);
   }
   std::array<char, 3 * max_field + 2> raw{};
   std::size_t n = 0;
@@ -74,7 +74,7 @@ Result<std::size_t> encode_plain(std::string_view authzid, std::string_view auth
   raw[n++] = '\0';
   put(password);
   auto e = base64::encode(std::as_bytes(std::span<const char>(raw.data(), n)), out);
-  if (!e) return Errc::buffer_too_small;
+  if (!e) return make_error_code(Errc::buffer_too_small);
   return *e;
 }
 

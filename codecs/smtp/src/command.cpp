@@ -152,10 +152,10 @@ bool valid_value(std::string_view v, bool utf8) noexcept {
 }
 
 Result<std::uint64_t> parse_number(std::string_view s) noexcept {
-  if (s.empty() || s.size() > 19) return Errc::bad_parameter;
+  if (s.empty() || s.size() > 19) return make_error_code(Errc::bad_parameter);
   std::uint64_t v = 0;
   for (char c : s) {
-    if (!is_digit(c)) return Errc::bad_parameter;
+    if (!is_digit(c)) return make_error_code(Errc::bad_parameter);
     v = v * 10 + static_cast<std::uint64_t>(c - '0');
   }
   return v;
@@ -574,10 +574,10 @@ bool valid_xtext(std::string_view s) noexcept {
 }
 
 Result<std::size_t> xtext_decode(std::string_view in, std::span<char> out) noexcept {
-  if (!valid_xtext(in)) return Errc::bad_xtext;
+  if (!valid_xtext(in)) return make_error_code(Errc::bad_xtext);
   std::size_t n = 0;
   for (std::size_t i = 0; i < in.size(); ++i) {
-    if (n == out.size()) return Errc::buffer_too_small;
+    if (n == out.size()) return make_error_code(Errc::buffer_too_small);
     if (in[i] == '+') {
       out[n++] = static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2]));
       i += 2;
@@ -594,10 +594,10 @@ Result<std::size_t> xtext_encode(std::string_view in, std::span<char> out) noexc
   for (char ch : in) {
     const auto c = static_cast<unsigned char>(ch);
     if (c >= 33 && c <= 126 && c != '+' && c != '=') {
-      if (n + 1 > out.size()) return Errc::buffer_too_small;
+      if (n + 1 > out.size()) return make_error_code(Errc::buffer_too_small);
       out[n++] = ch;
     } else {
-      if (n + 3 > out.size()) return Errc::buffer_too_small;
+      if (n + 3 > out.size()) return make_error_code(Errc::buffer_too_small);
       out[n++] = '+';
       out[n++] = hex[c >> 4];
       out[n++] = hex[c & 15];

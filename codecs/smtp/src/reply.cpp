@@ -163,10 +163,10 @@ std::size_t reply_size(std::string_view enhanced, std::span<const std::string_vi
 
 Result<std::size_t> serialize_reply(std::uint16_t code, std::string_view enhanced,
                                     std::span<const std::string_view> lines, std::span<char> out) noexcept {
-  if (code < 200 || code > 599 || !clean_text(enhanced)) return Errc::bad_reply_text;
-  if (!enhanced.empty() && parse_enhanced(enhanced).size != enhanced.size()) return Errc::bad_reply_text;
+  if (code < 200 || code > 599 || !clean_text(enhanced)) return make_error_code(Errc::bad_reply_text);
+  if (!enhanced.empty() && parse_enhanced(enhanced).size != enhanced.size()) return make_error_code(Errc::bad_reply_text);
   for (std::string_view l : lines)
-    if (!clean_text(l)) return Errc::bad_reply_text;
+    if (!clean_text(l)) return make_error_code(Errc::bad_reply_text);
   const char digits[3] = {static_cast<char>('0' + code / 100), static_cast<char>('0' + code / 10 % 10),
                           static_cast<char>('0' + code % 10)};
   Out o{out};
@@ -186,12 +186,12 @@ Result<std::size_t> serialize_reply(std::uint16_t code, std::string_view enhance
     o.put(lines[i]);
     o.put("\r\n");
   }
-  if (o.overflow) return Errc::buffer_too_small;
+  if (o.overflow) return make_error_code(Errc::buffer_too_small);
   return o.n;
 }
 
 Result<std::size_t> serialize_command(Verb verb, std::string_view arg, std::span<char> out) noexcept {
-  if (!clean_text(arg)) return Errc::bad_reply_text;
+  if (!clean_text(arg)) return make_error_code(Errc::bad_reply_text);
   Out o{out};
   o.put(verb_name(verb));
   if (!arg.empty()) {
@@ -199,7 +199,7 @@ Result<std::size_t> serialize_command(Verb verb, std::string_view arg, std::span
     o.put(arg);
   }
   o.put("\r\n");
-  if (o.overflow) return Errc::buffer_too_small;
+  if (o.overflow) return make_error_code(Errc::buffer_too_small);
   return o.n;
 }
 

@@ -70,7 +70,7 @@ TEST(SmtpCommand, Errors) {
   EXPECT_EQ(error_of("MAIL FROM:<a@b.c> \r\n"), Errc::syntax);
   EXPECT_EQ(error_of("MAIL FROM:<a@b.c>  SIZE=1\r\n"), Errc::syntax);
   EXPECT_EQ(error_of("MAIL FROM:<a@b.c>SIZE=1\r\n"), Errc::syntax);
-  EXPECT_EQ(error_of("NOOP\tx\x01\r\n"), Errc::syntax);
+  EXPECT_EQ(error_of("NOOP x\x01\r\n"), Errc::syntax);
   // A whole-line error consumes the line so the session can answer and go on.
   const Parsed p = parse("FOO\r\nNOOP\r\n");
   EXPECT_EQ(p.r.consumed, 5u);
