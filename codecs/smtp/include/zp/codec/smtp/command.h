@@ -58,7 +58,7 @@ enum class Verb : std::uint8_t {
 /// A reverse-path or forward-path. Views into the input line.
 struct Path {
   bool null = false;          ///< `<>` (reverse-path only)
-  bool postmaster = false;    ///< RCPT TO:<Postmaster> without a domain (4.1.1.3)
+  bool postmaster = false;    ///< RCPT TO:&lt;Postmaster&gt; without a domain (4.1.1.3)
   bool quoted = false;        ///< the local part is a quoted-string
   bool domain_literal = false;///< the domain is `[...]`
   std::string_view mailbox;   ///< `local@domain` as sent (quotes kept); empty for `<>`

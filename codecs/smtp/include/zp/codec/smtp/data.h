@@ -1,12 +1,12 @@
 /// \file
 /// SMTP message transfer, streaming: the DATA decoder (RFC 5321 4.1.1.4, 4.5.2) removes
-/// dot-stuffing and finds the end of the data ONLY at `<CRLF>.<CRLF>`; the encoder
+/// dot-stuffing and finds the end of the data ONLY at `CRLF.CRLF`; the encoder
 /// dot-stuffs and terminates; the BDAT reader frames RFC 3030 chunks.
 ///
 /// Smuggling (SEC Consult 2023): a bare LF or a bare CR is never a line end here. By
 /// default it is an error; with DataLimits::normalise_bare it becomes CRLF in the output,
-/// but the line it "ends" still does not start a line: `<LF>.<LF>`, `<CR>.<CR>`,
-/// `<LF>.<CRLF>` and `<CRLF>.<LF>` never end the data.
+/// but the line it "ends" still does not start a line: `LF.LF`, `CR.CR`,
+/// `LF.CRLF` and `CRLF.LF` never end the data.
 /// \code
 ///   zp::codec::smtp::DataDecoder dec({.max_message_bytes = 10 << 20});
 ///   for (;;) {

@@ -46,13 +46,14 @@ struct Reply {
   std::string_view text(std::size_t i) const noexcept;
 };
 
-/// Parses the enhanced status code at the front of `s` ("5.1.1 User unknown"): the code
-/// and the octets it takes with its following space; {{}, 0} when `s` does not start with
-/// one (class 2/4/5, subject and detail of 1-3 digits, then a space or the end).
+/// What parse_enhanced() found.
 struct EnhancedParse {
   EnhancedCode code;   ///< the code, cls 0 when absent
   std::size_t size = 0;///< octets taken, space included
 };
+/// Parses the enhanced status code at the front of `s` ("5.1.1 User unknown"): the code
+/// and the octets it takes with its following space; {{}, 0} when `s` does not start with
+/// one (class 2/4/5, subject and detail of 1-3 digits, then a space or the end).
 EnhancedParse parse_enhanced(std::string_view s) noexcept;
 
 /// Parses the first whole reply of `in` into `out`, its lines into `lines`.
