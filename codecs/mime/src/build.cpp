@@ -20,6 +20,7 @@ struct Sink {
   std::size_t n = 0;
   bool overflow = false;
   void put(std::string_view s) noexcept {
+    if (s.empty()) return;  // memcpy from a null view is undefined
     if (overflow || s.size() > buf.size() - n) { overflow = true; return; }
     std::memcpy(buf.data() + n, s.data(), s.size());
     n += s.size();

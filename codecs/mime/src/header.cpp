@@ -47,7 +47,7 @@ struct Lexer {
           if (s[i] == '(') ++depth;
           else if (s[i] == ')' && --depth == 0) break;
         }
-        if (i == s.size()) { bad = true; return; }  // unclosed comment
+        if (i >= s.size()) { bad = true; i = s.size(); return; }  // unclosed comment
         ++i;
       } else {
         return;
@@ -80,6 +80,7 @@ struct Lexer {
       if (s[i] == '"') return s.substr(start, ++i - start);
     }
     bad = true;
+    i = s.size();  // a trailing backslash may have stepped past the end
     return {};
   }
 };

@@ -67,7 +67,10 @@ Result<std::size_t> encode_plain(std::string_view authzid, std::string_view auth
   }
   std::array<char, 3 * max_field + 2> raw{};
   std::size_t n = 0;
-  const auto put = [&](std::string_view f) { std::memcpy(raw.data() + n, f.data(), f.size()); n += f.size(); };
+  const auto put = [&](std::string_view f) {
+    if (!f.empty()) std::memcpy(raw.data() + n, f.data(), f.size());  // a null view is UB for memcpy
+    n += f.size();
+  };
   put(authzid);
   raw[n++] = '\0';
   put(authcid);
