@@ -334,8 +334,11 @@ TEST_P(BrokerTest, RetainedReplicatedToEveryShard) {
 TEST_P(BrokerTest, SecondConnectTakesOverAcrossShards) {
   start(2);
   for (Version v : {Version::v311, Version::v5}) {
-    auto first = client(0, "same", v);
-    auto second = client(1, "same", v);
+    // An id per round: the last round's second client may not be closed at the broker yet
+    // (its close is slow behind the fault layer), and taking it over would count too.
+    const std::string id = v == Version::v5 ? "same5" : "same311";
+    auto first = client(0, id, v);
+    auto second = client(1, id, v);
     if (v == Version::v5) {
       auto d = first->recv();
       ASSERT_TRUE(d);
