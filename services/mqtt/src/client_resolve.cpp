@@ -2,8 +2,7 @@
 // client/connect.cpp): the stub resolver's lookup_host, errors mapped to two client errors.
 #include "client_resolve.h"
 
-#include <sys/socket.h>
-
+#include "zp/dns/connect_order.h"
 #include "zp/mqtt/client.h"
 
 namespace zp::mqtt::detail {
@@ -40,17 +39,13 @@ Task<Result<std::vector<SocketAddr>>> resolve_broker(HostPort hp, dns::ResolverO
   if (!r) {
     const Error e = r.error();
     if (e == std::errc::operation_canceled) co_return e;
-    if (e == dns::ResolverErrc::nxdomain || e == dns::ResolverErrc::nodata || e == dns::ResolverErrc::bad_name ||
-        e == dns::ResolverErrc::bad_reply_name)
-      co_return make_error_code(ClientErrc::host_not_found);
+    if (dns::is_no_such_host(e)) co_return make_error_code(ClientErrc::host_not_found);
     co_return make_error_code(ClientErrc::resolver_failed);
   }
-  std::vector<SocketAddr> v6, v4, out;
-  for (const auto& a : *r) (a.family == AF_INET6 ? v6 : v4).push_back(a.with_port(hp.port));
-  for (std::size_t i = 0; i < v6.size() || i < v4.size(); ++i) {
-    if (i < v6.size()) out.push_back(v6[i]);
-    if (i < v4.size()) out.push_back(v4[i]);
-  }
+  std::vector<SocketAddr> all;
+  all.reserve(r->size());
+  for (const auto& a : *r) all.push_back(a.with_port(hp.port));
+  std::vector<SocketAddr> out = dns::interleave_families(std::move(all));
   if (out.empty()) co_return make_error_code(ClientErrc::host_not_found);
   co_return out;
 }

@@ -206,8 +206,8 @@ Next ConnLoop::on_publish(const cm::Publish& p) {
   if (c_.version == cm::Version::v5) {
     if (p.properties.has(cm::PropertyId::topic_alias)) {
       const std::uint16_t alias = p.properties.topic_alias;
-      if (alias == 0 || alias > c_.topic_aliases) return protocol_error(cm::reason::topic_alias_invalid);  // MQTT-3.3.2-9
-      if (!c_.aliases) c_.aliases = std::make_unique<std::string[]>(c_.topic_aliases);
+      if (alias == 0 || alias > opts_.max_topic_alias) return protocol_error(cm::reason::topic_alias_invalid);  // MQTT-3.3.2-9
+      if (!c_.aliases) c_.aliases = std::make_unique<std::string[]>(opts_.max_topic_alias);
       std::string& named = c_.aliases[alias - 1];
       if (topic.empty()) {
         if (named.empty()) return protocol_error(cm::reason::protocol_error);  // an alias never set
@@ -343,6 +343,7 @@ Task<bool> ConnLoop::on_connect(const cm::Connect& cn, IdleGuard& idle) {
     // Message Expiry counts from when it is published (publish_will).
     if (v5) {
       keep_properties(cn.will_properties, 0, *w);
+      w->expires_ms = 0;  // set when it is published
       c_.will_delay_s = cn.will_properties.will_delay_interval;
     }
     w->qos = cn.will_qos;
@@ -432,7 +433,6 @@ Task<bool> ConnLoop::on_connect(const cm::Connect& cn, IdleGuard& idle) {
     pr.shared_subscription_available = 0;
     pr.set(cm::PropertyId::shared_subscription_available);
     if (opts_.max_topic_alias > 0) {
-      c_.topic_aliases = opts_.max_topic_alias;
       pr.topic_alias_maximum = opts_.max_topic_alias;
       pr.set(cm::PropertyId::topic_alias_maximum);
     }

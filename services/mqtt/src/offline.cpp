@@ -9,6 +9,14 @@
 
 namespace zp::mqtt::detail {
 
+namespace {
+// The next thing an offline session waits for; 0: nothing.
+std::int64_t next_deadline(const Offline& off) {
+  if (off.will && (off.expires_ms == 0 || off.will_at_ms < off.expires_ms)) return off.will_at_ms;
+  return off.expires_ms;
+}
+}  // namespace
+
 void ShardBroker::publish_will(const MessagePtr& will) {
   add(counters.wills);
   publish(restart_expiry(will, steady_now_ms()));  // its Message Expiry counts from now
@@ -25,8 +33,7 @@ void ShardBroker::keep_offline(Session& s, MessagePtr will, std::uint32_t will_d
     off->will_at_ms = now + std::int64_t(will_delay_s) * 1000;
     off->will = std::move(will);
   }
-  std::int64_t at = off->will ? off->will_at_ms : off->expires_ms;
-  if (off->expires_ms && off->expires_ms < at) at = off->expires_ms;
+  const std::int64_t at = next_deadline(*off);
   s.offline = std::move(off);
   // Each session has at most one live entry: past twice that, drop the stale ones.
   if (deadlines_.size() > 2 * by_id_.size() + 64) {
@@ -71,11 +78,8 @@ void ShardBroker::run_deadlines() {
       end_session(*s);
       continue;
     }
-    if (off.will) {
-      deadlines_.push_back(Deadline{std::min(off.will_at_ms, off.expires_ms ? off.expires_ms : off.will_at_ms), s->slot, s->gen});
-      std::push_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
-    } else if (off.expires_ms) {
-      deadlines_.push_back(Deadline{off.expires_ms, s->slot, s->gen});
+    if (const std::int64_t at = next_deadline(off); at != 0) {
+      deadlines_.push_back(Deadline{at, s->slot, s->gen});
       std::push_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
     } else {
       s->offline.reset();

@@ -137,7 +137,6 @@ struct Conn {
   bool write_failed = false;
   bool taken_over = false;
   bool clean_disconnect = false;  // DISCONNECT received (no will, unless 5.0 reason 0x04)
-  std::uint16_t topic_aliases = 0;     // 5.0: the Topic Alias Maximum we announced
   std::uint32_t will_delay_s = 0;      // 5.0 Will Delay Interval
   std::unique_ptr<std::string[]> aliases;  // 5.0 topic aliases from the client, made at the first
   MessagePtr will;

@@ -25,6 +25,7 @@
 #include "../../common/test_files.h"
 #include "../../common/test_net.h"
 #include "engine_test_util.h"
+#include "zp/dns/connect_order.h"
 #include "zp/codec/http1/errc.h"
 #include "zp/engine/blocking.h"
 #include "zp/engine/net.h"
@@ -714,7 +715,7 @@ TEST_P(ClientTest, HappyEyeballsFallsBackToIpv4AfterDelay) {
   ScriptServer srv(standard);
   auto v6 = *SocketAddr::parse("[::1]:" + std::to_string(hole.port));
   auto v4 = *SocketAddr::parse("127.0.0.1:" + std::to_string(srv.port()));
-  auto order = hc::interleave({v4, v6});
+  auto order = dns::interleave_families({v4, v6});
   ASSERT_EQ(order[0].family(), AF_INET6);  // IPv6 first
   auto t0 = std::chrono::steady_clock::now();
   auto s = shard_->block_on(hc::connect_happy(order, 250));

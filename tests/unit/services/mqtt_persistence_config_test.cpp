@@ -1,5 +1,5 @@
-// The "persistence" key of the "mqtt" config section: its fields, defaults (off), and
-// file:line:column errors naming the key.
+// The "persistence" and "max_topic_alias" keys of the "mqtt" config section: fields,
+// defaults, and file:line:column errors naming the key.
 #include <gtest/gtest.h>
 
 #include "zp/mqtt/service.h"
@@ -56,6 +56,22 @@ TEST(ConfigMqttPersistence, ErrorsNameTheKeyAndItsPosition) {
     EXPECT_NE(r.error.find(std::string("\"") + c.key + "\""), std::string::npos) << r.error;
     EXPECT_NE(r.error.find("<config>:2:"), std::string::npos) << r.error;
     EXPECT_NE(r.error.find(c.what), std::string::npos) << r.error;
+  }
+}
+
+// "max_topic_alias" (MQTT 5 Topic Alias Maximum): 10 by default, 0..65535.
+TEST(ConfigMqttTopicAlias, DefaultSetAndBounded) {
+  auto d = parse_config(R"({ "mqtt": { "listen": ["127.0.0.1:1883"] } })");
+  ASSERT_TRUE(d) << d.error;
+  EXPECT_EQ(d.as<MqttService>()->options.max_topic_alias, 10u);
+  auto z = parse_config(R"({ "mqtt": { "listen": ["127.0.0.1:1883"], "max_topic_alias": 0 } })");
+  ASSERT_TRUE(z) << z.error;
+  EXPECT_EQ(z.as<MqttService>()->options.max_topic_alias, 0u);
+  for (const char* bad : {"65536", "-1", "\"ten\""}) {
+    auto r = parse_config(std::string("{ \"mqtt\": { \"listen\": [\"127.0.0.1:1\"],\n  \"max_topic_alias\": ") + bad + " } }");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error.find("\"mqtt.max_topic_alias\""), std::string::npos) << r.error;
+    EXPECT_NE(r.error.find("<config>:2:"), std::string::npos) << r.error;
   }
 }
 

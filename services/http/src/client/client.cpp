@@ -9,6 +9,7 @@
 #include "exchange.h"
 #include "pool.h"
 #include "target.h"
+#include "zp/dns/connect_order.h"
 #include "zp/codec/http1/parser.h"
 
 namespace zp::http::client {
@@ -58,7 +59,7 @@ struct Client::Impl {
   Task<Result<Stream>> connect(Target t) {
     auto addrs = co_await resolve(t, resolver);
     if (!addrs) co_return addrs.error();
-    co_return co_await connect_happy(interleave(std::move(*addrs)), opts.happy_eyeballs_delay_ms);
+    co_return co_await connect_happy(dns::interleave_families(std::move(*addrs)), opts.happy_eyeballs_delay_ms);
   }
 
   Task<Result<Stream>> connect_timed(const Target& t) {

@@ -3,12 +3,12 @@
 // attempt's start.
 #include "connect.h"
 
-#include <sys/socket.h>
 
 #include <cstring>
 #include <memory>
 #include <optional>
 
+#include "zp/dns/connect_order.h"
 #include "zp/http/client.h"
 
 namespace zp::http::client {
@@ -94,9 +94,7 @@ Task<Result<std::vector<SocketAddr>>> resolve(Target t, dns::Resolver& resolver)
   if (!r) {
     const Error e = r.error();
     if (e == std::errc::operation_canceled) co_return e;
-    if (e == dns::ResolverErrc::nxdomain || e == dns::ResolverErrc::nodata || e == dns::ResolverErrc::bad_name ||
-        e == dns::ResolverErrc::bad_reply_name)
-      co_return make_error_code(Errc::host_not_found);
+    if (dns::is_no_such_host(e)) co_return make_error_code(Errc::host_not_found);
     co_return make_error_code(Errc::resolver_failed);
   }
   std::vector<SocketAddr> out;
@@ -104,16 +102,6 @@ Task<Result<std::vector<SocketAddr>>> resolve(Target t, dns::Resolver& resolver)
   for (const auto& a : *r) out.push_back(a.with_port(t.port));
   if (out.empty()) co_return make_error_code(Errc::host_not_found);
   co_return out;
-}
-
-std::vector<SocketAddr> interleave(std::vector<SocketAddr> addrs) {
-  std::vector<SocketAddr> v6, v4, out;
-  for (auto& a : addrs) (a.family() == AF_INET6 ? v6 : v4).push_back(a);
-  for (size_t i = 0; i < v6.size() || i < v4.size(); ++i) {
-    if (i < v6.size()) out.push_back(v6[i]);
-    if (i < v4.size()) out.push_back(v4[i]);
-  }
-  return out;
 }
 
 Task<Result<Stream>> connect_happy(std::vector<SocketAddr> addrs, int64_t delay_ms) {

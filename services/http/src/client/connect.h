@@ -19,10 +19,7 @@ namespace zp::http::client {
 // name), resolver_failed (SERVFAIL, REFUSED, timeout, no server), ECANCELED.
 Task<Result<std::vector<SocketAddr>>> resolve(Target t, dns::Resolver& resolver);
 
-// addrs in attempt order (RFC 8305 §4): IPv6 first, then alternating families.
-std::vector<SocketAddr> interleave(std::vector<SocketAddr> addrs);
-
-// Connects to the first of addrs (taken in the given order) that answers: each attempt
+// Connects to the first of addrs (taken in the given order: dns::interleave_families) that answers: each attempt
 // starts delay_ms after the previous one, or at once when every running one failed. The
 // losers are cancelled. The last attempt's error when all fail; ECANCELED when cancelled.
 Task<Result<Stream>> connect_happy(std::vector<SocketAddr> addrs, int64_t delay_ms);

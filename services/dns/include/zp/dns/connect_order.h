@@ -1,0 +1,20 @@
+/// \file
+/// For clients that connect to a name resolved with Resolver::lookup_host (the HTTP and MQTT
+/// clients): which lookup errors mean "no such host", and the order to try its addresses in.
+#pragma once
+
+#include <vector>
+
+#include "zp/engine/net.h"
+#include "zp/result.h"
+
+namespace zp::dns {
+
+/// True when a lookup_host() error says the name has no address (NXDOMAIN, NODATA, not a host
+/// name, a reply naming something that is not one), as against the lookup itself failing.
+bool is_no_such_host(const Error& e) noexcept;
+
+/// `addrs` in RFC 8305 §4 attempt order: IPv6 first, then the families alternating.
+std::vector<SocketAddr> interleave_families(std::vector<SocketAddr> addrs);
+
+}  // namespace zp::dns
