@@ -1,6 +1,8 @@
 // Variable byte integers, MQTT UTF-8 strings and topic rules (MQTT 3.1.1/5.0 §1.5, §4.7).
 #include "zp/codec/mqtt/encoding.h"
 
+#include "zp/codec/utf8.h"
+
 namespace zp::codec::mqtt {
 
 namespace {
@@ -72,37 +74,7 @@ VarintResult decode_varint(std::span<const std::byte> in) noexcept {
 }
 
 bool valid_utf8(std::string_view s) noexcept {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      if (c == 0) return false;
-      ++i;
-      continue;
-    }
-    std::size_t len;
-    std::uint32_t cp;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2, cp = c & 0x1Fu;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3, cp = c & 0x0Fu;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4, cp = c & 0x07u;
-    } else {
-      return false;  // a continuation byte first, or 0xF8..0xFF
-    }
-    if (s.size() - i < len) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3Fu);
-    }
-    constexpr std::uint32_t kMin[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10FFFF) return false;  // overlong or beyond Unicode
-    if (cp >= 0xD800 && cp <= 0xDFFF) return false;     // surrogate (MQTT-1.5.4-1)
-    i += len;
-  }
-  return true;
+  return s.find('\0') == std::string_view::npos && codec::valid_utf8(s);  // MQTT-1.5.4-2: no U+0000
 }
 
 Errc check_topic_name(std::string_view topic, const TopicLimits& limits) noexcept {

@@ -29,7 +29,7 @@ Errc check_dot_string(std::string_view s, bool utf8) noexcept {
   for (std::size_t i = 0; i < s.size();) {
     const char c = s[i];
     if (static_cast<unsigned char>(c) >= 0x80) {
-      const std::size_t n = utf8 ? utf8_seq(s, i) : 0;
+      const std::size_t n = utf8 ? utf8_sequence_length(s, i) : 0;
       if (n == 0) return Errc::non_ascii_address;
       i += n;
       continue;
@@ -55,7 +55,7 @@ Errc check_quoted(std::string_view s, bool utf8) noexcept {
       if (q < 32 || q > 126) return Errc::bad_path;
       i += 2;
     } else if (c >= 0x80) {
-      const std::size_t n = utf8 ? utf8_seq(s, i) : 0;
+      const std::size_t n = utf8 ? utf8_sequence_length(s, i) : 0;
       if (n == 0) return Errc::non_ascii_address;
       i += n;
     } else if (c < 32 || c > 126 || c == '"') {
@@ -140,7 +140,7 @@ bool valid_value(std::string_view v, bool utf8) noexcept {
   for (std::size_t i = 0; i < v.size();) {
     const auto c = static_cast<unsigned char>(v[i]);
     if (c >= 0x80) {
-      const std::size_t n = utf8 ? utf8_seq(v, i) : 0;
+      const std::size_t n = utf8 ? utf8_sequence_length(v, i) : 0;
       if (n == 0) return false;
       i += n;
       continue;
@@ -520,7 +520,7 @@ bool valid_domain(std::string_view d, bool utf8, std::size_t max) noexcept {
     while (i < d.size() && d[i] != '.') {
       const auto c = static_cast<unsigned char>(d[i]);
       if (c >= 0x80) {
-        const std::size_t n = utf8 ? utf8_seq(d, i) : 0;
+        const std::size_t n = utf8 ? utf8_sequence_length(d, i) : 0;
         if (n == 0) return false;
         i += n;
         last_hyphen = false;

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "chars.h"
+#include "zp/codec/utf8.h"
 #include "zp/codec/url/url.h"
 
 namespace zp::codec::url {
@@ -13,41 +14,7 @@ namespace {
 using detail::has_class;
 using detail::hex_value;
 
-// RFC 3629 well-formed UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
-bool valid_utf8(std::string_view s) noexcept {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    if (b < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len;
-    unsigned char lo = 0x80, hi = 0xbf;  // range of the second byte
-    if (b >= 0xc2 && b <= 0xdf) {
-      len = 2;
-    } else if (b >= 0xe0 && b <= 0xef) {
-      len = 3;
-      if (b == 0xe0) lo = 0xa0;
-      if (b == 0xed) hi = 0x9f;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      len = 4;
-      if (b == 0xf0) lo = 0x90;
-      if (b == 0xf4) hi = 0x8f;
-    } else {
-      return false;
-    }
-    if (s.size() - i < len) return false;
-    const auto b1 = static_cast<unsigned char>(s[i + 1]);
-    if (b1 < lo || b1 > hi) return false;
-    for (std::size_t k = 2; k < len; ++k) {
-      const auto bk = static_cast<unsigned char>(s[i + k]);
-      if (bk < 0x80 || bk > 0xbf) return false;
-    }
-    i += len;
-  }
-  return true;
-}
+using codec::valid_utf8;
 
 }  // namespace
 
