@@ -179,15 +179,18 @@ unsigned ShardBroker::home_of(std::string_view client_id) const {
   return unsigned(std::hash<std::string_view>{}(client_id) % outbox_.size());
 }
 
-Task<bool> ShardBroker::subscribe(Session& s, std::string filter, Subscriber sub) {
+ShardBroker::Added ShardBroker::add_subscription(Session& s, const std::string& filter, Subscriber sub) {
   const bool existed = s.subscriptions.contains(filter);
-  if (!existed && s.subscriptions.size() >= opts.max_subscriptions) co_return false;
+  if (!existed && s.subscriptions.size() >= opts.max_subscriptions) return Added::refused;
   sub.session = s.slot;
   s.subscriptions[filter] = sub;
   log_subscription(s, filter, &sub);
   const bool first = subs_.subscribe(filter, sub);
   if (!existed) add(counters.subscriptions);
-  if (!first || outbox_.size() == 1) co_return true;
+  return first && outbox_.size() > 1 ? Added::announce : Added::added;
+}
+
+Task<void> ShardBroker::announce(std::string filter) {
   // The other shards must know before SUBACK: a PUBLISH that a client sends on another
   // shard after our SUBACK then reaches this subscriber.
   Acks acks;
@@ -201,7 +204,12 @@ Task<bool> ShardBroker::subscribe(Session& s, std::string filter, Subscriber sub
     flush(t);
   }
   co_await AcksAwaiter{&acks};
-  co_return true;
+}
+
+Task<bool> ShardBroker::subscribe(Session& s, std::string filter, Subscriber sub) {
+  const Added r = add_subscription(s, filter, sub);
+  if (r == Added::announce) co_await announce(std::move(filter));
+  co_return r != Added::refused;
 }
 
 void ShardBroker::unsubscribe(Session& s, const std::string& filter) {

@@ -476,31 +476,37 @@ Task<bool> ConnLoop::on_subscribe(const cm::Subscribe& sub) {
     w.existed = s->subscriptions.contains(w.filter);
     const std::uint8_t options = std::uint8_t((w.opts.no_local ? 1 : 0) | (w.opts.retain_as_published ? 2 : 0));
     Subscriber entry{.session = s->slot, .qos = w.opts.qos, .options = options, .subscription_id = subscription_id};
-    const bool ok = co_await b_.subscribe(*s, w.filter, entry);
-    w.reason = ok ? w.opts.qos : (v5 ? 0x97 : cm::reason::unspecified_error);
+    const auto added = b_.add_subscription(*s, w.filter, entry);
+    if (added == ShardBroker::Added::refused) {
+      w.reason = v5 ? 0x97 : cm::reason::unspecified_error;
+      continue;
+    }
+    w.reason = w.opts.qos;
+    // Retained messages (MQTT-3.3.1-6) at once, in the same turn as the subscription is
+    // added: a retained PUBLISH arriving from another shard while the announcement below
+    // is awaited is then delivered live only, never also as the retained copy, and never
+    // ahead of an older retained one. (A PUBLISH may precede the SUBACK: MQTT-3.8.4.)
+    if (!(w.opts.retain_handling == 2 || (w.opts.retain_handling == 1 && w.existed))) {
+      const auto send_retained = [&](const RetainedMessage& rm) {
+        if (!b_.may_read(*s, rm.topic)) return;
+        auto m = std::make_shared<Message>();
+        m->topic = rm.topic;
+        m->payload = rm.payload;
+        m->properties = rm.properties;
+        m->expires_ms = rm.expires_ms;
+        m->qos = rm.qos;
+        m->retain = true;
+        b_.deliver(*s, m, std::min(rm.qos, w.opts.qos), true, subscription_id);
+      };
+      b_.retained_.for_each_match(w.filter, send_retained, b_.steady_now_ms());
+    }
+    if (added == ShardBroker::Added::announce) co_await b_.announce(w.filter);
   }
   Session* s = c_.session;
   if (!s) co_return false;
   std::vector<std::byte> reasons;
   for (const auto& w : wants) reasons.push_back(std::byte(w.reason));
   c_.write(cm::SubAck{.type = cm::PacketType::suback, .packet_id = packet_id, .reasons = reasons});
-  // Retained messages for the new subscriptions (MQTT-3.3.1-6), after the SUBACK.
-  for (const auto& w : wants) {
-    if (w.reason >= 0x80) continue;
-    if (w.opts.retain_handling == 2 || (w.opts.retain_handling == 1 && w.existed)) continue;
-    const auto send_retained = [&](const RetainedMessage& rm) {
-      if (!b_.may_read(*s, rm.topic)) return;
-      auto m = std::make_shared<Message>();
-      m->topic = rm.topic;
-      m->payload = rm.payload;
-      m->properties = rm.properties;
-      m->expires_ms = rm.expires_ms;
-      m->qos = rm.qos;
-      m->retain = true;
-      b_.deliver(*s, m, std::min(rm.qos, w.opts.qos), true, subscription_id);
-    };
-    b_.retained_.for_each_match(w.filter, send_retained, b_.steady_now_ms());
-  }
   co_return true;
 }
 

@@ -217,8 +217,13 @@ class ShardBroker {
 
   // Sessions.
   unsigned home_of(std::string_view client_id) const;
-  // Adds the subscription; false when the session has max_subscriptions filters. A filter
-  // new on this shard is announced to the other shards, and awaited, before it returns.
+  // Adds the subscription (refused when the session has max_subscriptions filters); a
+  // filter new on this shard must then be announced to the other shards.
+  enum class Added : std::uint8_t { refused, added, announce };
+  Added add_subscription(Session& s, const std::string& filter, Subscriber sub);
+  // Tells the other shards of a filter new here; returns once all of them know.
+  Task<void> announce(std::string filter);
+  // add_subscription() and, when needed, announce(); false when refused.
   Task<bool> subscribe(Session& s, std::string filter, Subscriber sub);
   void unsubscribe(Session& s, const std::string& filter);
   void deliver(Session& s, const MessagePtr& m, std::uint8_t qos, bool retain, std::uint32_t subscription_id);

@@ -308,6 +308,45 @@ TEST_P(BrokerTest, SubackMeansOtherShardsForwardAlready) {
   }
 }
 
+// A retained PUBLISH racing a SUBSCRIBE whose filter is new on its shard (so announced to
+// the other shard), the publisher on the same shard or the other: the subscriber gets the
+// message exactly once, live or as the retained copy.
+TEST_P(BrokerTest, RetainedPublishRacingASubscribeArrivesOnce) {
+  start(2);
+  std::unique_ptr<Client> pubs[2] = {client(0, "p0"), client(1, "p1")};
+  for (int round = 0; round < 80; ++round) {
+    Client& pub = *pubs[(round / 2) % 2];
+    auto sub = client(0, "s" + std::to_string(round));
+    const std::string base = "race/" + std::to_string(round);
+    const std::string filter = base + "/#";
+    cm::Subscription f{.filter = filter, .qos = 0};
+    cm::Subscribe req{.packet_id = 1, .subscriptions = std::span(&f, 1)};
+    // Both orders of sending: the broker's threads interleave them either way.
+    if (round % 2 == 0) {
+      ASSERT_TRUE(pub.publish(base + "/r", "v", 0, 0, true));
+      ASSERT_TRUE(sub->send(req));
+    } else {
+      ASSERT_TRUE(sub->send(req));
+      ASSERT_TRUE(pub.publish(base + "/r", "v", 0, 0, true));
+    }
+    auto ack = sub->recv_until(PacketType::suback);
+    ASSERT_TRUE(ack && ack->type == PacketType::suback) << round;
+    // After the SUBACK every shard forwards to the subscriber's in order: the marker comes
+    // after any live copy of the retained message.
+    ASSERT_TRUE(pub.publish(base + "/z", "end"));
+    int copies = 0;
+    for (;;) {
+      auto m = sub->recv();
+      ASSERT_TRUE(m) << round;
+      if (m->topic == base + "/z") break;
+      EXPECT_EQ(m->topic, base + "/r");
+      ++copies;
+    }
+    EXPECT_EQ(copies, 1) << "round " << round;
+    ASSERT_TRUE(pub.publish(base + "/r", "", 0, 0, true));  // delete it
+  }
+}
+
 TEST_P(BrokerTest, RetainedReplicatedToEveryShard) {
   start(2);
   auto pub = client(0, "rp");

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -98,20 +99,39 @@ class Client {
     return send(p);
   }
 
-  // SUBSCRIBE one filter and wait for its SUBACK.
+  // SUBSCRIBE one filter and wait for its SUBACK; the PUBLISH packets that came first (the
+  // retained ones may: MQTT-3.8.4) are kept for recv().
   std::optional<Got> subscribe(std::string_view filter, std::uint8_t qos, std::uint16_t id = 1, cm::Subscription extra = {}) {
     cm::Subscription s = extra;
     s.filter = filter;
     s.qos = qos;
     cm::Subscribe sub{.packet_id = id, .subscriptions = std::span(&s, 1)};
     if (!send(sub)) return std::nullopt;
-    return recv();
+    return recv_until(cm::PacketType::suback);
+  }
+  // The next packet of `type`; the PUBLISH packets before it are kept for recv().
+  std::optional<Got> recv_until(cm::PacketType type) {
+    for (;;) {
+      auto g = recv_packet();
+      if (!g || g->type == type || g->type != cm::PacketType::publish) return g;
+      early_.push_back(std::move(*g));
+    }
   }
 
   bool ack(cm::PacketType type, std::uint16_t id) { return send(cm::Ack{.type = type, .packet_id = id}); }
 
   // The next packet; nullopt at EOF, on a timeout or a parse error.
   std::optional<Got> recv() {
+    if (!early_.empty()) {
+      Got g = std::move(early_.front());
+      early_.pop_front();
+      return g;
+    }
+    return recv_packet();
+  }
+
+ private:
+  std::optional<Got> recv_packet() {
     for (;;) {
       cm::Packet pkt;
       cm::Subscription subs[8];
@@ -133,6 +153,7 @@ class Client {
     }
   }
 
+ public:
   // True when the server closes the connection (EOF or reset) before `limit`.
   bool closed_by_server(std::chrono::milliseconds limit = std::chrono::milliseconds(3000)) {
     const auto end = std::chrono::steady_clock::now() + limit;
@@ -186,6 +207,7 @@ class Client {
   int fd_ = -1;
   cm::Version v_;
   std::vector<std::byte> buf_;
+  std::deque<Got> early_;  // PUBLISH packets that arrived ahead of an awaited SUBACK
 };
 
 }  // namespace zp::test::mqtt
