@@ -353,11 +353,14 @@ void ClientImpl::resend() {
   if (session_present) return;
   // A new session: the broker forgot our subscriptions and its QoS 2 ids.
   incoming_qos2.clear();
-  for (const auto& [filter, qos] : subscriptions) {
+  for (const auto& [filter, so] : subscriptions) {
     auto& r = resubscribes.emplace_back();
     r.filter = filter;
     r.sub.filter = r.filter;
-    r.sub.qos = qos;
+    r.sub.qos = so.qos;
+    r.sub.no_local = so.no_local;
+    r.sub.retain_as_published = so.retain_as_published;
+    r.sub.retain_handling = so.retain_handling;
     r.packet.subscriptions = std::span<cm::Subscription>(&r.sub, 1);
     r.op.kind = Op::Kind::subscribe;
     r.packet.packet_id = alloc_id();
@@ -743,22 +746,31 @@ Task<Error> request(ClientImpl* cp, Op* opp, P* pp) {
 }  // namespace
 
 Task<Result<std::uint8_t>> Client::subscribe(std::string filter, std::uint8_t qos) {
+  SubscribeOptions so;
+  so.qos = qos;
+  co_return co_await subscribe(std::move(filter), so);
+}
+
+Task<Result<std::uint8_t>> Client::subscribe(std::string filter, SubscribeOptions so) {
   std::shared_ptr<ClientImpl> self = impl_;
   if (!self) co_return make_error_code(ClientErrc::not_connected);
   ClientImpl& c = *self;
   if (c.error) co_return c.error;
-  if (qos > 2) co_return make_error_code(ClientErrc::bad_qos);
+  if (so.qos > 2 || so.retain_handling > 2) co_return make_error_code(ClientErrc::bad_qos);
   if (cm::check_topic_filter(filter, c.limits.topic) != cm::Errc::ok) co_return make_error_code(ClientErrc::bad_filter);
   cm::Subscription sub;
   sub.filter = filter;
-  sub.qos = qos;
+  sub.qos = so.qos;
+  sub.no_local = so.no_local;
+  sub.retain_as_published = so.retain_as_published;
+  sub.retain_handling = so.retain_handling;
   cm::Subscribe p;
   p.subscriptions = std::span<cm::Subscription>(&sub, 1);
   Op op;
   op.kind = Op::Kind::subscribe;
   op.subscribe = &p;
   if (Error e = co_await request(&c, &op, &p)) co_return e;
-  c.subscriptions[filter] = qos;  // made again after a reconnect without a session
+  c.subscriptions[filter] = so;  // made again after a reconnect without a session
   co_return op.granted;
 }
 

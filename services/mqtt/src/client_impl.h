@@ -87,7 +87,7 @@ struct ClientImpl : std::enable_shared_from_this<ClientImpl> {
   bool reconnecting = false;
   std::optional<TaskHandle> reconnector{};
   std::vector<Waiter*> online_waiters{};  // calls waiting for the reconnect
-  std::map<std::string, std::uint8_t> subscriptions{};  // acknowledged filters, made again without a session
+  std::map<std::string, SubscribeOptions> subscriptions{};  // acknowledged filters, made again without a session
   // SUBSCRIBEs the client sends by itself after a reconnect (stable addresses).
   struct Resubscribe {
     std::string filter;
