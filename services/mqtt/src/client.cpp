@@ -281,9 +281,10 @@ void ClientImpl::wake(Waiter& w) {
 }
 
 void ClientImpl::wake_window() {
-  if (window_waiters.empty() || inflight >= send_window) return;
+  if (window_waiters.empty() || inflight + window_handoffs >= send_window) return;
   Waiter* w = window_waiters.front();
   window_waiters.pop_front();
+  ++window_handoffs;
   wake(*w);
 }
 
@@ -683,16 +684,25 @@ Task<Result<void>> Client::publish(std::string topic, std::string payload, std::
   p.retain = retain;
   p.topic = topic;
   p.payload = detail::bytes_of(payload);
+  bool handed = false;  // wake_window() gave us a slot
   for (;;) {  // connected, and a slot in the inflight window
     auto on = co_await wait_online(&c);
     if (!on) co_return on.error();
-    if (qos == 0 || c.inflight < c.send_window) break;
+    if (qos == 0) break;
+    // In call order: a new call waits behind the waiting ones and the slots handed to them.
+    if (handed ? c.inflight < c.send_window
+               : c.window_waiters.empty() && c.inflight + c.window_handoffs < c.send_window)
+      break;
     Waiter w;
     c.window_waiters.push_back(&w);
     Wait a(&c, &w);
     co_await a;
     if (auto it = std::find(c.window_waiters.begin(), c.window_waiters.end(), &w); it != c.window_waiters.end())
       c.window_waiters.erase(it);
+    if (w.woken && !c.error) {
+      --c.window_handoffs;
+      handed = true;
+    }
     if (a.cancelled) {
       c.wake_window();  // a wake meant for us goes to the next one
       co_return errno_error(ECANCELED);
