@@ -32,7 +32,7 @@ namespace zp::mqtt {
 enum class BridgeDirection : std::uint8_t {
   out,   ///< from our broker to the remote one
   in,    ///< from the remote broker to ours
-  both,  ///< both ways (a loop needs 5.0's no-local on the remote side, or prefixes)
+  both,  ///< both ways (towards a 3.1.1 broker what goes out comes back once: no no-local there)
 };
 
 /// One bridged topic: `filter` matched as local_prefix + filter on our side and as
