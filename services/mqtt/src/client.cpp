@@ -281,9 +281,10 @@ void ClientImpl::wake(Waiter& w) {
 }
 
 void ClientImpl::wake_window() {
-  if (window_waiters.empty() || inflight >= send_window) return;
+  if (window_waiters.empty() || inflight + window_handoffs >= send_window) return;
   Waiter* w = window_waiters.front();
   window_waiters.pop_front();
+  ++window_handoffs;
   wake(*w);
 }
 
@@ -353,11 +354,14 @@ void ClientImpl::resend() {
   if (session_present) return;
   // A new session: the broker forgot our subscriptions and its QoS 2 ids.
   incoming_qos2.clear();
-  for (const auto& [filter, qos] : subscriptions) {
+  for (const auto& [filter, so] : subscriptions) {
     auto& r = resubscribes.emplace_back();
     r.filter = filter;
     r.sub.filter = r.filter;
-    r.sub.qos = qos;
+    r.sub.qos = so.qos;
+    r.sub.no_local = so.no_local;
+    r.sub.retain_as_published = so.retain_as_published;
+    r.sub.retain_handling = so.retain_handling;
     r.packet.subscriptions = std::span<cm::Subscription>(&r.sub, 1);
     r.op.kind = Op::Kind::subscribe;
     r.packet.packet_id = alloc_id();
@@ -680,16 +684,25 @@ Task<Result<void>> Client::publish(std::string topic, std::string payload, std::
   p.retain = retain;
   p.topic = topic;
   p.payload = detail::bytes_of(payload);
+  bool handed = false;  // wake_window() gave us a slot
   for (;;) {  // connected, and a slot in the inflight window
     auto on = co_await wait_online(&c);
     if (!on) co_return on.error();
-    if (qos == 0 || c.inflight < c.send_window) break;
+    if (qos == 0) break;
+    // In call order: a new call waits behind the waiting ones and the slots handed to them.
+    if (handed ? c.inflight < c.send_window
+               : c.window_waiters.empty() && c.inflight + c.window_handoffs < c.send_window)
+      break;
     Waiter w;
     c.window_waiters.push_back(&w);
     Wait a(&c, &w);
     co_await a;
     if (auto it = std::find(c.window_waiters.begin(), c.window_waiters.end(), &w); it != c.window_waiters.end())
       c.window_waiters.erase(it);
+    if (w.woken && !c.error) {
+      --c.window_handoffs;
+      handed = true;
+    }
     if (a.cancelled) {
       c.wake_window();  // a wake meant for us goes to the next one
       co_return errno_error(ECANCELED);
@@ -743,22 +756,31 @@ Task<Error> request(ClientImpl* cp, Op* opp, P* pp) {
 }  // namespace
 
 Task<Result<std::uint8_t>> Client::subscribe(std::string filter, std::uint8_t qos) {
+  SubscribeOptions so;
+  so.qos = qos;
+  co_return co_await subscribe(std::move(filter), so);
+}
+
+Task<Result<std::uint8_t>> Client::subscribe(std::string filter, SubscribeOptions so) {
   std::shared_ptr<ClientImpl> self = impl_;
   if (!self) co_return make_error_code(ClientErrc::not_connected);
   ClientImpl& c = *self;
   if (c.error) co_return c.error;
-  if (qos > 2) co_return make_error_code(ClientErrc::bad_qos);
+  if (so.qos > 2 || so.retain_handling > 2) co_return make_error_code(ClientErrc::bad_qos);
   if (cm::check_topic_filter(filter, c.limits.topic) != cm::Errc::ok) co_return make_error_code(ClientErrc::bad_filter);
   cm::Subscription sub;
   sub.filter = filter;
-  sub.qos = qos;
+  sub.qos = so.qos;
+  sub.no_local = so.no_local;
+  sub.retain_as_published = so.retain_as_published;
+  sub.retain_handling = so.retain_handling;
   cm::Subscribe p;
   p.subscriptions = std::span<cm::Subscription>(&sub, 1);
   Op op;
   op.kind = Op::Kind::subscribe;
   op.subscribe = &p;
   if (Error e = co_await request(&c, &op, &p)) co_return e;
-  c.subscriptions[filter] = qos;  // made again after a reconnect without a session
+  c.subscriptions[filter] = so;  // made again after a reconnect without a session
   co_return op.granted;
 }
 

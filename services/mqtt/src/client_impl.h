@@ -87,7 +87,7 @@ struct ClientImpl : std::enable_shared_from_this<ClientImpl> {
   bool reconnecting = false;
   std::optional<TaskHandle> reconnector{};
   std::vector<Waiter*> online_waiters{};  // calls waiting for the reconnect
-  std::map<std::string, std::uint8_t> subscriptions{};  // acknowledged filters, made again without a session
+  std::map<std::string, SubscribeOptions> subscriptions{};  // acknowledged filters, made again without a session
   // SUBSCRIBEs the client sends by itself after a reconnect (stable addresses).
   struct Resubscribe {
     std::string filter;
@@ -131,6 +131,7 @@ struct ClientImpl : std::enable_shared_from_this<ClientImpl> {
   std::uint16_t next_id = 0;
   std::size_t inflight = 0;
   std::deque<Waiter*> window_waiters{};
+  std::size_t window_handoffs = 0;  // slots given to woken waiters that have not run yet
 
   // Keepalive: PINGREQ after keepalive_s without sending; no PINGRESP within it: dead.
   Timer ka_timer{};

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "bridge_config.h"
 #include "zp/service/tls_config.h"
 
 namespace zp::mqtt {
@@ -12,7 +13,7 @@ constexpr std::string_view kKeys[] = {"listen", "admin_listen", "max_connections
                                       "max_inflight", "max_queued_messages", "connect_timeout_ms",
                                       "max_keepalive", "max_subscriptions", "retained_max_messages",
                                       "retained_max_bytes", "sys_interval", "password_file", "acl_file",
-                                      "allow_anonymous", "tls_listen", "tls", "persistence", "max_topic_alias"};
+                                      "allow_anonymous", "tls_listen", "tls", "persistence", "max_topic_alias", "bridges"};
 
 // "persistence": {"dir": "...", "fsync": true, "max_log_bytes": N}; "dir" is required.
 bool parse_persistence(service::ConfigReader& r, const service::Node& n, PersistenceOptions& p) {
@@ -37,6 +38,7 @@ std::unique_ptr<service::Service> parse(service::ConfigReader& r, const service:
   auto svc = std::make_unique<MqttService>();
   auto& o = svc->options;
   const char* tls_node = nullptr;
+  const char* bridges_node = nullptr;
   const bool ok = r.object(section, [&](const service::Node& f, std::string_view key) {
     if (key == "listen") return r.host_ports(f, svc->listen);
     if (key == "admin_listen") return r.host_port(f, svc->admin);
@@ -65,10 +67,14 @@ std::unique_ptr<service::Service> parse(service::ConfigReader& r, const service:
     if (key == "persistence") return parse_persistence(r, f, o.persistence);
     if (key == "max_topic_alias") return r.count(f, o.max_topic_alias, 65535);
     if (key == "sys_interval") return r.count(f, o.sys_interval_s, 86400);
+    if (key == "bridges") {
+      bridges_node = f.at;
+      return detail::parse_bridges(r, f, svc->bridges);
+    }
     return r.unknown_key(f, section.path,
                          {kKeys[0], kKeys[1], kKeys[2], kKeys[3], kKeys[4], kKeys[5], kKeys[6], kKeys[7],
                           kKeys[8], kKeys[9], kKeys[10], kKeys[11], kKeys[12], kKeys[13], kKeys[14], kKeys[15], kKeys[16],
-                          kKeys[17], kKeys[18]});
+                          kKeys[17], kKeys[18], kKeys[19]});
   });
   if (!ok) return nullptr;
   if (svc->listen.empty() && svc->tls_listen.empty()) {
@@ -77,6 +83,10 @@ std::unique_ptr<service::Service> parse(service::ConfigReader& r, const service:
   }
   if (!svc->tls_listen.empty() && svc->tls.certs.empty()) {
     r.invalid(section, "\"tls_listen\" needs \"tls\": {\"cert\": ..., \"key\": ...}");
+    return nullptr;
+  }
+  if (bridges_node && !svc->bridges.empty() && svc->listen.empty()) {
+    r.fail(bridges_node, "key \"mqtt.bridges\": a bridge connects to our own plain \"listen\" address, and there is none");
     return nullptr;
   }
   if (tls_node && svc->tls_listen.empty()) {
@@ -144,6 +154,9 @@ std::string MqttService::load(const service::Environment& env) {
     if (!options.access) return err;
   }
   broker_ = std::make_shared<Broker>(env.shards, options);
+  bridges_.clear();
+  for (const BridgeConfig& b : bridges) bridges_.push_back(std::make_shared<Bridge>(b));
+  if (!bridges_.empty() && listen.empty()) return "mqtt: a bridge connects to our own plain \"listen\" address, and there is none";
   return {};
 }
 
@@ -154,7 +167,14 @@ std::string MqttService::prepare(const service::Environment&) {
 
 Result<void> MqttService::start(Shard& shard) {
   if (auto r = broker_->start(shard, listen); !r) return r;
-  if (!tls_listen.empty()) return broker_->start_tls(shard, tls_listen, tls);
+  if (!tls_listen.empty()) {
+    if (auto r = broker_->start_tls(shard, tls_listen, tls); !r) return r;
+  }
+  if (shard.id() == 0) {  // the bridges run on shard 0, through our first plain listener
+    for (const auto& b : bridges_) {
+      if (auto r = b->start(shard, loopback_of(listen.front())); !r) return r;
+    }
+  }
   return {};
 }
 
@@ -162,12 +182,13 @@ std::string MqttService::summary() const {
   std::string s = "mqtt on " + service::join_addresses(listen);
   if (listen.empty()) s = "mqtt";
   if (!tls_listen.empty()) s += (listen.empty() ? " over TLS on " : ", over TLS on ") + service::join_addresses(tls_listen);
+  for (const BridgeConfig& b : bridges) s += ", bridge " + b.name + " to " + b.address;
   return s;
 }
 
 std::function<std::string()> MqttService::metrics() const {
   if (!broker_) return {};
-  return [b = broker_] { return b->metrics(); };
+  return [b = broker_, bridges = bridges_] { return b->metrics() + Bridge::metrics(bridges); };
 }
 
 const service::Definition& service_definition() {

@@ -120,6 +120,15 @@ struct Message {
   bool dup = false;       ///< the broker marked it as a redelivery
 };
 
+/// A subscription's options. The 5.0 ones (no-local, retain-as-published, retain handling)
+/// are not sent under 3.1.1.
+struct SubscribeOptions {
+  std::uint8_t qos = 0;               ///< maximum QoS 0..2
+  bool no_local = false;              ///< 5.0: not sent our own publishes back
+  bool retain_as_published = false;   ///< 5.0: forwarded messages keep their retain flag
+  std::uint8_t retain_handling = 0;   ///< 5.0: 0 send retained, 1 only if new, 2 never
+};
+
 /// Counters of one client, for tests and tools.
 struct ClientStats {
   std::uint64_t pings_sent = 0;      ///< PINGREQ sent
@@ -164,6 +173,9 @@ class Client {
   /// Subscribes to filter with maximum QoS qos; the granted QoS, or subscribe_refused,
   /// bad_filter, the connection's error.
   Task<Result<std::uint8_t>> subscribe(std::string filter, std::uint8_t qos = 0);
+  /// The same with subscription options (kept for the resubscribe after a reconnect);
+  /// bad_qos for a QoS over 2 or a retain handling over 2.
+  Task<Result<std::uint8_t>> subscribe(std::string filter, SubscribeOptions options);
   /// Removes a subscription; returns after UNSUBACK.
   Task<Result<void>> unsubscribe(std::string filter);
   /// The next message, in the order received. When the connection has ended: its error

@@ -7,7 +7,9 @@
 ///             "max_subscriptions": 1000, "retained_max_messages": 100000, "sys_interval": 10,
 ///             "password_file": "/etc/zproto/mqtt.passwd", "acl_file": "/etc/zproto/mqtt.acl",
 ///             "allow_anonymous": false, "tls_listen": ["127.0.0.1:8883"],
-///             "tls": { "cert": "cert.pem", "key": "key.pem" } }
+///             "tls": { "cert": "cert.pem", "key": "key.pem" },
+///             "bridges": [ { "name": "b1", "address": "10.0.0.2:1883",
+///                            "topics": [ { "filter": "sensors/#", "direction": "out", "qos": 1 } ] } ] }
 /// \endcode
 #pragma once
 
@@ -17,6 +19,7 @@
 
 #include "zp/engine/tls.h"
 #include "zp/mqtt/access.h"
+#include "zp/mqtt/bridge.h"
 #include "zp/mqtt/broker.h"
 #include "zp/service/service.h"
 
@@ -38,6 +41,7 @@ class MqttService final : public service::Service {
   std::string admin;                ///< GET /metrics listener, "" none
   BrokerOptions options = defaults();  ///< its limits
   AccessConfig access;              ///< password file, ACL file, anonymous policy (read at load())
+  std::vector<BridgeConfig> bridges;  ///< bridges to other brokers (run on shard 0)
   /// The broker's options as the service starts them: as BrokerOptions, plus `$SYS` every 10 s.
   static BrokerOptions defaults() {
     BrokerOptions o;
@@ -58,6 +62,7 @@ class MqttService final : public service::Service {
 
  private:
   std::shared_ptr<Broker> broker_;
+  std::vector<std::shared_ptr<Bridge>> bridges_;
 };
 
 /// The MQTT service's registry entry.
