@@ -274,7 +274,7 @@ zp::Task<void> bulk(std::string from, std::string to, std::string topic, std::st
     auto m = co_await zp::with_timeout(10000ms, s->next_message());
     EXPECT_TRUE(m) << "message " << i << ": " << (m ? "" : m.error().message());
     if (!m) co_return;
-    EXPECT_EQ(m->payload, std::to_string(i));
+    EXPECT_EQ(m->payload, std::to_string(i)) << name;
     EXPECT_EQ(m->qos, 1);
     if (m->payload != std::to_string(i)) co_return;
   }

@@ -689,9 +689,10 @@ Task<Result<void>> Client::publish(std::string topic, std::string payload, std::
     auto on = co_await wait_online(&c);
     if (!on) co_return on.error();
     if (qos == 0) break;
-    // In call order: a new call waits behind the waiting ones and the slots handed to them.
+    // In call order: a new call waits behind the waiting ones, and behind the woken ones
+    // that have not run yet (a free slot beside theirs would let it write before them).
     if (handed ? c.inflight < c.send_window
-               : c.window_waiters.empty() && c.inflight + c.window_handoffs < c.send_window)
+               : c.window_waiters.empty() && c.window_handoffs == 0 && c.inflight < c.send_window)
       break;
     Waiter w;
     c.window_waiters.push_back(&w);
@@ -722,6 +723,7 @@ Task<Result<void>> Client::publish(std::string topic, std::string payload, std::
   if (!c.write(p)) co_return make_error_code(ClientErrc::too_large);
   c.ops[id] = &op;
   ++c.inflight;
+  c.wake_window();  // a slot left over goes to the next waiter (a call made behind us)
   Wait a(&c, &op.w);
   co_await a;
   if (auto it = c.ops.find(id); it != c.ops.end() && it->second == &op) c.ops.erase(it);
