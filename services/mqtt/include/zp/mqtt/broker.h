@@ -90,7 +90,7 @@ struct BrokerCountersOf {
   V publisher_pauses{};    ///< reads from a publisher paused: a backlog for another shard was over its bound
   V acl_denied{};          ///< PUBLISH, SUBSCRIBE filters and deliveries refused by the ACL
   V tls_handshake_failures{};  ///< TLS listener: handshakes that failed
-  V expired{};             ///< 5.0 messages dropped because their Message Expiry passed before delivery
+  V expired{};             ///< 5.0 deliveries dropped because the Message Expiry passed first (one per subscriber, per retained copy)
   V sessions_expired{};    ///< offline sessions ended by their 5.0 Session Expiry Interval
 
   /// Calls f(info, field of each of objs...) for every counter, in a fixed order.
@@ -130,7 +130,7 @@ struct BrokerCountersOf {
       objs.acl_denied...);
     f(CounterInfo{"tls_handshake_failures_total", "tls/handshake_failures", "TLS handshakes that failed.", false, false},
       objs.tls_handshake_failures...);
-    f(CounterInfo{"expired_total", "publish/messages/expired", "Messages whose Message Expiry passed before delivery.",
+    f(CounterInfo{"expired_total", "publish/messages/expired", "Deliveries (one per subscriber) dropped because the Message Expiry passed first.",
                   false, false},
       objs.expired...);
     f(CounterInfo{"sessions_expired_total", "clients/sessions_expired", "Offline sessions ended by their Session Expiry.",
