@@ -142,7 +142,7 @@ void Session::delivered(const Result<void>& r, std::size_t bytes) {
   if (r) {
     counters_.messages_accepted.fetch_add(1, std::memory_order_relaxed);
     counters_.bytes_accepted.fetch_add(bytes, std::memory_order_relaxed);
-    reply(250, "2.0.0", "Ok: queued as delivered");
+    reply(250, "2.0.0", "Ok: delivered");
   } else {
     counters_.delivery_failures.fetch_add(1, std::memory_order_relaxed);
     // 4xx: the client keeps the message and tries again (disk full, I/O error).
