@@ -314,7 +314,7 @@ TEST_P(SmtpServerTest, Bdat) {
   EXPECT_EQ(c->code(), 250);
   EXPECT_EQ(c->last(), "250 2.0.0 Ok: 8 octets received\r\n");
   EXPECT_EQ(c->cmd("DATA"), 503) << "no DATA after BDAT";
-  c->send("BDAT 7 LAST\r\n world\r\n");
+  c->send("BDAT 8 LAST\r\n world\r\n");
   EXPECT_EQ(c->code(), 250);
   EXPECT_EQ(c->last(), "250 2.0.0 Ok: delivered\r\n");
   const auto msgs = new_messages(all());
