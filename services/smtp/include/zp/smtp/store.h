@@ -1,7 +1,7 @@
 /// \file
 /// Where accepted mail goes: the MailStore interface and its Maildir implementation
 /// (cr.yp.to/proto/maildir.html). Maildir delivery is durable: the message is written to
-/// tmp/<unique>, fsynced, renamed into new/ (hard-linked into the other recipients' new/),
+/// `tmp/UNIQUE`, fsynced, renamed into new/ (hard-linked into the other recipients' new/),
 /// and every new/ directory is fsynced; only then does deliver() return success, so a 250
 /// after it means the message survives a crash. Calls block: the server runs them on a
 /// BlockingPool, never on a shard.
