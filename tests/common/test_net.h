@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <thread>
 
 namespace zp::test {
@@ -67,6 +68,29 @@ inline int wait_exit(pid_t pid, std::chrono::milliseconds limit) {
   kill(pid, SIGKILL);
   waitpid(pid, &status, 0);
   return -1;
+}
+
+// The whole response to one HTTP/1.1 GET on 127.0.0.1:port (the server closes), or "".
+inline std::string http_get(uint16_t port, const std::string& target) {
+  int fd = connect_loopback(port);
+  if (fd < 0) return {};
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const std::string req = "GET " + target + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+  std::string out;
+  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == ssize_t(req.size())) {
+    char buf[16384];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, std::size_t(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+// The value of the sample line "name{labels} value" in Prometheus text, or -1.
+inline long long metric(const std::string& text, const std::string& sample) {
+  const auto at = text.find("\n" + sample + " ");
+  if (at == std::string::npos) return -1;
+  return std::stoll(text.substr(at + sample.size() + 2));
 }
 
 }  // namespace zp::test

@@ -31,30 +31,10 @@ using zp::test::spawn;
 using zp::test::wait_exit;
 using zp::test::which;
 using zp::test::write_file;
+using zp::test::http_get;
+using zp::test::metric;
 namespace fs = std::filesystem;
 namespace cm = zp::codec::mqtt;
-
-std::string http_get(uint16_t port, const std::string& target) {
-  int fd = connect_loopback(port);
-  if (fd < 0) return {};
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  const std::string req = "GET " + target + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
-  std::string out;
-  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == ssize_t(req.size())) {
-    char buf[16384];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, std::size_t(n));
-  }
-  ::close(fd);
-  return out;
-}
-
-// The value of one sample ("name{labels}") in a metrics text, -1 when absent.
-long long metric(const std::string& text, const std::string& sample) {
-  const auto at = text.find("\n" + sample + " ");
-  if (at == std::string::npos) return -1;
-  return std::stoll(text.substr(at + sample.size() + 2));
-}
 
 class MqttBridgeInterop : public ::testing::Test {
  protected:

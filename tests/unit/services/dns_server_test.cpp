@@ -349,12 +349,7 @@ TEST_P(DnsServerTest, ReloadKeepsTheOldZoneWhenTheFileIsBroken) {
   EXPECT_THAT(a.answer, ElementsAre("new.example.test. 3600 IN A 192.0.2.77"));
 }
 
-// The value of one sample line of the Prometheus text ("name{labels} value"), or -1.
-long long metric(const std::string& text, const std::string& sample) {
-  const auto at = text.find("\n" + sample + " ");
-  if (at == std::string::npos) return -1;
-  return std::stoll(text.substr(at + sample.size() + 2));
-}
+using test::metric;
 
 TEST_P(DnsServerTest, RrlLimitsAUdpBurstFromOneAddressButNeverTcp) {
   opts_.rrl = {.responses_per_second = 10, .slip = 2};
