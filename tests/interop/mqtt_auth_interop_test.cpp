@@ -138,13 +138,7 @@ class MqttAuthInterop : public ::testing::Test {
   }
   std::string out(const std::string& name) { return slurp(dir_ / (name + ".out")); }
   bool wait_lines(const std::string& name, size_t lines, std::chrono::milliseconds limit = 10s) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      const std::string text = out(name);
-      if (size_t(std::count(text.begin(), text.end(), '\n')) >= lines) return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    return false;
+    return zp::test::wait_lines(dir_ / (name + ".out"), lines, limit);
   }
 
   fs::path dir_;

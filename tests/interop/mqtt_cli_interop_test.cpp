@@ -59,13 +59,7 @@ class MqttCliInterop : public ::testing::Test {
   }
   std::string out(const std::string& name) { return slurp(dir_ / (name + ".out")); }
   bool wait_lines(const std::string& name, size_t lines, std::chrono::milliseconds limit = 10s) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      const std::string text = out(name);
-      if (size_t(std::count(text.begin(), text.end(), '\n')) >= lines) return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    return false;
+    return zp::test::wait_lines(dir_ / (name + ".out"), lines, limit);
   }
   // spawn() with stdin from a pipe; *stdin_fd is its write end (the test closes it).
   pid_t spawn_with_stdin(const std::vector<std::string>& args, const std::string& name, int* stdin_fd) {
