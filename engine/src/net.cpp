@@ -110,7 +110,10 @@ struct StreamCore : RetryLink {
   Chunk* tail = nullptr;  // received chunks: a circular list, tail->next is the oldest
   Stream::SendAwaiter* sends = nullptr;  // sends in flight (they keep an orphan alive)
   std::coroutine_handle<> reader;
-  TaskCtx* reader_ctx = nullptr;
+  union {
+    TaskCtx* reader_ctx = nullptr;  // with `reader`
+    ReadyHook* hook;                // when `hooked` (Stream::park): no task waits
+  };
   StreamLayer* layer = nullptr;  // Stream::set_layer (here, not in Stream: a frame holds a Stream)
   int fd = -1;
   uint32_t max_queued_bytes = 0;  // StreamOptions::max_queued_bytes
@@ -122,6 +125,9 @@ struct StreamCore : RetryLink {
   bool orphaned : 1 = false;  // the Stream is gone; free on the final completion
   bool closed : 1 = false;    // close() ran: sends in flight end, none is resubmitted
   bool reader_cancelled : 1 = false;
+  bool hooked : 1 = false;  // parked: `hook` fires once input is there
+
+  bool waiting() const { return reader || hooked; }
 
   // The ENOBUFS retry: re-arm once buffers had a moment to come back.
   static void retry(RetryLink* l) {
@@ -165,6 +171,12 @@ struct StreamCore : RetryLink {
     queued_bytes += size;  // bounded: reading pauses beyond max_queued_bytes
   }
   void wake_reader() {
+    if (hooked) {
+      hooked = false;
+      ReadyHook* h = std::exchange(hook, nullptr);
+      h->fire(h);
+      return;
+    }
     if (!reader) return;
     auto h = std::exchange(reader, {});
     if (reader_ctx) {
@@ -212,13 +224,13 @@ struct StreamCore : RetryLink {
       self->eof = true;
     } else if (res == -ENOBUFS) {
       // The ring ran dry: retry shortly, once other connections returned buffers.
-      if (self->reader) self->retries().add(self->shard->timers(), *self, self->shard->now_ms(), 1);
+      if (self->waiting()) self->retries().add(self->shard->timers(), *self, self->shard->now_ms(), 1);
     } else if (res == -ECANCELED) {
       // Our own pause or close: nothing to report.
     } else if (res < 0) {
       self->error = int16_t(-res);
     }
-    if (!self->armed && self->reader && !self->tail && !self->eof && !self->error && res != -ENOBUFS)
+    if (!self->armed && self->waiting() && !self->tail && !self->eof && !self->error && res != -ENOBUFS)
       self->arm();  // a pause ended while the reader already waits
     if (self->tail || self->eof || self->error) self->wake_reader();
   }
@@ -244,6 +256,24 @@ Result<Stream> Stream::adopt(Shard& shard, int fd, StreamOptions opts) {
 
 int Stream::fd() const { return core_ ? core_->fd : -1; }
 
+bool Stream::input_ready() const { return !core_ || core_->tail || core_->eof || core_->error; }
+
+bool Stream::park(ReadyHook& hook) {
+  StreamCore* c = core_;
+  if (!c || c->hooked || c->layer || c->reader || c->tail || c->eof || c->error || c->closed) return false;
+  c->hooked = true;
+  c->hook = &hook;
+  if (!c->armed) c->arm();
+  return true;
+}
+
+void Stream::unpark() {
+  if (core_ && core_->hooked) {
+    core_->hooked = false;
+    core_->hook = nullptr;
+  }
+}
+
 bool Stream::RecvAwaiter::await_ready() noexcept {
   if (is_layered) return !core;
   return !core || core->tail || core->eof || core->error;
@@ -255,6 +285,7 @@ bool Stream::RecvAwaiter::suspend(std::coroutine_handle<> h, TaskCtx* ctx) {
     core->reader_cancelled = true;
     return false;
   }
+  core->hooked = false;  // a task receives now: the hook (sharing reader_ctx's word) is off
   core->reader = h;
   core->reader_ctx = ctx;
   core->reader_cancelled = false;
@@ -350,7 +381,7 @@ size_t Stream::discard_received() {
   if (!core_) return 0;
   size_t n = core_->queued_bytes;
   core_->drop_queue();
-  if (!core_->armed && !core_->eof && !core_->error && core_->reader) core_->arm();
+  if (!core_->armed && !core_->eof && !core_->error && core_->waiting()) core_->arm();
   return n;
 }
 
@@ -479,6 +510,10 @@ void Stream::close_impl(bool cancel_sends) {
   // stays ours until then, so its number cannot be reused under an operation below.
   c->backend().close_fd(c->fd);
   c->drop_queue();
+  if (c->hooked) {  // a parked owner closes its own stream: its hook never fires
+    c->hooked = false;
+    c->hook = nullptr;
+  }
   // A reader waiting in another task ends with ECANCELED now, while c is still alive; its
   // TaskCtx must not keep a cancel_hook pointing at c.
   if (c->reader) {

@@ -323,6 +323,134 @@ TEST_P(NetTest, ExhaustedBufferRingStillDeliversEveryByteInOrder) {
   EXPECT_EQ(shard->backend().buffers_available(), 4u);
 }
 
+// A parked stream (Stream::park) holds no task: its hook fires once input is there, the
+// owner takes it without waiting and parks again. Between messages no task is alive.
+struct ParkedEcho : ReadyHook {
+  Stream s;
+  int fired = 0;
+  size_t echoed = 0;
+  bool eof = false;
+  std::vector<size_t> idle_tasks;  // live tasks seen at each park, the client's included
+};
+
+Task<void> parked_echo_input(ParkedEcho* p) {
+  while (p->s.input_ready()) {
+    auto b = co_await p->s.recv();
+    if (!b || b->eof()) {
+      p->eof = true;
+      p->s.close();
+      co_return;
+    }
+    p->echoed += b->size();
+    auto w = co_await p->s.send(b->bytes());
+    if (!w) co_return;
+  }
+  EXPECT_TRUE(p->s.park(*p));
+}
+
+TEST_P(NetTest, ParkedStreamHoldsNoTaskBetweenMessages) {
+  auto shard = test::make_shard(GetParam());
+  auto l = Listener::bind(*shard, loopback());
+  ASSERT_TRUE(l);
+  ParkedEcho p;
+  p.fire = [](ReadyHook* h) {
+    auto* pe = static_cast<ParkedEcho*>(h);
+    ++pe->fired;
+    pe->idle_tasks.push_back(Shard::current()->live_tasks());
+    auto t = Shard::current()->spawn(parked_echo_input(pe));
+    EXPECT_TRUE(t);
+  };
+  auto server = [&]() -> Task<void> {
+    auto s = co_await l->accept();
+    if (!s) co_return;
+    p.s = std::move(*s);
+    EXPECT_TRUE(p.s.park(p));
+    EXPECT_FALSE(p.s.park(p)) << "parked twice";
+  };
+  auto accepted = shard->spawn(server());
+  ASSERT_TRUE(accepted);
+  auto client = [&]() -> Task<std::string> {
+    auto s = co_await Stream::connect(l->local_addr());
+    if (!s) co_return "connect failed";
+    std::string all;
+    for (int i = 0; i < 5; ++i) {
+      const std::string msg = "message " + std::to_string(i);
+      auto w = co_await s->send(std::as_bytes(std::span(msg)));
+      if (!w) co_return "send failed";
+      std::string got;
+      while (got.size() < msg.size()) {
+        auto b = co_await s->recv();
+        if (!b || b->eof()) co_return "recv failed";
+        got += b->text();
+      }
+      all += got + ";";
+      (void)co_await sleep(5ms);  // the server parks again meanwhile
+    }
+    co_return all;
+  };
+  EXPECT_EQ(shard->block_on(client()), "message 0;message 1;message 2;message 3;message 4;");
+  const int fired = p.fired;  // at least once per message (the fault backends split reads)
+  EXPECT_GE(fired, 5);
+  EXPECT_EQ(p.echoed, 5 * std::string("message 0").size());
+  // Each hook fired with only the client's task alive: the parked server had none.
+  for (size_t n : p.idle_tasks) EXPECT_EQ(n, 1u);
+  // The client went away (its stream closed at the end of its task): EOF fires the hook.
+  shard->block_on([]() -> Task<void> { (void)co_await sleep(20ms); }());
+  EXPECT_EQ(p.fired, fired + 1);
+  EXPECT_TRUE(p.eof);
+}
+
+TEST_P(NetTest, ClosingAParkedStreamNeverFiresItsHook) {
+  auto shard = test::make_shard(GetParam());
+  auto l = Listener::bind(*shard, loopback());
+  ASSERT_TRUE(l);
+  struct Counted : ReadyHook {
+    int fired = 0;
+  } hook;
+  hook.fire = [](ReadyHook* h) { ++static_cast<Counted*>(h)->fired; };
+  Stream parked, unparked;
+  auto server = [&]() -> Task<void> {
+    for (Stream* into : {&parked, &unparked}) {
+      auto s = co_await l->accept();
+      if (!s) co_return;
+      *into = std::move(*s);
+    }
+  };
+  auto h = shard->spawn(server());
+  std::vector<Stream> clients;
+  auto connect_two = [&]() -> Task<void> {
+    for (int i = 0; i < 2; ++i) {
+      auto s = co_await Stream::connect(l->local_addr());
+      if (s) clients.push_back(std::move(*s));
+    }
+    co_await h->join();
+  };
+  shard->block_on(connect_two());
+  ASSERT_EQ(clients.size(), 2u);
+  ASSERT_TRUE(parked.park(hook));
+  ASSERT_TRUE(unparked.park(hook));
+  unparked.unpark();
+  parked.close();
+  auto send_both = [&]() -> Task<void> {
+    const std::string msg = "late";
+    for (auto& c : clients) (void)co_await c.send(std::as_bytes(std::span(msg)));
+    (void)co_await sleep(20ms);
+  };
+  shard->block_on(send_both());
+  EXPECT_EQ(hook.fired, 0);
+  EXPECT_TRUE(unparked.input_ready());  // the bytes wait for a recv()
+  auto take = [&]() -> Task<std::string> {
+    std::string got;
+    while (got.size() < 4) {
+      auto b = co_await unparked.recv();
+      if (!b || b->eof()) co_return "recv failed";
+      got += b->text();
+    }
+    co_return got;
+  };
+  EXPECT_EQ(shard->block_on(take()), "late");
+}
+
 TEST_P(NetTest, PendingRecvAndAcceptCanBeCancelledAndTimedOut) {
   auto shard = test::make_shard(GetParam());
   auto l = Listener::bind(*shard, loopback());

@@ -124,6 +124,12 @@ class FixedBuf {
 
 class Stream;
 
+/// What a parked stream calls once input is there (Stream::park): an idle connection then
+/// holds no coroutine frame, only its own state and the stream.
+struct ReadyHook {
+  void (*fire)(ReadyHook* self) = nullptr;  ///< called once, on the shard's thread
+};
+
 /// A transform between a stream's socket and its user (TLS, tls.h): once attached with
 /// Stream::set_layer, the stream's recv/send/close go through it, so a service reads and
 /// writes plaintext without knowing. It reaches the socket through Stream::raw_recv/raw_sendv.
@@ -215,6 +221,17 @@ class Stream {
   /// The same, in the middle of a message (a body, the rest of a header): a graceful stop
   /// lets it finish within the drain time instead of ending it.
   RecvAwaiter recv_more() { return RecvAwaiter(core_, false, layered()); }
+
+  /// True when recv() would not wait: bytes, EOF or an error are queued (or no socket).
+  bool input_ready() const;
+  /// Instead of a task waiting in recv(): hook.fire(&hook) once input is there, then the
+  /// owner takes it with recv() (it does not wait). False, and nothing is registered, when
+  /// input is there already, a task waits in recv(), or the stream has a layer (TLS
+  /// receives in a task of its own): then receive as usual. Parked, the stream is not a
+  /// task's: a graceful stop does not end it; its owner does (unpark() or close()).
+  bool park(ReadyHook& hook);
+  /// Cancels park(): the hook will not fire.
+  void unpark();
 
   static constexpr size_t kMaxIov = 4;  ///< small: the awaiter lives in the caller's frame
   /// The awaitable of the send calls: co_await it for a Result<size_t> (bytes sent).
