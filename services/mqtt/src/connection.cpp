@@ -1,9 +1,9 @@
 // One MQTT connection on its shard: read and parse packets, run each through the broker,
-// write the answers through a short-lived writer task (an idle connection has none).
+// write the answers through a short-lived writer task. An idle connection has no task at
+// all: it is parked on its stream (Stream::park), and input starts a task that handles it.
 #include <algorithm>
 
 #include "shard_broker.h"
-#include "zp/engine/idle_guard.h"
 #include "zp/engine/log.h"
 #include "zp/engine/tls.h"
 
@@ -11,7 +11,6 @@ namespace zp::mqtt::detail {
 
 namespace {
 
-constexpr std::int64_t kNoKeepaliveMs = 7LL * 24 * 3600 * 1000;  // keepalive 0: no timeout
 constexpr std::int64_t kFinalFlushMs = 1000;  // a closing connection's last bytes get this long
 
 Task<void> write_loop(Conn* c) {
@@ -28,6 +27,10 @@ Task<void> write_loop(Conn* c) {
   }
   c->writer_running = false;
   c->writer_ctx = nullptr;
+  if (c->abandoned) {  // closed with no task of its own (Conn::start_input)
+    delete c;
+    co_return;
+  }
   if (auto w = std::exchange(c->writer_done, {})) w.resume();  // finish() waits for us
 }
 
@@ -72,7 +75,9 @@ class ConnLoop {
   ConnLoop(ShardBroker& b, Conn& c) : b_(b), c_(c), opts_(b.opts) {}
 
   Task<void> run();
-  Task<bool> on_bytes(const RecvBuf& got, IdleGuard& idle);
+  Task<bool> on_bytes(const RecvBuf& got);
+  // The parts of finish() that need no wait (also for a connection no task can run for).
+  void finish_now();
 
  private:
   Next handle(const cm::Packet& pkt);
@@ -80,7 +85,7 @@ class ConnLoop {
   Next on_ack(const cm::Ack& a);
   Next on_unsubscribe(const cm::Unsubscribe& u);
   Next on_disconnect(const cm::Disconnect& d);
-  Task<bool> on_connect(const cm::Connect& cn, IdleGuard& idle);
+  Task<bool> on_connect(const cm::Connect& cn);
   Task<bool> on_subscribe(const cm::Subscribe& sub);
   Next protocol_error(std::uint8_t reason);
   void refuse_connect(std::uint8_t v311_code, std::uint8_t v5_reason);
@@ -94,12 +99,11 @@ class ConnLoop {
   ShardBroker& b_;
   Conn& c_;
   const BrokerOptions& opts_;
-  bool connected_ = false;
 };
 
 Next ConnLoop::protocol_error(std::uint8_t reason) {
   add(b_.counters.protocol_errors);
-  if (c_.version == cm::Version::v5 && connected_) c_.write(cm::Disconnect{.reason = reason});
+  if (c_.version == cm::Version::v5 && c_.connected) c_.write(cm::Disconnect{.reason = reason});
   return Next::close;
 }
 
@@ -171,7 +175,7 @@ Next ConnLoop::publish_denied(const cm::Publish& p) {
 
 Next ConnLoop::handle(const cm::Packet& pkt) {
   const cm::PacketType type = pkt.header.type;
-  if (!connected_) {
+  if (!c_.connected) {
     if (type != cm::PacketType::connect) return protocol_error(cm::reason::protocol_error);  // MQTT-3.1.0-1
     return Next::connect;
   }
@@ -320,7 +324,7 @@ Next ConnLoop::on_disconnect(const cm::Disconnect& d) {
   return Next::close;
 }
 
-Task<bool> ConnLoop::on_connect(const cm::Connect& cn, IdleGuard& idle) {
+Task<bool> ConnLoop::on_connect(const cm::Connect& cn) {
   c_.version = cn.version;
   const bool v5 = cn.version == cm::Version::v5;
   std::string client_id(cn.client_id);
@@ -438,12 +442,12 @@ Task<bool> ConnLoop::on_connect(const cm::Connect& cn, IdleGuard& idle) {
     }
   }
   c_.write(ack);
-  connected_ = true;
+  c_.connected = true;
   add(b_.counters.connects);
   c_.session = s;
   s->conn = &c_;
   b_.resend_inflight(*s);
-  idle.set_timeout(keepalive == 0 ? kNoKeepaliveMs : std::int64_t(keepalive) * 1500);  // MQTT-3.1.2-24
+  b_.keepalives_->set(c_, std::int64_t(keepalive) * 1500);  // MQTT-3.1.2-24 (0: none)
   co_return true;
 }
 
@@ -512,7 +516,7 @@ Task<bool> ConnLoop::on_subscribe(const cm::Subscribe& sub) {
 
 // The packets of one receive. Its own frame, alive only while they are handled: the idle
 // connection's frame holds the pending receive and the keepalive guard, little else.
-Task<bool> ConnLoop::on_bytes(const RecvBuf& got, IdleGuard& idle) {
+Task<bool> ConnLoop::on_bytes(const RecvBuf& got) {
   cm::Packet& pkt = b_.packet_;
   const cm::Scratch scratch{b_.parse_subscriptions_, b_.parse_filters_};
   const bool buffered = !c_.in.empty();
@@ -524,7 +528,7 @@ Task<bool> ConnLoop::on_bytes(const RecvBuf& got, IdleGuard& idle) {
     const auto r = cm::parse_packet(data.subspan(pos), c_.version, opts_.limits, pkt, scratch);
     if (r.need_more()) break;
     if (r.error != cm::Errc::ok) {
-      if (const auto* cn = std::get_if<cm::Connect>(&pkt.body); !connected_ && cn && pkt.header.type == cm::PacketType::connect) {
+      if (const auto* cn = std::get_if<cm::Connect>(&pkt.body); !c_.connected && cn && pkt.header.type == cm::PacketType::connect) {
         c_.version = cn->version;
         if (r.error == cm::Errc::bad_protocol_version) {
           refuse_connect(cm::connack311::unacceptable_protocol_version, cm::reason::unsupported_protocol_version);
@@ -541,7 +545,7 @@ Task<bool> ConnLoop::on_bytes(const RecvBuf& got, IdleGuard& idle) {
     pos += r.consumed;
     Next next = handle(pkt);
     if (next == Next::connect) {
-      const bool ok = co_await on_connect(std::get<cm::Connect>(pkt.body), idle);
+      const bool ok = co_await on_connect(std::get<cm::Connect>(pkt.body));
       next = ok ? Next::go_on : Next::close;
     } else if (next == Next::subscribe) {
       const bool ok = co_await on_subscribe(std::get<cm::Subscribe>(pkt.body));
@@ -559,7 +563,7 @@ Task<bool> ConnLoop::on_bytes(const RecvBuf& got, IdleGuard& idle) {
     // reading this publisher (TCP pushes back on it) instead of queueing without bound.
     add(b_.counters.publisher_pauses);
     for (;;) {
-      idle.touch();  // the client is not silent: we are not reading
+      b_.keepalives_->touch(c_);  // the client is not silent: we are not reading
       auto slept = co_await sleep(std::chrono::milliseconds(1));
       if (!slept) co_return false;
       if (!b_.congested()) break;
@@ -570,27 +574,30 @@ Task<bool> ConnLoop::on_bytes(const RecvBuf& got, IdleGuard& idle) {
   co_return true;
 }
 
+// Handles input until there is none, then parks the connection (and ends: the idle
+// connection has no frame), or until the connection ends (and frees it).
 Task<void> ConnLoop::run() {
-  IdleGuard idle(b_.shard_, c_.ctx, opts_.connect_timeout_ms);
   for (;;) {
-    auto got = co_await c_.stream.recv();
-    if (!got) {
-      if (got.error() == std::errc::operation_canceled && !c_.taken_over && !b_.stopping_ && !c_.write_failed) {
-        add(b_.counters.keepalive_timeouts);
-      }
-      break;
+    if (c_.ending || c_.ctx->cancelled) break;
+    if (c_.stream.park(c_)) {  // nothing to read: wait with no task (TLS cannot: it reads on)
+      c_.parked = true;
+      c_.ctx = nullptr;
+      co_return;
     }
-    if (got->eof()) break;
-    idle.touch();
-    if (!co_await on_bytes(*got, idle)) break;
+    auto got = co_await c_.stream.recv();
+    if (!got || got->eof()) break;
+    b_.keepalives_->touch(c_);
+    if (!co_await on_bytes(*got)) break;
   }
   co_await finish();
+  delete &c_;
 }
 
-Task<void> ConnLoop::finish() {
+void ConnLoop::finish_now() {
   // The will goes out unless the client said DISCONNECT (5.0: without "with will"). A 5.0
   // Will Delay holds it back while the session lives on: offline (end_session), or in the
   // connection that took the session over (then it never goes).
+  b_.keepalives_->remove(c_);
   Session* s = c_.session;
   MessagePtr will = std::move(c_.will);
   const bool will_due = will && !c_.clean_disconnect && !b_.stopping_;
@@ -602,6 +609,10 @@ Task<void> ConnLoop::finish() {
     b_.end_session(*s, delayed ? std::move(will) : MessagePtr{}, c_.will_delay_s);
   }
   b_.flush_all();
+}
+
+Task<void> ConnLoop::finish() {
+  finish_now();
   // Let the last bytes (CONNACK refusal, DISCONNECT) out, for a bounded time.
   c_.kick();
   if (c_.writer_running) {
@@ -617,17 +628,71 @@ Task<void> ConnLoop::finish() {
   }
 }
 
-// The connection's one long-lived frame: the Conn, the loop and its pending receive.
-Task<void> serve_connection(ShardBroker* b, Stream s, TaskCtx* ctx) {
-  Conn c;
-  c.broker = b;
-  c.stream = std::move(s);
-  c.ctx = ctx;
-  add(b->counters.connections);
-  ConnLoop loop(*b, c);
+Task<void> serve_input(Conn* c, TaskCtx* ctx) {
+  c->ctx = ctx;
+  // Started by end(): its caller (a loop over connections, acknowledgements...) goes on
+  // with this connection still in place; the close runs on the next turn.
+  if (c->ending) co_await Shard::current()->yield();
+  ConnLoop loop(*c->broker, *c);
   co_await loop.run();
-  subtract(b->counters.connections);
 }
+
+void Conn::on_ready(ReadyHook* h) {
+  auto* c = static_cast<Conn*>(h);
+  c->parked = false;
+  if (!c->start_input()) c->abandon();
+}
+
+bool Conn::start_input() {
+  auto make = [this](TaskCtx* t) { return serve_input(this, t); };
+  return bool(Shard::current()->spawn_with_ctx(make));
+}
+
+// No task to run it in (the shard's task bound): closed here, without the final flush.
+void Conn::abandon() {
+  ZP_LOG_WARN("mqtt: no task for a connection's input: closing it");
+  ConnLoop(*broker, *this).finish_now();
+  stream.close();
+  if (writer_running) {
+    abandoned = true;  // the writer frees it
+    if (writer_ctx) writer_ctx->cancel();
+  } else {
+    delete this;
+  }
+}
+
+void Conn::end() {
+  ending = true;
+  if (ctx) {
+    ctx->cancel();
+  } else if (parked) {
+    parked = false;
+    stream.unpark();
+    // Not now if there is no task for it: end()'s caller may be walking this connection.
+    if (!start_input()) Shard::current()->post_external([this] { abandon(); });
+  }
+}
+
+void on_keepalive_expired(KeepaliveLink* l) {
+  auto* c = static_cast<Conn*>(l);
+  add(c->broker->counters.keepalive_timeouts);
+  c->end();
+}
+
+// A new connection: its state on the heap (an idle one keeps only that and its stream),
+// its first input handled in the accepting task.
+Task<void> serve_connection(ShardBroker* b, Stream s, TaskCtx* ctx) {
+  auto* c = new Conn(b, std::move(s));
+  co_await serve_input(c, ctx);
+}
+
+Conn::Conn(ShardBroker* b, Stream s) : broker(b), stream(std::move(s)) {
+  fire = &Conn::on_ready;
+  add(b->counters.connections);
+  b->keepalives_->set(*this, b->opts.connect_timeout_ms);
+}
+
+Conn::~Conn() { subtract(broker->counters.connections); }
 
 // MQTT over TLS: the handshake (bounded by the TLS config's timeout), then the same
 // connection over the encrypted stream.
@@ -643,6 +708,7 @@ Task<void> serve_tls_connection(ShardBroker* b, std::shared_ptr<tls::ServerConte
 
 Result<void> ShardBroker::start_tls(Shard& shard, const std::vector<std::string>& listen, const tls::ServerConfig& cfg) {
   if (listen.empty()) return {};
+  if (!keepalives_) keepalives_ = std::make_unique<Keepalives>(shard, &on_keepalive_expired);
   auto tls_ctx = tls::ServerContext::create(cfg);
   if (!tls_ctx) {
     ZP_LOG_ERROR("mqtt: TLS: {}", tls_ctx.error().message());
@@ -662,6 +728,7 @@ Result<void> ShardBroker::start_tls(Shard& shard, const std::vector<std::string>
 
 Result<void> ShardBroker::start(Shard& shard, const std::vector<std::string>& listen) {
   shard_ = &shard;
+  if (!keepalives_) keepalives_ = std::make_unique<Keepalives>(shard, &on_keepalive_expired);
   auto bound = bind_listeners(shard, "mqtt", listen);
   if (!bound) return bound.error();
   // Held by the accept loops: closed on this shard when the last loop ends.
@@ -674,6 +741,9 @@ Result<void> ShardBroker::start(Shard& shard, const std::vector<std::string>& li
   start_sys_topics();
   shard.on_stop([this] {
     stopping_ = true;
+    // Parked connections have no task for the shard to cancel: end each (a task closes it).
+    keepalives_->take_all([](KeepaliveLink* l) { static_cast<Conn*>(l)->end(); });
+    keepalives_->stop();
     if (retry_armed_) {
       shard_->timers().remove(retry_timer_);
       retry_armed_ = false;

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "keepalive.h"
 #include "message.h"
 #include "store.h"
 #include "zp/codec/mqtt/packet.h"
@@ -121,13 +122,24 @@ struct Session {
   std::unique_ptr<Offline> offline;     // offline with a deadline
 };
 
-// One network connection; owned by its reader task.
-struct Conn {
+// One network connection. Idle, it is parked on its stream (no task, no frame); input
+// starts a task that handles it and parks again (connection.cpp). Freed by that task when
+// the connection ends.
+struct Conn : ReadyHook, KeepaliveLink {
+  Conn(ShardBroker* b, Stream s);
+  ~Conn();
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
+
   ShardBroker* broker = nullptr;
   Stream stream;
-  TaskCtx* ctx = nullptr;  // the reader's: cancelled to end the connection
+  TaskCtx* ctx = nullptr;  // the input task's while one runs: cancelled to end the connection
   Session* session = nullptr;
   cm::Version version = cm::Version::v311;
+  bool connected = false;  // CONNECT accepted
+  bool parked = false;     // waiting on the stream with no task
+  bool ending = false;     // end() was called
+  bool abandoned = false;  // no task could run for it: the writer frees it
   std::uint16_t send_window = 0;       // min(our inflight bound, client's Receive Maximum)
   std::uint32_t client_max_packet = 0; // 0: no limit (5.0 Maximum Packet Size)
   std::vector<std::byte> in;           // a partial packet carried to the next receive
@@ -159,9 +171,12 @@ struct Conn {
   }
   void write_ping_response();
   void kick();
-  void end() {
-    if (ctx) ctx->cancel();
-  }
+  // Ends the connection: cancels its input task, or starts one to close it when parked.
+  void end();
+  // Parked, input arrived (ReadyHook::fire).
+  static void on_ready(ReadyHook* h);
+  bool start_input();  // false: no task could be spawned
+  void abandon();
 };
 
 // Awaits the end of a connection's writer.
@@ -275,6 +290,7 @@ class ShardBroker {
 
  private:
   friend class ConnLoop;
+  friend struct Conn;
   struct Outbox {
     std::vector<std::unique_ptr<Work>> items;
   };
@@ -330,6 +346,7 @@ class ShardBroker {
   void log_retained(const Message& m, RetainedStore::SetResult r);
 
   std::unique_ptr<Store> store_;
+  std::unique_ptr<Keepalives> keepalives_;  // made in start(), on the shard
   // Message record numbers: per shard, not per session (8 B less in every session); a
   // session arriving from another shard raises it past that shard's, so a session's
   // numbers keep growing, its queue order, and never repeat one still in its store.
