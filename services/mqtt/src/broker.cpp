@@ -310,7 +310,7 @@ void ShardBroker::deliver(Session& s, const MessagePtr& m, std::uint8_t qos, boo
   if (lapsed(*m)) return;
   Conn* c = s.conn;
   if (qos == 0) {
-    if (!c || c->out.size() > opts.max_out_bytes) {
+    if (!c || c->out_bytes() > opts.max_out_bytes) {
       add(counters.dropped);
       return;
     }

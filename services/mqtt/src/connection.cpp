@@ -15,10 +15,11 @@ constexpr std::int64_t kFinalFlushMs = 1000;  // a closing connection's last byt
 
 Task<void> write_loop(Conn* c) {
   for (;;) {
-    if (c->out.empty() || c->write_failed) break;
-    c->sending.swap(c->out);
-    auto r = co_await c->stream.send(c->sending);
-    c->sending.clear();
+    ConnIo& io = *c->io;  // kept while the writer runs (release_io)
+    if (io.out.empty() || c->write_failed) break;
+    io.sending.swap(io.out);
+    auto r = co_await c->stream.send(io.sending);
+    io.sending.clear();
     if (!r) {
       c->write_failed = true;
       c->end();
@@ -31,6 +32,7 @@ Task<void> write_loop(Conn* c) {
     delete c;
     co_return;
   }
+  if (c->parked) c->release_io();
   if (auto w = std::exchange(c->writer_done, {})) w.resume();  // finish() waits for us
 }
 
@@ -46,7 +48,7 @@ enum class Next : std::uint8_t { go_on, close, connect, subscribe };
 }  // namespace
 
 void Conn::kick() {
-  if (writer_running || write_failed || out.empty()) return;
+  if (writer_running || write_failed || out_bytes() == 0) return;
   writer_running = true;
   // Spawned, not kept: a finished writer leaves nothing behind (finish() waits through
   // writer_done).
@@ -63,10 +65,42 @@ void Conn::kick() {
 
 void Conn::write_ping_response() {
   const cm::Ping p{.type = cm::PacketType::pingresp};
+  std::vector<std::byte>& out = buffers().out;
   const std::size_t at = out.size();
   out.resize(at + cm::packet_size(p));
   (void)cm::serialize(p, std::span(out).subspan(at));
   kick();
+}
+
+// A bounded pool per shard: a busy connection parks and wakes many times a second.
+constexpr std::size_t kIoPoolMax = 256;
+constexpr std::size_t kIoKeepCapacity = 16 * 1024;  // larger buffers are not kept in the pool
+
+ConnIo& Conn::buffers() {
+  if (!io) {
+    auto& pool = broker->io_pool_;
+    if (pool.empty()) {
+      io = std::make_unique<ConnIo>();
+    } else {
+      io = std::move(pool.back());
+      pool.pop_back();
+    }
+  }
+  return *io;
+}
+
+void Conn::release_io() {
+  if (!io || writer_running || !io->out.empty() || !io->in.empty()) return;
+  auto& pool = broker->io_pool_;
+  if (pool.size() >= kIoPoolMax) {
+    io.reset();
+    return;
+  }
+  for (auto* v : {&io->in, &io->out, &io->sending}) {
+    v->clear();
+    if (v->capacity() > kIoKeepCapacity) std::vector<std::byte>().swap(*v);
+  }
+  pool.push_back(std::move(io));
 }
 
 // The packet handlers of one connection; lives in the connection task's frame.
@@ -519,9 +553,9 @@ Task<bool> ConnLoop::on_subscribe(const cm::Subscribe& sub) {
 Task<bool> ConnLoop::on_bytes(const RecvBuf& got) {
   cm::Packet& pkt = b_.packet_;
   const cm::Scratch scratch{b_.parse_subscriptions_, b_.parse_filters_};
-  const bool buffered = !c_.in.empty();
-  if (buffered) c_.in.insert(c_.in.end(), got.bytes().begin(), got.bytes().end());
-  const std::span<const std::byte> data = buffered ? std::span<const std::byte>(c_.in) : got.bytes();
+  const bool buffered = c_.io && !c_.io->in.empty();
+  if (buffered) c_.io->in.insert(c_.io->in.end(), got.bytes().begin(), got.bytes().end());
+  const std::span<const std::byte> data = buffered ? std::span<const std::byte>(c_.io->in) : got.bytes();
   std::size_t pos = 0;
   bool open = true;
   for (;;) {
@@ -569,8 +603,8 @@ Task<bool> ConnLoop::on_bytes(const RecvBuf& got) {
       if (!b_.congested()) break;
     }
   }
-  if (buffered) c_.in.erase(c_.in.begin(), c_.in.begin() + std::ptrdiff_t(pos));
-  else c_.in.assign(data.begin() + std::ptrdiff_t(pos), data.end());
+  if (buffered) c_.io->in.erase(c_.io->in.begin(), c_.io->in.begin() + std::ptrdiff_t(pos));
+  else if (pos < data.size()) c_.buffers().in.assign(data.begin() + std::ptrdiff_t(pos), data.end());
   co_return true;
 }
 
@@ -582,6 +616,7 @@ Task<void> ConnLoop::run() {
     if (c_.stream.park(c_)) {  // nothing to read: wait with no task (TLS cannot: it reads on)
       c_.parked = true;
       c_.ctx = nullptr;
+      c_.release_io();
       co_return;
     }
     auto got = co_await c_.stream.recv();

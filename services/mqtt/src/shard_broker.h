@@ -122,6 +122,15 @@ struct Session {
   std::unique_ptr<Offline> offline;     // offline with a deadline
 };
 
+// A connection's byte buffers: taken from the shard's pool at the first partial packet or
+// write, given back when the connection parks with nothing left in them (an idle
+// connection holds none).
+struct ConnIo {
+  std::vector<std::byte> in;       // a partial packet carried to the next receive
+  std::vector<std::byte> out;      // bytes waiting for the writer
+  std::vector<std::byte> sending;  // bytes the writer is sending
+};
+
 // One network connection. Idle, it is parked on its stream (no task, no frame); input
 // starts a task that handles it and parks again (connection.cpp). Freed by that task when
 // the connection ends.
@@ -142,9 +151,7 @@ struct Conn : ReadyHook, KeepaliveLink {
   bool abandoned = false;  // no task could run for it: the writer frees it
   std::uint16_t send_window = 0;       // min(our inflight bound, client's Receive Maximum)
   std::uint32_t client_max_packet = 0; // 0: no limit (5.0 Maximum Packet Size)
-  std::vector<std::byte> in;           // a partial packet carried to the next receive
-  std::vector<std::byte> out;          // bytes waiting for the writer
-  std::vector<std::byte> sending;      // bytes the writer is sending
+  std::unique_ptr<ConnIo> io;          // null while there is nothing to buffer
   bool writer_running = false;
   bool write_failed = false;
   bool taken_over = false;
@@ -160,11 +167,16 @@ struct Conn : ReadyHook, KeepaliveLink {
   void write(const P& p) {
     const std::size_t n = packet_size(p, version);
     if (n == 0) return;
+    std::vector<std::byte>& out = buffers().out;
     const std::size_t at = out.size();
     out.resize(at + n);
     (void)cm::serialize(p, version, std::span(out).subspan(at));
     kick();
   }
+  ConnIo& buffers();  // io, taken from the shard's pool when there is none
+  std::size_t out_bytes() const { return io ? io->out.size() : 0; }
+  // Parked with nothing buffered and no writer: the buffers go back to the pool.
+  void release_io();
   // PUBACK, PUBREC, PUBREL, PUBCOMP; the reason code goes out under 5.0 only.
   void ack(cm::PacketType type, std::uint16_t packet_id, std::uint8_t reason = 0) {
     write(cm::Ack{.type = type, .packet_id = packet_id, .reason = version == cm::Version::v5 ? reason : std::uint8_t(0)});
@@ -347,6 +359,7 @@ class ShardBroker {
 
   std::unique_ptr<Store> store_;
   std::unique_ptr<Keepalives> keepalives_;  // made in start(), on the shard
+  std::vector<std::unique_ptr<ConnIo>> io_pool_;  // free connection buffers (bounded)
   // Message record numbers: per shard, not per session (8 B less in every session); a
   // session arriving from another shard raises it past that shard's, so a session's
   // numbers keep growing, its queue order, and never repeat one still in its store.
