@@ -101,10 +101,10 @@ std::unique_ptr<SessionState> ShardBroker::detach(const std::string& client_id, 
   std::unique_ptr<SessionState> st;
   if (keep && s.persistent) {
     st = std::make_unique<SessionState>();
-    for (auto& [filter, sub] : s.subscriptions) st->subscriptions.emplace_back(filter, sub);
-    st->inflight = std::move(s.inflight);
-    st->queue = std::move(s.queue);
-    st->incoming_qos2 = std::move(s.incoming_qos2);
+    for (auto& [filter, sub] : s.view().subscriptions) st->subscriptions.emplace_back(filter, sub);
+    st->inflight = std::move(s.flows().inflight);
+    st->queue = std::move(s.flows().queue);
+    st->incoming_qos2 = std::move(s.flows().incoming_qos2);
     st->last_packet_id = s.last_packet_id;
     st->next_seq = next_seq_;
   }
@@ -135,7 +135,7 @@ Session* ShardBroker::new_session(const std::string& client_id, std::uint64_t ge
 }
 
 void ShardBroker::free_session(Session& s) {
-  for (auto& [filter, sub] : s.subscriptions) {
+  for (auto& [filter, sub] : s.view().subscriptions) {
     (void)sub;
     auto r = subs_.unsubscribe(filter, s.slot);
     if (r.removed) subtract(counters.subscriptions);
@@ -180,10 +180,10 @@ unsigned ShardBroker::home_of(std::string_view client_id) const {
 }
 
 ShardBroker::Added ShardBroker::add_subscription(Session& s, const std::string& filter, Subscriber sub) {
-  const bool existed = s.subscriptions.contains(filter);
-  if (!existed && s.subscriptions.size() >= opts.max_subscriptions) return Added::refused;
+  const bool existed = s.flows().subscriptions.contains(filter);
+  if (!existed && s.flows().subscriptions.size() >= opts.max_subscriptions) return Added::refused;
   sub.session = s.slot;
-  s.subscriptions[filter] = sub;
+  s.flows().subscriptions[filter] = sub;
   log_subscription(s, filter, &sub);
   const bool first = subs_.subscribe(filter, sub);
   if (!existed) add(counters.subscriptions);
@@ -213,9 +213,9 @@ Task<bool> ShardBroker::subscribe(Session& s, std::string filter, Subscriber sub
 }
 
 void ShardBroker::unsubscribe(Session& s, const std::string& filter) {
-  auto it = s.subscriptions.find(filter);
-  if (it == s.subscriptions.end()) return;
-  s.subscriptions.erase(it);
+  auto it = s.flows().subscriptions.find(filter);
+  if (it == s.flows().subscriptions.end()) return;
+  s.flows().subscriptions.erase(it);
   log_subscription(s, filter, nullptr);
   auto r = subs_.unsubscribe(filter, s.slot);
   if (r.removed) subtract(counters.subscriptions);
@@ -286,7 +286,7 @@ std::uint16_t ShardBroker::next_packet_id(Session& s) {
     s.last_packet_id = std::uint16_t(s.last_packet_id + 1);
     if (s.last_packet_id == 0) continue;
     const auto id = s.last_packet_id;
-    const bool used = std::any_of(s.inflight.begin(), s.inflight.end(), [id](const Inflight& f) { return f.packet_id == id; });
+    const bool used = std::any_of(s.view().inflight.begin(), s.view().inflight.end(), [id](const Inflight& f) { return f.packet_id == id; });
     if (!used) return id;
   }
 }
@@ -317,8 +317,8 @@ void ShardBroker::deliver(Session& s, const MessagePtr& m, std::uint8_t qos, boo
     send_publish(*c, *m, 0, retain, false, 0, subscription_id);
     return;
   }
-  const bool direct = c && s.queue.empty() && s.inflight.size() < c->send_window;
-  if (!direct && s.queue.size() >= opts.max_queued_messages) {
+  const bool direct = c && s.flows().queue.empty() && s.flows().inflight.size() < c->send_window;
+  if (!direct && s.flows().queue.size() >= opts.max_queued_messages) {
     add(counters.dropped);
     return;
   }
@@ -329,25 +329,25 @@ void ShardBroker::deliver(Session& s, const MessagePtr& m, std::uint8_t qos, boo
   }
   if (direct) {
     const auto id = next_packet_id(s);
-    s.inflight.push_back(Inflight{.packet_id = id, .qos = qos, .retain = retain, .msg = m, .subscription_id = subscription_id, .seq = seq});
+    s.flows().inflight.push_back(Inflight{.packet_id = id, .qos = qos, .retain = retain, .msg = m, .subscription_id = subscription_id, .seq = seq});
     send_publish(*c, *m, qos, retain, false, id, subscription_id);
     return;
   }
-  s.queue.push_back(Queued{.msg = m, .qos = qos, .retain = retain, .subscription_id = subscription_id, .seq = seq});
+  s.flows().queue.push_back(Queued{.msg = m, .qos = qos, .retain = retain, .subscription_id = subscription_id, .seq = seq});
 }
 
 void ShardBroker::pump(Session& s) {
   Conn* c = s.conn;
   if (!c) return;
-  while (!s.queue.empty() && s.inflight.size() < c->send_window) {
-    Queued q = std::move(s.queue.front());
-    s.queue.pop_front();
+  while (!s.view().queue.empty() && s.view().inflight.size() < c->send_window) {
+    Queued q = std::move(s.flows().queue.front());
+    s.flows().queue.pop_front();
     if (lapsed(*q.msg)) {  // MQTT-3.3.2-5: not started on its way, so it goes
       log_acked(s, q.seq);
       continue;
     }
     const auto id = next_packet_id(s);
-    s.inflight.push_back(Inflight{.packet_id = id, .qos = q.qos, .retain = q.retain, .msg = q.msg, .subscription_id = q.subscription_id, .seq = q.seq});
+    s.flows().inflight.push_back(Inflight{.packet_id = id, .qos = q.qos, .retain = q.retain, .msg = q.msg, .subscription_id = q.subscription_id, .seq = q.seq});
     send_publish(*c, *q.msg, q.qos, q.retain, false, id, q.subscription_id);
   }
 }
@@ -356,7 +356,7 @@ void ShardBroker::resend_inflight(Session& s) {
   // A resumed session (MQTT-4.4.0-1): unacknowledged PUBLISH again with DUP, PUBREL again.
   Conn* c = s.conn;
   if (!c) return;
-  for (const Inflight& f : s.inflight) {
+  for (const Inflight& f : s.view().inflight) {
     if (f.released) c->ack(cm::PacketType::pubrel, f.packet_id);
     else send_publish(*c, *f.msg, f.qos, f.retain, true, f.packet_id, f.subscription_id);
   }

@@ -198,9 +198,9 @@ Next ConnLoop::publish_denied(const cm::Publish& p) {
   } else if (p.qos == 2) {
     Session* s = c_.session;
     if (c_.version != cm::Version::v5) {  // the flow goes on to PUBREL/PUBCOMP
-      if (s->incoming_qos2.size() >= incoming_qos2_limit(opts_)) return protocol_error(cm::reason::receive_maximum_exceeded);
-      if (std::find(s->incoming_qos2.begin(), s->incoming_qos2.end(), p.packet_id) == s->incoming_qos2.end())
-        s->incoming_qos2.push_back(p.packet_id);
+      if (s->flows().incoming_qos2.size() >= incoming_qos2_limit(opts_)) return protocol_error(cm::reason::receive_maximum_exceeded);
+      if (std::find(s->flows().incoming_qos2.begin(), s->flows().incoming_qos2.end(), p.packet_id) == s->flows().incoming_qos2.end())
+        s->flows().incoming_qos2.push_back(p.packet_id);
     }
     c_.ack(cm::PacketType::pubrec, p.packet_id, cm::reason::not_authorized);
   }
@@ -260,12 +260,13 @@ Next ConnLoop::on_publish(const cm::Publish& p) {
   }
   if (!may_publish(s->client_id, topic)) return publish_denied(p);
   if (p.qos == 2) {
-    const bool seen = std::find(s->incoming_qos2.begin(), s->incoming_qos2.end(), p.packet_id) != s->incoming_qos2.end();
+    const auto& pending = s->view().incoming_qos2;
+    const bool seen = std::find(pending.begin(), pending.end(), p.packet_id) != pending.end();
     if (seen) {  // a redelivery before our PUBREC arrived: deliver once (MQTT-4.3.3-2)
       b_.ack_ordered(c_, cm::PacketType::pubrec, p.packet_id);
       return Next::go_on;
     }
-    if (s->incoming_qos2.size() >= incoming_qos2_limit(opts_)) return protocol_error(cm::reason::receive_maximum_exceeded);
+    if (s->flows().incoming_qos2.size() >= incoming_qos2_limit(opts_)) return protocol_error(cm::reason::receive_maximum_exceeded);
   }
   auto m = std::make_shared<Message>();
   m->topic.assign(topic);
@@ -276,7 +277,7 @@ Next ConnLoop::on_publish(const cm::Publish& p) {
   m->origin_shard = b_.id_;
   m->origin_session = s->slot;
   add(b_.counters.publish_in);
-  if (p.qos == 2) s->incoming_qos2.push_back(p.packet_id);
+  if (p.qos == 2) s->flows().incoming_qos2.push_back(p.packet_id);
   b_.publish_acked(c_, m, p.qos, p.packet_id);  // PUBACK / PUBREC now, or once its records are durable
   return Next::go_on;
 }
@@ -284,7 +285,7 @@ Next ConnLoop::on_publish(const cm::Publish& p) {
 Next ConnLoop::on_ack(const cm::Ack& a) {
   Session* s = c_.session;
   if (!s) return Next::close;
-  auto& fl = s->inflight;
+  auto& fl = s->flows().inflight;
   auto it = std::find_if(fl.begin(), fl.end(), [&](const Inflight& f) { return f.packet_id == a.packet_id; });
   switch (a.type) {
     case cm::PacketType::puback:
@@ -315,7 +316,7 @@ Next ConnLoop::on_ack(const cm::Ack& a) {
       }
       break;
     case cm::PacketType::pubrel: {
-      auto& in = s->incoming_qos2;
+      auto& in = s->flows().incoming_qos2;
       auto at = std::find(in.begin(), in.end(), a.packet_id);
       const bool known = at != in.end();
       if (known) in.erase(at);
@@ -335,7 +336,7 @@ Next ConnLoop::on_unsubscribe(const cm::Unsubscribe& u) {
   const std::size_t n = std::min<std::size_t>(u.filters.size(), sizeof reasons);
   for (std::size_t i = 0; i < u.filters.size(); ++i) {
     const std::string filter(u.filters[i]);
-    const bool had = s->subscriptions.contains(filter);
+    const bool had = s->view().subscriptions.contains(filter);
     b_.unsubscribe(*s, filter);
     if (i < n) reasons[i] = std::byte(had ? cm::reason::success : cm::reason::no_subscription_existed);
   }
@@ -441,12 +442,12 @@ Task<bool> ConnLoop::on_connect(const cm::Connect& cn) {
     // Subscriptions first (the other shards learn of them), while no connection takes
     // deliveries: they queue until CONNACK is out.
     for (auto& [filter, sub] : previous->subscriptions) (void)co_await b_.subscribe(*s, filter, sub);
-    s->inflight = std::move(previous->inflight);
+    s->flows().inflight = std::move(previous->inflight);
     for (auto& q : previous->queue) {
-      if (s->queue.size() < opts_.max_queued_messages) s->queue.push_back(std::move(q));
+      if (s->flows().queue.size() < opts_.max_queued_messages) s->flows().queue.push_back(std::move(q));
       else add(b_.counters.dropped);
     }
-    s->incoming_qos2 = std::move(previous->incoming_qos2);
+    s->flows().incoming_qos2 = std::move(previous->incoming_qos2);
     s->last_packet_id = previous->last_packet_id;
     b_.next_seq_ = std::max(b_.next_seq_, previous->next_seq);
   }
@@ -511,7 +512,7 @@ Task<bool> ConnLoop::on_subscribe(const cm::Subscribe& sub) {
       w.reason = v5 ? cm::reason::not_authorized : cm::reason::unspecified_error;  // 0x87 / 0x80
       continue;
     }
-    w.existed = s->subscriptions.contains(w.filter);
+    w.existed = s->view().subscriptions.contains(w.filter);
     const std::uint8_t options = std::uint8_t((w.opts.no_local ? 1 : 0) | (w.opts.retain_as_published ? 2 : 0));
     Subscriber entry{.session = s->slot, .qos = w.opts.qos, .options = options, .subscription_id = subscription_id};
     const auto added = b_.add_subscription(*s, w.filter, entry);

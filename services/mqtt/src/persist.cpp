@@ -54,7 +54,7 @@ void ShardBroker::restore_sessions() {
     for (const auto& [filter, stored] : ss.subscriptions) {
       Subscriber sub = stored;
       sub.session = s->slot;
-      s->subscriptions[filter] = sub;
+      s->flows().subscriptions[filter] = sub;
       add(counters.subscriptions);
       if (!subs_.subscribe(filter, sub)) continue;
       for (unsigned t = 0; t < outbox_.size(); ++t) {
@@ -63,10 +63,10 @@ void ShardBroker::restore_sessions() {
     }
     for (const auto& [seq, m] : ss.messages) {
       if (m.released) {  // PUBREC came before the restart: PUBREL is due, under a new id
-        s->inflight.push_back(Inflight{.packet_id = next_packet_id(*s), .qos = 2, .retain = m.retain, .released = true,
+        s->flows().inflight.push_back(Inflight{.packet_id = next_packet_id(*s), .qos = 2, .retain = m.retain, .released = true,
                                        .msg = restart_expiry(m.msg, now), .subscription_id = m.subscription_id, .seq = seq});
       } else {
-        s->queue.push_back(Queued{.msg = restart_expiry(m.msg, now), .qos = m.qos, .retain = m.retain, .subscription_id = m.subscription_id, .seq = seq});
+        s->flows().queue.push_back(Queued{.msg = restart_expiry(m.msg, now), .qos = m.qos, .retain = m.retain, .subscription_id = m.subscription_id, .seq = seq});
       }
       next_seq_ = std::max(next_seq_, seq + 1);
     }

@@ -104,6 +104,19 @@ struct Offline {
   MessagePtr will;
 };
 
+// A session's subscriptions and messages under way, made at first use: a session without
+// them (an idle client) pays one pointer.
+struct SessionFlows {
+  std::unordered_map<std::string, Subscriber> subscriptions;
+  std::vector<Inflight> inflight;  // at most the send window, oldest first
+  Fifo<Queued> queue;
+  std::vector<std::uint16_t> incoming_qos2;  // QoS 2 ids received, PUBREL not yet
+  static const SessionFlows& none() {
+    static const SessionFlows empty;
+    return empty;
+  }
+};
+
 // A client's session on this shard, connected (conn set) or kept for a persistent client.
 struct Session {
   std::string client_id;
@@ -111,15 +124,18 @@ struct Session {
   std::uint64_t gen = 0;  // its claim at the home shard
   cm::Version version = cm::Version::v311;
   bool persistent = false;  // survives the connection
-  std::unordered_map<std::string, Subscriber> subscriptions;
-  std::vector<Inflight> inflight;  // at most the send window, oldest first
-  Fifo<Queued> queue;
-  std::vector<std::uint16_t> incoming_qos2;  // QoS 2 ids received, PUBREL not yet
   std::uint16_t last_packet_id = 0;
   Conn* conn = nullptr;
   std::unique_ptr<const std::string> username;  // with an ACL only: the CONNECT's (null: none)
   std::uint32_t expiry_s = UINT32_MAX;  // persistent: 5.0 Session Expiry Interval (UINT32_MAX: never; 3.1.1)
   std::unique_ptr<Offline> offline;     // offline with a deadline
+  std::unique_ptr<SessionFlows> flows_;
+
+  SessionFlows& flows() {
+    if (!flows_) flows_ = std::make_unique<SessionFlows>();
+    return *flows_;
+  }
+  const SessionFlows& view() const { return flows_ ? *flows_ : SessionFlows::none(); }  // reads: no allocation
 };
 
 // A connection's byte buffers: taken from the shard's pool at the first partial packet or
