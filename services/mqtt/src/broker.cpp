@@ -79,14 +79,14 @@ void ShardBroker::release(const std::string& client_id, unsigned shard, std::uin
 }
 
 std::unique_ptr<SessionState> ShardBroker::detach(const std::string& client_id, std::uint64_t gen, bool keep) {
-  auto it = by_id_.find(client_id);
-  if (it == by_id_.end() || it->second->gen > gen) {
+  auto it = by_id_.find(std::string_view(client_id));
+  if (it == by_id_.end() || (*it)->gen > gen) {
     // Its CONNECT has not attached yet (or a newer one holds the id): it must not attach.
     auto& t = tombstones_[client_id];
     t = std::max(t, gen);
     return nullptr;
   }
-  Session& s = *it->second;
+  Session& s = **it;
   if (Conn* c = s.conn) {
     add(counters.takeovers);
     c->taken_over = true;
@@ -129,7 +129,9 @@ Session* ShardBroker::new_session(const std::string& client_id, std::uint64_t ge
   s->client_id = client_id;
   s->slot = slot;
   s->gen = gen;
-  by_id_[client_id] = s;
+  // The newest session of an id is the one found (an older one may still be on its way out).
+  if (auto old = by_id_.find(std::string_view(client_id)); old != by_id_.end()) by_id_.erase(old);
+  by_id_.insert(s);
   add(counters.sessions);
   return s;
 }
@@ -146,8 +148,8 @@ void ShardBroker::free_session(Session& s) {
       }
     }
   }
-  auto it = by_id_.find(s.client_id);
-  if (it != by_id_.end() && it->second == &s) by_id_.erase(it);
+  auto it = by_id_.find(std::string_view(s.client_id));
+  if (it != by_id_.end() && *it == &s) by_id_.erase(it);
   const std::uint32_t slot = s.slot;
   slots_[slot].reset();
   free_slots_.push_back(slot);

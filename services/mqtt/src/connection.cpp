@@ -380,15 +380,16 @@ Task<bool> ConnLoop::on_connect(const cm::Connect& cn) {
     w->payload.assign(cn.will_payload.begin(), cn.will_payload.end());
     // The will's properties go out with it, except Will Delay (not a PUBLISH property); its
     // Message Expiry counts from when it is published (publish_will).
+    std::uint32_t delay_s = 0;
     if (v5) {
       keep_properties(cn.will_properties, 0, *w);
       w->expires_ms = 0;  // set when it is published
-      c_.will_delay_s = cn.will_properties.will_delay_interval;
+      delay_s = cn.will_properties.will_delay_interval;
     }
     w->qos = cn.will_qos;
     w->retain = cn.will_retain;
     w->origin_shard = b_.id_;
-    c_.will = std::move(w);
+    c_.will = std::make_unique<Conn::Will>(Conn::Will{.msg = std::move(w), .delay_s = delay_s});
   }
   const bool persistent = v5 ? cn.properties.session_expiry_interval > 0 : !cn.clean_start;
   const bool clean_start = cn.clean_start;
@@ -635,14 +636,16 @@ void ConnLoop::finish_now() {
   // connection that took the session over (then it never goes).
   b_.keepalives_->remove(c_);
   Session* s = c_.session;
-  MessagePtr will = std::move(c_.will);
+  const std::unique_ptr<Conn::Will> given = std::move(c_.will);
+  MessagePtr will = given ? std::move(given->msg) : MessagePtr{};
+  const std::uint32_t will_delay_s = given ? given->delay_s : 0;
   const bool will_due = will && !c_.clean_disconnect && !b_.stopping_;
-  const bool delayed = will_due && c_.will_delay_s > 0 && ((s && s->persistent) || c_.taken_over);
+  const bool delayed = will_due && will_delay_s > 0 && ((s && s->persistent) || c_.taken_over);
   if (will_due && !delayed) b_.publish_will(will);
   b_.conn_closed(c_);
   if (s) {
     c_.session = nullptr;
-    b_.end_session(*s, delayed ? std::move(will) : MessagePtr{}, c_.will_delay_s);
+    b_.end_session(*s, delayed ? std::move(will) : MessagePtr{}, will_delay_s);
   }
   b_.flush_all();
 }

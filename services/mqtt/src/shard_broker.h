@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "keepalive.h"
@@ -172,9 +173,12 @@ struct Conn : ReadyHook, KeepaliveLink {
   bool write_failed = false;
   bool taken_over = false;
   bool clean_disconnect = false;  // DISCONNECT received (no will, unless 5.0 reason 0x04)
-  std::uint32_t will_delay_s = 0;      // 5.0 Will Delay Interval
   std::unique_ptr<std::string[]> aliases;  // 5.0 topic aliases from the client, made at the first
-  MessagePtr will;
+  struct Will {
+    MessagePtr msg;
+    std::uint32_t delay_s = 0;  // 5.0 Will Delay Interval
+  };
+  std::unique_ptr<Will> will;  // null: none (most clients)
   TaskCtx* writer_ctx = nullptr;         // the running writer's (cancelled when a close waits too long)
   std::coroutine_handle<> writer_done;   // resumed when the writer ends
 
@@ -393,7 +397,21 @@ class ShardBroker {
   RetainedStore retained_;
   std::vector<std::unique_ptr<Session>> slots_;
   std::vector<std::uint32_t> free_slots_;
-  std::unordered_map<std::string, Session*> by_id_;
+  // Sessions by client id: the key is the session's own client_id (a set of pointers, not
+  // a second copy of every id).
+  struct ById {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
+    std::size_t operator()(const Session* s) const noexcept { return (*this)(std::string_view(s->client_id)); }
+  };
+  struct SameId {
+    using is_transparent = void;
+    static std::string_view id(std::string_view v) { return v; }
+    static std::string_view id(const Session* s) { return s->client_id; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const noexcept { return id(a) == id(b); }
+  };
+  std::unordered_set<Session*, ById, SameId> by_id_;
   std::unordered_map<std::string, std::uint64_t> tombstones_;  // claims ended before they attached
   std::unordered_map<std::string, Owner> registry_;  // client ids homed here -> where the session lives
   std::uint64_t next_gen_ = 0;
