@@ -355,6 +355,7 @@ Next ConnLoop::on_disconnect(const cm::Disconnect& d) {
     if (!s->persistent && expiry > 0) return protocol_error(cm::reason::protocol_error);  // MQTT-3.14.2-2: 0 stays 0
     s->persistent = expiry > 0;
     s->expiry_s = expiry;
+    if (s->persistent) b_.log_session_expiry(*s);
   }
   return Next::close;
 }
@@ -402,9 +403,10 @@ Task<bool> ConnLoop::on_connect(const cm::Connect& cn) {
   // session where it was (its connection, or the offline session) and take its state.
   const unsigned me = b_.id_;
   const unsigned home = b_.home_of(client_id);
-  auto claim_fn = [client_id, me, persistent, clean_start, v = cn.version](ShardBroker& h) {
+  const std::uint32_t expiry_s = v5 && persistent ? cn.properties.session_expiry_interval : UINT32_MAX;
+  auto claim_fn = [client_id, me, persistent, clean_start, v = cn.version, expiry_s](ShardBroker& h) {
     ShardBroker::Claim c = h.claim(client_id, me);
-    h.persist_connect(client_id, c.gen, persistent, clean_start, v);
+    h.persist_connect(client_id, c.gen, persistent, clean_start, v, expiry_s);
     return c;
   };
   const ShardBroker::Claim claim = co_await b_.call<ShardBroker::Claim>(home, std::move(claim_fn));
@@ -778,6 +780,7 @@ Result<void> ShardBroker::start(Shard& shard, const std::vector<std::string>& li
     if (auto r = start_accepting(shard, "mqtt", l, std::move(h)); !r) return r;
   }
   start_sys_topics();
+  start_restored();
   shard.on_stop([this] {
     stopping_ = true;
     // Parked connections have no task for the shard to cancel: end each (a task closes it).

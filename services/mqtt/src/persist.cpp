@@ -20,6 +20,33 @@ namespace zp::mqtt {
 
 namespace detail {
 
+namespace {
+// A stored message with its expiry on this run's steady clock: what is left of it on the
+// wall clock (a message that lapsed while we were down is lapsed now), or, from a log
+// without the wall-clock record, its whole interval again.
+MessagePtr restored_expiry(const StoredMessage& m, std::int64_t steady_now, std::int64_t unix_now) {
+  MessagePtr msg = restart_expiry(m.msg, steady_now);
+  if (m.expires_unix_ms == 0 || !msg || msg->expires_ms == 0) return msg;
+  auto copy = std::make_shared<Message>(*msg);
+  copy->expires_ms = steady_now + std::max<std::int64_t>(std::int64_t(m.expires_unix_ms) - unix_now, 0);
+  return copy;
+}
+}  // namespace
+
+std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Sessions loaded from the store are offline: their Session Expiry counts from this start
+// (at least what was left when the broker went down: the time it was down is not counted).
+void ShardBroker::start_restored() {
+  for (std::uint32_t slot : restored_) {
+    Session* s = slot < slots_.size() ? slots_[slot].get() : nullptr;
+    if (s && !s->conn && s->persistent && !s->offline) keep_offline(*s, {}, 0);
+  }
+  restored_.clear();
+}
+
 template <class F>
 void ShardBroker::to_home(const Session& s, F fn) {
   const unsigned home = home_of(s.client_id);
@@ -41,6 +68,7 @@ void ShardBroker::restore_retained(const StoreModel& m) {
 void ShardBroker::restore_sessions() {
   // Before the shards run: the other parts' tries may be written from here.
   const std::int64_t now = steady_ms(std::chrono::steady_clock::now());
+  const std::int64_t unix_now = unix_now_ms();
   for (const auto& [id, ss] : store_->model().sessions) {
     const std::uint64_t gen = ++next_gen_;
     Session* s = new_session(id, gen);
@@ -51,6 +79,8 @@ void ShardBroker::restore_sessions() {
     store_->set_incarnation(id, gen);
     s->persistent = true;
     s->version = ss.version == 5 ? cm::Version::v5 : cm::Version::v311;
+    s->expiry_s = ss.expiry_s;
+    restored_.push_back(s->slot);
     for (const auto& [filter, stored] : ss.subscriptions) {
       Subscriber sub = stored;
       sub.session = s->slot;
@@ -64,9 +94,9 @@ void ShardBroker::restore_sessions() {
     for (const auto& [seq, m] : ss.messages) {
       if (m.released) {  // PUBREC came before the restart: PUBREL is due, under a new id
         s->flows().inflight.push_back(Inflight{.packet_id = next_packet_id(*s), .qos = 2, .retain = m.retain, .released = true,
-                                       .msg = restart_expiry(m.msg, now), .subscription_id = m.subscription_id, .seq = seq});
+                                       .msg = restored_expiry(m, now, unix_now), .subscription_id = m.subscription_id, .seq = seq});
       } else {
-        s->flows().queue.push_back(Queued{.msg = restart_expiry(m.msg, now), .qos = m.qos, .retain = m.retain, .subscription_id = m.subscription_id, .seq = seq});
+        s->flows().queue.push_back(Queued{.msg = restored_expiry(m, now, unix_now), .qos = m.qos, .retain = m.retain, .subscription_id = m.subscription_id, .seq = seq});
       }
       next_seq_ = std::max(next_seq_, seq + 1);
     }
@@ -75,11 +105,21 @@ void ShardBroker::restore_sessions() {
 }
 
 void ShardBroker::persist_connect(const std::string& client_id, std::uint64_t gen, bool persistent, bool clean_start,
-                                  cm::Version v) {
+                                  cm::Version v, std::uint32_t expiry_s) {
   if (!store_) return;
-  const bool known = store_->model().sessions.contains(client_id);
-  if (known && (clean_start || !persistent)) store_->session_end(client_id, UINT64_MAX);
-  if (persistent && (clean_start || !known)) store_->session_create(client_id, std::uint8_t(v), gen);
+  const auto known = store_->model().sessions.find(client_id);
+  const bool is_known = known != store_->model().sessions.end();
+  if (is_known && (clean_start || !persistent)) store_->session_end(client_id, UINT64_MAX);
+  const bool created = persistent && (clean_start || !is_known);
+  if (created) store_->session_create(client_id, std::uint8_t(v), gen);
+  // The interval of this CONNECT: a resumed session takes the new one.
+  if (persistent && (created ? expiry_s != UINT32_MAX : known->second.expiry_s != expiry_s))
+    store_->session_expiry(client_id, gen, expiry_s);
+}
+
+void ShardBroker::log_session_expiry(Session& s) {
+  if (!store_) return;
+  to_home(s, [id = s.client_id, gen = s.gen, e = s.expiry_s](ShardBroker& h) { (void)h.store_->session_expiry(id, gen, e); });
 }
 
 void ShardBroker::persist_end(const std::string& client_id, std::uint64_t gen) {
@@ -92,7 +132,12 @@ void ShardBroker::log_queued(Session& s, std::uint64_t seq, const MessagePtr& m,
                              std::uint32_t subscription_id) {
   const std::uint64_t w = cur_wait_;
   if (w) hold(w);
-  to_home(s, [id = s.client_id, gen = s.gen, seq, sm = StoredMessage{m, qos, retain, false, subscription_id}, w,
+  std::uint64_t expires_unix_ms = 0;
+  if (m->expires_ms != 0) {
+    const std::int64_t left = std::max<std::int64_t>(m->expires_ms - steady_now_ms(), 0);
+    expires_unix_ms = std::uint64_t(unix_now_ms() + left);
+  }
+  to_home(s, [id = s.client_id, gen = s.gen, seq, sm = StoredMessage{m, qos, retain, false, subscription_id, expires_unix_ms}, w,
               me = id_](ShardBroker& h) {
     (void)h.store_->msg_queued(id, gen, seq, sm);
     if (w) h.store_->wait(DurableWaiter{me, w});

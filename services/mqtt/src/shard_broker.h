@@ -30,6 +30,8 @@ namespace zp::mqtt::detail {
 
 namespace cm = zp::codec::mqtt;
 
+std::int64_t unix_now_ms();  // the wall clock, for what a restart must not reset
+
 // Counters have one writer (their shard): a load and a store, no read-modify-write.
 inline void add(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) {
   c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
@@ -303,12 +305,15 @@ class ShardBroker {
   // Takes this shard's store (Broker::restore) and, once every part has one, its sessions.
   void adopt_store(std::unique_ptr<Store> st);
   void restore_sessions();
+  void start_restored();  // in start(): restored sessions' expiry deadlines
   void restore_retained(const StoreModel& m);
   const StoreModel& store_model() const { return store_->model(); }
   // On the home shard, when a CONNECT claims the id: a clean start or a non-persistent
   // session ends the stored one; a new persistent session is created there.
   void persist_connect(const std::string& client_id, std::uint64_t gen, bool persistent, bool clean_start,
-                       cm::Version v);
+                       cm::Version v, std::uint32_t expiry_s);
+  // A 5.0 DISCONNECT changed the Session Expiry Interval of a persistent session.
+  void log_session_expiry(Session& s);
   // On the home shard: a session that is not kept has ended.
   void persist_end(const std::string& client_id, std::uint64_t gen);
   // Publishes m and sends its PUBACK (qos 1) / PUBREC (qos 2) once every record it caused,
@@ -379,6 +384,7 @@ class ShardBroker {
 
   std::unique_ptr<Store> store_;
   std::unique_ptr<Keepalives> keepalives_;  // made in start(), on the shard
+  std::vector<std::uint32_t> restored_;  // slots of sessions loaded at restore: their expiry starts at start()
   std::vector<std::unique_ptr<ConnIo>> io_pool_;  // free connection buffers (bounded)
   // Message record numbers: per shard, not per session (8 B less in every session); a
   // session arriving from another shard raises it past that shard's, so a session's

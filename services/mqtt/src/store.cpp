@@ -97,6 +97,19 @@ void put_msg_queued(std::vector<std::byte>& out, std::string_view id, std::uint6
     put_str(w, msg.payload);
     put_str(w, msg.properties);
   });
+  if (m.expires_unix_ms != 0) {
+    put_record(out, Rec::msg_expires, str_size(id.size()) + 16, [&](codec::WireWriter& w) {
+      put_str(w, id);
+      w.put_u64be(seq);
+      w.put_u64be(m.expires_unix_ms);
+    });
+  }
+}
+void put_session_expiry(std::vector<std::byte>& out, std::string_view id, std::uint32_t expiry_s) {
+  put_record(out, Rec::session_expiry, str_size(id.size()) + 4, [&](codec::WireWriter& w) {
+    put_str(w, id);
+    w.put_u32be(expiry_s);
+  });
 }
 void put_id_seq(std::vector<std::byte>& out, Rec type, std::string_view id, std::uint64_t seq) {
   put_record(out, type, str_size(id.size()) + 8, [&](codec::WireWriter& w) {
@@ -161,6 +174,23 @@ bool apply(Rec type, codec::WireReader& r, StoreModel& m, std::uint64_t* epoch, 
       StoredSession s;
       s.version = version;
       m.sessions[id] = std::move(s);
+      break;
+    }
+    case Rec::session_expiry: {
+      std::string id = get_str(r);
+      const std::uint32_t expiry = r.u32be();
+      if (!r.ok()) return false;
+      if (auto it = m.sessions.find(id); it != m.sessions.end()) it->second.expiry_s = expiry;
+      break;
+    }
+    case Rec::msg_expires: {
+      std::string id = get_str(r);
+      const std::uint64_t seq = r.u64be();
+      const std::uint64_t at = r.u64be();
+      if (!r.ok()) return false;
+      if (auto it = m.sessions.find(id); it != m.sessions.end()) {
+        if (auto mt = it->second.messages.find(seq); mt != it->second.messages.end()) mt->second.expires_unix_ms = at;
+      }
       break;
     }
     case Rec::session_end: {
@@ -309,13 +339,17 @@ std::vector<std::byte> encode_snapshot(const StoreModel& m, std::uint64_t epoch)
   for (const auto& [id, s] : m.sessions) {
     put_session_create(out, id, s.version);
     ++n;
+    if (s.expiry_s != UINT32_MAX) {
+      put_session_expiry(out, id, s.expiry_s);
+      ++n;
+    }
     for (const auto& [filter, sub] : s.subscriptions) {
       put_sub_add(out, id, filter, sub);
       ++n;
     }
     for (const auto& [seq, msg] : s.messages) {
       put_msg_queued(out, id, seq, msg);
-      ++n;
+      n += msg.expires_unix_ms != 0 ? 2 : 1;
     }
   }
   put_record(out, Rec::end, 8, [&](codec::WireWriter& w) { w.put_u64be(n); });
@@ -442,6 +476,15 @@ void Store::session_create(const std::string& client_id, std::uint8_t version, s
   model_.sessions[client_id] = std::move(s);
   put_session_create(pending_, client_id, version);
   kick();
+}
+
+bool Store::session_expiry(const std::string& client_id, std::uint64_t incarnation, std::uint32_t expiry_s) {
+  StoredSession* s = live(client_id, incarnation);
+  if (!s) return false;
+  s->expiry_s = expiry_s;
+  put_session_expiry(pending_, client_id, expiry_s);
+  kick();
+  return true;
 }
 
 bool Store::session_end(const std::string& client_id, std::uint64_t incarnation) {

@@ -48,6 +48,8 @@ enum class Rec : std::uint8_t {
   msg_released,    // client id, u64 seq (QoS 2: PUBREC received, PUBREL due)
   end,             // snapshot only: u64 records before it
   retained_set_props,  // topic, u8 qos, payload, 5.0 properties (as kept: Message Expiry first)
+  session_expiry,  // client id, u32 5.0 Session Expiry Interval (absent: never, as 3.1.1)
+  msg_expires,     // client id, u64 seq, u64 Unix time in ms when that message lapses
 };
 
 // A QoS 1/2 message owed to a persistent session.
@@ -57,10 +59,13 @@ struct StoredMessage {
   bool retain = false;
   bool released = false;
   std::uint32_t subscription_id = 0;
+  // When its Message Expiry lapses, on the wall clock (a restart must not restart it); 0: never.
+  std::uint64_t expires_unix_ms = 0;
 };
 
 struct StoredSession {
   std::uint8_t version = 4;  // protocol level: 4 (3.1.1) or 5
+  std::uint32_t expiry_s = UINT32_MAX;  // 5.0 Session Expiry Interval; UINT32_MAX: never
   std::map<std::string, Subscriber, std::less<>> subscriptions;  // Subscriber::session unused
   std::map<std::uint64_t, StoredMessage> messages;  // by sequence number: queue order
   std::uint64_t incarnation = 0;  // not stored: the broker's claim generation of this life
@@ -120,6 +125,7 @@ class Store {
                     std::span<const std::byte> properties = {});
   void retained_clear(std::string_view topic);
   void session_create(const std::string& client_id, std::uint8_t version, std::uint64_t incarnation);
+  bool session_expiry(const std::string& client_id, std::uint64_t incarnation, std::uint32_t expiry_s);
   // Ends the session if it exists and is not newer than `incarnation`; false otherwise.
   bool session_end(const std::string& client_id, std::uint64_t incarnation);
   // These are dropped (false) when the session is unknown or newer than `incarnation`

@@ -248,6 +248,81 @@ TEST_P(PersistTest, NoPubackWhenTheSyncFails) {
   EXPECT_EQ(ack->type, PacketType::puback);
 }
 
+// A 5.0 client with a Session Expiry Interval; `present` gets the CONNACK's flag.
+std::unique_ptr<Client> client_v5(std::uint16_t port, std::string_view id, std::uint32_t expiry_s, bool* present = nullptr) {
+  auto c = std::make_unique<Client>(port, Version::v5);
+  EXPECT_TRUE(c->ok());
+  cm::Connect extra;
+  extra.properties.session_expiry_interval = expiry_s;
+  extra.properties.set(cm::PropertyId::session_expiry_interval);
+  auto ack = c->connect(id, false, 60, extra);
+  EXPECT_TRUE(ack && ack->type == PacketType::connack && ack->reason == 0) << id;
+  if (present && ack) *present = ack->session_present;
+  return c;
+}
+
+// A session loaded at restart is offline: its Session Expiry runs from the start (it used to
+// be kept for ever), and one that reconnects in time is still there.
+TEST_P(PersistTest, RestoredSessionsExpire) {
+  start();
+  for (const char* id : {"stays", "expires"}) {
+    auto c = client_v5(port(0), id, 1);
+    ASSERT_TRUE(c->subscribe("e/#", 1));
+    ASSERT_TRUE(c->send(cm::Disconnect{}));
+    EXPECT_TRUE(c->closed_by_server());
+  }
+  stop();
+  start();
+  bool present = false;
+  auto back = client_v5(port(0), "stays", 1, &present);
+  EXPECT_TRUE(present) << "a restored session reconnecting within its expiry";
+  std::this_thread::sleep_for(2500ms);  // past the 1 s expiry (deadlines run on the loop)
+  present = true;
+  auto late = client_v5(port(1), "expires", 1, &present);
+  EXPECT_FALSE(present) << "a restored session outlived its Session Expiry Interval";
+}
+
+// Message Expiry keeps counting on the wall clock while the broker is down: a queued message
+// that lapsed meanwhile is not delivered after the restart; another goes out with what is
+// left of its interval.
+TEST_P(PersistTest, MessageExpiryCountsWhileTheBrokerIsDown) {
+  start();
+  {
+    auto c = client_v5(port(0), "late", 300);
+    ASSERT_TRUE(c->subscribe("x/#", 1));
+    ASSERT_TRUE(c->send(cm::Disconnect{}));
+    EXPECT_TRUE(c->closed_by_server());
+  }
+  auto pub = std::make_unique<Client>(port(1), Version::v5);
+  ASSERT_TRUE(pub->connect("pub"));
+  std::uint16_t id = 1;
+  for (auto [topic, expiry] : {std::pair{"x/short", 1u}, std::pair{"x/long", 60u}}) {
+    cm::Publish p{.qos = 1, .topic = topic, .packet_id = id++, .payload = std::as_bytes(std::span("m", 1))};
+    p.properties.message_expiry_interval = expiry;
+    p.properties.set(cm::PropertyId::message_expiry_interval);
+    ASSERT_TRUE(pub->send(p));
+    auto ack = pub->recv();
+    ASSERT_TRUE(ack && ack->type == PacketType::puback) << topic;
+  }
+  pub.reset();
+  stop();
+  std::this_thread::sleep_for(1500ms);  // x/short lapses while we are down
+  start();
+  bool present = false;
+  auto c = client_v5(port(0), "late", 300, &present);
+  ASSERT_TRUE(present);
+  auto g = c->recv();
+  ASSERT_TRUE(g && g->type == PacketType::publish);
+  EXPECT_EQ(g->topic, "x/long") << "a message that lapsed while the broker was down was delivered";
+  ASSERT_TRUE(g->message_expiry);
+  EXPECT_LE(*g->message_expiry, 59u);  // what is left, not 60 again
+  EXPECT_GE(*g->message_expiry, 50u);
+  ASSERT_TRUE(c->ack(PacketType::puback, g->packet_id));
+  ASSERT_TRUE(c->send(cm::Ping{.type = PacketType::pingreq}));
+  auto next = c->recv();
+  EXPECT_TRUE(next && next->type == PacketType::pingresp) << "nothing else is queued";
+}
+
 TEST_P(PersistTest, ADirectoryFromAnotherShardCountIsRefused) {
   start();
   stop();

@@ -129,6 +129,7 @@ class MqttStoreTest : public ::testing::TestWithParam<test::BackendParam> {
     shard_->block_on(body());
     EXPECT_TRUE(st.idle());
   }
+  static constexpr std::uint64_t kLapses = 1'796'000'000'123;
   void fill(Store& st, int messages) {
     on_shard(st, [&](Store& s) {
       s.retained_set("r/1", 1, bytes("kept"));
@@ -139,8 +140,11 @@ class MqttStoreTest : public ::testing::TestWithParam<test::BackendParam> {
       (void)s.sub_add("alice", 1, "b/+", Subscriber{.qos = 2});
       (void)s.sub_remove("alice", 1, "b/+");
       for (int i = 1; i <= messages; ++i) {
-        (void)s.msg_queued("alice", 1, std::uint64_t(i), StoredMessage{message("a/x", "m" + std::to_string(i)), 1});
+        StoredMessage sm{message("a/x", "m" + std::to_string(i)), 1};
+        if (i == 2) sm.expires_unix_ms = kLapses;  // its Message Expiry on the wall clock
+        (void)s.msg_queued("alice", 1, std::uint64_t(i), sm);
       }
+      (void)s.session_expiry("alice", 1, 600);
       (void)s.msg_acked("alice", 1, 1);
       s.session_create("bob", 5, 1);
       (void)s.session_end("bob", 1);
@@ -153,11 +157,13 @@ class MqttStoreTest : public ::testing::TestWithParam<test::BackendParam> {
     const StoredSession& a = m.sessions.at("alice");
     EXPECT_EQ(a.subscriptions.size(), 1u);
     EXPECT_EQ(a.subscriptions.count("a/#"), 1u);
+    EXPECT_EQ(a.expiry_s, 600u);
     ASSERT_EQ(a.messages.size(), std::size_t(messages - 1));
     std::uint64_t want = 2;
     for (const auto& [seq, sm] : a.messages) {
       EXPECT_EQ(seq, want);
       EXPECT_EQ(text(sm.msg->payload), "m" + std::to_string(want));
+      EXPECT_EQ(sm.expires_unix_ms, want == 2 ? kLapses : 0u);
       ++want;
     }
   }
