@@ -61,7 +61,12 @@ void ShardBroker::adopt_store(std::unique_ptr<Store> st) {
 
 void ShardBroker::restore_retained(const StoreModel& m) {
   const std::int64_t now = steady_ms(std::chrono::steady_clock::now());
-  for (const auto& [topic, r] : m.retained) retained_.set(topic, r.qos, r.payload, r.properties, restarted_expiry(r.properties, now));
+  const std::int64_t unix_now = unix_now_ms();
+  for (const auto& [topic, r] : m.retained) {
+    std::int64_t expires = restarted_expiry(r.properties, now);
+    if (expires != 0 && r.expires_unix_ms != 0) expires = now + std::max<std::int64_t>(std::int64_t(r.expires_unix_ms) - unix_now, 0);
+    retained_.set(topic, r.qos, r.payload, r.properties, expires);
+  }
   counters.retained.store(retained_.size(), std::memory_order_relaxed);
 }
 
@@ -128,16 +133,16 @@ void ShardBroker::persist_end(const std::string& client_id, std::uint64_t gen) {
 
 // ---- records ----
 
+std::uint64_t ShardBroker::unix_expiry(const Message& m) {
+  if (m.expires_ms == 0) return 0;
+  return std::uint64_t(unix_now_ms() + std::max<std::int64_t>(m.expires_ms - steady_now_ms(), 0));
+}
+
 void ShardBroker::log_queued(Session& s, std::uint64_t seq, const MessagePtr& m, std::uint8_t qos, bool retain,
                              std::uint32_t subscription_id) {
   const std::uint64_t w = cur_wait_;
   if (w) hold(w);
-  std::uint64_t expires_unix_ms = 0;
-  if (m->expires_ms != 0) {
-    const std::int64_t left = std::max<std::int64_t>(m->expires_ms - steady_now_ms(), 0);
-    expires_unix_ms = std::uint64_t(unix_now_ms() + left);
-  }
-  to_home(s, [id = s.client_id, gen = s.gen, seq, sm = StoredMessage{m, qos, retain, false, subscription_id, expires_unix_ms}, w,
+  to_home(s, [id = s.client_id, gen = s.gen, seq, sm = StoredMessage{m, qos, retain, false, subscription_id, unix_expiry(*m)}, w,
               me = id_](ShardBroker& h) {
     (void)h.store_->msg_queued(id, gen, seq, sm);
     if (w) h.store_->wait(DurableWaiter{me, w});
@@ -168,7 +173,7 @@ void ShardBroker::log_subscription(Session& s, const std::string& filter, const 
 void ShardBroker::log_retained(const Message& m, RetainedStore::SetResult r) {
   // Every shard holds the retained set; shard 0 writes it.
   if (!store_ || id_ != 0) return;
-  if (r == RetainedStore::SetResult::stored) store_->retained_set(m.topic, m.qos, m.payload, m.properties);
+  if (r == RetainedStore::SetResult::stored) store_->retained_set(m.topic, m.qos, m.payload, m.properties, unix_expiry(m));
   else if (r == RetainedStore::SetResult::deleted) store_->retained_clear(m.topic);
   else return;
   if (cur_wait_ && m.qos > 0) {

@@ -381,6 +381,7 @@ class ShardBroker {
                   std::uint32_t subscription_id);
   void log_subscription(Session& s, const std::string& filter, const Subscriber* sub);
   void log_retained(const Message& m, RetainedStore::SetResult r);
+  std::uint64_t unix_expiry(const Message& m);  // m's Message Expiry on the wall clock (0: none)
 
   std::unique_ptr<Store> store_;
   std::unique_ptr<Keepalives> keepalives_;  // made in start(), on the shard

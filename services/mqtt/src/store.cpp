@@ -119,7 +119,8 @@ void put_id_seq(std::vector<std::byte>& out, Rec type, std::string_view id, std:
 }
 // Without properties the record older logs have; with them, retained_set_props.
 void put_retained_set(std::vector<std::byte>& out, std::string_view topic, std::uint8_t qos,
-                      std::span<const std::byte> payload, std::span<const std::byte> properties) {
+                      std::span<const std::byte> payload, std::span<const std::byte> properties,
+                      std::uint64_t expires_unix_ms) {
   const bool props = !properties.empty();
   const std::size_t size = str_size(topic.size()) + 1 + str_size(payload.size()) + (props ? str_size(properties.size()) : 0);
   put_record(out, props ? Rec::retained_set_props : Rec::retained_set, size, [&](codec::WireWriter& w) {
@@ -128,6 +129,12 @@ void put_retained_set(std::vector<std::byte>& out, std::string_view topic, std::
     put_str(w, payload);
     if (props) put_str(w, properties);
   });
+  if (expires_unix_ms != 0) {
+    put_record(out, Rec::retained_expires, str_size(topic.size()) + 8, [&](codec::WireWriter& w) {
+      put_str(w, topic);
+      w.put_u64be(expires_unix_ms);
+    });
+  }
 }
 void put_one_str(std::vector<std::byte>& out, Rec type, std::string_view s) {
   put_record(out, type, str_size(s.size()), [&](codec::WireWriter& w) { put_str(w, s); });
@@ -159,6 +166,14 @@ bool apply(Rec type, codec::WireReader& r, StoreModel& m, std::uint64_t* epoch, 
       slot.qos = qos;
       slot.payload.assign(payload.begin(), payload.end());
       slot.properties.assign(props.begin(), props.end());
+      slot.expires_unix_ms = 0;
+      break;
+    }
+    case Rec::retained_expires: {
+      std::string topic = get_str(r);
+      const std::uint64_t at = r.u64be();
+      if (!r.ok()) return false;
+      if (auto it = m.retained.find(topic); it != m.retained.end()) it->second.expires_unix_ms = at;
       break;
     }
     case Rec::retained_clear: {
@@ -333,8 +348,8 @@ std::vector<std::byte> encode_snapshot(const StoreModel& m, std::uint64_t epoch)
   encode_epoch(out, epoch);
   ++n;
   for (const auto& [topic, r] : m.retained) {
-    put_retained_set(out, topic, r.qos, r.payload, r.properties);
-    ++n;
+    put_retained_set(out, topic, r.qos, r.payload, r.properties, r.expires_unix_ms);
+    n += r.expires_unix_ms != 0 ? 2 : 1;
   }
   for (const auto& [id, s] : m.sessions) {
     put_session_create(out, id, s.version);
@@ -451,13 +466,14 @@ StoredSession* Store::live(const std::string& client_id, std::uint64_t incarnati
 }
 
 void Store::retained_set(std::string_view topic, std::uint8_t qos, std::span<const std::byte> payload,
-                         std::span<const std::byte> properties) {
+                         std::span<const std::byte> properties, std::uint64_t expires_unix_ms) {
   auto it = model_.retained.find(topic);
   if (it == model_.retained.end()) it = model_.retained.emplace(std::string(topic), StoredRetained{}).first;
   it->second.qos = qos;
   it->second.payload.assign(payload.begin(), payload.end());
   it->second.properties.assign(properties.begin(), properties.end());
-  put_retained_set(pending_, topic, qos, payload, properties);
+  it->second.expires_unix_ms = expires_unix_ms;
+  put_retained_set(pending_, topic, qos, payload, properties, expires_unix_ms);
   kick();
 }
 

@@ -50,6 +50,7 @@ enum class Rec : std::uint8_t {
   retained_set_props,  // topic, u8 qos, payload, 5.0 properties (as kept: Message Expiry first)
   session_expiry,  // client id, u32 5.0 Session Expiry Interval (absent: never, as 3.1.1)
   msg_expires,     // client id, u64 seq, u64 Unix time in ms when that message lapses
+  retained_expires,  // topic, u64 Unix time in ms when the retained message lapses
 };
 
 // A QoS 1/2 message owed to a persistent session.
@@ -75,6 +76,7 @@ struct StoredRetained {
   std::uint8_t qos = 0;
   std::vector<std::byte> payload;
   std::vector<std::byte> properties;
+  std::uint64_t expires_unix_ms = 0;  // its Message Expiry on the wall clock; 0: never
 };
 
 struct StoreModel {
@@ -122,7 +124,7 @@ class Store {
 
   // Mutations: the model changes now, the record goes out with this turn's batch.
   void retained_set(std::string_view topic, std::uint8_t qos, std::span<const std::byte> payload,
-                    std::span<const std::byte> properties = {});
+                    std::span<const std::byte> properties = {}, std::uint64_t expires_unix_ms = 0);
   void retained_clear(std::string_view topic);
   void session_create(const std::string& client_id, std::uint8_t version, std::uint64_t incarnation);
   bool session_expiry(const std::string& client_id, std::uint64_t incarnation, std::uint32_t expiry_s);

@@ -296,8 +296,10 @@ TEST_P(PersistTest, MessageExpiryCountsWhileTheBrokerIsDown) {
   auto pub = std::make_unique<Client>(port(1), Version::v5);
   ASSERT_TRUE(pub->connect("pub"));
   std::uint16_t id = 1;
-  for (auto [topic, expiry] : {std::pair{"x/short", 1u}, std::pair{"x/long", 60u}}) {
-    cm::Publish p{.qos = 1, .topic = topic, .packet_id = id++, .payload = std::as_bytes(std::span("m", 1))};
+  for (auto [topic, expiry] : {std::pair{"x/short", 1u}, std::pair{"x/long", 60u}, std::pair{"kept/short", 1u},
+                               std::pair{"kept/long", 60u}}) {
+    const bool retain = std::string_view(topic).starts_with("kept/");
+    cm::Publish p{.qos = 1, .retain = retain, .topic = topic, .packet_id = id++, .payload = std::as_bytes(std::span("m", 1))};
     p.properties.message_expiry_interval = expiry;
     p.properties.set(cm::PropertyId::message_expiry_interval);
     ASSERT_TRUE(pub->send(p));
@@ -321,6 +323,16 @@ TEST_P(PersistTest, MessageExpiryCountsWhileTheBrokerIsDown) {
   ASSERT_TRUE(c->send(cm::Ping{.type = PacketType::pingreq}));
   auto next = c->recv();
   EXPECT_TRUE(next && next->type == PacketType::pingresp) << "nothing else is queued";
+  // The retained ones too: the lapsed one is gone.
+  auto fresh = client_v5(port(1), "fresh", 0);
+  auto sub = fresh->subscribe("kept/#", 0);
+  ASSERT_TRUE(sub && sub->type == PacketType::suback);
+  auto r = fresh->recv();
+  ASSERT_TRUE(r && r->type == PacketType::publish);
+  EXPECT_EQ(r->topic, "kept/long") << "a retained message that lapsed while the broker was down";
+  ASSERT_TRUE(fresh->send(cm::Ping{.type = PacketType::pingreq}));
+  auto after = fresh->recv();
+  EXPECT_TRUE(after && after->type == PacketType::pingresp) << "only one retained message is left";
 }
 
 TEST_P(PersistTest, ADirectoryFromAnotherShardCountIsRefused) {

@@ -132,7 +132,7 @@ class MqttStoreTest : public ::testing::TestWithParam<test::BackendParam> {
   static constexpr std::uint64_t kLapses = 1'796'000'000'123;
   void fill(Store& st, int messages) {
     on_shard(st, [&](Store& s) {
-      s.retained_set("r/1", 1, bytes("kept"));
+      s.retained_set("r/1", 1, bytes("kept"), {}, kLapses);
       s.retained_set("r/2", 0, bytes("gone"));
       s.retained_clear("r/2");
       s.session_create("alice", 4, 1);
@@ -153,6 +153,7 @@ class MqttStoreTest : public ::testing::TestWithParam<test::BackendParam> {
   void expect_filled(const StoreModel& m, int messages) {
     ASSERT_EQ(m.retained.size(), 1u);
     EXPECT_EQ(text(m.retained.at("r/1").payload), "kept");
+    EXPECT_EQ(m.retained.at("r/1").expires_unix_ms, kLapses);
     ASSERT_EQ(m.sessions.size(), 1u);
     const StoredSession& a = m.sessions.at("alice");
     EXPECT_EQ(a.subscriptions.size(), 1u);
