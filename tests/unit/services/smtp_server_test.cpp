@@ -239,13 +239,13 @@ TEST_P(SmtpServerTest, RelayDeniedAndUnknownUser) {
   EXPECT_NE(metrics.find("zproto_smtp_refusals_total{code=\"550\"} 1\n"), std::string::npos) << metrics;
 }
 
-TEST_P(SmtpServerTest, RelayNetworkMayRelayButThereIsNoQueue) {
+TEST_P(SmtpServerTest, RelayNetworkMayRelayButThereIsNoRelayQueue) {
   opts_.policy.relay_networks = {*smtp::Network::parse("127.0.0.0/8")};
   start();
   auto c = session();
   EXPECT_EQ(c->cmd("MAIL FROM:<a@b.example>"), 250);
   EXPECT_EQ(c->cmd("RCPT TO:<x@elsewhere.example>"), 554);
-  EXPECT_EQ(c->last(), "554 5.7.1 <x@elsewhere.example>: Relaying not available (no outbound queue)\r\n");
+  EXPECT_EQ(c->last(), "554 5.7.1 <x@elsewhere.example>: Relaying not available (no relay queue)\r\n");
   EXPECT_EQ(server_->counters().relay_denied.load(), 0u);
 }
 
