@@ -66,7 +66,7 @@ Task<void> serve_session(LocalRc<ShardState> st, Stream s, bool implicit_tls) {
           return Result<bool>(pw->check(cr->user, std::as_bytes(std::span<const char>(cr->password))));
         };
         Result<bool> ok = co_await run_blocking(*st->pool, std::move(check));
-        sess.authenticated(ok && *ok);
+        sess.authenticated(ok);
         continue;
       }
       if (!co_await send_out(s, sess.out)) break;

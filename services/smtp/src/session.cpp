@@ -401,8 +401,14 @@ Action Session::auth_response(std::string_view line) {
   return ok ? Action::read : Action::close;
 }
 
-void Session::authenticated(bool ok) {
-  if (ok) {
+void Session::authenticated(const Result<bool>& checked) {
+  if (!checked) {
+    // The check did not run (the pool's queue is full): not the client's fault (RFC 4954 6).
+    auth_user_.clear();
+    if (!reply(454, "4.7.0", "Temporary authentication failure")) closing_ = true;
+    return;
+  }
+  if (*checked) {
     authenticated_ = true;
     counters_.auth_successes.fetch_add(1, std::memory_order_relaxed);
     reply(235, "2.7.0", "Authentication successful");

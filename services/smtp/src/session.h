@@ -48,9 +48,10 @@ class Session {
   // After Action::deliver: the job, then the store's answer.
   std::shared_ptr<Job> take_job() { return std::move(job_); }
   void delivered(const Result<void>& r, std::size_t bytes);
-  // After Action::authenticate: the credentials, then whether the password file took them.
+  // After Action::authenticate: the credentials, then whether the password file took them
+  // (an error: the check could not run).
   std::shared_ptr<Credentials> take_credentials() { return std::move(creds_); }
-  void authenticated(bool ok);
+  void authenticated(const Result<bool>& checked);
   // The TLS handshake after STARTTLS finished: back to the start (RFC 3207 4.2).
   void tls_started();
   // No command (or data) within the timeout: 421.
