@@ -362,6 +362,7 @@ Action Session::auth_response(std::string_view line) {
   auto refuse = [&](cs::Errc e) {
     if (e == cs::Errc::auth_cancelled) return reply(501, "5.7.0", "Authentication cancelled");
     if (e == cs::Errc::bad_base64) return reply(501, "5.5.2", "Cannot decode response");
+    counters_.auth_failures.fetch_add(1, std::memory_order_relaxed);
     return reply(535, "5.7.8", "Authentication credentials invalid");
   };
   if (m == Mode::auth_plain) {

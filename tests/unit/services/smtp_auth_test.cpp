@@ -81,6 +81,7 @@ TEST_P(SmtpAuthTest, RefusalCodes) {
   EXPECT_EQ(c->cmd("AUTH PLAIN " + b64(std::string("\0alice\0wrong", 12))), 535);
   EXPECT_EQ(c->cmd("AUTH PLAIN " + b64(std::string("\0nobody\0secret", 14))), 535) << "unknown user: same reply";
   EXPECT_EQ(c->cmd("AUTH PLAIN " + b64(std::string("bob\0alice\0secret", 17))), 535) << "acting for another user";
+  EXPECT_EQ(c->cmd("AUTH PLAIN " + b64(std::string("\0alice", 6))), 535) << "no password field";
   EXPECT_EQ(c->cmd("AUTH CRAM-MD5"), 504);
   EXPECT_EQ(c->last(), "504 5.5.4 Unrecognized authentication type\r\n");
   EXPECT_EQ(c->cmd("AUTH PLAIN"), 334);
@@ -93,7 +94,8 @@ TEST_P(SmtpAuthTest, RefusalCodes) {
   EXPECT_EQ(c->cmd("RSET"), 250);
   // Still usable after all that: the right password works.
   EXPECT_EQ(c->cmd("AUTH PLAIN " + b64(std::string("\0alice\0secret", 13))), 235);
-  EXPECT_EQ(server_->counters().refusals[535 - 400].load(), 3u);
+  EXPECT_EQ(server_->counters().refusals[535 - 400].load(), 4u);
+  EXPECT_EQ(server_->counters().auth_failures.load(), 4u);
 }
 
 TEST_P(SmtpAuthTest, FailuresCountTowardTheErrorLimit) {
