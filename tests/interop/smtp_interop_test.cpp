@@ -289,3 +289,33 @@ TEST_F(SmtpInterop, DoveadmReadsTheMaildir) {
 }
 
 }  // namespace
+
+namespace {
+
+// `zproto serve smtp` with flags that cannot work: exit 2 and a message saying why, before
+// anything listens; a bad password file names file:line.
+TEST(SmtpServeFlags, BadAuthFlagsAndPasswordFileExitTwo) {
+  char tmpl[] = "/tmp/zp_smtp_flags.XXXXXX";
+  const fs::path dir = mkdtemp(tmpl);
+  const std::string md = (dir / "mail").string();
+  auto serve = [&](std::vector<std::string> extra, const std::string& name) {
+    std::vector<std::string> a{ZPROTO_BIN, "serve", "smtp", "--listen", "127.0.0.1:1", "--domain", "local.test",
+                               "--maildir", md};
+    a.insert(a.end(), extra.begin(), extra.end());
+    const pid_t pid = zp::test::spawn(a, (dir / name).string());
+    return zp::test::wait_exit(pid, 10s);
+  };
+  EXPECT_EQ(serve({"--password-file", (dir / "pw").string()}, "notls"), 2);
+  EXPECT_NE(slurp(dir / "notls").find("--password-file needs --tls-cert/--tls-key"), std::string::npos)
+      << slurp(dir / "notls");
+  EXPECT_EQ(serve({"--auth-plaintext"}, "nopw"), 2);
+  EXPECT_NE(slurp(dir / "nopw").find("--auth-plaintext needs --password-file"), std::string::npos) << slurp(dir / "nopw");
+  zp::test::write_file(dir / "pw", "alice:$7$101$c2FsdA==$aGFzaA==\n# fine so far\nbob:hunter2\n");
+  EXPECT_EQ(serve({"--password-file", (dir / "pw").string(), "--auth-plaintext"}, "badpw"), 2);
+  const std::string err = slurp(dir / "badpw");
+  EXPECT_NE(err.find((dir / "pw").string() + ":1: bad base64 hash"), std::string::npos) << err;
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+}  // namespace
