@@ -32,10 +32,10 @@ struct PasswordLimits {
 /// The users and their hashes, immutable once parsed (safe to share between threads).
 class PasswordFile {
  public:
-  /// Parses the text of a password file into `out`; "" on success, else "<name>:<line>: what".
+  /// Parses the text of a password file into `out`; "" on success, else "NAME:LINE: what".
   static std::string parse(std::string_view text, std::string_view name, const PasswordLimits& limits,
                            PasswordFile& out);
-  /// Reads and parses the file at `path`; "" on success, else "<path>: what" or "<path>:<line>: what".
+  /// Reads and parses the file at `path`; "" on success, else "PATH: what" or "PATH:LINE: what".
   static std::string load(const std::string& path, const PasswordLimits& limits, PasswordFile& out);
   /// True when `user` is in the file with `password`; false otherwise (an unknown user costs a
   /// hash too, so the time does not tell who exists).
@@ -58,7 +58,7 @@ class PasswordFile {
   std::unordered_map<std::string, Entry> users_;
 };
 
-/// Reads a whole file, at most `max_bytes`, into `out`; "" on success, else "<path>: what".
+/// Reads a whole file, at most `max_bytes`, into `out`; "" on success, else "PATH: what".
 std::string read_bounded(const std::string& path, std::size_t max_bytes, std::string& out);
 
 }  // namespace zp::service
