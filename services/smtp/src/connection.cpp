@@ -66,6 +66,11 @@ Task<void> serve_session(LocalRc<ShardState> st, Stream s, bool implicit_tls) {
           return Result<bool>(pw->check(cr->user, std::as_bytes(std::span<const char>(cr->password))));
         };
         Result<bool> ok = co_await run_blocking(*st->pool, std::move(check));
+        if (ok && !*ok && lim.auth_failure_delay_ms > 0) {
+          // A guesser waits for each wrong answer (like postfix's error sleep).
+          Result<void> slept = co_await sleep(std::chrono::milliseconds(lim.auth_failure_delay_ms));
+          if (!slept) break;  // cancelled: the shard stops
+        }
         sess.authenticated(ok);
         continue;
       }

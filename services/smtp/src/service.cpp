@@ -77,6 +77,7 @@ std::unique_ptr<service::Service> parse(service::ConfigReader& r, const service:
     if (key == "max_errors") return r.count_at_least(f, o.limits.max_errors, 1, 100000);
     if (key == "command_timeout_ms") return r.count_at_least(f, o.limits.command_timeout_ms, 1, 3600000);
     if (key == "data_timeout_ms") return r.count_at_least(f, o.limits.data_timeout_ms, 1, 3600000);
+    if (key == "auth_failure_delay_ms") return r.count(f, o.limits.auth_failure_delay_ms, 60000);
     if (key == "max_connections") return r.count_at_least(f, o.max_connections, 1, 10000000);
     if (key == "delivery_threads") return r.count_at_least(f, o.delivery_threads, 1, 256);
     if (key == "password_file") {
@@ -94,7 +95,7 @@ std::unique_ptr<service::Service> parse(service::ConfigReader& r, const service:
                          {"listen", "tls_listen", "tls", "admin_listen", "hostname", "domains", "maildir", "mailboxes",
                           "relay_networks", "max_message_bytes", "max_recipients", "max_errors",
                           "command_timeout_ms", "data_timeout_ms", "max_connections", "delivery_threads",
-                          "password_file", "auth_plaintext", "relay_queue"});
+                          "password_file", "auth_plaintext", "relay_queue", "auth_failure_delay_ms"});
   });
   if (!ok) return nullptr;
   if (o.listen.empty() && o.tls_listen.empty()) {

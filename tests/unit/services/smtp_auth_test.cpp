@@ -112,6 +112,19 @@ TEST_P(SmtpAuthTest, FailuresCountTowardTheErrorLimit) {
   EXPECT_EQ(server_->counters().auth_failures.load(), 3u);
 }
 
+TEST_P(SmtpAuthTest, AuthFailureIsSlow) {
+  with_passwords();
+  opts_.limits.auth_failure_delay_ms = 300;
+  start();
+  auto c = starttls_session();
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(c->cmd("AUTH PLAIN " + b64(std::string("\0alice\0guess", 12))), 535);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(290));
+  t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(c->cmd("AUTH PLAIN " + b64(std::string("\0alice\0secret", 13))), 235);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(290)) << "success is not delayed";
+}
+
 TEST_P(SmtpAuthTest, PlaintextAuthWhenConfigured) {
   with_passwords();
   opts_.auth_plaintext = true;

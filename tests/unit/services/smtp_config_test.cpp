@@ -30,7 +30,7 @@ TEST(ConfigSmtp, EveryKeyAccepted) {
     "max_message_bytes": 1048576, "max_recipients": 50, "max_errors": 5,
     "command_timeout_ms": 60000, "data_timeout_ms": 120000, "max_connections": 500,
     "delivery_threads": 8, "password_file": "users.pw", "auth_plaintext": true,
-    "relay_queue": "/var/spool/relay" } })");
+    "relay_queue": "/var/spool/relay", "auth_failure_delay_ms": 250 } })");
   ASSERT_TRUE(r) << r.error;
   const SmtpService* s = r.as<SmtpService>();
   ASSERT_TRUE(s);
@@ -64,6 +64,7 @@ TEST(ConfigSmtp, EveryKeyAccepted) {
   EXPECT_EQ(s->password_file, "users.pw");
   EXPECT_TRUE(o.auth_plaintext);
   EXPECT_EQ(o.relay_queue, "/var/spool/relay");
+  EXPECT_EQ(o.limits.auth_failure_delay_ms, 250);
   EXPECT_NE(s->summary().find("127.0.0.1:4465"), std::string::npos) << s->summary();
 }
 
@@ -77,6 +78,7 @@ TEST(ConfigSmtp, DefaultsOfAMinimalSection) {
   EXPECT_TRUE(r.as<SmtpService>()->password_file.empty());
   EXPECT_EQ(o.limits.max_message_bytes, 10u << 20);
   EXPECT_EQ(o.limits.max_recipients, 100u);
+  EXPECT_EQ(o.limits.auth_failure_delay_ms, 1000);
 }
 
 // `key_json` on line 2 of an otherwise valid section: refused, naming file:2 and `path`.
@@ -124,6 +126,8 @@ TEST(ConfigSmtp, EachBadValueNamesFileLineAndKey) {
   expect_refused(R"("password_file": ["a"])", "smtp.password_file");
   expect_refused(R"("auth_plaintext": "yes")", "smtp.auth_plaintext");
   expect_refused(R"("relay_queue": "")", "smtp.relay_queue");
+  expect_refused(R"("auth_failure_delay_ms": 60001)", "smtp.auth_failure_delay_ms");
+  expect_refused(R"("auth_failure_delay_ms": -5)", "smtp.auth_failure_delay_ms");
   expect_refused(R"("colour": "blue")", "smtp.colour");
 }
 

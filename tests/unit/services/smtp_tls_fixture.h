@@ -44,6 +44,7 @@ class TlsServerTest : public ServiceFixture {
     opts_.policy.domains = {"local.test"};
     opts_.policy.mailboxes = {{"@local.test", (dir_ / "all").string()}};
     opts_.delivery_threads = 2;
+    opts_.limits.auth_failure_delay_ms = 0;  // AuthFailureIsSlow tests the delay
     opts_.tls.alpn.clear();
     opts_.tls.certs = {{certs_dir() + "/leaf.pem", certs_dir() + "/leaf.key"}};
   }

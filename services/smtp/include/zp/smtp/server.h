@@ -40,6 +40,7 @@ struct SessionLimits {
   std::size_t max_text_line_bytes = 1000;       ///< DATA text line, CRLF included
   std::int64_t command_timeout_ms = 300000;     ///< waiting for a command (4.5.3.2.7: 5 min)
   std::int64_t data_timeout_ms = 180000;        ///< waiting for a data block (4.5.3.2.5: 3 min)
+  std::int64_t auth_failure_delay_ms = 1000;    ///< a 535 is sent this late (slows password guessing)
 };
 
 /// What the server is configured with.
