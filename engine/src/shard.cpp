@@ -79,6 +79,7 @@ Shard::Shard(unsigned id, unsigned count, std::unique_ptr<Backend> backend, Shar
       spawn_pool_({.block_bytes = sizeof(detail::SpawnState), .blocks_per_slab = kSpawnSlabBytes / sizeof(detail::SpawnState),
                    .max_blocks = opts.max_tasks}),
       small_pool_({.block_bytes = 64, .blocks_per_slab = 256, .max_blocks = 1u << 20}) {
+  poster_->shard_ = this;
   epoch_ = Clock::now();
   update_clock();
   timers_.advance(now_ms_);
@@ -98,6 +99,11 @@ Shard::Shard(unsigned id, unsigned count, std::unique_ptr<Backend> backend, Shar
 }
 
 Shard::~Shard() {
+  {
+    // From now on, late posts from other threads (a BlockingPool job done after a stop) are dropped.
+    std::lock_guard lock(poster_->mu_);
+    poster_->shard_ = nullptr;
+  }
   // Tasks still alive are cancelled and given a bounded number of turns to finish, so
   // no operation is left in flight pointing into a destroyed frame.
   if (live_) {
@@ -247,6 +253,13 @@ void Shard::flush_deferred() {
     }
   }
   deferred_tail_ = last;
+}
+
+bool ShardPoster::post(std::function<void()> fn) {
+  std::lock_guard lock(mu_);  // held while posting: the shard cannot go away meanwhile
+  if (!shard_) return false;
+  shard_->post_external(std::move(fn));
+  return true;
 }
 
 void Shard::post_external(std::function<void()> fn) {

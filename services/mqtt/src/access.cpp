@@ -3,7 +3,7 @@
 #include "zp/mqtt/access.h"
 
 #include "acl.h"
-#include "auth.h"
+#include "zp/service/password_file.h"
 
 namespace zp::mqtt {
 
@@ -14,8 +14,11 @@ std::shared_ptr<const Access> Access::parse(std::string_view password_text, std:
   std::shared_ptr<Access> a(new Access());
   a->max_username_ = cfg.limits.max_username;
   if (!cfg.password_file.empty()) {
-    a->passwords_ = std::make_unique<detail::PasswordFile>();
-    error = detail::PasswordFile::parse(password_text, cfg.password_file, cfg.limits, *a->passwords_);
+    a->passwords_ = std::make_unique<zp::service::PasswordFile>();
+    const zp::service::PasswordLimits pl{.max_file_bytes = cfg.limits.max_file_bytes, .max_lines = cfg.limits.max_lines,
+                                     .max_username = cfg.limits.max_username,
+                                     .max_iterations = cfg.limits.max_iterations};
+    error = zp::service::PasswordFile::parse(password_text, cfg.password_file, pl, *a->passwords_);
     if (!error.empty()) return nullptr;
   }
   if (!cfg.acl_file.empty()) {
@@ -31,11 +34,11 @@ std::shared_ptr<const Access> Access::parse(std::string_view password_text, std:
 std::shared_ptr<const Access> Access::load(const AccessConfig& cfg, std::string& error) {
   std::string pw, acl;
   if (!cfg.password_file.empty()) {
-    error = detail::read_bounded(cfg.password_file, cfg.limits.max_file_bytes, pw);
+    error = zp::service::read_bounded(cfg.password_file, cfg.limits.max_file_bytes, pw);
     if (!error.empty()) return nullptr;
   }
   if (!cfg.acl_file.empty()) {
-    error = detail::read_bounded(cfg.acl_file, cfg.limits.max_file_bytes, acl);
+    error = zp::service::read_bounded(cfg.acl_file, cfg.limits.max_file_bytes, acl);
     if (!error.empty()) return nullptr;
   }
   return parse(pw, acl, cfg, error);

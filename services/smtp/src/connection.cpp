@@ -54,9 +54,24 @@ Task<void> serve_session(LocalRc<ShardState> st, Stream s, bool implicit_tls) {
       if (a == Action::deliver) {
         std::shared_ptr<Job> job = sess.take_job();
         const std::size_t bytes = job->head.size() + job->body.size();
-        auto deliver = [store = st->store, job] { return store->deliver(job->mailboxes, job->head, job->body); };
+        auto deliver = [store = st->store, job] { return deliver_job(*store, *job); };
         Result<void> r = co_await run_blocking(*st->pool, std::move(deliver));
         sess.delivered(r, bytes);
+        continue;
+      }
+      if (a == Action::authenticate) {
+        // PBKDF2 takes a while by design: on the pool, never on the shard.
+        std::shared_ptr<Credentials> cr = sess.take_credentials();
+        auto check = [pw = srv.options().passwords, cr] {
+          return Result<bool>(pw->check(cr->user, std::as_bytes(std::span<const char>(cr->password))));
+        };
+        Result<bool> ok = co_await run_blocking(*st->pool, std::move(check));
+        if (ok && !*ok && lim.auth_failure_delay_ms > 0) {
+          // A guesser waits for each wrong answer (like postfix's error sleep).
+          Result<void> slept = co_await sleep(std::chrono::milliseconds(lim.auth_failure_delay_ms));
+          if (!slept) break;  // cancelled: the shard stops
+        }
+        sess.authenticated(ok);
         continue;
       }
       if (!co_await send_out(s, sess.out)) break;

@@ -18,7 +18,9 @@ Result<std::shared_ptr<Server>> Server::create(ServerOptions opts, std::string* 
     if (::gethostname(buf, sizeof buf - 1) == 0) s->hostname_ = buf;
     if (s->hostname_.empty()) s->hostname_ = "localhost";
   }
-  for (const std::string& dir : opts.policy.maildirs()) {
+  std::vector<std::string> dirs = opts.policy.maildirs();
+  if (!opts.relay_queue.empty()) dirs.push_back(opts.relay_queue);
+  for (const std::string& dir : dirs) {
     if (auto r = MaildirStore::create(dir); !r) {
       if (error) *error = "Maildir " + dir + ": " + r.error().message();
       return r.error();
@@ -80,6 +82,10 @@ std::string Counters::render() const {
   one("tls_handshakes_total", "counter", "TLS handshakes done (STARTTLS and implicit TLS).", tls_handshakes);
   one("tls_failures_total", "counter", "TLS handshakes failed.", tls_failures);
   one("timeouts_total", "counter", "Sessions closed with 421 after a timeout.", timeouts);
+  one("auth_successes_total", "counter", "AUTH exchanges answered 235.", auth_successes);
+  one("auth_failures_total", "counter", "AUTH exchanges answered 535 (bad credentials).", auth_failures);
+  one("messages_relayed_total", "counter", "Accepted messages with relayed recipients (in the relay queue).",
+      messages_relayed);
   out += "# HELP zproto_smtp_refusals_total Replies 4xx/5xx by code.\n# TYPE zproto_smtp_refusals_total counter\n";
   for (unsigned i = 0; i < 200; ++i) {
     const std::uint64_t v = refusals[i].load(std::memory_order_relaxed);

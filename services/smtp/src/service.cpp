@@ -77,12 +77,25 @@ std::unique_ptr<service::Service> parse(service::ConfigReader& r, const service:
     if (key == "max_errors") return r.count_at_least(f, o.limits.max_errors, 1, 100000);
     if (key == "command_timeout_ms") return r.count_at_least(f, o.limits.command_timeout_ms, 1, 3600000);
     if (key == "data_timeout_ms") return r.count_at_least(f, o.limits.data_timeout_ms, 1, 3600000);
+    if (key == "auth_failure_delay_ms") return r.count(f, o.limits.auth_failure_delay_ms, 60000);
     if (key == "max_connections") return r.count_at_least(f, o.max_connections, 1, 10000000);
     if (key == "delivery_threads") return r.count_at_least(f, o.delivery_threads, 1, 256);
+    if (key == "password_file") {
+      if (!r.string(f, svc->password_file)) return false;
+      if (svc->password_file.empty()) return r.invalid(f, "must name a password file");
+      return true;
+    }
+    if (key == "auth_plaintext") return r.boolean(f, o.auth_plaintext);
+    if (key == "relay_queue") {
+      if (!r.string(f, o.relay_queue)) return false;
+      if (o.relay_queue.empty()) return r.invalid(f, "must name a Maildir directory");
+      return true;
+    }
     return r.unknown_key(f, section.path,
                          {"listen", "tls_listen", "tls", "admin_listen", "hostname", "domains", "maildir", "mailboxes",
                           "relay_networks", "max_message_bytes", "max_recipients", "max_errors",
-                          "command_timeout_ms", "data_timeout_ms", "max_connections", "delivery_threads"});
+                          "command_timeout_ms", "data_timeout_ms", "max_connections", "delivery_threads",
+                          "password_file", "auth_plaintext", "relay_queue", "auth_failure_delay_ms"});
   });
   if (!ok) return nullptr;
   if (o.listen.empty() && o.tls_listen.empty()) {
@@ -108,6 +121,14 @@ std::unique_ptr<service::Service> parse(service::ConfigReader& r, const service:
     return nullptr;
   }
   (void)tls_node;  // "tls" alone is fine: it enables STARTTLS
+  if (!svc->password_file.empty() && o.tls.certs.empty() && !o.auth_plaintext) {
+    r.invalid(section, "\"password_file\" needs \"tls\" (AUTH is offered only over TLS) or \"auth_plaintext\": true");
+    return nullptr;
+  }
+  if (svc->password_file.empty() && o.auth_plaintext) {
+    r.invalid(section, "\"auth_plaintext\" needs \"password_file\"");
+    return nullptr;
+  }
   return svc;
 }
 
@@ -125,6 +146,10 @@ class SmtpFlags final : public service::Flags {
     cmd.add_option("--tls-listen", tls_listen_, "HOST:PORT for implicit TLS (RFC 8314; needs --tls-cert/--tls-key)");
     cmd.add_option("--tls-cert", tls_cert_, "Certificate chain (PEM): enables STARTTLS");
     cmd.add_option("--tls-key", tls_key_, "Private key (PEM) of --tls-cert");
+    cmd.add_option("--password-file", password_file_,
+                   "Users for AUTH PLAIN/LOGIN (mosquitto_passwd format); offered after TLS only");
+    cmd.add_flag("--auth-plaintext", auth_plaintext_, "Offer AUTH without TLS too (passwords in clear)");
+    cmd.add_option("--relay-queue", relay_queue_, "Maildir for mail to relayed recipients (authenticated clients)");
   }
   std::string apply(std::unique_ptr<service::Service>& svc) override {
     if (!svc) {
@@ -167,6 +192,12 @@ class SmtpFlags final : public service::Flags {
     if (std::string err = service::check_socket_addrs("--tls-listen", tls_listen_); !err.empty()) return err;
     if (!tls_listen_.empty()) o.tls_listen = tls_listen_;
     if (!o.tls_listen.empty() && o.tls.certs.empty()) return "--tls-listen needs --tls-cert and --tls-key";
+    if (!password_file_.empty()) m.password_file = password_file_;
+    if (auth_plaintext_) o.auth_plaintext = true;
+    if (!relay_queue_.empty()) o.relay_queue = relay_queue_;
+    if (!m.password_file.empty() && o.tls.certs.empty() && !o.auth_plaintext)
+      return "--password-file needs --tls-cert/--tls-key (AUTH only over TLS) or --auth-plaintext";
+    if (m.password_file.empty() && o.auth_plaintext) return "--auth-plaintext needs --password-file";
     if (o.policy.domains.empty()) return "smtp needs a local domain: --domain D";
     if (m.maildir.empty() && o.policy.mailboxes.empty()) return "smtp needs --maildir DIR";
     return {};
@@ -174,7 +205,8 @@ class SmtpFlags final : public service::Flags {
 
  private:
   std::vector<std::string> listen_, domains_, relay_, tls_listen_;
-  std::string maildir_, hostname_, admin_, tls_cert_, tls_key_;
+  std::string maildir_, hostname_, admin_, tls_cert_, tls_key_, password_file_, relay_queue_;
+  bool auth_plaintext_ = false;
   int port_ = 0;
   std::uint64_t max_message_ = 0;
 };
@@ -184,6 +216,11 @@ class SmtpFlags final : public service::Flags {
 std::string SmtpService::load(const service::Environment&) {
   if (!maildir.empty())
     for (const std::string& d : options.policy.domains) options.policy.mailboxes.try_emplace("@" + d, maildir);
+  if (!password_file.empty()) {
+    auto pw = std::make_shared<service::PasswordFile>();
+    if (std::string e = service::PasswordFile::load(password_file, {}, *pw); !e.empty()) return "smtp: " + e;
+    options.passwords = std::move(pw);
+  }
   std::string err;
   auto s = Server::create(options, &err);
   if (!s) return "smtp: " + (err.empty() ? s.error().message() : err);

@@ -5,6 +5,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "zp/codec/smtp/auth.h"
 
 namespace zp::smtp::detail {
 
@@ -14,6 +18,26 @@ namespace {
 
 // Replies past this are sent before more pipelined commands are read.
 constexpr std::size_t kMaxPendingOut = 64 * 1024;
+// AUTH lines (the command with an initial response, and each answer to a 334), CRLF
+// included (RFC 4954 4: at least 12288 octets).
+constexpr std::size_t kMaxAuthLine = 12288;
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const char x = a[i] >= 'A' && a[i] <= 'Z' ? char(a[i] | 0x20) : a[i];
+    const char y = b[i] >= 'A' && b[i] <= 'Z' ? char(b[i] | 0x20) : b[i];
+    if (x != y) return false;
+  }
+  return true;
+}
+
+bool starts_with_auth(std::string_view s) {
+  if (s.size() < 5 || s[4] != ' ') return false;
+  for (std::size_t i = 0; i < 4; ++i)
+    if ((s[i] | 0x20) != "auth"[i]) return false;
+  return true;
+}
 
 std::string peer_literal(const SocketAddr& a) {
   if (a.len == 0) return "[unknown]";
@@ -40,6 +64,23 @@ Session::Session(const ServerOptions& opts, const std::string& hostname, Counter
     : opts_(opts), hostname_(hostname), counters_(counters), peer_(peer), tls_offered_(tls_offered),
       tls_active_(tls_active) {
   limits_.max_line_bytes = opts.limits.max_line_bytes;
+}
+
+Credentials::~Credentials() {
+  // The password leaves memory with the request (volatile: the wipe is not optimised out).
+  volatile char* p = password.data();
+  for (std::size_t i = 0; i < password.size(); ++i) p[i] = 0;
+}
+
+Result<void> deliver_job(MailStore& store, const Job& job) {
+  if (!job.mailboxes.empty()) {
+    if (auto r = store.deliver(job.mailboxes, job.head, job.body); !r) return r;
+  }
+  if (!job.queue_dir.empty()) {
+    const std::string dirs[1] = {job.queue_dir};
+    if (auto r = store.deliver(dirs, job.queue_head, job.body); !r) return r;
+  }
+  return {};
 }
 
 void Session::greet() { reply(220, "", hostname_ + " ESMTP zproto"); }
@@ -80,6 +121,7 @@ void Session::reset_transaction() {
   smtputf8_ = false;
   rcpts_.clear();
   mailboxes_.clear();
+  relay_rcpts_.clear();
   body_.clear();
   data_.reset();
   bdat_.reset();
@@ -91,6 +133,8 @@ void Session::tls_started() {
   tls_active_ = true;
   helo_.clear();
   esmtp_ = false;
+  authenticated_ = false;  // nothing learnt before TLS carries over (RFC 3207 4.2)
+  auth_user_.clear();
   reset_transaction();
   mode_ = Mode::command;
 }
@@ -111,6 +155,7 @@ void Session::ehlo_reply(std::string_view domain) {
   lines.push_back("SMTPUTF8");
   lines.push_back("CHUNKING");
   if (tls_offered_ && !tls_active_) lines.push_back("STARTTLS");
+  if (auth_offered() && !authenticated_) lines.push_back("AUTH PLAIN LOGIN");
   lines.push_back("HELP");
   for (std::size_t i = 0; i < lines.size(); ++i) {
     out += "250";
@@ -123,16 +168,24 @@ void Session::ehlo_reply(std::string_view domain) {
 std::shared_ptr<Job> Session::make_job() {
   auto job = std::make_shared<Job>();
   job->mailboxes = mailboxes_;
-  // RFC 5321 4.4: Return-Path at final delivery, our Received on top.
-  std::string& h = job->head;
-  h = "Return-Path: <" + from_ + ">\r\n";
   std::string proto = smtputf8_ ? "UTF8SMTP" : (esmtp_ ? "ESMTP" : "SMTP");
   if (tls_active_) proto += 'S';
   if (authenticated_) proto += 'A';
   if (proto == "SMTPS") proto = "ESMTPS";  // RFC 3848 has no SMTPS
-  h += "Received: from " + helo_ + " (" + peer_literal(peer_) + ")\r\n\tby " + hostname_ + " (zproto) with " + proto;
-  if (rcpts_.size() == 1) h += "\r\n\tfor <" + rcpts_.front() + ">";
-  h += "; " + rfc5322_date() + "\r\n";
+  std::string received = "Received: from " + helo_ + " (" + peer_literal(peer_) + ")\r\n\tby " + hostname_ +
+                         " (zproto) with " + proto;
+  if (rcpts_.size() == 1) received += "\r\n\tfor <" + rcpts_.front() + ">";
+  received += "; " + rfc5322_date() + "\r\n";
+  // RFC 5321 4.4: Return-Path at final delivery, our Received on top.
+  if (!mailboxes_.empty()) job->head = "Return-Path: <" + from_ + ">\r\n" + received;
+  if (!relay_rcpts_.empty()) {
+    // The relay queue's envelope, written by us ahead of everything the client sent.
+    job->queue_dir = opts_.relay_queue;
+    std::string& q = job->queue_head;
+    q = "X-Envelope-From: <" + from_ + ">\r\n";
+    for (const std::string& r : relay_rcpts_) q += "X-Envelope-To: <" + r + ">\r\n";
+    q += received;
+  }
   job->body = std::move(body_);
   body_.clear();
   return job;
@@ -140,6 +193,7 @@ std::shared_ptr<Job> Session::make_job() {
 
 void Session::delivered(const Result<void>& r, std::size_t bytes) {
   if (r) {
+    if (!relay_rcpts_.empty()) counters_.messages_relayed.fetch_add(1, std::memory_order_relaxed);
     counters_.messages_accepted.fetch_add(1, std::memory_order_relaxed);
     counters_.bytes_accepted.fetch_add(bytes, std::memory_order_relaxed);
     reply(250, "2.0.0", "Ok: delivered");
@@ -203,8 +257,14 @@ Action Session::command(const cs::Command& cmd) {
             ok = reply(554, "5.7.1", "<" + addr + ">: Relay access denied");
             break;
           case Route::relay:
-            // Allowed to relay, but there is no outbound queue yet to relay with.
-            ok = reply(554, "5.7.1", "<" + addr + ">: Relaying not available (no outbound queue)");
+            if (opts_.relay_queue.empty()) {
+              // Allowed to relay, but there is no queue to relay with.
+              ok = reply(554, "5.7.1", "<" + addr + ">: Relaying not available (no relay queue)");
+              break;
+            }
+            rcpts_.push_back(addr);
+            relay_rcpts_.push_back(addr);
+            reply(250, "2.1.5", "Ok");
             break;
         }
       }
@@ -249,7 +309,7 @@ Action Session::command(const cs::Command& cmd) {
     case Verb::expn:
       return reply(502, "5.5.1", "Error: EXPN not available") ? Action::read : Action::close;
     case Verb::help:
-      reply(214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS");
+      reply(214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH");
       return Action::read;
     case Verb::starttls:
       if (!tls_offered_) return reply(502, "5.5.1", "Error: STARTTLS not available") ? Action::read : Action::close;
@@ -257,16 +317,131 @@ Action Session::command(const cs::Command& cmd) {
       reply(220, "2.0.0", "Ready to start TLS");
       return Action::starttls;
     case Verb::auth:
-      return reply(502, "5.5.1", "Error: AUTH not available") ? Action::read : Action::close;
+      return auth(cmd);
   }
   return Action::read;
 }
 
+bool Session::auth_offered() const { return opts_.passwords && (tls_active_ || opts_.auth_plaintext); }
+
+Action Session::auth(const cs::Command& cmd) {
+  bool ok = true;
+  if (!opts_.passwords) ok = reply(502, "5.5.1", "Error: AUTH not available");
+  else if (!esmtp_) ok = reply(503, "5.5.1", "Error: send EHLO first");
+  else if (authenticated_) ok = reply(503, "5.5.1", "Error: already authenticated");
+  else if (in_mail_) ok = reply(503, "5.5.1", "Error: AUTH not allowed during a mail transaction");
+  else if (!auth_offered() && tls_offered_) ok = reply(530, "5.7.0", "Must issue a STARTTLS command first");
+  else if (!auth_offered()) ok = reply(538, "5.7.11", "Encryption required for requested authentication mechanism");
+  else {
+    const bool plain = iequals(cmd.mechanism, "PLAIN");
+    const bool login = iequals(cmd.mechanism, "LOGIN");
+    if (!plain && !login) {
+      ok = reply(504, "5.5.4", "Unrecognized authentication type");
+    } else if (!cmd.initial_response.empty()) {
+      // LOGIN's initial response is the user name (the de-facto form; RFC 4954 allows one).
+      mode_ = plain ? Mode::auth_plain : Mode::auth_login_user;
+      return auth_response(cmd.initial_response);
+    } else if (plain) {
+      out += "334 \r\n";
+      mode_ = Mode::auth_plain;
+      return Action::flush;
+    } else {
+      out += "334 " + std::string(cs::login_user_prompt) + "\r\n";
+      mode_ = Mode::auth_login_user;
+      return Action::flush;
+    }
+  }
+  return ok ? Action::read : Action::close;
+}
+
+Action Session::auth_response(std::string_view line) {
+  const Mode m = mode_;
+  mode_ = Mode::command;
+  std::vector<char> buf(line.size() + 4);
+  bool ok = true;
+  auto refuse = [&](cs::Errc e) {
+    if (e == cs::Errc::auth_cancelled) return reply(501, "5.7.0", "Authentication cancelled");
+    if (e == cs::Errc::bad_base64) return reply(501, "5.5.2", "Cannot decode response");
+    counters_.auth_failures.fetch_add(1, std::memory_order_relaxed);
+    return reply(535, "5.7.8", "Authentication credentials invalid");
+  };
+  if (m == Mode::auth_plain) {
+    auto c = cs::decode_plain(line, buf);
+    if (!c) {
+      ok = refuse(cs::Errc(c.error().value()));
+    } else if (!c->authzid.empty() && c->authzid != c->authcid) {
+      // Acting for another user is not something a password file can allow.
+      counters_.auth_failures.fetch_add(1, std::memory_order_relaxed);
+      ok = reply(535, "5.7.8", "Authentication credentials invalid");
+    } else {
+      creds_ = std::make_shared<Credentials>();
+      auth_user_ = std::string(c->authcid);
+      creds_->user = auth_user_;
+      creds_->password = std::string(c->password);
+      std::memset(buf.data(), 0, buf.size());
+      return Action::authenticate;
+    }
+  } else {
+    auto v = cs::decode_login(line, buf);
+    if (!v) {
+      ok = refuse(cs::Errc(v.error().value()));
+    } else if (m == Mode::auth_login_user) {
+      auth_user_ = std::string(*v);
+      out += "334 " + std::string(cs::login_password_prompt) + "\r\n";
+      mode_ = Mode::auth_login_password;
+      return Action::flush;
+    } else {
+      creds_ = std::make_shared<Credentials>();
+      creds_->user = auth_user_;
+      creds_->password = std::string(*v);
+      std::memset(buf.data(), 0, buf.size());
+      return Action::authenticate;
+    }
+  }
+  auth_user_.clear();
+  return ok ? Action::read : Action::close;
+}
+
+void Session::authenticated(const Result<bool>& checked) {
+  if (!checked) {
+    // The check did not run (the pool's queue is full): not the client's fault (RFC 4954 6).
+    auth_user_.clear();
+    if (!reply(454, "4.7.0", "Temporary authentication failure")) closing_ = true;
+    return;
+  }
+  if (*checked) {
+    authenticated_ = true;
+    counters_.auth_successes.fetch_add(1, std::memory_order_relaxed);
+    reply(235, "2.7.0", "Authentication successful");
+    return;
+  }
+  auth_user_.clear();
+  counters_.auth_failures.fetch_add(1, std::memory_order_relaxed);
+  // Counted against max_errors like every refusal: a guesser is cut off after that many.
+  if (!reply(535, "5.7.8", "Authentication credentials invalid")) closing_ = true;
+}
+
 Action Session::run() {
+  if (closing_) return Action::close;
   std::size_t pos = 0;
   Action action = Action::read;
   for (;;) {
     const std::string_view rest = std::string_view(in).substr(pos);
+    if (mode_ == Mode::auth_plain || mode_ == Mode::auth_login_user || mode_ == Mode::auth_login_password) {
+      const std::size_t eol = rest.find("\r\n");
+      if (eol == std::string_view::npos) {
+        if (rest.size() < kMaxAuthLine) break;
+        mode_ = Mode::command;
+        auth_user_.clear();
+        refuse_parse(cs::Errc::line_too_long);
+        action = Action::close;  // no telling where the line ends
+        break;
+      }
+      pos += eol + 2;
+      action = auth_response(rest.substr(0, eol));
+      if (action != Action::read) break;
+      continue;
+    }
     if (mode_ == Mode::data) {
       if (rest.empty()) break;
       const cs::DataResult r = data_->decode(rest);
@@ -342,7 +517,9 @@ Action Session::run() {
       break;
     }
     cs::Command cmd;
-    const cs::ParseResult r = cs::parse_command(rest, limits_, cmd, cs::Context{.smtputf8 = smtputf8_});
+    cs::Limits lim = limits_;
+    if (starts_with_auth(rest)) lim.max_line_bytes = kMaxAuthLine;
+    const cs::ParseResult r = cs::parse_command(rest, lim, cmd, cs::Context{.smtputf8 = smtputf8_});
     if (r.status == cs::Status::need_more) break;
     if (r.status == cs::Status::error) {
       if (r.consumed == 0) {

@@ -1,5 +1,6 @@
 // One SMTP session's state machine, without I/O: bytes in `in`, replies out in `out`, and an
-// Action telling the connection loop what to do next (read, flush, deliver, STARTTLS, close).
+// Action telling the connection loop what to do next (read, flush, deliver, STARTTLS, check
+// AUTH credentials, close).
 #pragma once
 
 #include <memory>
@@ -14,13 +15,26 @@
 
 namespace zp::smtp::detail {
 
-enum class Action { read, flush, deliver, starttls, close };
+enum class Action { read, flush, deliver, starttls, authenticate, close };
 
 // What one delivery needs (shared with the delivery thread).
 struct Job {
   std::vector<std::string> mailboxes;  // distinct Maildirs
   std::string head;                    // Return-Path and Received
   std::string body;                    // the message as received
+  std::string queue_dir;               // relayed recipients: the relay queue's Maildir; "" none
+  std::string queue_head;              // X-Envelope-From/-To and Received
+};
+
+// Stores the job's copies (local mailboxes, then the relay queue); success only when all are
+// on stable storage. Blocks: run it on the BlockingPool.
+Result<void> deliver_job(MailStore& store, const Job& job);
+
+// AUTH credentials waiting for the password check (shared with the checking thread).
+struct Credentials {
+  std::string user;
+  std::string password;
+  ~Credentials();  // wipes the password
 };
 
 class Session {
@@ -34,6 +48,10 @@ class Session {
   // After Action::deliver: the job, then the store's answer.
   std::shared_ptr<Job> take_job() { return std::move(job_); }
   void delivered(const Result<void>& r, std::size_t bytes);
+  // After Action::authenticate: the credentials, then whether the password file took them
+  // (an error: the check could not run).
+  std::shared_ptr<Credentials> take_credentials() { return std::move(creds_); }
+  void authenticated(const Result<bool>& checked);
   // The TLS handshake after STARTTLS finished: back to the start (RFC 3207 4.2).
   void tls_started();
   // No command (or data) within the timeout: 421.
@@ -45,8 +63,13 @@ class Session {
   std::string out;  // replies not yet sent
 
  private:
-  enum class Mode { command, data, bdat, skip_line };
+  enum class Mode { command, data, bdat, skip_line, auth_plain, auth_login_user, auth_login_password };
   Action command(const codec::smtp::Command& cmd);
+  Action auth(const codec::smtp::Command& cmd);
+  // One base64 line of an AUTH exchange (an initial response or the answer to a 334).
+  Action auth_response(std::string_view line);
+  // AUTH may be used now: a password file, and TLS unless auth_plaintext.
+  bool auth_offered() const;
   // Appends a reply; a 4xx/5xx counts against max_errors. False when that limit is reached
   // (421 appended: close).
   bool reply(unsigned code, std::string_view enhanced, std::string_view text);
@@ -62,6 +85,9 @@ class Session {
   bool tls_offered_;
   bool tls_active_;
   bool authenticated_ = false;
+  std::string auth_user_;                // authenticated as (or the LOGIN user name so far)
+  std::shared_ptr<Credentials> creds_;
+  bool closing_ = false;                 // the error limit was hit outside run(): close next
   std::size_t errors_ = 0;
   Mode mode_ = Mode::command;
   codec::smtp::Limits limits_;
@@ -74,6 +100,7 @@ class Session {
   bool smtputf8_ = false;
   std::vector<std::string> rcpts_;
   std::vector<std::string> mailboxes_;
+  std::vector<std::string> relay_rcpts_;  // recipients for the relay queue
   std::string body_;
   std::optional<codec::smtp::DataDecoder> data_;
   std::optional<codec::smtp::BdatReader> bdat_;

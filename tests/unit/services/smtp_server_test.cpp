@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "../../common/service_fixture.h"
 #include "engine_test_util.h"
@@ -239,13 +240,13 @@ TEST_P(SmtpServerTest, RelayDeniedAndUnknownUser) {
   EXPECT_NE(metrics.find("zproto_smtp_refusals_total{code=\"550\"} 1\n"), std::string::npos) << metrics;
 }
 
-TEST_P(SmtpServerTest, RelayNetworkMayRelayButThereIsNoQueue) {
+TEST_P(SmtpServerTest, RelayNetworkMayRelayButThereIsNoRelayQueue) {
   opts_.policy.relay_networks = {*smtp::Network::parse("127.0.0.0/8")};
   start();
   auto c = session();
   EXPECT_EQ(c->cmd("MAIL FROM:<a@b.example>"), 250);
   EXPECT_EQ(c->cmd("RCPT TO:<x@elsewhere.example>"), 554);
-  EXPECT_EQ(c->last(), "554 5.7.1 <x@elsewhere.example>: Relaying not available (no outbound queue)\r\n");
+  EXPECT_EQ(c->last(), "554 5.7.1 <x@elsewhere.example>: Relaying not available (no relay queue)\r\n");
   EXPECT_EQ(server_->counters().relay_denied.load(), 0u);
 }
 
@@ -381,6 +382,48 @@ TEST_P(SmtpServerTest, DisconnectMidDataLeavesNothing) {
   auto c = session();  // the server is still fine
   EXPECT_EQ(c->cmd("NOOP"), 250);
   EXPECT_TRUE(new_messages(all()).empty());
+}
+
+// A store that takes its time, so the shard can stop while a delivery is running.
+class SlowStore final : public smtp::MailStore {
+ public:
+  Result<void> deliver(std::span<const std::string>, std::string_view, std::string_view) override {
+    started.store(true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    finished.store(true);
+    return {};
+  }
+  std::atomic<bool> started{false}, finished{false};
+};
+
+// The shard stops (without draining) and is destroyed while the delivery thread still
+// writes: the late result is dropped, nothing touches the freed shard, no 250 is sent.
+TEST_P(SmtpServerTest, StopDuringDeliveryIsClean) {
+  auto slow = std::make_shared<SlowStore>();
+  start_service([this, slow](Shard& shard, uint16_t port) {
+    auto o = opts_;
+    o.listen = {"127.0.0.1:" + std::to_string(port)};
+    auto s = smtp::Server::create(o);
+    if (!s) return false;
+    server_ = *s;
+    server_->set_store(slow);
+    return bool(server_->start(shard));
+  });
+  auto c = session();
+  EXPECT_EQ(c->cmd("MAIL FROM:<a@b.example>"), 250);
+  EXPECT_EQ(c->cmd("RCPT TO:<x@local.test>"), 250);
+  EXPECT_EQ(c->cmd("DATA"), 354);
+  c->send("slow\r\n.\r\n");
+  for (int i = 0; i < 300 && !slow->started.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(slow->started.load());
+  stop_service();
+  EXPECT_FALSE(slow->finished.load()) << "the shard was gone before the store finished";
+  for (int i = 0; i < 200 && !slow->finished.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_TRUE(slow->finished.load());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(c->rest().find("250"), std::string::npos) << "no 250 for a delivery whose answer was dropped";
+  EXPECT_EQ(server_->counters().messages_accepted.load(), 0u);
+  server_.reset();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SmtpServerTest, ::testing::ValuesIn(test::all_backends()), test::param_name);

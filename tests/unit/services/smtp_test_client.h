@@ -1,6 +1,11 @@
 // A blocking SMTP test client over a loopback socket: raw writes, whole replies read back
-// (multi-line ones included), and the Maildir helpers the SMTP tests share.
+// (multi-line ones included), TLS (wolfSSL, for STARTTLS and implicit TLS), and the Maildir
+// helpers the SMTP tests share.
 #pragma once
+
+// wolfSSL's settings first: its headers depend on them.
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -21,12 +26,30 @@ class Client {
  public:
   explicit Client(std::uint16_t port) : fd_(connect_retry(port)) {}
   ~Client() {
+    if (ssl_) wolfSSL_free(ssl_);
+    if (ctx_) wolfSSL_CTX_free(ctx_);
     if (fd_ >= 0) ::close(fd_);
   }
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
   bool ok() const { return fd_ >= 0; }
+  // The TLS handshake on the connection (after a 220 to STARTTLS, or at once on an implicit
+  // TLS port), verifying the server's certificate against `ca_file` for "localhost". Bytes
+  // already buffered in plaintext are dropped. False when the handshake fails.
+  bool start_tls(const std::string& ca_file) {
+    buf_.clear();
+    ctx_ = wolfSSL_CTX_new(wolfSSLv23_client_method());
+    if (!ctx_) return false;
+    if (wolfSSL_CTX_load_verify_locations(ctx_, ca_file.c_str(), nullptr) != WOLFSSL_SUCCESS) return false;
+    wolfSSL_CTX_set_verify(ctx_, WOLFSSL_VERIFY_PEER, nullptr);
+    ssl_ = wolfSSL_new(ctx_);
+    if (!ssl_ || wolfSSL_set_fd(ssl_, fd_) != WOLFSSL_SUCCESS) return false;
+    if (wolfSSL_check_domain_name(ssl_, "localhost") != WOLFSSL_SUCCESS) return false;
+    return wolfSSL_connect(ssl_) == WOLFSSL_SUCCESS;
+  }
+  bool tls() const { return ssl_ != nullptr; }
   bool send(std::string_view s) {
+    if (ssl_) return s.empty() || wolfSSL_write(ssl_, s.data(), int(s.size())) == int(s.size());
     while (!s.empty()) {
       const ssize_t w = ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL);
       if (w < 0 && errno == EINTR) continue;
@@ -72,8 +95,7 @@ class Client {
     buf_.clear();
     char b[4096];
     for (;;) {
-      const ssize_t r = ::recv(fd_, b, sizeof b, 0);
-      if (r < 0 && errno == EINTR) continue;
+      const ssize_t r = read_some(b, sizeof b);
       if (r <= 0) return out;
       out.append(b, std::size_t(r));
     }
@@ -84,17 +106,25 @@ class Client {
   int fd() const { return fd_; }
 
  private:
-  bool fill() {
-    char b[4096];
+  // Plaintext from the socket or the TLS session; <= 0 at EOF, error or timeout.
+  ssize_t read_some(char* b, std::size_t n) {
+    if (ssl_) return wolfSSL_read(ssl_, b, int(n));
     for (;;) {
-      const ssize_t r = ::recv(fd_, b, sizeof b, 0);
+      const ssize_t r = ::recv(fd_, b, n, 0);
       if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) return false;
-      buf_.append(b, std::size_t(r));
-      return true;
+      return r;
     }
   }
+  bool fill() {
+    char b[4096];
+    const ssize_t r = read_some(b, sizeof b);
+    if (r <= 0) return false;
+    buf_.append(b, std::size_t(r));
+    return true;
+  }
   int fd_;
+  WOLFSSL_CTX* ctx_ = nullptr;
+  WOLFSSL* ssl_ = nullptr;
   std::string buf_;
   std::string last_;
 };

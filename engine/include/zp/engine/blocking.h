@@ -98,7 +98,8 @@ struct BlockingState {
   std::optional<R> result;
   std::coroutine_handle<> waiter;
   TaskCtx* ctx = nullptr;
-  Shard* shard = nullptr;
+  Shard* shard = nullptr;                // the caller's (used on its thread only)
+  std::shared_ptr<ShardPoster> poster;  // the worker's way back: safe if the shard is gone
   bool abandoned = false;
 };
 
@@ -146,9 +147,11 @@ auto run_blocking(BlockingPool& pool, F fn) -> Task<decltype(fn())> {
   using R = decltype(fn());
   auto st = std::make_shared<detail::BlockingState<R>>();
   st->shard = Shard::current();
+  st->poster = st->shard->poster();
   auto posted = pool.post([st, fn = std::move(fn)]() mutable {
     R r = fn();
-    st->shard->post_external([st, r = std::move(r)]() mutable {
+    // A shard destroyed meanwhile (stopped without draining) drops the result.
+    st->poster->post([st, r = std::move(r)]() mutable {
       if (st->abandoned) return;  // the caller was cancelled and resumed already
       st->result.emplace(std::move(r));
       if (st->ctx) st->ctx->cancel_hook = nullptr;

@@ -127,6 +127,19 @@ class TaskHandle {
   detail::SpawnState* s_ = nullptr;
 };
 
+/// Posts to a shard from a thread that may outlive it (a BlockingPool worker finishing after
+/// the shard stopped): once the shard's destruction has begun, post() drops fn.
+class ShardPoster {
+ public:
+  /// Runs fn on the shard soon (Shard::post_external); false (fn dropped) when it is gone.
+  bool post(std::function<void()> fn);
+
+ private:
+  friend class Shard;
+  std::mutex mu_;
+  Shard* shard_ = nullptr;
+};
+
 /// One thread's reactor (see the file comment).
 class Shard {
  public:
@@ -196,6 +209,8 @@ class Shard {
   const CrossShardStats& cross_shard_stats() const { return xstats_; }  ///< this shard's cross-shard counters
   /// From any thread (slow path, a mutex): runs fn on this shard soon.
   void post_external(std::function<void()> fn);
+  /// A handle for post_external that stays safe to use after the shard is destroyed.
+  std::shared_ptr<ShardPoster> poster() const { return poster_; }
 
   /// Lifecycle.
   bool stopping() const { return stopping_; }
@@ -279,6 +294,7 @@ class Shard {
   std::mutex external_mu_;
   std::vector<std::function<void()>> external_;
   std::atomic<bool> external_pending_{false};
+  std::shared_ptr<ShardPoster> poster_ = std::make_shared<ShardPoster>();
 
   bool stopping_ = false;
   bool drain_expired_ = false;

@@ -18,10 +18,13 @@
 #include <string>
 #include <string_view>
 
+namespace zp::service {
+class PasswordFile;
+}  // namespace zp::service
+
 namespace zp::mqtt {
 
 namespace detail {
-class PasswordFile;
 class AclFile;
 }  // namespace detail
 
@@ -82,7 +85,7 @@ class Access {
 
  private:
   Access() = default;
-  std::unique_ptr<detail::PasswordFile> passwords_;
+  std::unique_ptr<zp::service::PasswordFile> passwords_;
   std::unique_ptr<detail::AclFile> acl_;
   bool allow_anonymous_ = true;
   std::size_t max_username_ = 1024;

@@ -1,9 +1,10 @@
 /// \file
 /// The SMTP receiving server (RFC 5321): a session per connection on its shard, the RFC 5321
 /// command order, PIPELINING (replies batched per read), SIZE, 8BITMIME, SMTPUTF8,
-/// ENHANCEDSTATUSCODES, CHUNKING (BDAT), STARTTLS and implicit TLS (RFC 8314), the recipient
-/// policy (policy.h) and durable delivery (store.h): a 250 after the data means the message
-/// is on stable storage.
+/// ENHANCEDSTATUSCODES, CHUNKING (BDAT), STARTTLS and implicit TLS (RFC 8314), AUTH PLAIN and
+/// LOGIN against a password file (after TLS only, unless configured), the recipient policy
+/// (policy.h) and durable delivery (store.h): a 250 after the data means the message is on
+/// stable storage.
 /// \code
 ///   zp::smtp::ServerOptions o;
 ///   o.listen = {"127.0.0.1:2525"};
@@ -24,6 +25,7 @@
 #include "zp/engine/shard.h"
 #include "zp/engine/tls.h"
 #include "zp/result.h"
+#include "zp/service/password_file.h"
 #include "zp/smtp/policy.h"
 #include "zp/smtp/store.h"
 
@@ -38,6 +40,7 @@ struct SessionLimits {
   std::size_t max_text_line_bytes = 1000;       ///< DATA text line, CRLF included
   std::int64_t command_timeout_ms = 300000;     ///< waiting for a command (4.5.3.2.7: 5 min)
   std::int64_t data_timeout_ms = 180000;        ///< waiting for a data block (4.5.3.2.5: 3 min)
+  std::int64_t auth_failure_delay_ms = 1000;    ///< a 535 is sent this late (slows password guessing)
 };
 
 /// What the server is configured with.
@@ -47,6 +50,12 @@ struct ServerOptions {
   tls::ServerConfig tls;                ///< certificate for STARTTLS and tls_listen; no certs: no TLS
   std::string hostname;                 ///< in the greeting and Received:; "" = gethostname()
   Policy policy;                        ///< local domains, mailboxes, relay networks
+  /// Users for AUTH PLAIN and LOGIN (RFC 4954); null: no AUTH. Authenticated clients may relay.
+  std::shared_ptr<const service::PasswordFile> passwords;
+  bool auth_plaintext = false;          ///< offer AUTH without TLS too (passwords in clear: off by default)
+  /// Maildir receiving the messages for relayed recipients (the outbound queue's input: each
+  /// file starts with X-Envelope-From and X-Envelope-To lines); "": relaying refused (554 5.7.1).
+  std::string relay_queue;
   SessionLimits limits;                 ///< per session
   std::size_t max_connections = 10000;  ///< per shard
   unsigned delivery_threads = 4;        ///< BlockingPool threads for Maildir writes and fsyncs
@@ -63,6 +72,9 @@ struct Counters {
   std::atomic<std::uint64_t> tls_handshakes{0};     ///< STARTTLS and implicit TLS handshakes done
   std::atomic<std::uint64_t> tls_failures{0};       ///< handshakes failed
   std::atomic<std::uint64_t> timeouts{0};           ///< sessions closed with 421 after a timeout
+  std::atomic<std::uint64_t> auth_successes{0};     ///< AUTH answered 235
+  std::atomic<std::uint64_t> auth_failures{0};      ///< AUTH answered 535 (bad user name or password)
+  std::atomic<std::uint64_t> messages_relayed{0};   ///< accepted messages with relayed recipients (queued)
   /// Refusals by reply code: index = code - 400 (400..599).
   std::atomic<std::uint64_t> refusals[200]{};
   /// Counts a refusal with reply `code` (4xx/5xx; others ignored).

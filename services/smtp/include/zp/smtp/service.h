@@ -5,7 +5,8 @@
 ///   "smtp": { "listen": ["127.0.0.1:2525"], "domains": ["local.test"], "maildir": "/var/mail/all",
 ///             "mailboxes": { "alice@local.test": "/var/mail/alice" },
 ///             "relay_networks": [], "max_message_bytes": 10485760, "max_recipients": 100,
-///             "tls_listen": ["127.0.0.1:4465"], "tls": { "cert": "cert.pem", "key": "key.pem" } }
+///             "tls_listen": ["127.0.0.1:4465"], "tls": { "cert": "cert.pem", "key": "key.pem" },
+///             "password_file": "users.pw", "auth_plaintext": false, "relay_queue": "/var/spool/zp-relay" }
 /// \endcode
 #pragma once
 
@@ -30,13 +31,15 @@ class SmtpService final : public service::Service {
   ServerOptions options = defaults();  ///< listeners, policy, limits
   std::string maildir;                 ///< the catch-all Maildir of every local domain without one; "" none
   std::string admin;                   ///< GET /metrics listener, "" none
+  std::string password_file;           ///< AUTH users (read by load()); "" no AUTH
   /// ServerOptions with TLS without ALPN.
   static ServerOptions defaults() {
     ServerOptions o;
     o.tls = no_alpn();
     return o;
   }
-  /// Completes the policy (the `maildir` catch-alls) and creates every Maildir.
+  /// Completes the policy (the `maildir` catch-alls), reads the password file and creates
+  /// every Maildir; the error names the file (and line) or directory.
   std::string load(const service::Environment& env) override;
   std::string summary() const override;
   Result<void> start(Shard& shard) override;

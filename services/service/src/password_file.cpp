@@ -1,5 +1,5 @@
-// mosquitto_passwd's password file: parse, then check a CONNECT's credentials.
-#include "auth.h"
+// mosquitto_passwd's password file: parse, then check credentials (MQTT CONNECT, SMTP AUTH).
+#include "zp/service/password_file.h"
 
 // wolfSSL's settings first: its headers depend on them.
 #include <wolfssl/options.h>
@@ -12,7 +12,7 @@
 #include <cstdio>
 #include <memory>
 
-namespace zp::mqtt::detail {
+namespace zp::service {
 
 namespace {
 
@@ -56,7 +56,7 @@ std::string read_bounded(const std::string& path, std::size_t max_bytes, std::st
   return {};
 }
 
-std::string PasswordFile::parse(std::string_view text, std::string_view name, const AccessLimits& limits,
+std::string PasswordFile::parse(std::string_view text, std::string_view name, const PasswordLimits& limits,
                                 PasswordFile& out) {
   out.users_.clear();
   std::size_t line_no = 0;
@@ -103,6 +103,31 @@ std::string PasswordFile::parse(std::string_view text, std::string_view name, co
   return {};
 }
 
+std::string PasswordFile::load(const std::string& path, const PasswordLimits& limits, PasswordFile& out) {
+  std::string text;
+  if (std::string err = read_bounded(path, limits.max_file_bytes, text); !err.empty()) return err;
+  return parse(text, path, limits, out);
+}
+
+std::string PasswordFile::make_hash(std::span<const std::byte> password, std::span<const std::uint8_t> salt,
+                                    std::uint32_t iterations) {
+  if (salt.empty() || iterations == 0) return {};
+  Entry e{.pbkdf2 = true, .iterations = iterations, .salt = {salt.begin(), salt.end()}, .hash = {}};
+  std::uint8_t h[kHashBytes];
+  if (!hash(e, password, h)) return {};
+  auto b64 = [](const std::uint8_t* p, std::size_t n) {
+    std::string out(n * 2 + 4, '\0');
+    word32 len = word32(out.size());
+    if (Base64_Encode_NoNl(p, word32(n), reinterpret_cast<byte*>(out.data()), &len) != 0) return std::string();
+    out.resize(len);
+    return out;
+  };
+  const std::string s = b64(salt.data(), salt.size());
+  const std::string d = b64(h, kHashBytes);
+  if (s.empty() || d.empty()) return {};
+  return "$7$" + std::to_string(iterations) + "$" + s + "$" + d;
+}
+
 bool PasswordFile::hash(const Entry& e, std::span<const std::byte> password, std::uint8_t out[64]) {
   const auto* pw = reinterpret_cast<const byte*>(password.data());
   if (e.pbkdf2) {
@@ -129,4 +154,4 @@ bool PasswordFile::check(std::string_view user, std::span<const std::byte> passw
   return same && it != users_.end();
 }
 
-}  // namespace zp::mqtt::detail
+}  // namespace zp::service
