@@ -90,6 +90,13 @@ std::unique_ptr<SessionState> ShardBroker::detach(const std::string& client_id, 
   if (Conn* c = s.conn) {
     add(counters.takeovers);
     c->taken_over = true;
+    // A will held back by a Will Delay: a clean start ends the session, and with it the
+    // delay, so the will goes now; a resumed session cancels it (MQTT-3.1.3-9). (Without a
+    // delay it goes when the connection closes, as on any abnormal close.)
+    if (c->will && c->will->delay_s > 0 && !(keep && s.persistent)) {
+      publish_will(c->will->msg);
+      c->will.reset();
+    }
     if (c->version == cm::Version::v5) c->write(cm::Disconnect{.reason = cm::reason::session_taken_over});
     c->session = nullptr;
     s.conn = nullptr;

@@ -230,6 +230,34 @@ TEST_P(BrokerV5Test, WillDelayHoldsTheWillBackUnlessTheClientReturns) {
   EXPECT_EQ(totals().wills, 1u);
 }
 
+// A connection taken over while its will waits on a Will Delay: a clean start ends the
+// session, so the will goes at once; a resumed session cancels it.
+TEST_P(BrokerV5Test, ATakeoverWithACleanStartSendsTheDelayedWill) {
+  start(2);
+  auto watcher = client(0, "watcher");
+  ASSERT_TRUE(watcher->subscribe("wills/#", 0));
+  auto with_will = [](std::string_view topic) {
+    cm::Connect c = expiring(60);
+    c.has_will = true;
+    c.will_topic = topic;
+    c.will_payload = bytes("gone");
+    c.will_properties.will_delay_interval = 30;
+    c.will_properties.set(cm::PropertyId::will_delay_interval);
+    return c;
+  };
+  auto first = client(1, "clean", false, with_will("wills/clean"));
+  auto kept = client(1, "resumed", false, with_will("wills/resumed"));
+  const auto t0 = std::chrono::steady_clock::now();
+  auto clean = client(0, "clean", true, expiring(60));      // a clean start on the other shard
+  auto resumed = client(0, "resumed", false, expiring(60));  // resumes the session
+  auto w = watcher->recv();
+  ASSERT_TRUE(w && w->type == PacketType::publish) << "the delayed will of a session a clean start ended";
+  EXPECT_EQ(w->topic, "wills/clean");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);  // not after the 30 s delay
+  EXPECT_TRUE(nothing_waiting(*watcher));  // no will for the resumed session
+  EXPECT_EQ(totals().wills, 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, BrokerV5Test, ::testing::ValuesIn(test::all_backends()), test::param_name);
 
 }  // namespace
