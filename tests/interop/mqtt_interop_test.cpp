@@ -105,6 +105,36 @@ TEST_F(MqttInterop, MosquittoClientsBothVersionsEveryQos) {
   }
 }
 
+// Two mosquitto_sub on one shared subscription ("$share/g/..."), a third on the plain filter:
+// the 20 messages mosquitto_pub sends go to one member each, in turn; the plain one gets all.
+TEST_F(MqttInterop, MosquittoSubSharedSubscriptionTakesTurns) {
+  std::vector<pid_t> subs;
+  for (const std::string name : {"member1", "member2", "plain"}) {
+    // The share first, the marker second, in one SUBSCRIBE: the marker's retained copy comes
+    // once the share has joined its group.
+    ASSERT_EQ(run([&] {
+                auto a = common("mosquitto_pub", "mqttv5");
+                a.insert(a.end(), {"-t", "mark/" + name, "-m", "ready", "-r", "-q", "1"});
+                return a;
+              }(), "mark_" + name),
+              0);
+    auto args = common("mosquitto_sub", "mqttv5");
+    const std::string filter = name == "plain" ? "sh/#" : "$share/g/sh/#";
+    args.insert(args.end(), {"-t", filter, "-t", "mark/" + name, "-q", "1", "-C", name == "plain" ? "21" : "11", "-v", "-W", "15"});
+    subs.push_back(spawn(args, (dir_ / (name + ".out")).string()));
+    ASSERT_TRUE(wait_lines(name, 1)) << out(name);
+  }
+  auto pub = common("mosquitto_pub", "mqttv5");
+  pub.insert(pub.end(), {"-t", "sh/x", "-m", "job", "-q", "1", "--repeat", "20"});
+  ASSERT_EQ(run(pub, "pub"), 0) << out("pub");
+  for (pid_t p : subs) EXPECT_EQ(wait_exit(p, 15s), 0);
+  std::string ten;
+  for (int i = 0; i < 10; ++i) ten += "sh/x job\n";
+  EXPECT_EQ(out("member1"), "mark/member1 ready\n" + ten);
+  EXPECT_EQ(out("member2"), "mark/member2 ready\n" + ten);
+  EXPECT_EQ(out("plain"), "mark/plain ready\n" + ten + ten);
+}
+
 TEST_F(MqttInterop, WillPublishedAfterKillMinusNine) {
   for (const std::string v : {"mqttv311", "mqttv5"}) {
     // Retained markers tell us when each client is subscribed (it prints the marker).

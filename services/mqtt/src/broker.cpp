@@ -146,6 +146,11 @@ Session* ShardBroker::new_session(const std::string& client_id, std::uint64_t ge
 void ShardBroker::free_session(Session& s) {
   for (auto& [filter, sub] : s.view().subscriptions) {
     (void)sub;
+    if (is_share(filter)) {
+      subtract(counters.subscriptions);
+      unsubscribe_shared(s, filter);
+      continue;
+    }
     auto r = subs_.unsubscribe(filter, s.slot);
     if (r.removed) subtract(counters.subscriptions);
     if (r.filter_empty) {
@@ -216,6 +221,10 @@ Task<void> ShardBroker::announce(std::string filter) {
 }
 
 Task<bool> ShardBroker::subscribe(Session& s, std::string filter, Subscriber sub) {
+  if (is_share(filter)) {  // a share moving with its session, or restored
+    const bool joined = co_await subscribe_shared(s, filter, sub);
+    co_return joined;
+  }
   const Added r = add_subscription(s, filter, sub);
   if (r == Added::announce) co_await announce(std::move(filter));
   co_return r != Added::refused;
@@ -226,6 +235,11 @@ void ShardBroker::unsubscribe(Session& s, const std::string& filter) {
   if (it == s.flows().subscriptions.end()) return;
   s.flows().subscriptions.erase(it);
   log_subscription(s, filter, nullptr);
+  if (is_share(filter)) {
+    subtract(counters.subscriptions);
+    unsubscribe_shared(s, filter);
+    return;
+  }
   auto r = subs_.unsubscribe(filter, s.slot);
   if (r.removed) subtract(counters.subscriptions);
   if (!r.filter_empty) return;
@@ -269,6 +283,7 @@ void ShardBroker::set_retained(const Message& m) {
 }
 
 void ShardBroker::deliver_local(const MessagePtr& m) {
+  deliver_shared(m);  // the groups this shard owns
   matched_.clear();
   subs_.match(m->topic, [&](const Subscriber& s) { matched_.push_back(s); });
   if (matched_.empty()) return;

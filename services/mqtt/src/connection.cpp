@@ -43,7 +43,7 @@ std::size_t incoming_qos2_limit(const BrokerOptions& o) {
 }
 
 // What a packet asks of the loop.
-enum class Next : std::uint8_t { go_on, close, connect, subscribe };
+enum class Next : std::uint8_t { go_on, close, connect, subscribe, unsubscribe };
 
 }  // namespace
 
@@ -117,7 +117,7 @@ class ConnLoop {
   Next handle(const cm::Packet& pkt);
   Next on_publish(const cm::Publish& p);
   Next on_ack(const cm::Ack& a);
-  Next on_unsubscribe(const cm::Unsubscribe& u);
+  Task<bool> on_unsubscribe(const cm::Unsubscribe& u);
   Next on_disconnect(const cm::Disconnect& d);
   Task<bool> on_connect(const cm::Connect& cn);
   Task<bool> on_subscribe(const cm::Subscribe& sub);
@@ -226,7 +226,7 @@ Next ConnLoop::handle(const cm::Packet& pkt) {
     case cm::PacketType::subscribe:
       return Next::subscribe;
     case cm::PacketType::unsubscribe:
-      return on_unsubscribe(std::get<cm::Unsubscribe>(pkt.body));
+      return Next::unsubscribe;
     case cm::PacketType::pingreq:
       c_.write_ping_response();
       return Next::go_on;
@@ -329,21 +329,27 @@ Next ConnLoop::on_ack(const cm::Ack& a) {
   return Next::go_on;
 }
 
-Next ConnLoop::on_unsubscribe(const cm::Unsubscribe& u) {
-  Session* s = c_.session;
-  if (!s) return Next::close;
+// A shared subscription's leave is acknowledged by its group's owner before UNSUBACK: no
+// message is sent to this member after it (MQTT-3.10.4-2).
+Task<bool> ConnLoop::on_unsubscribe(const cm::Unsubscribe& u) {
+  if (!c_.session) co_return false;
+  std::vector<std::string> filters(u.filters.begin(), u.filters.end());  // before the first wait
+  const std::uint16_t packet_id = u.packet_id;
   std::byte reasons[256];
-  const std::size_t n = std::min<std::size_t>(u.filters.size(), sizeof reasons);
-  for (std::size_t i = 0; i < u.filters.size(); ++i) {
-    const std::string filter(u.filters[i]);
-    const bool had = s->view().subscriptions.contains(filter);
-    b_.unsubscribe(*s, filter);
+  const std::size_t n = std::min<std::size_t>(filters.size(), sizeof reasons);
+  for (std::size_t i = 0; i < filters.size(); ++i) {
+    Session* s = c_.session;
+    if (!s) co_return false;
+    const bool had = s->view().subscriptions.contains(filters[i]);
+    if (had && is_share(filters[i])) co_await b_.leave_shared(*s, filters[i]);
+    else b_.unsubscribe(*s, filters[i]);
     if (i < n) reasons[i] = std::byte(had ? cm::reason::success : cm::reason::no_subscription_existed);
   }
-  cm::SubAck ack{.type = cm::PacketType::unsuback, .packet_id = u.packet_id};
+  if (!c_.session) co_return false;
+  cm::SubAck ack{.type = cm::PacketType::unsuback, .packet_id = packet_id};
   if (c_.version == cm::Version::v5) ack.reasons = std::span<const std::byte>(reasons, n);
   c_.write(ack);
-  return Next::go_on;
+  co_return true;
 }
 
 Next ConnLoop::on_disconnect(const cm::Disconnect& d) {
@@ -472,7 +478,7 @@ Task<bool> ConnLoop::on_connect(const cm::Connect& cn) {
     pr.set(cm::PropertyId::maximum_packet_size);
     pr.receive_maximum = std::uint16_t(incoming_qos2_limit(opts_));
     pr.set(cm::PropertyId::receive_maximum);
-    pr.shared_subscription_available = 0;
+    pr.shared_subscription_available = 1;
     pr.set(cm::PropertyId::shared_subscription_available);
     if (opts_.max_topic_alias > 0) {
       pr.topic_alias_maximum = opts_.max_topic_alias;
@@ -507,8 +513,16 @@ Task<bool> ConnLoop::on_subscribe(const cm::Subscribe& sub) {
   for (auto& w : wants) {
     Session* s = c_.session;
     if (!s) co_return false;
-    if (v5 && w.filter.starts_with("$share/")) {
-      w.reason = 0x9E;  // shared subscriptions not supported (announced in CONNACK)
+    if (const cm::SharedFilter share = cm::split_shared(w.filter); !share.group.empty()) {  // the codec checked it
+      if (!may_subscribe(share.filter)) {
+        w.reason = v5 ? cm::reason::not_authorized : cm::reason::unspecified_error;
+        continue;
+      }
+      // No retained messages for a share (MQTT 4.8.2).
+      const std::uint8_t options = w.opts.retain_as_published ? 2 : 0;
+      const Subscriber entry{.session = s->slot, .qos = w.opts.qos, .options = options, .subscription_id = subscription_id};
+      const bool joined = co_await b_.subscribe_shared(*s, w.filter, entry);
+      w.reason = joined ? w.opts.qos : (v5 ? 0x97 : cm::reason::unspecified_error);
       continue;
     }
     if (!may_subscribe(w.filter)) {
@@ -587,6 +601,9 @@ Task<bool> ConnLoop::on_bytes(const RecvBuf& got) {
       next = ok ? Next::go_on : Next::close;
     } else if (next == Next::subscribe) {
       const bool ok = co_await on_subscribe(std::get<cm::Subscribe>(pkt.body));
+      next = ok ? Next::go_on : Next::close;
+    } else if (next == Next::unsubscribe) {
+      const bool ok = co_await on_unsubscribe(std::get<cm::Unsubscribe>(pkt.body));
       next = ok ? Next::go_on : Next::close;
     }
     if (next == Next::close) {

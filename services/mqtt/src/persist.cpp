@@ -91,6 +91,15 @@ void ShardBroker::restore_sessions() {
       sub.session = s->slot;
       s->flows().subscriptions[filter] = sub;
       add(counters.subscriptions);
+      if (is_share(filter)) {  // joins its group at the owner, directly
+        const cm::SharedFilter share = cm::split_shared(filter);
+        const unsigned owner = owner_of_share(filter);
+        ShardBroker& o = group_.part(owner);
+        o.join_group(filter, share.filter, SharedMember{.shard = id_, .slot = s->slot, .gen = gen, .sub = sub}, [] {}, true);
+        for (unsigned t = 0; t < outbox_.size(); ++t)
+          if (t != owner) group_.part(t).interest_.subscribe(share.filter, Subscriber{.session = owner + kSharedInterest});
+        continue;
+      }
       if (!subs_.subscribe(filter, sub)) continue;
       for (unsigned t = 0; t < outbox_.size(); ++t) {
         if (t != id_) group_.part(t).interest_.subscribe(filter, Subscriber{.session = id_});

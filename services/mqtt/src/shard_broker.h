@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <coroutine>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -213,6 +214,41 @@ struct Conn : ReadyHook, KeepaliveLink {
   void abandon();
 };
 
+// True for "$share/GROUP/FILTER" (the codec checked its parts: cm::split_shared).
+inline bool is_share(std::string_view f) { return !cm::split_shared(f).group.empty(); }
+
+// A member of a shared subscription's group, at the group's owner shard.
+struct SharedMember {
+  unsigned shard = 0;
+  std::uint32_t slot = 0;  // its session on `shard`
+  std::uint64_t gen = 0;
+  Subscriber sub;
+};
+struct SharedGroup {
+  std::shared_ptr<const std::string> name;  // "$share/G/F": a late delivery checks the member still has it
+  std::string filter;
+  std::vector<SharedMember> members;
+  std::size_t next = 0;    // round robin
+  std::uint32_t slot = 0;  // Subscriber::session in shared_
+  bool announced = false;  // every shard routes the filter here
+  std::vector<std::function<void()>> waiting;  // joins waiting for that
+};
+// A SUBSCRIBE to a share waits for its owner shard's word.
+struct JoinWait {
+  bool finished = false;
+  std::coroutine_handle<> waiter;
+  void done() {
+    finished = true;
+    if (waiter) waiter.resume();
+  }
+};
+struct JoinAwaiter {
+  JoinWait* w;
+  bool await_ready() const noexcept { return w->finished; }
+  void await_suspend(std::coroutine_handle<> h) noexcept { w->waiter = h; }
+  void await_resume() const noexcept {}
+};
+
 // Awaits the end of a connection's writer.
 struct WriterDone {
   Conn* c;
@@ -275,6 +311,11 @@ class ShardBroker {
   // add_subscription() and, when needed, announce(); false when refused.
   Task<bool> subscribe(Session& s, std::string filter, Subscriber sub);
   void unsubscribe(Session& s, const std::string& filter);
+  // Shared subscriptions (shared.cpp).
+  Task<bool> subscribe_shared(Session& s, const std::string& share, Subscriber sub);
+  void unsubscribe_shared(Session& s, const std::string& share);
+  // unsubscribe() of a share that returns once its group's owner has taken the member out.
+  Task<void> leave_shared(Session& s, std::string share);
   void deliver(Session& s, const MessagePtr& m, std::uint8_t qos, bool retain, std::uint32_t subscription_id);
   void pump(Session& s);
   void resend_inflight(Session& s);
@@ -382,6 +423,22 @@ class ShardBroker {
   void log_subscription(Session& s, const std::string& filter, const Subscriber* sub);
   void log_retained(const Message& m, RetainedStore::SetResult r);
   std::uint64_t unix_expiry(const Message& m);  // m's Message Expiry on the wall clock (0: none)
+
+  // Shared subscriptions: the groups this shard owns (shared.cpp).
+  static constexpr std::uint32_t kSharedInterest = 64;  // interest_ session id: shard + this
+  unsigned owner_of_share(std::string_view share) const;
+  // On the owner: adds or updates member m; `done` once every shard routes the filter here.
+  void join_group(const std::string& share, std::string_view filter, SharedMember m, std::function<void()> done,
+                  bool restoring = false);
+  void leave_group(const std::string& share, unsigned shard, std::uint32_t slot, std::uint64_t gen);
+  void deliver_shared(const MessagePtr& m);
+  void deliver_member(const MessagePtr& m, const std::string& share, std::uint32_t slot, std::uint64_t gen, std::uint8_t qos,
+                      bool retain, std::uint32_t subscription_id);
+  std::unordered_map<std::string, SharedGroup> groups_;  // by the whole "$share/G/F"
+  TopicTree shared_;                                      // filter -> Subscriber{session = group slot}
+  std::vector<SharedGroup*> group_slots_;
+  std::vector<std::uint32_t> free_group_slots_;
+  std::vector<std::uint32_t> matched_groups_;
 
   std::unique_ptr<Store> store_;
   std::unique_ptr<Keepalives> keepalives_;  // made in start(), on the shard

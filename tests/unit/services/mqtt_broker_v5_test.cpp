@@ -3,6 +3,8 @@
 // messages with their properties, Session Expiry of offline sessions and Will Delay.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <thread>
 
 #include "mqtt_broker_fixture.h"
@@ -256,6 +258,84 @@ TEST_P(BrokerV5Test, ATakeoverWithACleanStartSendsTheDelayedWill) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);  // not after the 30 s delay
   EXPECT_TRUE(nothing_waiting(*watcher));  // no will for the resumed session
   EXPECT_EQ(totals().wills, 1u);
+}
+
+// Shared subscriptions: the members of a group, on both shards, take the matching messages
+// in turn (each exactly once in the group), beside an ordinary subscriber that gets them all;
+// a member that leaves takes no more; a retained message goes to no member.
+TEST_P(BrokerV5Test, SharedSubscriptionsTakeTurnsAcrossShards) {
+  start(2);
+  auto pub = client(1, "pub");
+  ASSERT_TRUE(publish(*pub, "job/kept", "retained", {}, 1, true, 1));
+  ASSERT_TRUE(pub->recv());  // PUBACK
+  std::vector<std::unique_ptr<Client>> members;
+  for (unsigned i = 0; i < 3; ++i) {
+    members.push_back(client(i % 2, "member" + std::to_string(i)));
+    auto ack = members.back()->subscribe("$share/workers/job/#", 0, 1);
+    ASSERT_TRUE(ack && ack->type == PacketType::suback);
+    ASSERT_EQ(ack->reasons, std::vector<std::uint8_t>{0});
+  }
+  auto all = client(0, "all");
+  ASSERT_TRUE(all->subscribe("job/#", 0));
+  auto late = client(1, "late");
+  auto late_ack = late->subscribe("$share/late/job/#", 0, 1);
+  ASSERT_TRUE(late_ack && late_ack->type == PacketType::suback);
+  EXPECT_TRUE(nothing_waiting(*late)) << "a share got a retained message";
+  auto kept = all->recv();  // the retained one, to the ordinary subscriber only
+  ASSERT_TRUE(kept && kept->topic == "job/kept");
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(pub->publish("job/" + std::to_string(i), "x"));
+  std::set<std::string> seen;
+  for (auto& m : members) {
+    for (int k = 0; k < 10; ++k) {
+      auto g = m->recv();
+      ASSERT_TRUE(g && g->type == PacketType::publish) << "member got " << k << " of 10";
+      EXPECT_TRUE(seen.insert(g->topic).second) << g->topic << " twice in the group";
+    }
+    EXPECT_TRUE(nothing_waiting(*m)) << "more than its turn";
+  }
+  EXPECT_EQ(seen.size(), 30u);
+  for (int k = 0; k < 30; ++k) {
+    auto g = all->recv();
+    ASSERT_TRUE(g && g->type == PacketType::publish);
+  }
+  for (int k = 0; k < 30; ++k) {  // the second group got them all: one member
+    auto g = late->recv();
+    ASSERT_TRUE(g && g->type == PacketType::publish);
+  }
+  // member0 leaves: the two others share what follows.
+  std::string_view f = "$share/workers/job/#";
+  ASSERT_TRUE(members[0]->send(cm::Unsubscribe{.packet_id = 3, .filters = std::span(&f, 1)}));
+  auto un = members[0]->recv_until(PacketType::unsuback);
+  ASSERT_TRUE(un);
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(pub->publish("job/b" + std::to_string(i), "x"));
+  for (unsigned i = 1; i < 3; ++i) {
+    for (int k = 0; k < 10; ++k) {
+      auto g = members[i]->recv();
+      ASSERT_TRUE(g && g->type == PacketType::publish) << "member " << i << " got " << k << " of 10 after the leave";
+    }
+  }
+  EXPECT_TRUE(nothing_waiting(*members[0])) << "a member that left still gets messages";
+}
+
+// A share without a group or filter, or with a wildcard in the group, is a malformed
+// SUBSCRIBE (MQTT-4.8.2-1/2), and No Local on a share a protocol error (MQTT-3.8.3-4): the
+// connection ends with its reason code, another client is not affected.
+TEST_P(BrokerV5Test, BadSharesCloseTheConnection) {
+  start();
+  auto bystander = client(0, "bystander");
+  int n = 0;
+  for (const char* bad : {"$share/", "$share/g", "$share/g/", "$share/+/x", "$share/g/x"}) {
+    auto c = client(0, "c" + std::to_string(n++));
+    cm::Subscription opts;
+    opts.no_local = std::string_view(bad) == "$share/g/x";
+    auto got = c->subscribe(bad, 0, 1, opts);
+    EXPECT_TRUE(!got || got->type == PacketType::disconnect) << bad << " was accepted";
+    if (got) {
+      EXPECT_GE(got->reason, 0x80) << bad;
+    }
+    EXPECT_TRUE(c->closed_by_server()) << bad;
+  }
+  EXPECT_TRUE(nothing_waiting(*bystander));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BrokerV5Test, ::testing::ValuesIn(test::all_backends()), test::param_name);

@@ -335,6 +335,40 @@ TEST_P(PersistTest, MessageExpiryCountsWhileTheBrokerIsDown) {
   EXPECT_TRUE(after && after->type == PacketType::pingresp) << "only one retained message is left";
 }
 
+// A persistent session's shared subscription is stored with it: after a restart the session
+// is a member of its group again, and what the group sent it while offline is there.
+TEST_P(PersistTest, SharedSubscriptionsSurviveARestart) {
+  start();
+  {
+    auto c = client_v5(port(0), "worker", 300);
+    auto ack = c->subscribe("$share/g/jobs/#", 1);
+    ASSERT_TRUE(ack && ack->type == PacketType::suback);
+    ASSERT_TRUE(c->send(cm::Disconnect{}));
+    EXPECT_TRUE(c->closed_by_server());
+  }
+  auto pub = std::make_unique<Client>(port(1), Version::v5);
+  ASSERT_TRUE(pub->connect("pub"));
+  ASSERT_TRUE(pub->publish("jobs/1", "offline", 1, 1));
+  auto ack = pub->recv();
+  ASSERT_TRUE(ack && ack->type == PacketType::puback);
+  pub.reset();
+  stop();
+  start();
+  bool present = false;
+  auto c = client_v5(port(0), "worker", 300, &present);
+  ASSERT_TRUE(present);
+  auto g = c->recv();
+  ASSERT_TRUE(g && g->type == PacketType::publish);
+  EXPECT_EQ(g->payload, "offline");
+  ASSERT_TRUE(c->ack(PacketType::puback, g->packet_id));
+  auto pub2 = std::make_unique<Client>(port(1), Version::v5);
+  ASSERT_TRUE(pub2->connect("pub2"));
+  ASSERT_TRUE(pub2->publish("jobs/2", "live", 1, 1));
+  auto live = c->recv();
+  ASSERT_TRUE(live && live->type == PacketType::publish) << "the restored member gets the group's messages";
+  EXPECT_EQ(live->payload, "live");
+}
+
 TEST_P(PersistTest, ADirectoryFromAnotherShardCountIsRefused) {
   start();
   stop();
