@@ -1,42 +1,13 @@
-// The blocking API: send_mail and send_mail_mx on a private one-shard engine. The engine
-// runner is the MQTT client's pattern (services/mqtt/src/private_engine.h); it belongs in
-// the engine once a third client needs it.
-#include <map>
-#include <thread>
+// The blocking API: send_mail and send_mail_mx on a private one-shard engine.
+#include <algorithm>
 #include <utility>
 
-#include "zp/engine/backend.h"
-#include "zp/engine/shard.h"
+#include "client_engine.h"
 #include "zp/smtp/client.h"
 
 namespace zp::smtp {
 
 namespace {
-
-// make() -> Task<Result<T>>, run to its end on a private shard on this thread (on a helper
-// thread when this is a shard thread: it must not block in a nested loop).
-template <class T, class F>
-Result<T> run_private(F&& make) {
-  if (Shard::current()) {
-    Result<T> out = zp::fail(ECANCELED);
-    std::thread t([&] { out = run_private<T>(std::forward<F>(make)); });
-    t.join();
-    return out;
-  }
-  BackendOptions bo;
-  bo.sq_entries = 64;
-  bo.cq_entries = 256;
-  bo.recv_buffer_bytes = 16384;
-  bo.recv_buffer_count = 64;
-  bo.fixed_buffer_count = 2;
-  auto backend = make_backend(BackendKind::automatic, bo);
-  if (!backend) return backend.error();
-  Shard shard(0, 1, std::move(*backend));
-  Result<T> out = shard.block_on(make());
-  shard.request_stop(0);
-  shard.run();
-  return out;
-}
 
 Task<Result<SendResult>> send_task(std::string server, const Envelope* env, std::string_view message,
                                    ClientOptions options) {
@@ -88,13 +59,13 @@ Task<Result<std::vector<SendResult>>> send_mx_task(const Envelope* env, std::str
 
 Result<SendResult> send_mail(const std::string& server, const Envelope& envelope, std::string_view message,
                              const ClientOptions& options) {
-  return run_private<SendResult>([&] { return send_task(server, &envelope, message, options); });
+  return detail::run_private<SendResult>([&] { return send_task(server, &envelope, message, options); });
 }
 
 Result<std::vector<SendResult>> send_mail_mx(const Envelope& envelope, std::string_view message,
                                              const ClientOptions& options) {
   if (envelope.to.empty()) return make_error_code(ClientErrc::no_recipients);
-  return run_private<std::vector<SendResult>>([&] { return send_mx_task(&envelope, message, &options); });
+  return detail::run_private<std::vector<SendResult>>([&] { return send_mx_task(&envelope, message, &options); });
 }
 
 }  // namespace zp::smtp
