@@ -126,6 +126,7 @@ Task<Result<SendResult>> Client::send(const Envelope& envelope, std::string_view
   auto m = co_await detail::read_reply(c, t.command_ms);
   if (!m) co_return m.error();
   res.mail = *m;
+  if (m->code == 421) co_return reply_error(421);  // closing: the pipelined replies never come
   const bool mail_ok = m->code == 250;
   if (!mail_ok && !pipelined) co_return reply_error(m->code);
   for (std::size_t i = 0; i < rcpts.size(); ++i) {
@@ -151,6 +152,7 @@ Task<Result<SendResult>> Client::send(const Envelope& envelope, std::string_view
   if (!d) co_return d.error();
   if (d->code != 354) {
     res.data = *d;
+    if (d->code == 421) co_return reply_error(421);
     if (!mail_ok) co_return reply_error(m->code);
     if (res.accepted == 0) co_return make_error_code(ClientErrc::recipients_refused);
     co_return reply_error(d->code);
