@@ -23,7 +23,7 @@ struct SendFlags {
   std::vector<std::string> to{};      ///< --to: recipients (repeatable, or comma-separated)
   std::vector<std::string> cc{};      ///< --cc: copy recipients (in the Cc: header and the envelope)
   std::vector<std::string> bcc{};     ///< --bcc: envelope only
-  std::string from{};                 ///< --from: "a@example.org" or "Ann <a@example.org>"
+  std::string from{};                 ///< --from: "a@example.org" or "Ann &lt;a@example.org&gt;"
   std::string subject{};              ///< --subject (UTF-8)
   std::string body{};                 ///< --body: the text (else standard input)
   bool body_given = false;            ///< --body was given (even empty)

@@ -129,8 +129,8 @@ struct Reply {
   bool positive() const { return code >= 200 && code < 400; }  ///< 2xx or 3xx
 };
 
-/// The envelope of one message (RFC 5321 3.3). Addresses bare: "a@example.org" (no <>);
-/// an empty `from` is the null reverse-path `<>`.
+/// The envelope of one message (RFC 5321 3.3). Addresses bare: "a@example.org" (no angle
+/// brackets); an empty `from` is the null reverse-path.
 struct Envelope {
   std::string from{};              ///< reverse-path
   std::vector<std::string> to{};   ///< forward-paths
@@ -163,7 +163,7 @@ struct SessionInfo {
   std::string tls_version{};    ///< "TLSv1.3"
   bool authenticated = false;   ///< AUTH succeeded
   std::string mechanism{};      ///< the SASL mechanism used
-  bool pipelining = false;      ///< PIPELINING offered (and used)
+  bool pipelining = false;      ///< PIPELINING offered (used unless options.pipelining is off)
   bool size = false;            ///< SIZE offered
   std::uint64_t max_size = 0;   ///< SIZE's limit (0: none given)
   bool eight_bit_mime = false;  ///< 8BITMIME offered
@@ -228,12 +228,12 @@ class Client {
 };
 
 /// Checks a caller's address for the envelope: bad_input for CR, LF or NUL, bad_mailbox
-/// when `<address>` is not an RFC 5321 path (UTF-8 allowed when `utf8`).
+/// when the address in angle brackets is not an RFC 5321 path (UTF-8 allowed when `utf8`).
 Result<void> check_mailbox(std::string_view address, bool utf8 = true);
 
 /// A message to compose (the codec's mime::Message with owned strings and a clock).
 struct Compose {
-  std::string from{};          ///< From: (e.g. "Ann <a@example.org>")
+  std::string from{};          ///< From: (e.g. "Ann &lt;a@example.org&gt;")
   std::vector<std::string> to{};   ///< To: addresses
   std::vector<std::string> cc{};   ///< Cc: addresses
   std::string subject{};       ///< UTF-8
