@@ -117,7 +117,10 @@ Task<Result<SendResult>> Client::send(const Envelope& envelope, std::string_view
     }
     auto r = co_await detail::read_reply(c, t.command_ms);
     if (!r) co_return r.error();
-    if (r->code != 250) co_return reply_error(r->code);
+    if (r->code != 250) {
+      if (pipelined) c->close();  // the pipelined replies would be out of step
+      co_return reply_error(r->code);
+    }
   }
   if (!pipelined) {
     auto w = co_await detail::write(c, &mail, t.command_ms);

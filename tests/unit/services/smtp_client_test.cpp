@@ -624,6 +624,27 @@ TEST_P(SmtpClientTest, MalformedAndSilentServers) {
   for (int i = 0; i < 100; ++i) endless += "220-more\r\n";
   FakeSmtp longer(endless, [](const std::string&) { return std::string(); });
   run(send_one(longer.address(), plain_options(), ClientErrc::protocol_error));
+  // One endless line: cut at 512 octets.
+  FakeSmtp endless_line("220 " + std::string(2000, 'x'), [](const std::string&) { return std::string(); });
+  run(send_one(endless_line.address(), plain_options(), ClientErrc::protocol_error));
+  // A refused RSET under PIPELINING: the replies behind it would be out of step, so the
+  // session ends.
+  FakeSmtp rset("220 fake.test\r\n", with_standard([](const std::string& line) {
+                  if (line == "RSET") return std::string("500 5.5.1 no RSET\r\n");
+                  return std::string();
+                }));
+  run([](std::string a) -> Task<void> {
+    auto c = co_await Client::connect(a, plain_options());
+    CO_ASSERT_OK(c);
+    Envelope e;
+    e.from = "a@example.org";
+    e.to = {"b@example.net"};
+    auto r = co_await c->send(e, "x\r\n");
+    CO_ASSERT_OK(r);
+    auto r2 = co_await c->send(e, "y\r\n");
+    EXPECT_EQ(r2.error(), smtp::reply_error(500));
+    EXPECT_FALSE(c->connected());
+  }(rset.address()));
   // Silence: the greeting timeout.
   FakeSmtp silent("", [](const std::string&) { return std::string(); });
   ClientOptions o = plain_options();
