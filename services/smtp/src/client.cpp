@@ -1,5 +1,6 @@
 // The client's session: the primitive steps, then connect (greeting, EHLO/HELO, STARTTLS,
 // AUTH) to a smarthost or through the MX hosts, QUIT and NOOP.
+#include <algorithm>
 #include <chrono>
 #include <utility>
 

@@ -6,6 +6,7 @@
 #include "zp/smtp/client.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include <filesystem>
 #include <string>
@@ -253,6 +254,12 @@ Task<void> bad_input(std::string addr) {
   EXPECT_EQ(d.error(), ClientErrc::bad_input);
   auto b = co_await Client::connect("no-port-here", plain_options());
   EXPECT_EQ(b.error(), ClientErrc::bad_address);
+  // By address: the same session.
+  auto byaddr = co_await Client::connect(*SocketAddr::parse(addr), plain_options());
+  CO_ASSERT_OK(byaddr);
+  EXPECT_EQ(byaddr->info().server, "127.0.0.1");
+  auto bq = co_await byaddr->quit();
+  EXPECT_TRUE(bq);
 }
 
 TEST_P(SmtpClientTest, RefusesCrLfNulAndBadAddressesAtTheApi) {
@@ -310,6 +317,93 @@ TEST_P(SmtpClientTest, StarttlsRequiredIsNeverDowngraded) {
   ClientOptions opp = plain_options();
   opp.tls = TlsMode::opportunistic;
   run(starttls_missing(addr(), req, opp));
+}
+
+// A TCP relay between the client and our server that appends `inject` to the server's reply
+// to STARTTLS, in the same segment: plaintext that must never be read as if it came over TLS
+// (the STARTTLS response injection class, CVE-2020-15953 / CVE-2020-14954).
+class InjectingRelay {
+ public:
+  InjectingRelay(std::uint16_t upstream, std::string inject) : upstream_(upstream), inject_(std::move(inject)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && ::listen(fd_, 4) == 0) {
+      socklen_t len = sizeof a;
+      getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+      port_ = ntohs(a.sin_port);
+    }
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~InjectingRelay() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  bool injected() const { return injected_.load(); }
+
+ private:
+  void loop() {
+    pollfd p{fd_, POLLIN, 0};
+    while (!stop_) {
+      if (::poll(&p, 1, 50) <= 0) continue;
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      const int s = test::connect_loopback(upstream_);
+      if (s >= 0) relay(c, s);
+      ::close(c);
+      if (s >= 0) ::close(s);
+    }
+  }
+  void relay(int c, int s) {
+    pollfd p[2] = {{c, POLLIN, 0}, {s, POLLIN, 0}};
+    char b[65536];
+    while (!stop_) {
+      if (::poll(p, 2, 50) <= 0) continue;
+      for (int i = 0; i < 2; ++i) {
+        if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        const ssize_t n = ::recv(p[i].fd, b, sizeof b, 0);
+        if (n <= 0) return;
+        std::string chunk(b, std::size_t(n));
+        if (i == 1 && !injected_ && chunk.find("220 2.0.0 Ready to start TLS\r\n") != std::string::npos) {
+          chunk += inject_;
+          injected_ = true;
+        }
+        if (::send(p[1 - i].fd, chunk.data(), chunk.size(), MSG_NOSIGNAL) != ssize_t(chunk.size())) return;
+      }
+    }
+  }
+  std::uint16_t upstream_;
+  std::string inject_;
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> injected_{false};
+  std::thread thread_;
+};
+
+TEST_P(SmtpClientTest, PlaintextAfterStarttlsReplyIsDropped) {
+  start_server(true);
+  // A forged EHLO reply (no SIZE limit, AUTH PLAIN) and a forged 250 for the MAIL to come.
+  InjectingRelay relay(port_, "250-evil.example\r\n250 AUTH PLAIN\r\n250 2.0.0 forged\r\n");
+  run([](std::string a, ClientOptions o) -> Task<void> {
+    auto c = co_await Client::connect(a, o);
+    CO_ASSERT_OK(c);
+    EXPECT_TRUE(c->info().tls);
+    EXPECT_EQ(c->info().auth, "");            // the forged AUTH line was not read
+    EXPECT_EQ(c->info().max_size, 10485760u); // the real EHLO, over TLS
+    Envelope e;
+    e.from = "a@example.org";
+    e.to = {"alice@local.test"};
+    auto r = co_await c->send(e, kMessage);
+    CO_ASSERT_OK(r);
+    EXPECT_EQ(r->mail.text, "Ok");  // the server's, not the forged one
+    (void)co_await c->quit();
+  }(relay.address(), tls_options(TlsMode::required)));
+  EXPECT_TRUE(relay.injected());
+  EXPECT_EQ(new_messages(all()).size(), 1u);
 }
 
 TEST_P(SmtpClientTest, TlsNameMismatchFails) {
