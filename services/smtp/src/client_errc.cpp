@@ -38,6 +38,7 @@ class ClientCategory final : public std::error_category {
       case ClientErrc::smtputf8_unsupported: return "UTF-8 address but the server does not offer SMTPUTF8";
       case ClientErrc::recipients_refused: return "every recipient was refused";
       case ClientErrc::not_connected: return "not connected";
+      case ClientErrc::line_too_long: return "a message line is longer than 998 octets (RFC 5321 4.5.3.1.6)";
       default: return "unknown SMTP client error " + std::to_string(v);
     }
   }

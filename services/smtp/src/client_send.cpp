@@ -26,6 +26,19 @@ namespace detail {
 
 namespace {
 
+// True when a line (CRLF, or a bare LF/CR the encoder makes one) has more than `max` octets.
+bool has_long_line(std::string_view s, std::size_t max) {
+  std::size_t run = 0;
+  for (char ch : s) {
+    if (ch == '\r' || ch == '\n') {
+      run = 0;
+    } else if (++run > max) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool eight_bit(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char ch) { return static_cast<unsigned char>(ch) >= 0x80; });
 }
@@ -86,6 +99,8 @@ Task<Result<SendResult>> Client::send(const Envelope& envelope, std::string_view
   // SIZE (RFC 1870 6): the message octets as sent; stuffing adds little, checked up front.
   if (info.size && info.max_size != 0 && message.size() > info.max_size)
     co_return make_error_code(ClientErrc::message_too_large);
+  if (!c->opts.allow_long_lines && detail::has_long_line(message, 998))
+    co_return make_error_code(ClientErrc::line_too_long);
 
   std::string mail = "MAIL FROM:<" + envelope.from + ">";
   if (info.size) mail += " SIZE=" + std::to_string(message.size());

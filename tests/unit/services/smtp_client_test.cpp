@@ -246,6 +246,13 @@ Task<void> bad_input(std::string addr) {
   e.to.clear();
   r = co_await c->send(e, "x\r\n");
   EXPECT_EQ(r.error(), ClientErrc::no_recipients);
+  e.to = {"alice@local.test"};
+  const std::string long_line = "Subject: x\r\n\r\n" + std::string(999, 'a') + "\r\n";
+  r = co_await c->send(e, long_line);
+  EXPECT_EQ(r.error(), ClientErrc::line_too_long);
+  const std::string just_fits = "Subject: x\r\n\r\n" + std::string(998, 'a') + "\r\n";
+  r = co_await c->send(e, just_fits);
+  EXPECT_TRUE(r) << r.error().message();
   EXPECT_TRUE(c->connected());
   (void)co_await c->quit();
   ClientOptions o = plain_options();
@@ -265,7 +272,7 @@ Task<void> bad_input(std::string addr) {
 TEST_P(SmtpClientTest, RefusesCrLfNulAndBadAddressesAtTheApi) {
   start_server();
   run(bad_input(addr()));
-  EXPECT_TRUE(new_messages(all()).empty());
+  EXPECT_EQ(new_messages(all()).size(), 1u);  // only the 998-octet line
 }
 
 Task<void> tls_session(std::string addr, ClientOptions o, bool implicit) {

@@ -57,6 +57,7 @@ enum class ClientErrc : int {
   smtputf8_unsupported = 17, ///< UTF-8 address, no SMTPUTF8
   recipients_refused = 18,   ///< every RCPT was refused (see Client::last_send())
   not_connected = 19,        ///< the client was closed (quit() or an earlier error)
+  line_too_long = 20,        ///< a message line over 998 octets (RFC 5321 4.5.3.1.6), nothing sent
   /// The server refused a step: reply_base + the reply code (e.g. 1550); last_reply() has
   /// the text. 4xx is transient (try later), 5xx permanent.
   reply_base = 1000,
@@ -115,6 +116,9 @@ struct ClientOptions {
   Timeouts timeouts{};                  ///< per step
   codec::smtp::ReplyLimits reply_limits{};  ///< a hostile server's replies stay bounded
   std::size_t block_bytes = 64 * 1024;  ///< message bytes per send during DATA
+  /// Leniency, off by default: send lines over RFC 5321's 1000 octets (many servers refuse
+  /// or split them).
+  bool allow_long_lines = false;
   std::uint16_t mx_port = 25;           ///< port of the MX hosts (connect_mx)
   std::size_t max_mx_hosts = 10;        ///< MX hosts tried at most
   /// How host names resolve: hosts file first, then resolv.conf's servers.
@@ -206,7 +210,7 @@ class Client {
   /// MAIL (SIZE=, BODY=8BITMIME, SMTPUTF8 as needed), the RCPTs, DATA, the message, the
   /// dot; with PIPELINING, MAIL to DATA go in one write. The SendResult when the message was
   /// accepted for at least one recipient (others refused are in `recipients`). Errors:
-  /// bad_input / bad_mailbox / no_recipients (nothing sent), message_too_large,
+  /// bad_input / bad_mailbox / no_recipients, message_too_large, line_too_long,
   /// eight_bit_unsupported, smtputf8_unsupported (nothing sent), reply_error(code) for a
   /// refused MAIL, DATA or message, recipients_refused, ETIMEDOUT, connection errors
   /// (the session is then closed). last_send() holds the replies in every case.
