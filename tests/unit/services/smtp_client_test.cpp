@@ -9,6 +9,7 @@
 #include <poll.h>
 
 #include <filesystem>
+#include <set>
 #include <string>
 
 #include "../../common/test_certs.h"
@@ -192,6 +193,50 @@ TEST_P(SmtpClientTest, WithoutPipeliningTheSameResults) {
   o.pipelining = false;
   run(deliver_three(addr(), o, true));  // offered, not used
   EXPECT_EQ(new_messages(all()).size(), 2u);
+}
+
+// Many messages on one session, each in tiny blocks (every split of CRLF and of a line-start
+// dot falls on a block boundary somewhere): each arrives byte-exact.
+Task<void> many_small_blocks(std::string addr, ClientOptions o, std::vector<std::string> messages) {
+  auto c = co_await Client::connect(addr, o);
+  CO_ASSERT_OK(c);
+  Envelope e;
+  e.from = "a@example.org";
+  e.to = {"alice@local.test"};
+  for (const auto& m : messages) {
+    auto r = co_await c->send(e, m);
+    CO_ASSERT_OK(r);
+  }
+  EXPECT_EQ(c->messages_sent(), messages.size());
+  (void)co_await c->quit();
+}
+
+TEST_P(SmtpClientTest, BlocksSplitAnywhereAndSessionReuse) {
+  start_server();
+  std::vector<std::string> messages;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 40; ++i) {
+    std::string m = "Subject: " + std::to_string(i) + "\r\n\r\n";
+    std::string x = m;
+    for (int j = 0; j < 5; ++j) {
+      m += "." + std::string(std::size_t(i % 7), 'd') + "\r\n..\r\nline\n\r\n.";
+      x += "." + std::string(std::size_t(i % 7), 'd') + "\r\n..\r\nline\r\n\r\n.";
+    }
+    m += "end";  // no final line end: the client adds it
+    x += "end\r\n";
+    messages.push_back(m);
+    expected.push_back(x);
+  }
+  ClientOptions o = plain_options();
+  for (std::size_t block : {std::size_t(1), std::size_t(2), std::size_t(7)}) {
+    o.block_bytes = block;
+    run(many_small_blocks(addr(), o, messages));
+  }
+  const auto msgs = new_messages(all());
+  ASSERT_EQ(msgs.size(), 3 * messages.size());
+  std::multiset<std::string> got;
+  for (const auto& p : msgs) got.insert(body_of(read_file(p)));
+  for (const auto& x : expected) EXPECT_EQ(got.count(x), 3u) << x;
 }
 
 Task<void> size_refused_before_sending(std::string addr) {
