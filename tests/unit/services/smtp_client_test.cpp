@@ -440,8 +440,16 @@ TEST_P(SmtpClientTest, PlaintextAfterStarttlsReplyIsDropped) {
   start_server(true);
   // A forged EHLO reply (no SIZE limit, AUTH PLAIN) and a forged 250 for the MAIL to come.
   InjectingRelay relay(port_, "250-evil.example\r\n250 AUTH PLAIN\r\n250 2.0.0 forged\r\n");
-  run([](std::string a, ClientOptions o) -> Task<void> {
+  // The bytes the client had read with the 220 are dropped. On the fault backends a short
+  // read may leave the rest in the socket: the TLS layer then gets them and the handshake
+  // fails (bad_record): safe too, the forged lines are never read as replies.
+  bool failed_closed = false;
+  run([](std::string a, ClientOptions o, bool short_reads, bool* failed) -> Task<void> {
     auto c = co_await Client::connect(a, o);
+    if (!c && short_reads && c.error() == tls::Errc::bad_record) {
+      *failed = true;
+      co_return;
+    }
     CO_ASSERT_OK(c);
     EXPECT_TRUE(c->info().tls);
     EXPECT_EQ(c->info().auth, "");            // the forged AUTH line was not read
@@ -453,9 +461,9 @@ TEST_P(SmtpClientTest, PlaintextAfterStarttlsReplyIsDropped) {
     CO_ASSERT_OK(r);
     EXPECT_EQ(r->mail.text, "Ok");  // the server's, not the forged one
     (void)co_await c->quit();
-  }(relay.address(), tls_options(TlsMode::required)));
+  }(relay.address(), tls_options(TlsMode::required), GetParam().faults, &failed_closed));
   EXPECT_TRUE(relay.injected());
-  EXPECT_EQ(new_messages(all()).size(), 1u);
+  EXPECT_EQ(new_messages(all()).size(), failed_closed ? 0u : 1u);
 }
 
 TEST_P(SmtpClientTest, TlsNameMismatchFails) {
