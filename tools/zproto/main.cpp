@@ -6,6 +6,7 @@
 //   zproto dig www.example.test AAAA @127.0.0.1:5353 +short
 //   zproto mqtt pub -h 127.0.0.1 -t sensors/t -m 21.5 -q 1
 //   zproto mqtt sub -h 127.0.0.1 -t 'sensors/#' -v -C 1
+//   echo hi | zproto mail send --server 127.0.0.1:2525 --from a@example.org --to b@local.test --subject t
 //
 // Exit codes: 0 success, 1 runtime failure (bind error, log file, privilege drop),
 // 2 usage or configuration error.
@@ -28,6 +29,7 @@
 #include "registry.h"
 #include "zp/http/admin.h"
 #include "zp/mqtt/cli.h"
+#include "zp/smtp/cli.h"
 #include "zp/engine/log.h"
 #include "zp/engine/probe.h"
 #include "zp/engine/runtime.h"
@@ -328,6 +330,39 @@ int run_main(int argc, char** argv) {
   sub->add_option("-W,--timeout", sub_flags.timeout_s, "Exit with code 27 after SECONDS")->check(CLI::NonNegativeNumber);
   sub->add_flag("-c,--disable-clean-session", sub_flags.persistent, "Persistent session (needs -i)");
 
+  CLI::App* mail_cmd = app.add_subcommand("mail", "SMTP client verbs: send (mail(1)-style)");
+  mail_cmd->require_subcommand(1);
+  zp::smtp::cli::SendFlags mail_flags;
+  CLI::App* send = mail_cmd->add_subcommand(
+      "send", "Send a message: --from ADDR --to ADDR... [--subject S] [--attach FILE]... body on stdin unless --body");
+  send->add_option("--to", mail_flags.to, "Recipient (repeatable, or comma-separated)")->allow_extra_args(false);
+  send->add_option("--cc", mail_flags.cc, "Copy recipient (Cc: header and envelope)")->allow_extra_args(false);
+  send->add_option("--bcc", mail_flags.bcc, "Blind copy recipient (envelope only)")->allow_extra_args(false);
+  send->add_option("--from", mail_flags.from, "Sender: ADDR or 'Name <ADDR>' (From: header and envelope)");
+  send->add_option("-s,--subject", mail_flags.subject, "Subject (UTF-8)");
+  send->add_option("--body", mail_flags.body, "The text of the message (default: read from standard input)");
+  send->add_option("-a,--attach", mail_flags.attach, "Attach FILE (repeatable)")->allow_extra_args(false);
+  send->add_option("--server", mail_flags.server,
+                   "HOST[:PORT] smarthost (default port 25, 465 with --tls); without it each recipient "
+                   "domain's MX hosts (fallback A/AAAA)");
+  send->add_flag("--starttls", mail_flags.starttls, "Require STARTTLS: fail rather than send in plaintext");
+  send->add_flag("--tls", mail_flags.tls, "Implicit TLS from the first byte (RFC 8314, port 465)");
+  send->add_flag("--no-tls", mail_flags.no_tls, "Never STARTTLS (default: STARTTLS when offered)");
+  send->add_option("--cafile", mail_flags.cafile, "TLS: trust the CAs in this PEM file instead of the system's");
+  send->add_flag("--insecure", mail_flags.insecure, "TLS without checking the certificate or its name (NOT SAFE)");
+  send->add_option("-u,--user", mail_flags.user,
+                   "AUTH as USER; the password comes from $ZPROTO_SMTP_PASSWORD (or --password-env/--password-file)");
+  send->add_option("--password-env", mail_flags.password_env, "Environment variable holding the password or token");
+  send->add_option("--password-file", mail_flags.password_file, "File whose first line is the password or token");
+  send->add_option("--auth", mail_flags.mechanism, "SASL mechanism: auto, plain, login, cram-md5, xoauth2")
+      ->check(CLI::IsMember({"auto", "plain", "login", "cram-md5", "xoauth2"}));
+  send->add_flag("--allow-plaintext-auth", mail_flags.plaintext_auth, "Send credentials without TLS (NOT SAFE)");
+  send->add_option("--helo", mail_flags.helo, "EHLO/HELO name (default: this host's name)");
+  send->add_option("--timeout", mail_flags.timeout_s, "Seconds per step (default RFC 5321's: 5 min, 10 min after the data)")
+      ->check(CLI::PositiveNumber);
+  send->add_flag("-v,--verbose", mail_flags.verbose, "The session and every reply on stderr");
+  send->footer("Exit codes: 0 delivered, 1 failure, 2 usage error, 3 some recipients refused.");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -339,6 +374,10 @@ int run_main(int argc, char** argv) {
   if (app.got_subcommand(dig)) return run_dig(dig_flags);
   if (mqtt_cmd->got_subcommand(pub)) return zp::mqtt::cli::run_pub(pub_flags);
   if (mqtt_cmd->got_subcommand(sub)) return zp::mqtt::cli::run_sub(sub_flags);
+  if (mail_cmd->got_subcommand(send)) {
+    mail_flags.body_given = send->count("--body") > 0;
+    return zp::smtp::cli::run_send(mail_flags);
+  }
   if (app.got_subcommand(serve)) {
     for (size_t i = 0; i < serve_commands.size(); ++i) {
       if (serve->got_subcommand(serve_commands[i].first)) {
