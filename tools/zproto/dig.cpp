@@ -12,6 +12,7 @@
 #include "zp/codec/dns/text.h"
 #include "zp/dns/resolver.h"
 #include "zp/engine/backend.h"
+#include "zp/engine/private_shard.h"
 #include "zp/engine/shard.h"
 
 namespace zp::cli {
@@ -123,13 +124,7 @@ int run_dig(const DigFlags& f) {
     if (!p.tries_set) p.x.attempts = conf->attempts;
   }
 
-  BackendOptions bo;
-  bo.sq_entries = 64;
-  bo.cq_entries = 256;
-  bo.recv_buffer_bytes = 16384;
-  bo.recv_buffer_count = 64;
-  bo.fixed_buffer_count = 2;
-  auto backend = make_backend(BackendKind::automatic, bo);
+  auto backend = make_backend(BackendKind::automatic, private_shard_backend_options());
   if (!backend) {
     fmt::print(stderr, "zproto dig: no I/O backend: {}\n", backend.error().message());
     return 10;

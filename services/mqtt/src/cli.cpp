@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "private_engine.h"
+#include "zp/engine/private_shard.h"
 #include "stdin_lines.h"
 #include "zp/mqtt/client.h"
 
@@ -204,7 +204,7 @@ int run_pub(const PubFlags& flags) {
   if (!f.message.empty()) messages.push_back(f.message[0]);
   if (f.null_message) messages.emplace_back();
   if (f.stdin_file) messages.emplace_back(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  auto r = detail::run_private<void>(
+  auto r = run_on_private_shard<void>(
       [&] { return pub_task(host_port(f), o, f.topic, messages, f.stdin_line, std::uint8_t(f.qos), f.retain); });
   if (!r) return report("pub", host_port(f), r.error());
   return 0;
@@ -230,7 +230,7 @@ int run_sub(const SubFlags& flags) {
     if (o.version == codec::mqtt::Version::v5) o.session_expiry_s = 0xFFFFFFFFu;  // never expires
   }
   const auto start = std::chrono::steady_clock::now();
-  auto r = detail::run_private<std::size_t>([&]() -> Task<Result<std::size_t>> {
+  auto r = run_on_private_shard<std::size_t>([&]() -> Task<Result<std::size_t>> {
     auto t = sub_task(host_port(f), o, f.topics, std::uint8_t(f.qos), std::size_t(f.count), f.verbose);
     if (f.timeout_s == 0) return t;
     return with_timeout(std::chrono::milliseconds(std::int64_t(f.timeout_s) * 1000), std::move(t));

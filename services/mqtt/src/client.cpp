@@ -609,8 +609,8 @@ ClientStats Client::stats() const { return impl_ ? impl_->stats : ClientStats{};
 Error Client::error() const { return impl_ ? impl_->error : make_error_code(ClientErrc::not_connected); }
 
 Task<Result<Client>> Client::connect(std::string host_port, ClientOptions options) {
-  auto hp = detail::split_host_port(host_port);
-  if (!hp) co_return hp.error();
+  auto hp = dns::split_host_port(host_port);
+  if (!hp) co_return make_error_code(ClientErrc::bad_address);
   if (options.tls && options.tls_server_name.empty()) options.tls_server_name = hp->host;
   const std::int64_t ms = options.connect_timeout_ms > 0 ? options.connect_timeout_ms : 10000;
   auto addrs = co_await with_timeout(std::chrono::milliseconds(ms), detail::resolve_broker(*hp, options.resolver));

@@ -1,7 +1,7 @@
 // The blocking API: publish_once and subscribe_blocking on a private one-shard engine.
 #include <chrono>
 
-#include "private_engine.h"
+#include "zp/engine/private_shard.h"
 #include "zp/mqtt/client.h"
 
 namespace zp::mqtt {
@@ -42,14 +42,14 @@ Task<Result<std::size_t>> subscribe_task(std::string host_port, std::vector<Subs
 
 Result<void> publish_once(const std::string& host_port, const std::string& topic, const std::string& payload,
                           std::uint8_t qos, bool retain, const ClientOptions& options) {
-  return detail::run_private<void>([&] { return publish_task(host_port, topic, payload, qos, retain, options); });
+  return run_on_private_shard<void>([&] { return publish_task(host_port, topic, payload, qos, retain, options); });
 }
 
 Result<std::size_t> subscribe_blocking(const std::string& host_port, const std::vector<SubscribeSpec>& filters,
                                        const std::function<bool(const Message&)>& on_message,
                                        const ClientOptions& options, std::int64_t timeout_ms,
                                        const std::function<void()>& on_subscribed) {
-  return detail::run_private<std::size_t>([&]() -> Task<Result<std::size_t>> {
+  return run_on_private_shard<std::size_t>([&]() -> Task<Result<std::size_t>> {
     auto t = subscribe_task(host_port, filters, &on_message, options, &on_subscribed);
     if (timeout_ms <= 0) return t;
     return with_timeout(std::chrono::milliseconds(timeout_ms), std::move(t));

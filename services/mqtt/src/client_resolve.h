@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "zp/dns/connect_order.h"
 #include "zp/dns/resolver.h"
 #include "zp/engine/net.h"
 #include "zp/engine/task.h"
@@ -14,13 +15,7 @@
 
 namespace zp::mqtt::detail {
 
-// "HOST:PORT" / "[V6]:PORT": the host (without brackets) and the port.
-struct HostPort {
-  std::string host;
-  std::uint16_t port = 0;
-};
-// ClientErrc::bad_address when there is no host or no port 1..65535.
-Result<HostPort> split_host_port(std::string_view s);
+using dns::HostPort;  // dns::split_host_port (zp/dns/connect_order.h)
 
 // The addresses of `host` with `port`: a literal as is; otherwise through a resolver on the
 // current shard (made from `options`), IPv6 and IPv4 interleaved, IPv6 first. Errors:

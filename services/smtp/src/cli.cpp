@@ -11,7 +11,7 @@
 #include <iterator>
 #include <sstream>
 
-#include "client_engine.h"
+#include "zp/engine/private_shard.h"
 #include "zp/smtp/client.h"
 
 namespace zp::smtp::cli {
@@ -211,7 +211,7 @@ int run_send(const SendFlags& f) {
                                                   : server.find(':') != std::string::npos;
     if (!has_port) server += f.tls ? ":465" : ":25";
     const bool verbose = f.verbose;
-    auto r = detail::run_private<SendResult>([&] { return send_via(server, &env, &*message, o, verbose); });
+    auto r = run_on_private_shard<SendResult>([&] { return send_via(server, &env, &*message, o, verbose); });
     if (!r) return kExitError;  // send_via said why
     results.push_back(std::move(*r));
   } else {

@@ -340,8 +340,8 @@ Task<Result<Client>> Client::connect(SocketAddr addr, ClientOptions options) {
 
 Task<Result<Client>> Client::connect(std::string host_port, ClientOptions options) {
   if (auto ok = detail::check_options(options); !ok) co_return ok.error();
-  auto hp = detail::split_host_port(host_port);
-  if (!hp) co_return hp.error();
+  auto hp = dns::split_host_port(host_port);
+  if (!hp) co_return make_error_code(ClientErrc::bad_address);
   auto ctx = detail::tls_context(options);
   if (!ctx) co_return ctx.error();
   dns::Resolver resolver(*Shard::current(), options.resolver);

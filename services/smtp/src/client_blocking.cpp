@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "client_engine.h"
+#include "zp/engine/private_shard.h"
 #include "zp/smtp/client.h"
 
 namespace zp::smtp {
@@ -59,13 +59,13 @@ Task<Result<std::vector<SendResult>>> send_mx_task(const Envelope* env, std::str
 
 Result<SendResult> send_mail(const std::string& server, const Envelope& envelope, std::string_view message,
                              const ClientOptions& options) {
-  return detail::run_private<SendResult>([&] { return send_task(server, &envelope, message, options); });
+  return run_on_private_shard<SendResult>([&] { return send_task(server, &envelope, message, options); });
 }
 
 Result<std::vector<SendResult>> send_mail_mx(const Envelope& envelope, std::string_view message,
                                              const ClientOptions& options) {
   if (envelope.to.empty()) return make_error_code(ClientErrc::no_recipients);
-  return detail::run_private<std::vector<SendResult>>([&] { return send_mx_task(&envelope, message, &options); });
+  return run_on_private_shard<std::vector<SendResult>>([&] { return send_mx_task(&envelope, message, &options); });
 }
 
 }  // namespace zp::smtp

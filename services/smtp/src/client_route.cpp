@@ -11,31 +11,6 @@
 
 namespace zp::smtp::detail {
 
-Result<HostPort> split_host_port(std::string_view s) {
-  std::string_view host;
-  std::string_view port;
-  if (s.starts_with('[')) {
-    const std::size_t close = s.find(']');
-    if (close == std::string_view::npos || close + 1 >= s.size() || s[close + 1] != ':')
-      return make_error_code(ClientErrc::bad_address);
-    host = s.substr(1, close - 1);
-    port = s.substr(close + 2);
-  } else {
-    const std::size_t colon = s.rfind(':');
-    if (colon == std::string_view::npos || s.find(':') != colon) return make_error_code(ClientErrc::bad_address);
-    host = s.substr(0, colon);
-    port = s.substr(colon + 1);
-  }
-  if (host.empty() || port.empty() || port.size() > 5) return make_error_code(ClientErrc::bad_address);
-  unsigned p = 0;
-  for (char ch : port) {
-    if (ch < '0' || ch > '9') return make_error_code(ClientErrc::bad_address);
-    p = p * 10 + unsigned(ch - '0');
-  }
-  if (p < 1 || p > 65535) return make_error_code(ClientErrc::bad_address);
-  return HostPort{std::string(host), std::uint16_t(p)};
-}
-
 namespace {
 
 Error map_dns_error(const Error& e) {

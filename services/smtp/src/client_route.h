@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "zp/dns/connect_order.h"
 #include "zp/dns/resolver.h"
 #include "zp/engine/net.h"
 #include "zp/engine/task.h"
@@ -15,12 +16,7 @@
 
 namespace zp::smtp::detail {
 
-struct HostPort {
-  std::string host;  // without brackets
-  std::uint16_t port = 0;
-};
-// bad_address when there is no host or no port 1..65535.
-Result<HostPort> split_host_port(std::string_view s);
+using dns::HostPort;  // dns::split_host_port (zp/dns/connect_order.h)
 
 // The addresses of `host` with `port`: a literal as is, else lookup_host. host_not_found,
 // resolver_failed, ECANCELED.
