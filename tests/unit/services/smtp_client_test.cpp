@@ -20,6 +20,7 @@
 #include "smtp_fake_server.h"
 #include "smtp_test_client.h"
 #include "zp/engine/runtime.h"
+#include "zp/service/password_file.h"
 #include "zp/smtp/server.h"
 
 namespace zp {
@@ -340,6 +341,48 @@ TEST_P(SmtpClientTest, StarttlsRequiredAndImplicitTls) {
   run(tls_session(addr(), tls_options(TlsMode::required), false));
   run(tls_session(addr(), tls_options(TlsMode::opportunistic), false));
   run(tls_session("127.0.0.1:" + std::to_string(tls_port_), tls_options(TlsMode::implicit), true));
+  EXPECT_EQ(new_messages(all()).size(), 3u);
+}
+
+// AUTH against our own server (its password file): PLAIN and LOGIN after STARTTLS succeed
+// and the message is delivered; a wrong password (535) ends connect() with auth_failed.
+Task<void> auth_session(std::string addr, ClientOptions o, smtp::AuthMechanism mech, std::string password, bool good) {
+  smtp::Credentials cred;
+  cred.user = "carol";
+  cred.password = std::move(password);
+  cred.mechanism = mech;
+  o.auth = cred;
+  auto c = co_await Client::connect(addr, o);
+  if (!good) {
+    EXPECT_EQ(c.error(), ClientErrc::auth_failed);
+    co_return;
+  }
+  CO_ASSERT_OK(c);
+  Envelope e;
+  e.from = "carol@example.org";
+  e.to = {"alice@local.test"};
+  auto r = co_await c->send(e, kMessage);
+  CO_ASSERT_OK(r);
+  EXPECT_TRUE(r->delivered);
+  (void)co_await c->quit();
+}
+
+TEST_P(SmtpClientTest, AuthPlainAndLoginAgainstOurServer) {
+  const std::uint8_t salt[12] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2};
+  const std::string_view pw = "carol's pw";
+  auto passwords = std::make_shared<service::PasswordFile>();
+  ASSERT_EQ(service::PasswordFile::parse("carol:" + service::PasswordFile::make_hash(std::as_bytes(std::span(pw)), salt, 100) + "\n",
+                                         "test.pw", {}, *passwords),
+            "");
+  opts_.passwords = passwords;
+  opts_.limits.auth_failure_delay_ms = 0;
+  start_server(true);
+  run(auth_session(addr(), tls_options(TlsMode::required), smtp::AuthMechanism::plain, std::string(pw), true));
+  run(auth_session(addr(), tls_options(TlsMode::required), smtp::AuthMechanism::login, std::string(pw), true));
+  run(auth_session(addr(), tls_options(TlsMode::required), smtp::AuthMechanism::automatic, std::string(pw), true));
+  run(auth_session(addr(), tls_options(TlsMode::required), smtp::AuthMechanism::plain, "wrong", false));
+  EXPECT_EQ(server_->counters().auth_successes.load(), 3u);
+  EXPECT_EQ(server_->counters().auth_failures.load(), 1u);
   EXPECT_EQ(new_messages(all()).size(), 3u);
 }
 
