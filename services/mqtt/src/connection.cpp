@@ -444,7 +444,8 @@ Task<bool> ConnLoop::on_connect(const cm::Connect& cn) {
   }
   s->version = c_.version;
   s->persistent = persistent;
-  if (v5 && persistent) s->expiry_s = cn.properties.session_expiry_interval;  // 0xFFFFFFFF: never
+  // (Not from `cn`: the packet is the shard's parse buffer, another connection's by now.)
+  if (v5 && persistent) s->expiry_s = expiry_s;  // 0xFFFFFFFF: never
   s->username = std::move(acl_user);
   const bool session_present = previous != nullptr;
   if (previous) {
