@@ -635,12 +635,16 @@ Task<bool> ConnLoop::on_bytes(const RecvBuf& got) {
 Task<void> ConnLoop::run() {
   for (;;) {
     if (c_.ending || c_.ctx->cancelled) break;
-    if (c_.stream.park(c_)) {  // nothing to read: wait with no task (TLS cannot: it reads on)
-      c_.parked = true;
-      c_.ctx = nullptr;
+    // Nothing to read: wait with no task (TLS cannot: it reads on). Marked parked first, so
+    // a hook that fired at once would find the connection without its task.
+    c_.parked = true;
+    TaskCtx* mine = std::exchange(c_.ctx, nullptr);
+    if (c_.stream.park(c_)) {
       c_.release_io();
       co_return;
     }
+    c_.parked = false;
+    c_.ctx = mine;
     auto got = co_await c_.stream.recv();
     if (!got || got->eof()) break;
     b_.keepalives_->touch(c_);
