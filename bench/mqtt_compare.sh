@@ -13,24 +13,13 @@
 # messages is flagged: a figure that loses messages is not a result.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ZPROTO="${ZPROTO:-$ROOT/build/release/tools/zproto}"
-PEERBENCH="${PEERBENCH:-$ROOT/../shared/peerbench}"
-REPS="${REPS:-3}"
-SHARDS="${SHARDS:-1}"
+SUITE=mqtt
+source "$(dirname "${BASH_SOURCE[0]}")/peerbench_reps.sh"
 export PEERS="${PEERS:-mosquitto zproto}"
 # (Not inside ${ZP_MQTT_CMD:-...}: the "}" of {port} would end that expansion.)
 DEFAULT_CMD="$ZPROTO serve mqtt --listen 127.0.0.1:{port} --shards $SHARDS --log-level warn"
 export ZP_MQTT_CMD="${ZP_MQTT_CMD:-$DEFAULT_CMD}"
-[[ -x "$ZPROTO" ]] || { echo "mqtt_compare.sh: build $ZPROTO first (cmake --build --preset release)" >&2; exit 2; }
-[[ -f "$PEERBENCH/mqtt.sh" ]] || { echo "mqtt_compare.sh: no $PEERBENCH/mqtt.sh" >&2; exit 2; }
-
-OUT="$(mktemp /tmp/zp-mqtt-compare.XXXXXX)"
-trap 'rm -f "$OUT"' EXIT
-for ((rep = 1; rep <= REPS; rep++)); do
-  echo "### repetition $rep/$REPS (shards=$SHARDS)"
-  bash "$PEERBENCH/mqtt.sh" | tee -a "$OUT"
-done
+peerbench_reps
 
 python3 - "$OUT" <<'EOF'
 import re, statistics, sys

@@ -13,24 +13,13 @@
 # (srv_us_per_op < 1 is better; msgs_s > 1 is better).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ZPROTO="${ZPROTO:-$ROOT/build/release/tools/zproto}"
-PEERBENCH="${PEERBENCH:-$ROOT/../shared/peerbench}"
-REPS="${REPS:-3}"
-SHARDS="${SHARDS:-1}"
+SUITE=smtp
+source "$(dirname "${BASH_SOURCE[0]}")/peerbench_reps.sh"
 export PEERS="${PEERS:-postfix sink zproto}"
 # smtp-source sends MAIL FROM:<a@x.test> RCPT TO:<b@y.test>: y.test is our local domain.
 DEFAULT_CMD="$ZPROTO serve smtp --listen 127.0.0.1:{port} --domain y.test --maildir {spool} --shards $SHARDS --log-level warn"
 export ZP_SMTP_CMD="${ZP_SMTP_CMD:-$DEFAULT_CMD}"
-[[ -x "$ZPROTO" ]] || { echo "smtp_compare.sh: build $ZPROTO first (cmake --build --preset release)" >&2; exit 2; }
-[[ -f "$PEERBENCH/smtp.sh" ]] || { echo "smtp_compare.sh: no $PEERBENCH/smtp.sh" >&2; exit 2; }
-
-OUT="$(mktemp /tmp/zp-smtp-compare.XXXXXX)"
-trap 'rm -f "$OUT"' EXIT
-for ((rep = 1; rep <= REPS; rep++)); do
-  echo "### repetition $rep/$REPS (shards=$SHARDS)"
-  bash "$PEERBENCH/smtp.sh" | tee -a "$OUT"
-done
+peerbench_reps
 
 python3 - "$OUT" <<'PY'
 import re, statistics, sys
