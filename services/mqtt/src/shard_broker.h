@@ -372,9 +372,10 @@ class ShardBroker {
   struct Outbox {
     std::vector<std::unique_ptr<Work>> items;
   };
+  // One word: a registry entry (one per client id homed here) is a 48-byte node.
   struct Owner {
-    unsigned shard = 0;
-    std::uint64_t gen = 0;
+    std::uint64_t shard : 8 = 0;  // shards are at most 64 (the interest masks)
+    std::uint64_t gen : 56 = 0;
   };
   struct Claim {
     std::uint64_t gen = 0;
@@ -477,7 +478,13 @@ class ShardBroker {
   };
   std::unordered_set<Session*, ById, SameId> by_id_;
   std::unordered_map<std::string, std::uint64_t> tombstones_;  // claims ended before they attached
-  std::unordered_map<std::string, Owner> registry_;  // client ids homed here -> where the session lives
+  // Client ids homed here -> where the session lives. A hash the table need not cache (it
+  // would be a word more in every node).
+  struct IdHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
+  };
+  std::unordered_map<std::string, Owner, IdHash, std::equal_to<>> registry_;
   std::uint64_t next_gen_ = 0;
   std::uint64_t next_client_ = 0;
   std::vector<Outbox> outbox_;
