@@ -193,14 +193,20 @@ unsigned ShardBroker::home_of(std::string_view client_id) const {
   return unsigned(std::hash<std::string_view>{}(client_id) % outbox_.size());
 }
 
-ShardBroker::Added ShardBroker::add_subscription(Session& s, const std::string& filter, Subscriber sub) {
-  const bool existed = s.flows().subscriptions.contains(filter);
-  if (!existed && s.flows().subscriptions.size() >= opts.max_subscriptions) return Added::refused;
+bool ShardBroker::record_subscription(Session& s, const std::string& filter, Subscriber& sub, bool& existed) {
+  existed = s.view().subscriptions.contains(filter);
+  if (!existed && s.view().subscriptions.size() >= opts.max_subscriptions) return false;
   sub.session = s.slot;
   s.flows().subscriptions[filter] = sub;
   log_subscription(s, filter, &sub);
-  const bool first = subs_.subscribe(filter, sub);
   if (!existed) add(counters.subscriptions);
+  return true;
+}
+
+ShardBroker::Added ShardBroker::add_subscription(Session& s, const std::string& filter, Subscriber sub) {
+  bool existed = false;
+  if (!record_subscription(s, filter, sub, existed)) return Added::refused;
+  const bool first = subs_.subscribe(filter, sub);
   return first && outbox_.size() > 1 ? Added::announce : Added::added;
 }
 

@@ -288,19 +288,13 @@ void ShardBroker::conn_closed(Conn& c) {
 }
 
 void ShardBroker::run_forwarded(const MessagePtr& m, bool interested, unsigned origin, std::uint64_t parent) {
-  std::uint64_t w = 0;
-  if (parent) {
-    w = ++next_wait_;
-    waits_.emplace(w, DurableWait{.parent_shard = origin, .parent = parent});
-  }
-  cur_wait_ = w;
-  // A retained message is matched here even when the origin saw no interest: a
-  // subscription whose announcement had not reached it yet got its retained copies before
-  // this one replaced them, so it takes this one live.
-  if (m->retain) set_retained(*m);
-  if (interested || m->retain) deliver_local(m);
-  cur_wait_ = 0;
-  if (w) release_wait(w, true);
+  under_wait(origin, parent, [&] {
+    // A retained message is matched here even when the origin saw no interest: a
+    // subscription whose announcement had not reached it yet got its retained copies before
+    // this one replaced them, so it takes this one live.
+    if (m->retain) set_retained(*m);
+    if (interested || m->retain) deliver_local(m);
+  });
 }
 
 }  // namespace detail

@@ -233,22 +233,6 @@ struct SharedGroup {
   bool announced = false;  // every shard routes the filter here
   std::vector<std::function<void()>> waiting;  // joins waiting for that
 };
-// A SUBSCRIBE to a share waits for its owner shard's word.
-struct JoinWait {
-  bool finished = false;
-  std::coroutine_handle<> waiter;
-  void done() {
-    finished = true;
-    if (waiter) waiter.resume();
-  }
-};
-struct JoinAwaiter {
-  JoinWait* w;
-  bool await_ready() const noexcept { return w->finished; }
-  void await_suspend(std::coroutine_handle<> h) noexcept { w->waiter = h; }
-  void await_resume() const noexcept {}
-};
-
 // Awaits the end of a connection's writer.
 struct WriterDone {
   Conn* c;
@@ -433,6 +417,22 @@ class ShardBroker {
                   bool restoring = false);
   void leave_group(const std::string& share, unsigned shard, std::uint32_t slot, std::uint64_t gen);
   void deliver_shared(const MessagePtr& m);
+  // The session's own record of a subscription (its map, the store, the count); false when
+  // it would pass max_subscriptions. `existed`: it replaced one for the same filter.
+  bool record_subscription(Session& s, const std::string& filter, Subscriber& sub, bool& existed);
+  // Runs fn with records it causes holding `parent` (a wait on shard `origin`; 0: none).
+  template <class F>
+  void under_wait(unsigned origin, std::uint64_t parent, F fn) {
+    std::uint64_t w = 0;
+    if (parent) {
+      w = ++next_wait_;
+      waits_.emplace(w, DurableWait{.parent_shard = origin, .parent = parent});
+    }
+    cur_wait_ = w;
+    fn();
+    cur_wait_ = 0;
+    if (w) release_wait(w, true);
+  }
   void deliver_member(const MessagePtr& m, const std::string& share, std::uint32_t slot, std::uint64_t gen, std::uint8_t qos,
                       bool retain, std::uint32_t subscription_id);
   std::unordered_map<std::string, SharedGroup> groups_;  // by the whole "$share/G/F"
@@ -512,7 +512,8 @@ class ShardBroker {
   std::vector<std::string_view> parse_filters_;
 };
 
-// Waits for the other shards to acknowledge an announcement (subscribe()).
+// Waits for other shards to acknowledge: an announcement (subscribe()), a share's join or
+// leave at its owner (pending 1).
 struct Acks {
   unsigned pending = 0;
   std::coroutine_handle<> waiter;

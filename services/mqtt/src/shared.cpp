@@ -68,13 +68,10 @@ void ShardBroker::leave_group(const std::string& share, unsigned shard, std::uin
   SharedGroup& g = it->second;
   std::erase_if(g.members, [&](const SharedMember& o) { return o.shard == shard && o.slot == slot && o.gen <= gen; });
   if (!g.members.empty() || !g.waiting.empty()) return;
-  (void)shared_.unsubscribe(g.filter, g.slot);
+  // Another group here with the same filter keeps the interest (and its entry in shared_).
+  const bool filter_used = !shared_.unsubscribe(g.filter, g.slot).filter_empty;
   group_slots_[g.slot] = nullptr;
   free_group_slots_.push_back(g.slot);
-  // Whether another group here has the same filter: its own entry keeps the interest.
-  bool filter_used = false;
-  for (const auto& [name, other] : groups_)
-    if (&other != &g && other.filter == g.filter) filter_used = true;
   if (!filter_used) {
     for (unsigned t = 0; t < outbox_.size(); ++t) {
       if (t == id_) continue;
@@ -86,29 +83,24 @@ void ShardBroker::leave_group(const std::string& share, unsigned shard, std::uin
 
 Task<bool> ShardBroker::subscribe_shared(Session& s, const std::string& share, Subscriber sub) {
   const cm::SharedFilter name = cm::split_shared(share);
-  const bool existed = s.view().subscriptions.contains(share);
-  if (!existed && s.view().subscriptions.size() >= opts.max_subscriptions) co_return false;
-  sub.session = s.slot;
-  s.flows().subscriptions[share] = sub;
-  log_subscription(s, share, &sub);
-  if (!existed) add(counters.subscriptions);
+  bool existed = false;
+  if (!record_subscription(s, share, sub, existed)) co_return false;
   const unsigned owner = owner_of_share(share);
   const SharedMember m{.shard = id_, .slot = s.slot, .gen = s.gen, .sub = sub};
-  JoinWait wait;
-  const unsigned me = id_;
-  auto join = [share, filter = std::string(name.filter), m, me, w = &wait](ShardBroker& o) {
-    o.join_group(share, filter, m, [&o, me, w] {
-      o.send(me, [w](ShardBroker&) { w->done(); });
-      o.flush(me);
-    });
-  };
+  Acks joined;
+  joined.pending = 1;
   if (owner == id_) {
-    join_group(share, name.filter, m, [w = &wait] { w->done(); });
+    join_group(share, name.filter, m, [a = &joined] { a->done_one(); });
   } else {
-    send(owner, std::move(join));
+    send(owner, [share, filter = std::string(name.filter), m, me = id_, a = &joined](ShardBroker& o) {
+      o.join_group(share, filter, m, [&o, me, a] {
+        o.send(me, [a](ShardBroker&) { a->done_one(); });
+        o.flush(me);
+      });
+    });
     flush(owner);
   }
-  co_await JoinAwaiter{&wait};
+  co_await AcksAwaiter{&joined};
   co_return true;
 }
 
@@ -133,15 +125,16 @@ Task<void> ShardBroker::leave_shared(Session& s, std::string share) {
     leave_group(share, id_, s.slot, s.gen);
     co_return;
   }
-  JoinWait wait;
+  Acks left;
+  left.pending = 1;
   // The owner's answer comes behind every delivery it sent us before the leave.
-  send(owner, [share, me, slot = s.slot, gen = s.gen, w = &wait](ShardBroker& o) {
+  send(owner, [share, me, slot = s.slot, gen = s.gen, a = &left](ShardBroker& o) {
     o.leave_group(share, me, slot, gen);
-    o.send(me, [w](ShardBroker&) { w->done(); });
+    o.send(me, [a](ShardBroker&) { a->done_one(); });
     o.flush(me);
   });
   flush(owner);
-  co_await JoinAwaiter{&wait};
+  co_await AcksAwaiter{&left};
 }
 
 // On the owner, for a message routed here: one member of each matching group gets it.
@@ -164,15 +157,7 @@ void ShardBroker::deliver_shared(const MessagePtr& m) {
     if (w) hold(w);
     send(mb.shard, [m, name = g->name, slot = mb.slot, gen = mb.gen, qos, retain, sid = mb.sub.subscription_id, origin = id_,
                     w](ShardBroker& t) {
-      std::uint64_t child = 0;
-      if (w) {
-        child = ++t.next_wait_;
-        t.waits_.emplace(child, DurableWait{.parent_shard = origin, .parent = w});
-      }
-      t.cur_wait_ = child;
-      t.deliver_member(m, *name, slot, gen, qos, retain, sid);
-      t.cur_wait_ = 0;
-      if (child) t.release_wait(child, true);
+      t.under_wait(origin, w, [&] { t.deliver_member(m, *name, slot, gen, qos, retain, sid); });
     });
   }
 }
