@@ -16,6 +16,7 @@
 
 #include "../common/test_files.h"
 #include "../common/test_net.h"
+#include "../common/test_killed_server.h"
 #include "../common/test_process.h"
 #include "../unit/services/mqtt_test_client.h"
 
@@ -28,37 +29,11 @@ namespace cm = zp::codec::mqtt;
 using cm::PacketType;
 namespace fs = std::filesystem;
 
-class MqttPersistInterop : public ::testing::TestWithParam<std::string> {
+class MqttPersistInterop : public zp::test::KilledServerTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/zp_mqtt_persist_interop.XXXXXX";
-    dir_ = mkdtemp(tmpl);
-  }
-  void TearDown() override {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      EXPECT_EQ(zp::test::wait_exit(pid_, 10s), 0) << slurp(log());
-    }
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  fs::path log() const { return dir_ / ("server" + std::to_string(runs_) + ".log"); }
-  void start() {
-    pid_ = -1;
-    ++runs_;
-    for (int attempt = 0; attempt < 5 && pid_ <= 0; ++attempt) {
-      if (port_ == 0 || attempt > 0) port_ = zp::test::free_port();
-      pid_ = zp::test::spawn_listening({ZPROTO_BIN, "serve", "mqtt", "--listen", "127.0.0.1:" + std::to_string(port_),
-                                        "--shards", "2", "--backend", GetParam(), "--persistence",
-                                        (dir_ / "store").string()},
-                                       log().string(), port_);
-    }
-    ASSERT_GT(pid_, 0) << slurp(log());
-  }
-  void kill9() {
-    ASSERT_EQ(kill(pid_, SIGKILL), 0);
-    EXPECT_EQ(zp::test::wait_exit(pid_, 10s), 128 + SIGKILL);
-    pid_ = -1;
+  std::vector<std::string> serve_args(std::uint16_t port) const override {
+    return {"mqtt", "--listen", "127.0.0.1:" + std::to_string(port), "--shards", "2", "--persistence",
+            (dir_ / "store").string()};
   }
   std::unique_ptr<Client> client(std::string_view id, bool clean, bool* present = nullptr) {
     auto c = std::make_unique<Client>(port_);
@@ -68,11 +43,6 @@ class MqttPersistInterop : public ::testing::TestWithParam<std::string> {
     if (present && ack) *present = ack->session_present;
     return c;
   }
-
-  fs::path dir_;
-  std::uint16_t port_ = 0;
-  pid_t pid_ = -1;
-  int runs_ = 0;
 };
 
 TEST_P(MqttPersistInterop, KillNineLosesNothingAcknowledged) {

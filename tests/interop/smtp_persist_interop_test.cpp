@@ -23,6 +23,7 @@
 
 #include "../common/test_files.h"
 #include "../common/test_net.h"
+#include "../common/test_killed_server.h"
 #include "../common/test_process.h"
 #include "../unit/services/smtp_test_client.h"
 
@@ -53,39 +54,13 @@ std::string id_of(const std::string& stored) {
   return e == std::string::npos ? std::string() : stored.substr(p + 8, e - p - 8);
 }
 
-class SmtpPersistInterop : public ::testing::TestWithParam<std::string> {
+class SmtpPersistInterop : public zp::test::KilledServerTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/zp_smtp_persist_interop.XXXXXX";
-    dir_ = mkdtemp(tmpl);
+  std::vector<std::string> serve_args(std::uint16_t port) const override {
+    return {"smtp", "--listen", "127.0.0.1:" + std::to_string(port), "--shards", "2", "--domain", "local.test",
+            "--hostname", "mx.local.test", "--maildir", maildir().string()};
   }
-  void TearDown() override {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      EXPECT_EQ(zp::test::wait_exit(pid_, 10s), 0) << slurp(log());
-    }
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  fs::path log() const { return dir_ / ("server" + std::to_string(runs_) + ".log"); }
   fs::path maildir() const { return dir_ / "mail"; }
-  void start() {
-    pid_ = -1;
-    ++runs_;
-    for (int attempt = 0; attempt < 5 && pid_ <= 0; ++attempt) {
-      if (port_ == 0 || attempt > 0) port_ = zp::test::free_port();
-      pid_ = zp::test::spawn_listening({ZPROTO_BIN, "serve", "smtp", "--listen", "127.0.0.1:" + std::to_string(port_),
-                                        "--shards", "2", "--backend", GetParam(), "--domain", "local.test",
-                                        "--hostname", "mx.local.test", "--maildir", maildir().string()},
-                                       log().string(), port_);
-    }
-    ASSERT_GT(pid_, 0) << slurp(log());
-  }
-  void kill9() {
-    ASSERT_EQ(kill(pid_, SIGKILL), 0);
-    EXPECT_EQ(zp::test::wait_exit(pid_, 10s), 128 + SIGKILL);
-    pid_ = -1;
-  }
   // Every file in new/ is a whole message; every id in `acked` has one. Returns the ids found.
   std::set<std::string> check_maildir(const std::set<std::string>& acked) {
     std::set<std::string> found;
@@ -101,11 +76,6 @@ class SmtpPersistInterop : public ::testing::TestWithParam<std::string> {
     for (const std::string& id : acked) EXPECT_TRUE(found.count(id)) << id << " was answered 250 and is lost";
     return found;
   }
-
-  fs::path dir_;
-  std::uint16_t port_ = 0;
-  pid_t pid_ = -1;
-  int runs_ = 0;
 };
 
 // One sender: sessions of 1..4 messages until the server goes away. Ids answered 250 go into
